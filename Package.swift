@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Noether",
+    products: [
+        .executable(name: "noether", targets: ["noether"]),
+        .library(name: "Symbolic", targets: ["Symbolic"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/attaswift/BigInt", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+    ],
+    targets: [
+        // GSL: no pkgConfig on purpose — with it, -lgslcblas precedes -lopenblas and
+        // cblas_dgemm binds to GSL's reference BLAS (DESIGN.md, build facts).
+        .systemLibrary(name: "CGSL", path: "Sources/CGSL",
+                       providers: [.apt(["libgsl-dev"])]),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit",
+                       providers: [.apt(["libedit-dev"])]),
+        .target(name: "Symbolic", dependencies: [
+            .product(name: "BigInt", package: "BigInt"),
+            .product(name: "ComplexModule", package: "swift-numerics"),
+            .product(name: "RealModule", package: "swift-numerics"),
+        ]),
+        .target(name: "Dynamics", dependencies: ["Symbolic", "CGSL"],
+                swiftSettings: [.swiftLanguageMode(.v5)]),
+        .target(name: "Learn", dependencies: ["Dynamics", "COpenBLAS"]),
+        .target(name: "Fit", dependencies: ["Symbolic", "CGSL"],
+                swiftSettings: [.swiftLanguageMode(.v5)]),
+        .target(name: "REPL", dependencies: ["Symbolic", "Dynamics", "Learn", "Fit", "CEditLine"]),
+        .executableTarget(name: "noether", dependencies: [
+            "REPL",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "SymbolicTests", dependencies: ["Symbolic"]),
+        .testTarget(name: "REPLTests", dependencies: ["REPL"]),
+        .testTarget(name: "NumericsTests", dependencies: ["Fit", "Learn"]),
+    ]
+)

@@ -1,0 +1,308 @@
+import BigInt
+
+/// Why an expression could not be brought to an exact rational form.
+enum RationalFormFailure: Error {
+    case inexact(String)
+    case divisionByZero
+}
+
+/// N/D with N a polynomial and D a product of normalised factor polynomials with multiplicities.
+struct RationalFunction {
+    var numerator: Polynomial
+    /// (factor id, multiplicity), sorted by id.
+    var denominator: [(Int, Int)]
+
+    init(_ n: Polynomial, _ d: [(Int, Int)] = []) { numerator = n; denominator = d }
+    var isPolynomial: Bool { denominator.isEmpty }
+}
+
+/// Brings expressions to the form N/D over ℚ in the symbols and *kernel variables*, with
+/// the side relations Hamiltonian mechanics needs (HOT-PATHS.md):
+///
+/// - `P^(1/d)` is a variable ρ with ρ^d = P (when P is a polynomial); `P^(m/d)` is ρ^m.
+/// - `exp(c1 t1 + …)` is a Laurent monomial in kernels E_t = exp(t), so exp(a)exp(b) = exp(a+b).
+/// - `sinh`, `cosh`, `tanh` are rewritten through exp, so cosh² − sinh² = 1.
+/// - `sin u`, `cos u` are variables s, c with c² = 1 − s²; `tan u` = s/c.
+/// - `|u|` is a variable a with a² = u²; `I` a variable with I² = −1.
+/// - anything else (`log u`, `x^y`) is an opaque variable.
+///
+/// Denominators stay factored, so the common denominator of a sum is a union of factor
+/// multisets, not a polynomial gcd. An expression is zero when its reduced numerator is;
+/// when kernels are algebraically dependent (`sqrt(x^2)` and `x`) a zero may be missed, which
+/// is why `Simplifier` checks a non-zero answer numerically.
+final class RationalForm {
+    private(set) var atoms: [Expr] = []
+    private var atomIndex: [Expr: Int] = [:]
+    /// For a kernel variable k: k^degree → replacement.
+    private var relations: [Int: (degree: Int, replacement: Polynomial)] = [:]
+    private(set) var factors: [Polynomial] = []
+    private var factorIndex: [Polynomial: Int] = [:]
+    private var memo: [Expr: RationalFunction] = [:]
+    private var factorPowers: [Int: [Polynomial]] = [:]
+    /// Whether a kernel other than `I` was introduced (dependent kernels are possible).
+    private(set) var hasKernels = false
+
+    // MARK: Variables and factors
+
+    func variable(_ atom: Expr) throws -> Int {
+        if let i = atomIndex[atom] { return i }
+        guard atoms.count < Monomial.maxVariables else {
+            throw RationalFormFailure.inexact("more than \(Monomial.maxVariables) variables and kernels")
+        }
+        atoms.append(atom)
+        atomIndex[atom] = atoms.count - 1
+        return atoms.count - 1
+    }
+
+    private func kernel(_ atom: Expr, degree: Int? = nil, replacement: Polynomial? = nil) throws -> Int {
+        let known = atomIndex[atom] != nil
+        let v = try variable(atom)
+        if !known {
+            if atom != .i { hasKernels = true }
+            if let d = degree, let r = replacement { relations[v] = (d, r) }
+        }
+        return v
+    }
+
+    private func factorID(_ p: Polynomial) -> Int {
+        if let i = factorIndex[p] { return i }
+        factors.append(p)
+        factorIndex[p] = factors.count - 1
+        return factors.count - 1
+    }
+
+    private func factorPower(_ id: Int, _ k: Int) throws -> Polynomial {
+        var cache = factorPowers[id] ?? [.one]
+        while cache.count <= k { cache.append(try cache[cache.count - 1].times(factors[id])) }
+        factorPowers[id] = cache
+        return cache[k]
+    }
+
+    private func monomialPolynomial(_ v: Int, _ e: Int) throws -> Polynomial {
+        guard e < 256 else { throw RationalFormFailure.inexact("an exponent above 255") }
+        return Polynomial(sortedTerms: [.init(monomial: Monomial(variable: v, exponent: e), coefficient: .one)])
+    }
+
+    // MARK: Arithmetic on rational functions
+
+    func multiply(_ a: RationalFunction, _ b: RationalFunction) throws -> RationalFunction {
+        RationalFunction(try a.numerator.times(b.numerator), mergeDenominators(a.denominator, b.denominator, +))
+    }
+
+    private func mergeDenominators(_ x: [(Int, Int)], _ y: [(Int, Int)], _ combine: (Int, Int) -> Int) -> [(Int, Int)] {
+        var out: [(Int, Int)] = []
+        var i = 0, j = 0
+        while i < x.count || j < y.count {
+            if j == y.count || (i < x.count && x[i].0 < y[j].0) { out.append(x[i]); i += 1 }
+            else if i == x.count || y[j].0 < x[i].0 { out.append(y[j]); j += 1 }
+            else { out.append((x[i].0, combine(x[i].1, y[j].1))); i += 1; j += 1 }
+        }
+        return out
+    }
+
+    func add(_ items: [RationalFunction]) throws -> RationalFunction {
+        var lcd: [(Int, Int)] = []
+        for r in items { lcd = mergeDenominators(lcd, r.denominator, max) }
+        var numerator = Polynomial.zero
+        for r in items {
+            var cofactor = Polynomial.one
+            var j = 0
+            for (id, m) in lcd {
+                var have = 0
+                while j < r.denominator.count && r.denominator[j].0 < id { j += 1 }
+                if j < r.denominator.count && r.denominator[j].0 == id { have = r.denominator[j].1 }
+                if m > have { cofactor = try cofactor.times(try factorPower(id, m - have)) }
+            }
+            numerator = numerator + (try r.numerator.times(cofactor))
+        }
+        return RationalFunction(numerator, lcd)
+    }
+
+    /// 1 / (N/D) = D/N, with N split into a constant, variables (monomial content) and one
+    /// normalised factor (monic in its leading term).
+    func invert(_ r: RationalFunction) throws -> RationalFunction {
+        guard let lead = r.numerator.leading else { throw RationalFormFailure.divisionByZero }
+        var numerator = Polynomial(constant: lead.coefficient.reciprocal)
+        for (id, m) in r.denominator { numerator = try numerator.times(try factorPower(id, m)) }
+        var denominator: [(Int, Int)] = []
+        let content = r.numerator.monomialContent
+        var rest = r.numerator.scaled(by: lead.coefficient.reciprocal)
+        if !content.isOne {
+            let divisor = Polynomial(sortedTerms: [.init(monomial: content, coefficient: .one)])
+            rest = try rest.exactQuotient(divisor) ?? rest
+            for v in 0..<atoms.count where content[v] > 0 {
+                denominator.append((factorID(Polynomial(variable: v)), content[v]))
+            }
+        }
+        if !rest.isConstant { denominator.append((factorID(rest), 1)) }
+        denominator.sort { $0.0 < $1.0 }
+        // Merge repeated ids (a variable factor may already be listed).
+        var merged: [(Int, Int)] = []
+        for f in denominator {
+            if let last = merged.last, last.0 == f.0 { merged[merged.count - 1].1 += f.1 } else { merged.append(f) }
+        }
+        return RationalFunction(numerator, merged)
+    }
+
+    func power(_ r: RationalFunction, _ k: Int) throws -> RationalFunction {
+        if k == 0 { return RationalFunction(.one) }
+        let base = k < 0 ? try invert(r) : r
+        let n = abs(k)
+        return RationalFunction(try base.numerator.power(n), base.denominator.map { ($0.0, $0.1 * n) })
+    }
+
+    // MARK: Conversion
+
+    func convert(_ e: Expr) throws -> RationalFunction {
+        if let known = memo[e] { return known }
+        let result: RationalFunction
+        switch e.kind {
+        case .number(let n):
+            guard case .exact(let r) = n else { throw RationalFormFailure.inexact("a floating-point number") }
+            result = RationalFunction(Polynomial(constant: r))
+        case .symbol, .pi:
+            result = RationalFunction(Polynomial(variable: try variable(e)))
+        case .imaginaryUnit:
+            result = RationalFunction(Polynomial(variable: try kernel(e, degree: 2, replacement: Polynomial(constant: .minusOne))))
+        case .undefined:
+            throw RationalFormFailure.divisionByZero
+        case .sum(let ts):
+            result = try add(ts.map(convert))
+        case .product(let c, let fs):
+            guard case .exact(let r) = c else { throw RationalFormFailure.inexact("a floating-point number") }
+            var acc = RationalFunction(Polynomial(constant: r))
+            for f in fs { acc = try multiply(acc, try convert(f)) }
+            result = acc
+        case .power(let b, let x):
+            result = try convertPower(e, b, x)
+        case .function(let f, let u):
+            result = try convertFunction(e, f, u)
+        }
+        memo[e] = result
+        return result
+    }
+
+    private func convertPower(_ e: Expr, _ b: Expr, _ x: Expr) throws -> RationalFunction {
+        guard let r = x.rationalValue else {
+            if x.containsFloat { throw RationalFormFailure.inexact("a floating-point exponent") }
+            return RationalFunction(Polynomial(variable: try kernel(e)))
+        }
+        if let k = r.intValue { return try power(try convert(b), k) }
+        guard let d = Int(exactly: r.denominator), let m = Int(exactly: r.numerator), d <= 255 else {
+            throw RationalFormFailure.inexact("an exponent too large for the exact test")
+        }
+        let root = Expr.power(b, .rational(Rational(1, d)))
+        let baseForm = try convert(b)
+        let v = try kernel(root, degree: baseForm.isPolynomial ? d : nil, replacement: baseForm.isPolynomial ? baseForm.numerator : nil)
+        return try power(RationalFunction(Polynomial(variable: v)), m)
+    }
+
+    private func convertFunction(_ e: Expr, _ f: MathFunction, _ u: Expr) throws -> RationalFunction {
+        switch f {
+        case .exp:
+            let terms: [Expr]
+            if case .sum(let ts) = u.kind { terms = ts } else { terms = [u] }
+            var acc = RationalFunction(.one)
+            for t in terms {
+                let (c, fs) = t.splitCoefficient()
+                guard case .exact(let q) = c, let n = q.numerator.asInt, let d = q.denominator.asInt else {
+                    return RationalFunction(Polynomial(variable: try kernel(e)))
+                }
+                let atom = Expr.apply(.exp, Expr.term(.exact(Rational(1, d)), fs))
+                let v = try kernel(atom)
+                acc = try multiply(acc, try power(RationalFunction(Polynomial(variable: v)), n))
+            }
+            return acc
+        case .sinh:
+            return try convert((Expr.apply(.exp, u) - .apply(.exp, -u)) / 2)
+        case .cosh:
+            return try convert((Expr.apply(.exp, u) + .apply(.exp, -u)) / 2)
+        case .tanh:
+            let e2 = Expr.apply(.exp, 2 * u)
+            return try convert((e2 - 1) / (e2 + 1))
+        case .sin:
+            return RationalFunction(Polynomial(variable: try kernel(e)))
+        case .cos:
+            let s = try kernel(.apply(.sin, u))
+            let one = Polynomial.one
+            let s2 = try monomialPolynomial(s, 2)
+            return RationalFunction(Polynomial(variable: try kernel(e, degree: 2, replacement: one - s2)))
+        case .tan:
+            return try convert(Expr.apply(.sin, u) / .apply(.cos, u))
+        case .abs:
+            let inner = try convert(u)
+            if inner.isPolynomial {
+                let square = try inner.numerator.times(inner.numerator)
+                return RationalFunction(Polynomial(variable: try kernel(e, degree: 2, replacement: square)))
+            }
+            return RationalFunction(Polynomial(variable: try kernel(e)))
+        case .log:
+            return RationalFunction(Polynomial(variable: try kernel(e)))
+        }
+    }
+
+    // MARK: Reduction and back-conversion
+
+    /// Reduces a polynomial modulo the side relations, newest kernels first (a kernel's
+    /// replacement only mentions variables introduced before it).
+    func reduce(_ p: Polynomial) throws -> Polynomial {
+        var p = p
+        for v in relations.keys.sorted(by: >) {
+            let (d, replacement) = relations[v]!
+            guard p.terms.contains(where: { $0.monomial[v] >= d }) else { continue }
+            var kept: [Polynomial.Term] = []
+            var byQuotient: [Int: [Polynomial.Term]] = [:]
+            for t in p.terms {
+                let e = t.monomial[v]
+                if e < d { kept.append(t); continue }
+                var m = t.monomial
+                m[v] = e % d
+                byQuotient[e / d, default: []].append(.init(monomial: m, coefficient: t.coefficient))
+            }
+            var result = Polynomial(sortedTerms: kept)
+            var powers: [Polynomial] = [.one]
+            for q in byQuotient.keys.sorted() {
+                while powers.count <= q { powers.append(try powers[powers.count - 1].times(replacement)) }
+                let part = Polynomial.collect(Dictionary(byQuotient[q]!.map { ($0.monomial, $0.coefficient) }, uniquingKeysWith: +))
+                result = result + (try part.times(powers[q]))
+            }
+            p = result
+        }
+        return p
+    }
+
+    func expr(_ p: Polynomial) -> Expr {
+        var terms: [Expr] = []
+        terms.reserveCapacity(p.terms.count)
+        for t in p.terms {
+            var factors: [Expr] = [.rational(t.coefficient)]
+            for v in 0..<atoms.count where t.monomial[v] > 0 {
+                factors.append(.power(atoms[v], .integer(t.monomial[v])))
+            }
+            terms.append(.product(factors))
+        }
+        return .sum(terms)
+    }
+
+    func expr(_ r: RationalFunction) -> Expr {
+        var factors = [expr(r.numerator)]
+        for (id, m) in r.denominator { factors.append(.power(expr(self.factors[id]), .integer(-m))) }
+        return .product(factors)
+    }
+
+    /// Divides out denominator factors that divide the numerator exactly.
+    func cancel(_ r: RationalFunction) throws -> RationalFunction {
+        var n = r.numerator
+        var d: [(Int, Int)] = []
+        for (id, m) in r.denominator {
+            var left = m
+            while left > 0, !n.isZero, let q = try n.exactQuotient(factors[id]) { n = q; left -= 1 }
+            if left > 0 { d.append((id, left)) }
+        }
+        return RationalFunction(n, d)
+    }
+}
+
+extension BigInt {
+    var asInt: Int? { Int(exactly: self) }
+}

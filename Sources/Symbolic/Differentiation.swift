@@ -1,0 +1,63 @@
+extension Expr {
+    /// ∂e/∂x for a symbol x, by the sum, product, power and chain rules.
+    /// `d|u|/dx = u u'/|u|` (valid where u ≠ 0).
+    public func diff(_ x: String) -> Expr {
+        var memo: [Expr: Expr] = [:]
+        return differentiate(x, &memo)
+    }
+
+    func differentiate(_ x: String, _ memo: inout [Expr: Expr]) -> Expr {
+        if let known = memo[self] { return known }
+        let result: Expr
+        switch kind {
+        case .number, .imaginaryUnit, .pi, .undefined: result = .zero
+        case .symbol(let s): result = s == x ? .one : .zero
+        case .sum(let ts):
+            result = .sum(ts.map { $0.differentiate(x, &memo) })
+        case .product(let c, let fs):
+            var terms: [Expr] = []
+            for k in fs.indices {
+                let d = fs[k].differentiate(x, &memo)
+                if d.isZero { continue }
+                var others = fs
+                others[k] = d
+                terms.append(.product([.number(c)] + others))
+            }
+            result = .sum(terms)
+        case .power(let b, let e):
+            let db = b.differentiate(x, &memo)
+            let de = e.differentiate(x, &memo)
+            if de.isZero {
+                result = db.isZero ? .zero : .product([e, .power(b, e - .one), db])
+            } else {
+                // d(b^e) = b^e (e' log b + e b'/b)
+                result = self * (de * .apply(.log, b) + e * db / b)
+            }
+        case .function(let f, let u):
+            let du = u.differentiate(x, &memo)
+            if du.isZero { result = .zero; break }
+            let outer: Expr
+            switch f {
+            case .exp: outer = self
+            case .log: outer = .power(u, .minusOne)
+            case .sin: outer = .apply(.cos, u)
+            case .cos: outer = -.apply(.sin, u)
+            case .tan: outer = .one + .power(self, 2)
+            case .sinh: outer = .apply(.cosh, u)
+            case .cosh: outer = .apply(.sinh, u)
+            case .tanh: outer = .one - .power(self, 2)
+            case .abs: outer = u / self
+            }
+            result = outer * du
+        }
+        memo[self] = result
+        return result
+    }
+
+    /// ∂ⁿe/∂xⁿ.
+    public func diff(_ x: String, times n: Int) -> Expr {
+        var e = self
+        for _ in 0..<max(0, n) { e = e.diff(x) }
+        return e
+    }
+}

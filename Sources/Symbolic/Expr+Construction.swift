@@ -1,0 +1,278 @@
+extension Expr {
+    /// (coefficient, non-numeric factors) of a term: `3*x*y` → (3, [x, y]); `x` → (1, [x]).
+    func splitCoefficient() -> (Number, [Expr]) {
+        switch kind {
+        case .number(let n): return (n, [])
+        case .product(let c, let fs): return (c, fs)
+        default: return (.one, [self])
+        }
+    }
+
+    /// Reassembles a term from already-canonical sorted factors.
+    static func term(_ c: Number, _ factors: [Expr]) -> Expr {
+        if factors.isEmpty { return .number(c) }
+        if c.isZero && c.isExact { return .zero }
+        if c == .one && factors.count == 1 { return factors[0] }
+        return Expr(raw: .product(c, factors))
+    }
+
+    /// Whether the canonical form starts with a minus sign (so `f(-u)` can be rewritten).
+    var hasLeadingMinus: Bool {
+        switch kind {
+        case .number(let n): return n.isNegative
+        case .product(let c, _): return c.isNegative
+        case .sum(let ts):
+            guard let first = ts.first else { return false }
+            if case .number = first.kind, ts.count > 1 { return ts[1].hasLeadingMinus }
+            return first.hasLeadingMinus
+        default: return false
+        }
+    }
+
+    // MARK: Sum
+
+    /// The canonical sum: flattened, like terms collected, numbers folded, terms sorted.
+    public static func sum(_ items: [Expr]) -> Expr {
+        var constant = Number.zero
+        var order: [[Expr]] = []
+        var coefficients: [[Expr]: Number] = [:]
+        var undefined = false
+        func add(_ t: Expr) {
+            switch t.kind {
+            case .sum(let ts): ts.forEach(add)
+            case .number(let n): constant = constant + n
+            case .undefined: undefined = true
+            default:
+                let (c, fs) = t.splitCoefficient()
+                if let old = coefficients[fs] { coefficients[fs] = old + c } else { coefficients[fs] = c; order.append(fs) }
+            }
+        }
+        items.forEach(add)
+        if undefined { return .undefined }
+        var terms: [Expr] = []
+        terms.reserveCapacity(order.count + 1)
+        for fs in order {
+            let c = coefficients[fs]!
+            if c.isZero { continue }
+            terms.append(term(c, fs))
+        }
+        if terms.count > 1 { terms.sort { termOrder($0, $1) < 0 } }
+        let hasConstant = !constant.isZero || (!constant.isExact && terms.isEmpty)
+        if terms.isEmpty { return .number(constant) }
+        if terms.count == 1 && !hasConstant { return terms[0] }
+        if hasConstant { terms.append(.number(constant)) }
+        return Expr(raw: .sum(terms))
+    }
+
+    // MARK: Product
+
+    /// The canonical product: flattened, numbers folded, equal bases combined
+    /// (`x^a*x^b = x^(a+b)`, `exp(a)*exp(b) = exp(a+b)`), factors sorted; a number times a
+    /// single sum is distributed (`2*(x + y) = 2*x + 2*y`).
+    public static func product(_ items: [Expr]) -> Expr {
+        var coefficient = Number.one
+        var bases: [Expr] = []
+        var exponents: [Expr: [Expr]] = [:]
+        var expArguments: [Expr] = []
+        var undefined = false
+        func add(_ f: Expr) {
+            switch f.kind {
+            case .number(let n): coefficient = coefficient * n
+            case .product(let c, let fs): coefficient = coefficient * c; fs.forEach(add)
+            case .undefined: undefined = true
+            case .function(.exp, let u): expArguments.append(u)
+            case .power(let b, let e): accumulate(b, e)
+            default: accumulate(f, .one)
+            }
+        }
+        func accumulate(_ b: Expr, _ e: Expr) {
+            if exponents[b] != nil { exponents[b]!.append(e) } else { exponents[b] = [e]; bases.append(b) }
+        }
+        items.forEach(add)
+        if undefined { return .undefined }
+        if coefficient.isZero && coefficient.isExact { return .zero }
+        var factors: [Expr] = []
+        var pending: [Expr] = []
+        for b in bases {
+            let es = exponents[b]!
+            let p = es.count == 1 ? power(b, es[0]) : power(b, sum(es))
+            switch p.kind {
+            case .number(let n): coefficient = coefficient * n
+            case .product, .undefined: pending.append(p)
+            case .function(.exp, let u): expArguments.append(u)
+            default: factors.append(p)
+            }
+        }
+        if !expArguments.isEmpty {
+            let e = apply(.exp, sum(expArguments))
+            if case .number(let n) = e.kind { coefficient = coefficient * n } else { factors.append(e) }
+        }
+        if !pending.isEmpty { return product(factors + pending + [.number(coefficient)]) }
+        if coefficient.isZero && coefficient.isExact { return .zero }
+        if factors.isEmpty { return .number(coefficient) }
+        if factors.count == 1 {
+            if coefficient == .one { return factors[0] }
+            if case .sum(let ts) = factors[0].kind {
+                return sum(ts.map { product([.number(coefficient), $0]) })
+            }
+        }
+        if factors.count > 1 { factors.sort { order($0, $1) < 0 } }
+        return Expr(raw: .product(coefficient, factors))
+    }
+
+    // MARK: Power
+
+    /// The canonical power `b^e`.
+    public static func power(_ b: Expr, _ e: Expr) -> Expr {
+        if b.isUndefined || e.isUndefined { return .undefined }
+        if let en = e.numberValue {
+            if case .exact(let r) = en {
+                if r.isZero { return .one }
+                if r.isOne { return b }
+            }
+        }
+        if let bn = b.numberValue {
+            if bn == .one { return .one }
+            if bn.isZero {
+                if let en = e.numberValue { return en.isNegative ? .undefined : b }
+                return Expr(raw: .power(b, e))
+            }
+            if let en = e.numberValue { return numericPower(bn, en) ?? Expr(raw: .power(b, e)) }
+        }
+        let integerExponent = e.rationalValue.map { $0.isInteger } ?? false
+        switch b.kind {
+        case .imaginaryUnit:
+            if integerExponent, let k = e.rationalValue?.intValue {
+                switch ((k % 4) + 4) % 4 {
+                case 0: return .one
+                case 1: return .i
+                case 2: return .minusOne
+                default: return product([.minusOne, .i])
+                }
+            }
+        case .power(let bb, let be):
+            // (x^a)^n = x^(a n) for integer n; (x^(m/d))^e = x^(m e/d) when d is even (x ≥ 0 there).
+            var evenRoot = false
+            if let r = be.rationalValue, !r.isInteger, r.denominator % 2 == 0 { evenRoot = true }
+            if integerExponent || evenRoot { return power(bb, product([be, e])) }
+        case .product(let c, let fs):
+            if integerExponent {
+                return product([power(.number(c), e)] + fs.map { power($0, e) })
+            }
+            if case .exact(let r) = c, !r.isNegative, !r.isOne, e.numberValue != nil {
+                return product([power(.number(c), e), power(Expr(raw: .product(.one, fs)).normalizedProduct, e)])
+            }
+        case .function(.exp, let u):
+            return apply(.exp, product([u, e]))
+        default: break
+        }
+        return Expr(raw: .power(b, e))
+    }
+
+    /// A product node with coefficient one and a single factor collapses to that factor.
+    var normalizedProduct: Expr {
+        if case .product(let c, let fs) = kind, c == .one, fs.count == 1 { return fs[0] }
+        return self
+    }
+
+    /// Folds number^number when the result is a number (exactly, for exact operands).
+    static func numericPower(_ b: Number, _ e: Number) -> Expr? {
+        switch (b, e) {
+        case (.exact(let x), .exact(let y)):
+            if y.isInteger {
+                guard let k = y.intValue, abs(k) <= 4096 else { return nil }
+                return .rational(x.power(k))
+            }
+            let (n, d) = (y.numerator, y.denominator)
+            guard let di = Int(exactly: d), di <= 64, let ni = Int(exactly: n) else { return nil }
+            if let root = x.exactRoot(di), !(x.isNegative) { return .rational(root.power(ni)) }
+            // b^(n/d) with |n| ≥ d: pull out the integer part, b^(q + s/d) = b^q * b^(s/d).
+            if !x.isNegative, abs(ni) >= di {
+                let q = ni >= 0 ? ni / di : -((-ni + di - 1) / di)
+                let s = ni - q * di
+                let frac = Expr(raw: .power(.rational(x), .rational(Rational(s, di))))
+                return Expr(raw: .product(.exact(x.power(q)), [frac]))
+            }
+            return nil
+        default:
+            let v = Foundation_pow(b.doubleValue, e.doubleValue)
+            return v.isNaN ? nil : .float(v)
+        }
+    }
+
+    // MARK: Functions
+
+    /// The canonical application of an elementary function.
+    public static func apply(_ f: MathFunction, _ u: Expr) -> Expr {
+        if u.isUndefined { return .undefined }
+        if case .number(.float(let x)) = u.kind {
+            let v = f.evaluate(x)
+            return v.isFinite ? .float(v) : .undefined
+        }
+        if u.isZero {
+            switch f {
+            case .exp, .cos, .cosh: return .one
+            case .log: return .undefined
+            default: return .zero
+            }
+        }
+        if f == .log && u.isOne { return .zero }
+        if f == .abs, case .number(.exact(let r)) = u.kind { return .rational(r.magnitude) }
+        switch (f, u.kind) {
+        case (.log, .function(.exp, let v)): return v
+        case (.exp, .function(.log, let v)): return v
+        case (.abs, .function(.abs, _)), (.abs, .function(.exp, _)): return u
+        default: break
+        }
+        if u.hasLeadingMinus {
+            let negated = product([.minusOne, u])
+            switch f {
+            case .sin, .tan, .sinh, .tanh: return product([.minusOne, apply(f, negated)])
+            case .cos, .cosh, .abs: return apply(f, negated)
+            default: break
+            }
+        }
+        return Expr(raw: .function(f, u))
+    }
+
+    public static func sqrt(_ u: Expr) -> Expr { power(u, .half) }
+
+    // MARK: Operators
+
+    public static func + (a: Expr, b: Expr) -> Expr { sum([a, b]) }
+    public static func - (a: Expr, b: Expr) -> Expr { sum([a, product([.minusOne, b])]) }
+    public static prefix func - (a: Expr) -> Expr { product([.minusOne, a]) }
+    public static func * (a: Expr, b: Expr) -> Expr { product([a, b]) }
+    public static func / (a: Expr, b: Expr) -> Expr { product([a, power(b, .minusOne)]) }
+    public static func ** (a: Expr, b: Expr) -> Expr { power(a, b) }
+    public static func ** (a: Expr, k: Int) -> Expr { power(a, .integer(k)) }
+}
+
+extension Expr: ExpressibleByIntegerLiteral, ExpressibleByStringLiteral {
+    public init(integerLiteral value: Int) { self = .integer(value) }
+    /// A symbol: `let x: Expr = "x"`.
+    public init(stringLiteral value: String) { self = .symbol(value) }
+}
+
+precedencegroup PowerPrecedence {
+    higherThan: MultiplicationPrecedence
+    associativity: right
+}
+/// `a ** b` is `Expr.power(a, b)` (`^` stays Swift's exclusive-or).
+infix operator ** : PowerPrecedence
+
+extension MathFunction {
+    public func evaluate(_ x: Double) -> Double {
+        switch self {
+        case .exp: return Foundation_exp(x)
+        case .log: return Foundation_log(x)
+        case .sin: return Foundation_sin(x)
+        case .cos: return Foundation_cos(x)
+        case .tan: return Foundation_tan(x)
+        case .sinh: return Foundation_sinh(x)
+        case .cosh: return Foundation_cosh(x)
+        case .tanh: return Foundation_tanh(x)
+        case .abs: return Swift.abs(x)
+        }
+    }
+}

@@ -1,0 +1,145 @@
+/// The elementary functions an expression may contain (`sqrt` is the power 1/2).
+public enum MathFunction: String, CaseIterable, Sendable {
+    case exp, log, sin, cos, tan, sinh, cosh, tanh, abs
+
+    var rank: Int { MathFunction.allCases.firstIndex(of: self)! }
+}
+
+/// A symbolic expression, canonical by construction.
+///
+/// `Expr` is a value handle on an immutable node that caches its hash, so sets and
+/// dictionaries of large expressions cost one hash combine per node, once. Build expressions
+/// with the smart constructors (`Expr.sum`, `.product`, `.power`, `.apply`, the operators);
+/// they flatten, sort, collect like terms and fold numbers, applying only identities that
+/// hold over the reals wherever both sides are defined (`x^a*x^b = x^(a+b)`,
+/// `(x^2)^(1/2)` is left alone because it is `|x|`). Two expressions that are equal after
+/// canonicalisation compare `==`; deciding mathematical equality needs `Simplifier`.
+public struct Expr: Hashable, Sendable, CustomStringConvertible {
+    public indirect enum Kind: Sendable {
+        case number(Number)
+        case symbol(String)
+        /// The imaginary unit, `I^2 = -1`.
+        case imaginaryUnit
+        case pi
+        /// Terms sorted by `Expr.termOrder`; a numeric constant, if any, last.
+        case sum([Expr])
+        /// A coefficient and at least one factor, sorted by `Expr.order`; never coefficient 1 with one factor.
+        case product(Number, [Expr])
+        case power(Expr, Expr)
+        case function(MathFunction, Expr)
+        /// The result of dividing by an exact zero; absorbs everything it meets.
+        case undefined
+    }
+
+    final class Node: @unchecked Sendable {
+        let kind: Kind
+        let hash: Int
+        init(_ kind: Kind) {
+            self.kind = kind
+            var h = Hasher()
+            switch kind {
+            case .number(let n): h.combine(0); h.combine(n)
+            case .symbol(let s): h.combine(1); h.combine(s)
+            case .imaginaryUnit: h.combine(2)
+            case .pi: h.combine(3)
+            case .sum(let ts): h.combine(4); for t in ts { h.combine(t.node.hash) }
+            case .product(let c, let fs): h.combine(5); h.combine(c); for f in fs { h.combine(f.node.hash) }
+            case .power(let b, let e): h.combine(6); h.combine(b.node.hash); h.combine(e.node.hash)
+            case .function(let f, let a): h.combine(7); h.combine(f); h.combine(a.node.hash)
+            case .undefined: h.combine(8)
+            }
+            hash = h.finalize()
+        }
+    }
+
+    let node: Node
+    init(raw kind: Kind) { node = Node(kind) }
+
+    public var kind: Kind { node.kind }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(node.hash) }
+
+    public static func == (a: Expr, b: Expr) -> Bool {
+        if a.node === b.node { return true }
+        if a.node.hash != b.node.hash { return false }
+        switch (a.kind, b.kind) {
+        case (.number(let x), .number(let y)): return x == y
+        case (.symbol(let x), .symbol(let y)): return x == y
+        case (.imaginaryUnit, .imaginaryUnit), (.pi, .pi), (.undefined, .undefined): return true
+        case (.sum(let x), .sum(let y)): return x == y
+        case (.product(let c, let x), .product(let d, let y)): return c == d && x == y
+        case (.power(let b1, let e1), .power(let b2, let e2)): return b1 == b2 && e1 == e2
+        case (.function(let f, let x), .function(let g, let y)): return f == g && x == y
+        default: return false
+        }
+    }
+
+    public var description: String { TextPrinter().print(self) }
+
+    // MARK: Atoms
+
+    public static let zero = Expr(raw: .number(.zero))
+    public static let one = Expr(raw: .number(.one))
+    public static let minusOne = Expr(raw: .number(.exact(.minusOne)))
+    public static let half = Expr(raw: .number(.exact(Rational(1, 2))))
+    public static let i = Expr(raw: .imaginaryUnit)
+    public static let pi = Expr(raw: .pi)
+    public static let undefined = Expr(raw: .undefined)
+
+    public static func symbol(_ name: String) -> Expr { Expr(raw: .symbol(name)) }
+    public static func number(_ n: Number) -> Expr {
+        if n == .zero { return .zero }
+        if n == .one { return .one }
+        return Expr(raw: .number(n))
+    }
+    public static func rational(_ r: Rational) -> Expr { number(.exact(r)) }
+    public static func integer(_ n: Int) -> Expr { number(.exact(Rational(n))) }
+    public static func float(_ d: Double) -> Expr { Expr(raw: .number(.float(d))) }
+
+    // MARK: Queries
+
+    public var isZero: Bool { if case .number(let n) = kind { return n.isZero && n.isExact }; return false }
+    public var isOne: Bool { if case .number(let n) = kind { return n == .one }; return false }
+    public var isUndefined: Bool { if case .undefined = kind { return true }; return false }
+    public var numberValue: Number? { if case .number(let n) = kind { return n }; return nil }
+    public var rationalValue: Rational? { if case .number(.exact(let r)) = kind { return r }; return nil }
+    public var symbolName: String? { if case .symbol(let s) = kind { return s }; return nil }
+
+    /// The immediate sub-expressions.
+    public var children: [Expr] {
+        switch kind {
+        case .sum(let ts): return ts
+        case .product(_, let fs): return fs
+        case .power(let b, let e): return [b, e]
+        case .function(_, let a): return [a]
+        default: return []
+        }
+    }
+
+    /// Whether `e` occurs in this expression as a sub-expression.
+    public func contains(_ e: Expr) -> Bool {
+        if self == e { return true }
+        return children.contains { $0.contains(e) }
+    }
+
+    /// Whether any floating-point number occurs in the expression.
+    public var containsFloat: Bool {
+        if case .number(.float) = kind { return true }
+        if case .product(.float, _) = kind { return true }
+        return children.contains { $0.containsFloat }
+    }
+
+    /// The symbols that occur, sorted by name.
+    public var freeSymbols: [String] {
+        var seen = Set<String>()
+        func walk(_ e: Expr) {
+            if case .symbol(let s) = e.kind { seen.insert(s); return }
+            e.children.forEach(walk)
+        }
+        walk(self)
+        return seen.sorted(by: Expr.naturalLess)
+    }
+
+    /// Number of nodes (a size measure for choosing between equivalent forms).
+    public var size: Int { 1 + children.reduce(0) { $0 + $1.size } }
+}

@@ -1,0 +1,102 @@
+import ComplexModule
+import RealModule
+
+/// The answer to "is this expression zero?".
+public enum ZeroDecision: Equatable, Sendable {
+    /// Proven zero by exact normal form.
+    case zero
+    /// Zero at every one of `points` random points, but not proven exactly.
+    case numericallyZero(points: Int)
+    /// Not zero. `witness` is a point where it is visibly non-zero, when one was evaluated.
+    case nonzero(witness: [String: Double]?)
+
+    public var isZero: Bool {
+        switch self { case .zero, .numericallyZero: return true; case .nonzero: return false }
+    }
+
+    /// `true`, `true (numeric, 8 points)` or `false`.
+    public var verdict: String {
+        switch self {
+        case .zero: return "true"
+        case .numericallyZero(let n): return "true (numeric, \(n) points)"
+        case .nonzero: return "false"
+        }
+    }
+}
+
+/// Deciding zero and simplifying, by the exact rational normal form of `RationalForm`.
+///
+/// `isZero` never answers `zero` unless the reduced numerator is exactly zero. When it is not,
+/// and the expression has kernels that might be algebraically dependent (radicals, exp, trig,
+/// abs, log) or floats, the expression is evaluated at random complex points near the positive
+/// reals; zero at all of them is reported as `numericallyZero`, never silently as exact.
+public enum Simplifier {
+    public static let numericPoints = 8
+
+    public static func isZero(_ e: Expr) -> ZeroDecision {
+        if e.isZero { return .zero }
+        if case .number(.exact) = e.kind { return .nonzero(witness: [:]) }
+        let form = RationalForm()
+        do {
+            let r = try form.convert(e)
+            let n = try form.reduce(r.numerator)
+            if n.isZero { return .zero }
+            if !form.hasKernels { return .nonzero(witness: nil) }
+        } catch RationalFormFailure.divisionByZero {
+            return .nonzero(witness: nil)
+        } catch {
+            // Outside the exact range: decide numerically below.
+        }
+        return numericZeroTest(e)
+    }
+
+    public static func areEqual(_ a: Expr, _ b: Expr) -> ZeroDecision { isZero(a - b) }
+
+    /// A simpler equivalent form: one fraction with side relations applied and common factors
+    /// cancelled, returned only when it is no larger than the input.
+    public static func simplify(_ e: Expr) -> Expr {
+        let form = RationalForm()
+        guard let r = try? form.convert(e),
+              let n = try? form.reduce(r.numerator),
+              let cancelled = try? form.cancel(RationalFunction(n, r.denominator)) else { return e }
+        if cancelled.numerator.isZero { return .zero }
+        let candidate = form.expr(cancelled)
+        // Relations rewrite cos² as 1 − sin²: keep the unreduced fraction when that is smaller.
+        var best = candidate
+        if let plain = try? form.cancel(r) {
+            let other = form.expr(plain)
+            if other.size < best.size { best = other }
+        }
+        return best.size <= e.size ? best : e
+    }
+
+    /// Evaluates at `numericPoints` random points with symbols in [0.3, 1.7] plus a small
+    /// imaginary part, relative to the magnitude of the terms.
+    static func numericZeroTest(_ e: Expr) -> ZeroDecision {
+        let names = e.freeSymbols
+        var rng = SeededGenerator(seed: 0x5EED_2026)
+        var tested = 0, attempts = 0
+        while tested < numericPoints && attempts < 4 * numericPoints {
+            attempts += 1
+            var point: [String: Complex<Double>] = [:]
+            var realPoint: [String: Double] = [:]
+            for n in names {
+                let x = 0.3 + 1.4 * rng.uniform()
+                realPoint[n] = x
+                point[n] = Complex(x, 0)
+            }
+            guard let v = try? e.evaluateComplex(point), v.isFinite else { continue }
+            let scale = magnitude(e, point)
+            tested += 1
+            if v.length > 1e-9 * max(1, scale) { return .nonzero(witness: realPoint) }
+        }
+        return tested == 0 ? .nonzero(witness: nil) : .numericallyZero(points: tested)
+    }
+
+    /// The sum of the absolute values of the top-level terms (the scale rounding errors live at).
+    static func magnitude(_ e: Expr, _ point: [String: Complex<Double>]) -> Double {
+        let terms: [Expr]
+        if case .sum(let ts) = e.kind { terms = ts } else { terms = [e] }
+        return terms.reduce(0) { $0 + ((try? $1.evaluateComplex(point).length) ?? 0) }
+    }
+}

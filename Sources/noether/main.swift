@@ -1,0 +1,2 @@
+import REPL
+print("noether")
