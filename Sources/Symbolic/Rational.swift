@@ -5,7 +5,8 @@ import BigInt
 /// Machine integers are the fast path; an operation that overflows `Int` moves to `BigInt`
 /// and a result that fits again moves back, so equal values always have equal storage and
 /// `==`/`hash` can compare storage directly.
-public struct Rational: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct Rational: Hashable, Comparable, Sendable, CustomStringConvertible, ExpressibleByIntegerLiteral {
+    public init(integerLiteral value: Int) { self.init(value) }
     @usableFromInline enum Storage: Hashable, Sendable {
         case small(Int, Int)
         case big(BigInt, BigInt)

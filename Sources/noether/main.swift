@@ -1,2 +1,95 @@
+import ArgumentParser
+import Foundation
 import REPL
-print("noether")
+
+@main
+struct Noether: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "noether",
+        abstract: "A workbench for Hamiltonian mechanics: exact brackets, conservation proofs, notebooks.",
+        discussion: "Without a subcommand, starts the interactive REPL (type 'help').",
+        subcommands: [RunNotebook.self, CheckNotebooks.self, Bench.self])
+
+    @Option(name: .customShort("e"), help: "Evaluate statements (separated by newlines or ';') and print each result.")
+    var statements: String?
+
+    func run() throws {
+        let interpreter = Interpreter()
+        if let statements {
+            var failed = false
+            for outcome in interpreter.execute(statements) {
+                outcome.lines.forEach { print($0) }
+                failed = failed || outcome.failed
+            }
+            if failed { throw ExitCode(1) }
+            return
+        }
+        let reader = LineReader()
+        if reader.interactive { print("Noether — type 'help' for the language, Ctrl-D to leave.") }
+        while let line = reader.next(prompt: "> ") {
+            for outcome in interpreter.execute(line) { outcome.lines.forEach { print($0) } }
+        }
+    }
+}
+
+struct RunNotebook: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Execute a notebook and print its transcript.")
+
+    @Argument(help: "The notebook file (notebooks-txt/*.txt).") var file: String
+
+    func run() throws {
+        let notebook = Notebook(text: try readNotebook(file))
+        print(notebook.transcript(notebook.run()), terminator: "")
+    }
+}
+
+struct CheckNotebooks: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "check", abstract: "Re-run notebooks; fail with a diff when any output differs.")
+
+    @Argument(help: "Notebook files.") var files: [String]
+
+    func run() throws {
+        var failures = 0
+        for file in files {
+            let notebook = Notebook(text: try readNotebook(file))
+            let report = notebook.differences(notebook.run(), file: file)
+            if report.isEmpty {
+                print("ok    \(file) (\(notebook.cells.count) inputs)")
+            } else {
+                failures += 1
+                print("FAIL  \(file)")
+                report.forEach { print($0) }
+            }
+        }
+        if failures > 0 {
+            print("\(failures) of \(files.count) notebooks differ")
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks of the hot paths (release builds only give meaningful figures).")
+
+    @Argument(help: "Which benchmark: symbolic.") var suite: String
+    @Option(help: "Timed runs per suite (the median is printed).") var runs: Int = 21
+
+    func run() throws {
+        switch suite {
+        case "symbolic":
+            for line in try SymbolicBenchmark.run(runs: runs) { print(line) }
+        default:
+            throw ValidationError("unknown benchmark '\(suite)' (available: symbolic)")
+        }
+    }
+}
+
+func readNotebook(_ path: String) throws -> String {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw ValidationError("cannot read notebook '\(path)'")
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+        throw ValidationError("'\(path)' is not UTF-8 text")
+    }
+    return text
+}

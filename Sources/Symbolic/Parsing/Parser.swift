@@ -144,7 +144,7 @@ public struct Parser {
     }
 
     /// `a, b, name: c` up to the closing token. Labels are `IDENT ':'`.
-    mutating func parseArguments(closing: TokenKind, _ spelled: String) throws -> [Syntax.Argument] {
+    public mutating func parseArguments(closing: TokenKind, _ spelled: String) throws -> [Syntax.Argument] {
         var args: [Syntax.Argument] = []
         if current.kind == closing { advance(); return args }
         while true {

@@ -1,0 +1,44 @@
+import Symbolic
+
+/// A system of the catalog: canonical coordinates, parameters with the papers' default
+/// values, the Hamiltonian and its known invariants, all exact expressions.
+public struct HamiltonianSystem: Sendable {
+    public struct Parameter: Sendable {
+        public var name: String
+        public var defaultValue: Rational
+        public var meaning: String
+    }
+
+    public struct Invariant: Sendable {
+        public var name: String
+        public var expr: Expr
+        public var meaning: String
+    }
+
+    public var name: String
+    public var title: String
+    /// Where the system and its invariants come from.
+    public var reference: String
+    public var pairs: [CanonicalPair]
+    public var parameters: [Parameter]
+    public var hamiltonian: Expr
+    public var invariants: [Invariant]
+
+    /// The names a `load` defines, in order: H first, then the invariants.
+    public var definitions: [(name: String, expr: Expr)] {
+        [("H", hamiltonian)] + invariants.map { ($0.name, $0.expr) }
+    }
+
+    /// The parameters replaced by their default values.
+    public var defaultValues: [Expr: Expr] {
+        Dictionary(uniqueKeysWithValues: parameters.map { (Expr.symbol($0.name), Expr.rational($0.defaultValue)) })
+    }
+
+    public var degreesOfFreedom: Int { pairs.count }
+}
+
+/// What a catalog lookup can fail with.
+public struct CatalogError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var description: String { message }
+}

@@ -1,0 +1,216 @@
+import Symbolic
+import Dynamics
+
+/// Runs statements of the Noether language against a `Session`.
+///
+/// Pipeline: `Lexer` → `Parser` (expressions) → statement forms here → evaluation. Every
+/// error is a `Diagnostic` with line, column and caret; a failing statement leaves the session
+/// as it was, and the statements after it still run.
+public final class Interpreter {
+    public private(set) var session = Session()
+
+    public init() {}
+
+    /// One statement's result: its output lines, or the error it raised.
+    public struct Outcome {
+        public var lines: [String]
+        public var failed: Bool
+    }
+
+    /// Executes every statement in `source` (separated by newlines or `;`).
+    public func execute(_ source: String) -> [Outcome] {
+        var parser: Parser
+        do { parser = try Parser(source) } catch let d as Diagnostic {
+            return [Outcome(lines: d.description.components(separatedBy: "\n"), failed: true)]
+        } catch { return [Outcome(lines: ["error: \(error)"], failed: true)] }
+        var outcomes: [Outcome] = []
+        while true {
+            while parser.current.kind == .newline || parser.current.kind == .semicolon { parser.advance() }
+            if parser.current.kind == .end { break }
+            var working = session
+            do {
+                let value = try statement(&parser, &working)
+                guard parser.atEnd else {
+                    throw parser.error("unexpected \(parser.current.kind.spelling) after the statement")
+                }
+                session = working
+                let text = value.display
+                outcomes.append(Outcome(lines: text.isEmpty ? [] : text.components(separatedBy: "\n"), failed: false))
+            } catch let d as Diagnostic {
+                outcomes.append(Outcome(lines: d.description.components(separatedBy: "\n"), failed: true))
+                while !parser.atEnd { parser.advance() }
+            } catch {
+                outcomes.append(Outcome(lines: ["error: \(error)"], failed: true))
+                while !parser.atEnd { parser.advance() }
+            }
+        }
+        return outcomes
+    }
+
+    // MARK: Statements
+
+    func statement(_ p: inout Parser, _ s: inout Session) throws -> Value {
+        if case .identifier(let word) = p.current.kind {
+            let next = p.tokens[min(p.position + 1, p.tokens.count - 1)].kind
+            if next == .assign { return try assignment(&p, &s, word) }
+            let isStatementForm = next != .leftParen || word == "load" || word == "canonical"
+            if isStatementForm {
+                switch word {
+                case "canonical": p.advance(); return try canonical(&p, &s)
+                case "load": p.advance(); return try load(&p, &s)
+                case "show": p.advance(); return try show(&p, s)
+                case "help": p.advance(); return try help(&p)
+                default: break
+                }
+            }
+        }
+        let syntax = try p.parseExpression()
+        return try Evaluation(session: s, source: p.source).value(syntax)
+    }
+
+    func assignment(_ p: inout Parser, _ s: inout Session, _ name: String) throws -> Value {
+        let nameToken = p.current
+        if Verbs.reserved.contains(name) {
+            throw p.error("'\(name)' is a built-in name and cannot be assigned", at: nameToken)
+        }
+        if s.coordinates.contains(name) {
+            throw p.error("'\(name)' is a canonical coordinate; it cannot be assigned (declare other pairs with 'canonical' first)", at: nameToken)
+        }
+        p.advance(); p.advance()
+        if p.atEnd { throw p.error("expected an expression after '=', found \(p.current.kind.spelling)") }
+        let syntax = try p.parseExpression()
+        let value = try Evaluation(session: s, source: p.source).value(syntax)
+        guard case .expr(let e) = value else {
+            throw Diagnostic("only expressions can be assigned; this is \(value.kindName)", at: syntax.location, in: p.source)
+        }
+        s.define(name, e)
+        return .none
+    }
+
+    func canonical(_ p: inout Parser, _ s: inout Session) throws -> Value {
+        var pairs: [CanonicalPair] = []
+        var seen = Set<String>()
+        repeat {
+            if !pairs.isEmpty { p.advance() }
+            try p.expect(.leftParen, "'(' to start a pair such as (q, p)")
+            var names: [String] = []
+            for k in 0..<2 {
+                guard case .identifier(let n) = p.current.kind else {
+                    throw p.error("expected a coordinate name, found \(p.current.kind.spelling)")
+                }
+                if Verbs.reserved.contains(n) { throw p.error("'\(n)' is a built-in name, not a coordinate") }
+                if seen.contains(n) { throw p.error("'\(n)' appears twice among the canonical pairs") }
+                if s.definitions[n] != nil { throw p.error("'\(n)' is already defined as an expression") }
+                seen.insert(n); names.append(n)
+                p.advance()
+                if k == 0 { try p.expect(.comma, "',' between q and p") }
+            }
+            try p.expect(.rightParen, "')' to close the pair")
+            pairs.append(CanonicalPair(names[0], names[1]))
+        } while p.current.kind == .comma
+        s.pairs = pairs
+        return .none
+    }
+
+    func load(_ p: inout Parser, _ s: inout Session) throws -> Value {
+        guard case .identifier(let name) = p.current.kind else {
+            throw p.error("expected a system name after 'load' (e.g. load kepler3d), found \(p.current.kind.spelling)")
+        }
+        let nameToken = p.current
+        p.advance()
+        var options: [String: Int] = [:]
+        if p.current.kind == .leftParen {
+            p.advance()
+            for arg in try p.parseArguments(closing: .rightParen, ")") {
+                guard let label = arg.label else {
+                    throw Diagnostic("options are labelled, as in load neumann(n: 4)", at: arg.value.location, in: p.source)
+                }
+                switch arg.value {
+                case .number(let text, _) where Int(text) != nil: options[label] = Int(text)!
+                case .name("true", _): options[label] = 1
+                case .name("false", _): options[label] = 0
+                default: throw Diagnostic("option '\(label)' takes an integer", at: arg.value.location, in: p.source)
+                }
+            }
+        }
+        let system: HamiltonianSystem
+        do { system = try Catalog.system(name, options: options) } catch let e as CatalogError {
+            throw p.error(e.message, at: nameToken)
+        }
+        if let previous = s.system {
+            for d in previous.definitions { s.forget(d.name) }
+        }
+        s.pairs = system.pairs
+        for d in system.definitions { s.define(d.name, d.expr) }
+        s.system = system
+        let pairs = system.pairs.map { "(\($0.q), \($0.p))" }.joined(separator: ", ")
+        let params = system.parameters.map(\.name).joined(separator: ", ")
+        let names = system.definitions.map(\.name).joined(separator: ", ")
+        return .text("\(system.name): \(system.title); pairs \(pairs); parameters \(params.isEmpty ? "none" : params); defines \(names)")
+    }
+
+    func show(_ p: inout Parser, _ s: Session) throws -> Value {
+        guard case .identifier(let name) = p.current.kind else {
+            guard p.atEnd else { throw p.error("expected a name after 'show', found \(p.current.kind.spelling)") }
+            var lines = ["pairs: " + (s.pairs.isEmpty ? "none (use canonical or load)" : s.pairs.map { "(\($0.q), \($0.p))" }.joined(separator: ", "))]
+            if let sys = s.system { lines.append("system: \(sys.name)") }
+            for n in s.names { lines.append("\(n) = \(Value.expr(s.definitions[n]!).display)") }
+            return .text(lines.joined(separator: "\n"))
+        }
+        let token = p.current
+        p.advance()
+        if let e = s.definitions[name] { return .text("\(name) = \(Value.expr(e).display)") }
+        let system: HamiltonianSystem
+        do { system = try Catalog.system(name) } catch let e as CatalogError {
+            throw p.error("'\(name)' is neither defined in this session nor a catalog system: \(e.message)", at: token)
+        }
+        var lines = ["\(system.name): \(system.title)", "source: \(system.reference)",
+                     "pairs: " + system.pairs.map { "(\($0.q), \($0.p))" }.joined(separator: ", ")]
+        lines.append("parameters: " + (system.parameters.isEmpty ? "none" : system.parameters.map { "\($0.name) = \($0.defaultValue) (\($0.meaning))" }.joined(separator: ", ")))
+        lines.append("H = \(Value.expr(system.hamiltonian).display)")
+        for inv in system.invariants { lines.append("\(inv.name) = \(Value.expr(inv.expr).display)    # \(inv.meaning)") }
+        return .text(lines.joined(separator: "\n"))
+    }
+
+    func help(_ p: inout Parser) throws -> Value {
+        var topic: String?
+        switch p.current.kind {
+        case .identifier(let n): topic = n; p.advance()
+        case .assign: topic = "="; p.advance()
+        case .equal: topic = "=="; p.advance()
+        default: break
+        }
+        guard let topic else {
+            var lines = ["statements:"]
+            for v in Verbs.statements { lines.append("  \(v.usage.padding(toLength: 36, withPad: " ", startingAt: 0)) \(v.summary)") }
+            lines.append("verbs:")
+            for v in Verbs.verbs { lines.append("  \(v.usage.padding(toLength: 36, withPad: " ", startingAt: 0)) \(v.summary)") }
+            lines.append("functions: " + Verbs.functions.joined(separator: ", ") + "; constants: I (I^2 = -1), pi")
+            lines.append("systems: " + Catalog.entries.map(\.name).joined(separator: ", ") + " (also neumann3, calogero3, calogero3w)")
+            lines.append("operators: + - * / ^ (or **), == and != decide equality; # starts a comment")
+            return .text(lines.joined(separator: "\n"))
+        }
+        if let v = Verbs.all.first(where: { $0.name == topic }) {
+            return .text("\(v.usage)\n  \(v.summary)\n  example: \(v.example)")
+        }
+        if Verbs.functions.contains(topic) {
+            return .text("\(topic)(e)\n  the elementary function \(topic); exact rules apply in simplify and ==\n  example: simplify(\(topic == "sin" || topic == "cos" ? "sin(q1)^2 + cos(q1)^2" : "\(topic)(q1)"))")
+        }
+        if let entry = Catalog.entries.first(where: { $0.name == topic }) {
+            return .text("\(entry.name): \(entry.summary)\n  example: load \(entry.name)" + (entry.options.isEmpty ? "" : "(" + entry.options.map { "\($0.0): \($0.1)" }.joined(separator: ", ") + ")"))
+        }
+        var message = "no help for '\(topic)'"
+        if let s = ExprBuilder.suggestion(for: topic, among: Verbs.all.map(\.name) + Verbs.functions) { message += "; did you mean '\(s)'?" }
+        throw p.error(message, at: p.tokens[p.position - 1])
+    }
+}
+
+extension Session {
+    mutating func forget(_ name: String) {
+        var copy = Session()
+        copy.pairs = pairs
+        copy.system = system
+        for n in names where n != name { copy.define(n, definitions[n]!) }
+        self = copy
+    }
+}

@@ -1,0 +1,80 @@
+/// A plain-text notebook: `> ` lines are inputs; the lines after an input, up to the next
+/// input, blank line or `#` line, are its expected output; everything else is prose.
+public struct Notebook {
+    public struct Cell {
+        /// 1-based line number of the input in the file.
+        public var line: Int
+        public var input: String
+        public var expected: [String]
+    }
+
+    enum Line { case prose(String), cell(Int) }
+
+    let lines: [Line]
+    public let cells: [Cell]
+
+    public init(text: String) {
+        var lines: [Line] = []
+        var cells: [Cell] = []
+        let raw = text.components(separatedBy: "\n")
+        var i = 0
+        while i < raw.count {
+            let line = raw[i]
+            if line.hasPrefix("> ") || line == ">" {
+                var expected: [String] = []
+                var j = i + 1
+                while j < raw.count, !raw[j].hasPrefix("> "), raw[j] != ">", !raw[j].trimmingCharacters(in: .whitespaces).isEmpty,
+                      !raw[j].hasPrefix("#") {
+                    expected.append(raw[j]); j += 1
+                }
+                lines.append(.cell(cells.count))
+                cells.append(Cell(line: i + 1, input: String(line.dropFirst(line == ">" ? 1 : 2)), expected: expected))
+                i = j
+            } else {
+                lines.append(.prose(line)); i += 1
+            }
+        }
+        if case .prose("") = lines.last, text.hasSuffix("\n") { lines.removeLast() }
+        self.lines = lines
+        self.cells = cells
+    }
+
+    /// Runs every input in a fresh session; returns the actual output lines of each cell.
+    public func run() -> [[String]] {
+        let interpreter = Interpreter()
+        return cells.map { cell in interpreter.execute(cell.input).flatMap(\.lines) }
+    }
+
+    /// The executed transcript: prose as written, inputs, and their actual outputs.
+    public func transcript(_ outputs: [[String]]) -> String {
+        var out: [String] = []
+        for l in lines {
+            switch l {
+            case .prose(let s): out.append(s)
+            case .cell(let k): out.append("> " + cells[k].input); out.append(contentsOf: outputs[k])
+            }
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    /// Differences between expected and actual outputs, as readable lines (empty when none).
+    public func differences(_ outputs: [[String]], file: String) -> [String] {
+        var report: [String] = []
+        for (cell, actual) in zip(cells, outputs) {
+            let a = actual.map(Notebook.trimmed), e = cell.expected.map(Notebook.trimmed)
+            guard a != e else { continue }
+            report.append("\(file):\(cell.line): > \(cell.input)")
+            for line in e { report.append("  - \(line)") }
+            for line in a { report.append("  + \(line)") }
+        }
+        return report
+    }
+
+    static func trimmed(_ s: String) -> String {
+        var t = Substring(s)
+        while let last = t.last, last == " " || last == "\t" || last == "\r" { t.removeLast() }
+        return String(t)
+    }
+}
+
+import Foundation

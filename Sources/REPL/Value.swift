@@ -1,0 +1,36 @@
+import Symbolic
+import Dynamics
+
+/// What a statement of the language evaluates to.
+public enum Value {
+    case expr(Expr)
+    /// A decision, with how it was reached (`true (numeric, 8 points)`).
+    case decision(ZeroDecision)
+    case bool(Bool)
+    case list([Value])
+    case text(String)
+    case none
+
+    /// The REPL's output convention: zero prints `0`, booleans `true`/`false`, exact rationals
+    /// `3/2`, floats with up to 6 significant digits.
+    public var display: String {
+        switch self {
+        case .expr(let e): return TextPrinter(floatDigits: 6).print(e)
+        case .decision(let d): return d.verdict
+        case .bool(let b): return b ? "true" : "false"
+        case .list(let vs): return "[" + vs.map(\.display).joined(separator: ", ") + "]"
+        case .text(let s): return s
+        case .none: return ""
+        }
+    }
+
+    var kindName: String {
+        switch self {
+        case .expr: return "an expression"
+        case .decision, .bool: return "a boolean"
+        case .list: return "a list"
+        case .text: return "text"
+        case .none: return "nothing"
+        }
+    }
+}

@@ -1,0 +1,54 @@
+/// The verbs and statements of the language, with the help text `help NAME` prints.
+/// Every entry has an example that works as written after `load kepler3d`.
+struct VerbHelp {
+    var name: String
+    var usage: String
+    var summary: String
+    var example: String
+}
+
+enum Verbs {
+    static let statements: [VerbHelp] = [
+        .init(name: "canonical", usage: "canonical (q1, p1), (q2, p2), ...",
+              summary: "declares the canonical pairs {q_i, p_j} = delta_ij that brackets and vector fields use",
+              example: "canonical (x, px), (y, py)"),
+        .init(name: "load", usage: "load NAME   or   load NAME(n: 4)",
+              summary: "loads a catalog system: its canonical pairs, H and invariants (parameters stay symbols)",
+              example: "load kepler3d"),
+        .init(name: "show", usage: "show   or   show NAME",
+              summary: "lists the session (pairs and definitions), a definition, or a catalog system's names",
+              example: "show kepler3d"),
+        .init(name: "help", usage: "help   or   help NAME", summary: "explains a verb or statement with an example", example: "help bracket"),
+        .init(name: "=", usage: "NAME = EXPRESSION", summary: "defines NAME; later uses of NAME stand for the expression",
+              example: "L = x*py - y*px"),
+        .init(name: "==", usage: "A == B   or   A != B",
+              summary: "mathematical equality decided by the exact zero test (or numerically, and then it says so)",
+              example: "bracket(A1, A2) == -2*H*L3"),
+    ]
+
+    static let verbs: [VerbHelp] = [
+        .init(name: "bracket", usage: "bracket(f, g)", summary: "the Poisson bracket {f, g} over the declared canonical pairs, simplified",
+              example: "bracket(L1, L2)"),
+        .init(name: "conserved", usage: "conserved(f)", summary: "true when {f, H} is proven zero (H is the session's H)",
+              example: "conserved(A1)"),
+        .init(name: "diff", usage: "diff(e, x)   or   diff(e, x, n)", summary: "the (n-th) partial derivative of e with respect to the symbol x",
+              example: "diff(H, p1)"),
+        .init(name: "simplify", usage: "simplify(e)", summary: "one fraction, side relations applied (sqrt(P)^2 = P, sin^2 + cos^2 = 1, ...), common factors cancelled",
+              example: "simplify((q1^2 - 1)/(q1 - 1))"),
+        .init(name: "expand", usage: "expand(e)", summary: "products and positive integer powers of sums multiplied out",
+              example: "expand((q1 + p1)^2)"),
+        .init(name: "subs", usage: "subs(e, x, v)   or   subs(e, x: v, y: w)", summary: "substitutes values or expressions for symbols, simultaneously",
+              example: "subs(H, k: 1)"),
+        .init(name: "eval", usage: "eval(e, x: 1.0, ...)", summary: "the numeric value; unset parameters of the loaded system take their default values",
+              example: "eval(H, q1: 1, q2: 0, q3: 0, p1: 0, p2: 1, p3: 0)"),
+        .init(name: "vectorfield", usage: "vectorfield()   or   vectorfield(H)", summary: "Hamilton's equations: the list [dq1/dt, dp1/dt, ...] = [{q1, H}, {p1, H}, ...]",
+              example: "vectorfield()"),
+        .init(name: "latex", usage: "latex(e)", summary: "the expression as LaTeX", example: "latex(H)"),
+    ]
+
+    static let functions = ["sqrt", "exp", "log", "sin", "cos", "tan", "sinh", "cosh", "tanh", "abs"]
+
+    static var all: [VerbHelp] { statements + verbs }
+    static var verbNames: [String] { verbs.map(\.name) }
+    static var reserved: Set<String> { Set(verbNames + functions + ["I", "pi", "true", "false", "canonical", "load", "show", "help"]) }
+}
