@@ -3,21 +3,23 @@ extension Expr {
     /// `d|u|/dx = u u'/|u|` (valid where u ≠ 0).
     public func diff(_ x: String) -> Expr {
         var memo: [Expr: Expr] = [:]
-        return differentiate(x, &memo)
+        return differentiate(x, Expr.maskBit(x), &memo)
     }
 
-    func differentiate(_ x: String, _ memo: inout [Expr: Expr]) -> Expr {
+    func differentiate(_ x: String, _ bit: UInt64, _ memo: inout [Expr: Expr]) -> Expr {
+        if node.symbolMask & bit == 0 { return .zero }
+        if case .symbol(let s) = kind { return s == x ? .one : .zero }
         if let known = memo[self] { return known }
         let result: Expr
         switch kind {
         case .number, .imaginaryUnit, .pi, .undefined: result = .zero
         case .symbol(let s): result = s == x ? .one : .zero
         case .sum(let ts):
-            result = .sum(ts.map { $0.differentiate(x, &memo) })
+            result = .sum(ts.map { $0.differentiate(x, bit, &memo) })
         case .product(let c, let fs):
             var terms: [Expr] = []
             for k in fs.indices {
-                let d = fs[k].differentiate(x, &memo)
+                let d = fs[k].differentiate(x, bit, &memo)
                 if d.isZero { continue }
                 var others = fs
                 others[k] = d
@@ -25,8 +27,8 @@ extension Expr {
             }
             result = .sum(terms)
         case .power(let b, let e):
-            let db = b.differentiate(x, &memo)
-            let de = e.differentiate(x, &memo)
+            let db = b.differentiate(x, bit, &memo)
+            let de = e.differentiate(x, bit, &memo)
             if de.isZero {
                 result = db.isZero ? .zero : .product([e, .power(b, e - .one), db])
             } else {
@@ -34,7 +36,7 @@ extension Expr {
                 result = self * (de * .apply(.log, b) + e * db / b)
             }
         case .function(let f, let u):
-            let du = u.differentiate(x, &memo)
+            let du = u.differentiate(x, bit, &memo)
             if du.isZero { result = .zero; break }
             let outer: Expr
             switch f {

@@ -34,27 +34,31 @@ extension Expr {
     /// The canonical sum: flattened, like terms collected, numbers folded, terms sorted.
     public static func sum(_ items: [Expr]) -> Expr {
         var constant = Number.zero
-        var order: [[Expr]] = []
-        var coefficients: [[Expr]: Number] = [:]
+        var order: [TermKey] = []
+        var coefficients: [TermKey: Number] = [:]
         var undefined = false
         func add(_ t: Expr) {
+            let key: TermKey, c: Number
             switch t.kind {
-            case .sum(let ts): ts.forEach(add)
-            case .number(let n): constant = constant + n
-            case .undefined: undefined = true
-            default:
-                let (c, fs) = t.splitCoefficient()
-                if let old = coefficients[fs] { coefficients[fs] = old + c } else { coefficients[fs] = c; order.append(fs) }
+            case .sum(let ts): ts.forEach(add); return
+            case .number(let n): constant = constant + n; return
+            case .undefined: undefined = true; return
+            case .product(let k, let fs): c = k; key = fs.count == 1 ? .single(fs[0]) : .many(fs)
+            default: c = .one; key = .single(t)
             }
+            if let old = coefficients[key] { coefficients[key] = old + c } else { coefficients[key] = c; order.append(key) }
         }
         items.forEach(add)
         if undefined { return .undefined }
         var terms: [Expr] = []
         terms.reserveCapacity(order.count + 1)
-        for fs in order {
-            let c = coefficients[fs]!
+        for key in order {
+            let c = coefficients[key]!
             if c.isZero { continue }
-            terms.append(term(c, fs))
+            switch key {
+            case .single(let f): terms.append(c == .one ? f : Expr(raw: .product(c, [f])))
+            case .many(let fs): terms.append(term(c, fs))
+            }
         }
         if terms.count > 1 { terms.sort { termOrder($0, $1) < 0 } }
         let hasConstant = !constant.isZero || (!constant.isExact && terms.isEmpty)
@@ -64,6 +68,12 @@ extension Expr {
         return Expr(raw: .sum(terms))
     }
 
+    /// The non-numeric part of a term, as a dictionary key that needs no array for one factor.
+    enum TermKey: Hashable {
+        case single(Expr)
+        case many([Expr])
+    }
+
     // MARK: Product
 
     /// The canonical product: flattened, numbers folded, equal bases combined
@@ -71,8 +81,9 @@ extension Expr {
     /// single sum is distributed (`2*(x + y) = 2*x + 2*y`).
     public static func product(_ items: [Expr]) -> Expr {
         var coefficient = Number.one
+        // Products are short: a linear scan (hash compared first) beats a dictionary.
         var bases: [Expr] = []
-        var exponents: [Expr: [Expr]] = [:]
+        var exponentLists: [[Expr]] = []
         var expArguments: [Expr] = []
         var undefined = false
         func add(_ f: Expr) {
@@ -86,15 +97,14 @@ extension Expr {
             }
         }
         func accumulate(_ b: Expr, _ e: Expr) {
-            if exponents[b] != nil { exponents[b]!.append(e) } else { exponents[b] = [e]; bases.append(b) }
+            if let k = bases.firstIndex(of: b) { exponentLists[k].append(e) } else { bases.append(b); exponentLists.append([e]) }
         }
         items.forEach(add)
         if undefined { return .undefined }
         if coefficient.isZero && coefficient.isExact { return .zero }
         var factors: [Expr] = []
         var pending: [Expr] = []
-        for b in bases {
-            let es = exponents[b]!
+        for (b, es) in zip(bases, exponentLists) {
             let p = es.count == 1 ? power(b, es[0]) : power(b, sum(es))
             switch p.kind {
             case .number(let n): coefficient = coefficient * n

@@ -4,26 +4,24 @@ extension Expr {
 
     static func naturalCompare(_ a: String, _ b: String) -> Int {
         if a == b { return 0 }
-        let x = Array(a.unicodeScalars), y = Array(b.unicodeScalars)
-        var i = 0, j = 0
-        while i < x.count && j < y.count {
-            let dx = x[i].properties.numericType != nil && x[i].isASCII
-            let dy = y[j].properties.numericType != nil && y[j].isASCII
-            if dx && dy {
-                var i2 = i, j2 = j
-                while i2 < x.count && x[i2].isASCII && x[i2].properties.numericType != nil { i2 += 1 }
-                while j2 < y.count && y[j2].isASCII && y[j2].properties.numericType != nil { j2 += 1 }
-                let nx = String(String.UnicodeScalarView(x[i..<i2])), ny = String(String.UnicodeScalarView(y[j..<j2]))
-                let tx = nx.drop { $0 == "0" }, ty = ny.drop { $0 == "0" }
-                if tx.count != ty.count { return tx.count < ty.count ? -1 : 1 }
-                if tx != ty { return tx < ty ? -1 : 1 }
-                i = i2; j = j2
-            } else {
-                if x[i] != y[j] { return x[i].value < y[j].value ? -1 : 1 }
-                i += 1; j += 1
+        var x = a.utf8.makeIterator(), y = b.utf8.makeIterator()
+        var cx = x.next(), cy = y.next()
+        func isDigit(_ c: UInt8?) -> Bool { c.map { $0 >= 48 && $0 <= 57 } ?? false }
+        while let p = cx, let q = cy {
+            if isDigit(p) && isDigit(q) {
+                // Compare digit runs by value: skip leading zeros, then length, then digits.
+                var dx: [UInt8] = [], dy: [UInt8] = []
+                while isDigit(cx) { if !(dx.isEmpty && cx == 48) { dx.append(cx!) }; cx = x.next() }
+                while isDigit(cy) { if !(dy.isEmpty && cy == 48) { dy.append(cy!) }; cy = y.next() }
+                if dx.count != dy.count { return dx.count < dy.count ? -1 : 1 }
+                for (u, v) in zip(dx, dy) where u != v { return u < v ? -1 : 1 }
+                continue
             }
+            if p != q { return p < q ? -1 : 1 }
+            cx = x.next(); cy = y.next()
         }
-        if x.count - i != y.count - j { return (x.count - i) < (y.count - j) ? -1 : 1 }
+        if cx == nil && cy != nil { return -1 }
+        if cx != nil && cy == nil { return 1 }
         return a < b ? -1 : 1
     }
 
@@ -56,18 +54,14 @@ extension Expr {
         if ra != rb { return ra < rb ? -1 : 1 }
         switch (a.kind, b.kind) {
         case (.number(let x), .number(let y)):
-            let (dx, dy) = (x.doubleValue, y.doubleValue)
-            if dx != dy { return dx < dy ? -1 : 1 }
-            if x.isExact != y.isExact { return x.isExact ? -1 : 1 }
-            if case .exact(let p) = x, case .exact(let q) = y, p != q { return p < q ? -1 : 1 }
-            return 0
+            return compareNumbers(x, y)
         case (.symbol(let x), .symbol(let y)): return naturalCompare(x, y)
         case (.function(let f, let x), .function(let g, let y)):
             if f != g { return f.rank < g.rank ? -1 : 1 }
             return order(x, y)
         case (.product(let c, let xs), .product(let d, let ys)):
             let k = compareLists(xs, ys)
-            return k != 0 ? k : order(.number(c), .number(d))
+            return k != 0 ? k : compareNumbers(c, d)
         case (.sum(let xs), .sum(let ys)):
             return compareLists(xs, ys)
         default: return 0
@@ -84,8 +78,26 @@ extension Expr {
 
     /// The order of terms in a sum: by their non-numeric factors, then by coefficient.
     static func termOrder(_ a: Expr, _ b: Expr) -> Int {
-        let (ca, fa) = a.splitCoefficient(), (cb, fb) = b.splitCoefficient()
-        let c = compareLists(fa, fb)
-        return c != 0 ? c : order(.number(ca), .number(cb))
+        switch (a.kind, b.kind) {
+        case (.product(let ca, let fa), .product(let cb, let fb)):
+            let c = compareLists(fa, fb)
+            return c != 0 ? c : compareNumbers(ca, cb)
+        case (.product(let ca, let fa), _):
+            let c = order(fa[0], b)
+            return c != 0 ? c : (fa.count > 1 ? 1 : compareNumbers(ca, .one))
+        case (_, .product(let cb, let fb)):
+            let c = order(a, fb[0])
+            return c != 0 ? c : (fb.count > 1 ? -1 : compareNumbers(.one, cb))
+        default:
+            return order(a, b)
+        }
+    }
+
+    static func compareNumbers(_ x: Number, _ y: Number) -> Int {
+        let (dx, dy) = (x.doubleValue, y.doubleValue)
+        if dx != dy { return dx < dy ? -1 : 1 }
+        if x.isExact != y.isExact { return x.isExact ? -1 : 1 }
+        if case .exact(let p) = x, case .exact(let q) = y, p != q { return p < q ? -1 : 1 }
+        return 0
     }
 }

@@ -34,8 +34,20 @@ public struct Expr: Hashable, Sendable, CustomStringConvertible {
     final class Node: @unchecked Sendable {
         let kind: Kind
         let hash: Int
+        /// A 64-bit Bloom mask of the symbols below this node: a clear bit proves absence.
+        let symbolMask: UInt64
         init(_ kind: Kind) {
             self.kind = kind
+            var mask: UInt64 = 0
+            switch kind {
+            case .symbol(let s): mask = Expr.maskBit(s)
+            case .sum(let ts): for t in ts { mask |= t.node.symbolMask }
+            case .product(_, let fs): for f in fs { mask |= f.node.symbolMask }
+            case .power(let b, let e): mask = b.node.symbolMask | e.node.symbolMask
+            case .function(_, let a): mask = a.node.symbolMask
+            default: break
+            }
+            symbolMask = mask
             var h = Hasher()
             switch kind {
             case .number(let n): h.combine(0); h.combine(n)
@@ -115,6 +127,16 @@ public struct Expr: Hashable, Sendable, CustomStringConvertible {
         default: return []
         }
     }
+
+    /// The Bloom bit of a symbol name (FNV-1a, so it is the same in every process).
+    static func maskBit(_ name: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in name.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return 1 << (h % 64)
+    }
+
+    /// False when the symbol certainly does not occur (true may be a false positive).
+    func mayContain(symbol name: String) -> Bool { node.symbolMask & Expr.maskBit(name) != 0 }
 
     /// Whether `e` occurs in this expression as a sub-expression.
     public func contains(_ e: Expr) -> Bool {

@@ -7,11 +7,41 @@ import BigInt
 /// `==`/`hash` can compare storage directly.
 public struct Rational: Hashable, Comparable, Sendable, CustomStringConvertible, ExpressibleByIntegerLiteral {
     public init(integerLiteral value: Int) { self.init(value) }
+    /// Either two machine integers (`big == nil`) or a boxed pair of big integers. Keeping the
+    /// big case behind one reference makes the common case a trivially copied 24-byte value.
     @usableFromInline enum Storage: Hashable, Sendable {
         case small(Int, Int)
         case big(BigInt, BigInt)
     }
-    @usableFromInline var storage: Storage
+    @usableFromInline final class BigBox: @unchecked Sendable {
+        let n: BigInt, d: BigInt
+        init(_ n: BigInt, _ d: BigInt) { self.n = n; self.d = d }
+    }
+    @usableFromInline var n: Int
+    @usableFromInline var d: Int
+    @usableFromInline var box: BigBox?
+
+    @usableFromInline var storage: Storage {
+        if let box { return .big(box.n, box.d) }
+        return .small(n, d)
+    }
+
+    @usableFromInline init(raw: Storage) {
+        switch raw {
+        case .small(let a, let b): n = a; d = b; box = nil
+        case .big(let a, let b): n = 0; d = 1; box = BigBox(a, b)
+        }
+    }
+
+    public static func == (a: Rational, b: Rational) -> Bool {
+        if a.box == nil && b.box == nil { return a.n == b.n && a.d == b.d }
+        guard let x = a.box, let y = b.box else { return false }
+        return x.n == y.n && x.d == y.d
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        if let box { hasher.combine(box.n); hasher.combine(box.d) } else { hasher.combine(n); hasher.combine(d) }
+    }
 
     public static let zero = Rational(0)
     public static let one = Rational(1)
@@ -71,16 +101,18 @@ public struct Rational: Hashable, Comparable, Sendable, CustomStringConvertible,
     public var denominator: BigInt {
         switch storage { case .small(_, let d): return BigInt(d); case .big(_, let d): return d }
     }
-    public var isZero: Bool { if case .small(0, _) = storage { return true }; return false }
-    public var isOne: Bool { if case .small(1, 1) = storage { return true }; return false }
+    public var isZero: Bool { box == nil && n == 0 }
+    public var isOne: Bool { box == nil && n == 1 && d == 1 }
     public var isInteger: Bool {
-        switch storage { case .small(_, let d): return d == 1; case .big(_, let d): return d == 1 }
+        if let box { return box.d == 1 }
+        return d == 1
     }
     public var isNegative: Bool {
-        switch storage { case .small(let n, _): return n < 0; case .big(let n, _): return n.sign == .minus }
+        if let box { return box.n.sign == .minus }
+        return n < 0
     }
     /// The value as a machine integer when it is an integer that fits.
-    public var intValue: Int? { if case .small(let n, 1) = storage { return n }; return nil }
+    public var intValue: Int? { box == nil && d == 1 ? n : nil }
     /// (n, d) when both fit in machine integers.
     public var smallParts: (Int, Int)? { if case .small(let n, let d) = storage { return (n, d) }; return nil }
 
@@ -108,10 +140,10 @@ public struct Rational: Hashable, Comparable, Sendable, CustomStringConvertible,
         }
     }
 
-    @usableFromInline init(raw: Storage) { storage = raw }
 
     public static func + (a: Rational, b: Rational) -> Rational {
-        if case .small(let an, let ad) = a.storage, case .small(let bn, let bd) = b.storage {
+        if a.box == nil && b.box == nil {
+            let (an, ad, bn, bd) = (a.n, a.d, b.n, b.d)
             if ad == 1 && bd == 1 {
                 let (s, o) = an.addingReportingOverflow(bn)
                 if !o && s != Int.min { return Rational(raw: .small(s, 1)) }
@@ -132,7 +164,8 @@ public struct Rational: Hashable, Comparable, Sendable, CustomStringConvertible,
     public static func - (a: Rational, b: Rational) -> Rational { a + (-b) }
 
     public static func * (a: Rational, b: Rational) -> Rational {
-        if case .small(let an, let ad) = a.storage, case .small(let bn, let bd) = b.storage {
+        if a.box == nil && b.box == nil {
+            let (an, ad, bn, bd) = (a.n, a.d, b.n, b.d)
             if ad == 1 && bd == 1 {
                 let (p, o) = an.multipliedReportingOverflow(by: bn)
                 if !o && p != Int.min { return Rational(raw: .small(p, 1)) }
@@ -176,7 +209,8 @@ public struct Rational: Hashable, Comparable, Sendable, CustomStringConvertible,
     }
 
     public static func < (a: Rational, b: Rational) -> Bool {
-        if case .small(let an, let ad) = a.storage, case .small(let bn, let bd) = b.storage {
+        if a.box == nil && b.box == nil {
+            let (an, ad, bn, bd) = (a.n, a.d, b.n, b.d)
             let (x, o1) = an.multipliedReportingOverflow(by: bd)
             let (y, o2) = bn.multipliedReportingOverflow(by: ad)
             if !o1 && !o2 { return x < y }

@@ -77,16 +77,28 @@ struct Polynomial: Hashable {
         if o.isConstant, let c = o.constantValue { return scaled(by: c) }
         if o.terms.count == 1 { return try timesTerm(o.terms[0]) }
         if terms.count == 1 { return try o.timesTerm(terms[0]) }
-        var acc: [Monomial: Rational] = [:]
-        acc.reserveCapacity(terms.count * o.terms.count)
+        // All products, one sort, then equal monomials merged: no hashing.
+        var products: [Term] = []
+        products.reserveCapacity(terms.count * o.terms.count)
         for s in terms {
             for t in o.terms {
                 guard let m = s.monomial.times(t.monomial) else { throw OutOfExactRange(reason: "an exponent above 255") }
-                let c = s.coefficient * t.coefficient
-                if let old = acc[m] { acc[m] = old + c } else { acc[m] = c }
+                products.append(Term(monomial: m, coefficient: s.coefficient * t.coefficient))
             }
         }
-        return .collect(acc)
+        products.sort { $1.monomial < $0.monomial }
+        var out: [Term] = []
+        // (Term is trivially copyable in the common case: Rational boxes its big values.)
+        out.reserveCapacity(products.count)
+        for t in products {
+            if let last = out.last, last.monomial == t.monomial {
+                let c = last.coefficient + t.coefficient
+                if c.isZero { out.removeLast() } else { out[out.count - 1].coefficient = c }
+            } else {
+                out.append(t)
+            }
+        }
+        return Polynomial(sortedTerms: out)
     }
 
     /// Multiplying by one term keeps the order (lex order is compatible with multiplication).
