@@ -21,11 +21,12 @@ extension Expr {
             for k in fs.indices {
                 let d = fs[k].differentiate(x, bit, &memo)
                 if d.isZero { continue }
-                var others = fs
-                others[k] = d
-                terms.append(.product([.number(c)] + others))
+                var factors: [Expr] = [.number(c)]
+                factors.reserveCapacity(fs.count + 1)
+                for (j, f) in fs.enumerated() { factors.append(j == k ? d : f) }
+                terms.append(.product(factors))
             }
-            result = .sum(terms)
+            result = terms.count == 1 ? terms[0] : .sum(terms)
         case .power(let b, let e):
             let db = b.differentiate(x, bit, &memo)
             let de = e.differentiate(x, bit, &memo)

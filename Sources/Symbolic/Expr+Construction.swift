@@ -36,24 +36,31 @@ extension Expr {
         var constant = Number.zero
         var order: [TermKey] = []
         var coefficients: [TermKey: Number] = [:]
-        var undefined = false
-        func add(_ t: Expr) {
+        // Canonical sums never contain sums, so one level of flattening suffices.
+        var flat: [Expr] = []
+        flat.reserveCapacity(items.count)
+        for t in items {
+            if case .sum(let ts) = t.kind { flat.append(contentsOf: ts) } else { flat.append(t) }
+        }
+        // Small sums collect by linear search (no dictionary to allocate and hash into).
+        let small = flat.count <= 16
+        var smallCoefficients: [Number] = []
+        for t in flat {
             let key: TermKey, c: Number
             switch t.kind {
-            case .sum(let ts): ts.forEach(add); return
-            case .number(let n): constant = constant + n; return
-            case .undefined: undefined = true; return
+            case .number(let n): constant = constant + n; continue
+            case .undefined: return .undefined
             case .product(let k, let fs): c = k; key = fs.count == 1 ? .single(fs[0]) : .many(fs)
             default: c = .one; key = .single(t)
             }
-            if let old = coefficients[key] { coefficients[key] = old + c } else { coefficients[key] = c; order.append(key) }
+            if small {
+                if let i = order.firstIndex(of: key) { smallCoefficients[i] = smallCoefficients[i] + c } else { order.append(key); smallCoefficients.append(c) }
+            } else if let old = coefficients[key] { coefficients[key] = old + c } else { coefficients[key] = c; order.append(key) }
         }
-        items.forEach(add)
-        if undefined { return .undefined }
         var terms: [Expr] = []
         terms.reserveCapacity(order.count + 1)
-        for key in order {
-            let c = coefficients[key]!
+        for (i, key) in order.enumerated() {
+            let c = small ? smallCoefficients[i] : coefficients[key]!
             if c.isZero { continue }
             switch key {
             case .single(let f): terms.append(c == .one ? f : Expr(raw: .product(c, [f])))
@@ -83,29 +90,30 @@ extension Expr {
         var coefficient = Number.one
         // Products are short: a linear scan (hash compared first) beats a dictionary.
         var bases: [Expr] = []
-        var exponentLists: [[Expr]] = []
+        var exponents: [Expr] = []
         var expArguments: [Expr] = []
-        var undefined = false
-        func add(_ f: Expr) {
+        // Canonical products never contain products, so one level of flattening suffices.
+        var flat: [Expr] = []
+        flat.reserveCapacity(items.count + 2)
+        for f in items {
+            if case .product(let c, let fs) = f.kind { coefficient = coefficient * c; flat.append(contentsOf: fs) } else { flat.append(f) }
+        }
+        for f in flat {
+            let b: Expr, e: Expr
             switch f.kind {
-            case .number(let n): coefficient = coefficient * n
-            case .product(let c, let fs): coefficient = coefficient * c; fs.forEach(add)
-            case .undefined: undefined = true
-            case .function(.exp, let u): expArguments.append(u)
-            case .power(let b, let e): accumulate(b, e)
-            default: accumulate(f, .one)
+            case .number(let n): coefficient = coefficient * n; continue
+            case .undefined: return .undefined
+            case .function(.exp, let u): expArguments.append(u); continue
+            case .power(let x, let y): b = x; e = y
+            default: b = f; e = .one
             }
+            if let k = bases.firstIndex(of: b) { exponents[k] = sum([exponents[k], e]) } else { bases.append(b); exponents.append(e) }
         }
-        func accumulate(_ b: Expr, _ e: Expr) {
-            if let k = bases.firstIndex(of: b) { exponentLists[k].append(e) } else { bases.append(b); exponentLists.append([e]) }
-        }
-        items.forEach(add)
-        if undefined { return .undefined }
         if coefficient.isZero && coefficient.isExact { return .zero }
         var factors: [Expr] = []
         var pending: [Expr] = []
-        for (b, es) in zip(bases, exponentLists) {
-            let p = es.count == 1 ? power(b, es[0]) : power(b, sum(es))
+        for (b, e) in zip(bases, exponents) {
+            let p = power(b, e)
             switch p.kind {
             case .number(let n): coefficient = coefficient * n
             case .product, .undefined: pending.append(p)

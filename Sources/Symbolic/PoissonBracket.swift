@@ -20,9 +20,9 @@ public struct PoissonBracket: Sendable {
         var terms: [Expr] = []
         for pair in pairs {
             let fq = f.diff(pair.q), gp = g.diff(pair.p)
-            if !fq.isZero && !gp.isZero { terms.append(fq * gp) }
+            if !fq.isZero && !gp.isZero { terms.append(.product([fq, gp])) }
             let fp = f.diff(pair.p), gq = g.diff(pair.q)
-            if !fp.isZero && !gq.isZero { terms.append(-(fp * gq)) }
+            if !fp.isZero && !gq.isZero { terms.append(.product([.minusOne, fp, gq])) }
         }
         return .sum(terms)
     }
