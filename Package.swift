@@ -39,7 +39,8 @@ let package = Package(
             "REPL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "SymbolicTests", dependencies: ["Symbolic"]),
+        .testTarget(name: "SymbolicTests", dependencies: ["Symbolic", .product(name: "ComplexModule", package: "swift-numerics")]),
+        .testTarget(name: "DynamicsTests", dependencies: ["Dynamics"]),
         .testTarget(name: "REPLTests", dependencies: ["REPL"]),
         .testTarget(name: "NumericsTests", dependencies: ["Fit", "Learn"]),
     ]

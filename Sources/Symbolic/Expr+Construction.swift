@@ -29,6 +29,24 @@ extension Expr {
         }
     }
 
+    /// A sum as (exact content, primitive sum) with the primitive sum's first term having
+    /// coefficient 1: `3*a + 3*b` → (3, a + b), `b - a` → (-1, a - b). Sums whose first
+    /// coefficient is a float are left alone (dividing floats is inexact).
+    var sumContent: (Rational, Expr)? {
+        guard case .sum(let ts) = kind, case .exact(let c0) = ts[0].splitCoefficient().0, !c0.isOne else { return nil }
+        let inverse = Number.exact(c0.reciprocal)
+        return (c0, Expr(raw: .sum(ts.map { Expr.scaleTerm($0, inverse) })))
+    }
+
+    /// c·t for a term t of a sum, keeping the canonical term shape (and the order of terms).
+    static func scaleTerm(_ t: Expr, _ c: Number) -> Expr {
+        switch t.kind {
+        case .number(let n): return .number(n * c)
+        case .product(let k, let fs): return term(k * c, fs)
+        default: return term(c, [t])
+        }
+    }
+
     // MARK: Sum
 
     /// The canonical sum: flattened, like terms collected, numbers folded, terms sorted.
@@ -105,6 +123,10 @@ extension Expr {
             case .undefined: return .undefined
             case .function(.exp, let u): expArguments.append(u); continue
             case .power(let x, let y): b = x; e = y
+            case .sum:
+                // Sum factors are primitive: their exact content joins the coefficient.
+                if let (c0, primitive) = f.sumContent { coefficient = coefficient * .exact(c0); b = primitive } else { b = f }
+                e = .one
             default: b = f; e = .one
             }
             if let k = bases.firstIndex(of: b) { exponents[k] = sum([exponents[k], e]) } else { bases.append(b); exponents.append(e) }
@@ -182,6 +204,11 @@ extension Expr {
             }
         case .function(.exp, let u):
             return apply(.exp, product([u, e]))
+        case .sum:
+            // (c S)^n = c^n S^n with S primitive, so (b - a)^2 and (a - b)^2 agree.
+            if integerExponent, let k = e.rationalValue?.intValue, let (c0, primitive) = b.sumContent {
+                return term(.exact(c0.power(k)), [Expr(raw: .power(primitive, e))])
+            }
         default: break
         }
         return Expr(raw: .power(b, e))
@@ -204,6 +231,19 @@ extension Expr {
             let (n, d) = (y.numerator, y.denominator)
             guard let di = Int(exactly: d), di <= 64, let ni = Int(exactly: n) else { return nil }
             if let root = x.exactRoot(di), !(x.isNegative) { return .rational(root.power(ni)) }
+            // Perfect d-th powers leave an integer radicand: 8^(1/2) = 2*2^(1/2).
+            if !x.isNegative, x.isInteger, let n = x.intValue, n > 1, ni == 1 || ni == -1 {
+                var rest = n, outside = 1, p = 2
+                while p <= 1000, let pd = Int(exactly: Foundation_pow(Double(p), Double(di))), pd <= rest {
+                    while rest % pd == 0 { rest /= pd; outside *= p }
+                    p += 1
+                }
+                if outside > 1 {
+                    let radical = Expr(raw: .power(.integer(rest), .rational(Rational(ni, di))))
+                    let factor = Rational(outside).power(ni)
+                    return rest == 1 ? .rational(factor) : Expr(raw: .product(.exact(factor), [radical]))
+                }
+            }
             // b^(n/d) with |n| ≥ d: pull out the integer part, b^(q + s/d) = b^q * b^(s/d).
             if !x.isNegative, abs(ni) >= di {
                 let q = ni >= 0 ? ni / di : -((-ni + di - 1) / di)

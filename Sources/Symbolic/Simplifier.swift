@@ -18,7 +18,7 @@ public enum ZeroDecision: Equatable, Sendable {
     public var verdict: String {
         switch self {
         case .zero: return "true"
-        case .numericallyZero(let n): return "true (numeric, \(n) points)"
+        case .numericallyZero(let n): return "true (numeric, \(n) point\(n == 1 ? "" : "s"))"
         case .nonzero: return "false"
         }
     }
@@ -54,13 +54,16 @@ public enum Simplifier {
 
     /// A simpler equivalent form: one fraction with side relations applied and common factors
     /// cancelled, returned only when it is no larger than the input.
-    public static func simplify(_ e: Expr) -> Expr {
+    /// With `preferSmaller` false the normal form is returned whatever its size (it is then
+    /// free of `I` when the value is real, and of kernels that cancel).
+    public static func simplify(_ e: Expr, preferSmaller: Bool = true) -> Expr {
         let form = RationalForm()
         guard let r = try? form.convert(e),
               let n = try? form.reduce(r.numerator),
               let cancelled = try? form.cancel(RationalFunction(n, r.denominator)) else { return e }
         if cancelled.numerator.isZero { return .zero }
         let candidate = form.expr(cancelled)
+        if !preferSmaller { return candidate }
         // Relations rewrite cos² as 1 − sin²: keep the unreduced fraction when that is smaller.
         var best = candidate
         if let plain = try? form.cancel(r) {
@@ -70,18 +73,21 @@ public enum Simplifier {
         return best.size <= e.size ? best : e
     }
 
-    /// Evaluates at `numericPoints` random points with symbols in [0.3, 1.7] plus a small
-    /// imaginary part, relative to the magnitude of the terms.
+    /// Evaluates at `numericPoints` random real points, each symbol in ±[0.3, 1.7] (both signs,
+    /// so `sqrt(x^2) == x` is refuted), over the complex numbers so a negative radicand is not
+    /// an error; zero means below 1e-9 of the magnitude of the terms.
     static func numericZeroTest(_ e: Expr) -> ZeroDecision {
         let names = e.freeSymbols
         var rng = SeededGenerator(seed: 0x5EED_2026)
         var tested = 0, attempts = 0
-        while tested < numericPoints && attempts < 4 * numericPoints {
+        // Without symbols every point is the same point.
+        let wanted = names.isEmpty ? 1 : numericPoints
+        while tested < wanted && attempts < 4 * wanted {
             attempts += 1
             var point: [String: Complex<Double>] = [:]
             var realPoint: [String: Double] = [:]
             for n in names {
-                let x = 0.3 + 1.4 * rng.uniform()
+                let x = (0.3 + 1.4 * rng.uniform()) * (rng.next() & 1 == 0 ? 1 : -1)
                 realPoint[n] = x
                 point[n] = Complex(x, 0)
             }

@@ -189,7 +189,7 @@ public enum Catalog {
         for k in 1...n {
             if k > 1 { powerK = multiply(powerK, matrix) }
             let rawTrace = Expr.sum((0..<n).map { powerK[$0][$0] })
-            let trace = simplifyInvariants ? Simplifier.simplify(rawTrace.expand()) : rawTrace
+            let trace = simplifyInvariants ? Simplifier.simplify(rawTrace, preferSmaller: false) : rawTrace
             invariants.append(harmonic
                 ? .init(name: "C\(k)", expr: trace, meaning: "tr (L+ L-)^\(k)")
                 : .init(name: "T\(k)", expr: trace, meaning: "tr L^\(k)"))
