@@ -42,6 +42,6 @@ let package = Package(
         .testTarget(name: "SymbolicTests", dependencies: ["Symbolic", .product(name: "ComplexModule", package: "swift-numerics")]),
         .testTarget(name: "DynamicsTests", dependencies: ["Dynamics"]),
         .testTarget(name: "REPLTests", dependencies: ["REPL"]),
-        .testTarget(name: "NumericsTests", dependencies: ["Fit", "Learn"]),
+        .testTarget(name: "NumericsTests", dependencies: ["Fit", "Learn", "Symbolic"]),
     ]
 )
