@@ -76,21 +76,42 @@ extension Expr {
         return xs.count == ys.count ? 0 : (xs.count < ys.count ? -1 : 1)
     }
 
-    /// The order of terms in a sum: by their non-numeric factors, then by coefficient.
+    /// The order of terms in a sum: by descending total degree, then by their non-numeric
+    /// factors, then by coefficient.
     static func termOrder(_ a: Expr, _ b: Expr) -> Int {
+        let (da, db) = (a.node.degree, b.node.degree)
+        if da != db { return da > db ? -1 : 1 }
         switch (a.kind, b.kind) {
         case (.product(let ca, let fa), .product(let cb, let fb)):
-            let c = compareLists(fa, fb)
+            let c = compareMonomials(fa, fb)
             return c != 0 ? c : compareNumbers(ca, cb)
         case (.product(let ca, let fa), _):
-            let c = order(fa[0], b)
+            let c = compareFactors(fa[0], b)
             return c != 0 ? c : (fa.count > 1 ? 1 : compareNumbers(ca, .one))
         case (_, .product(let cb, let fb)):
-            let c = order(a, fb[0])
+            let c = compareFactors(a, fb[0])
             return c != 0 ? c : (fb.count > 1 ? -1 : compareNumbers(.one, cb))
         default:
-            return order(a, b)
+            return compareFactors(a, b)
         }
+    }
+
+    /// Graded-lex within a degree: the earlier base first, and for equal bases the higher
+    /// power first, so `x^2 + 2*x*y + y^2`.
+    static func compareFactors(_ a: Expr, _ b: Expr) -> Int {
+        var (ba, ea) = (a, Expr.one), (bb, eb) = (b, Expr.one)
+        if case .power(let x, let y) = a.kind { (ba, ea) = (x, y) }
+        if case .power(let x, let y) = b.kind { (bb, eb) = (x, y) }
+        let c = order(ba, bb)
+        return c != 0 ? c : -order(ea, eb)
+    }
+
+    static func compareMonomials(_ xs: [Expr], _ ys: [Expr]) -> Int {
+        for (x, y) in zip(xs, ys) {
+            let c = compareFactors(x, y)
+            if c != 0 { return c }
+        }
+        return xs.count == ys.count ? 0 : (xs.count < ys.count ? -1 : 1)
     }
 
     static func compareNumbers(_ x: Number, _ y: Number) -> Int {

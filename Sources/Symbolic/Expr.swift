@@ -36,8 +36,18 @@ public struct Expr: Hashable, Sendable, CustomStringConvertible {
         let hash: Int
         /// A 64-bit Bloom mask of the symbols below this node: a clear bit proves absence.
         let symbolMask: UInt64
+        /// Total degree in the symbols (numeric exponents; functions and constants count 0),
+        /// the first key of the term order, so polynomials print by descending degree.
+        let degree: Double
         init(_ kind: Kind) {
             self.kind = kind
+            switch kind {
+            case .symbol: degree = 1
+            case .sum(let ts): degree = ts.reduce(0) { max($0, $1.node.degree) }
+            case .product(_, let fs): degree = fs.reduce(0) { $0 + $1.node.degree }
+            case .power(let b, let e): degree = b.node.degree * (e.numberValue?.doubleValue ?? 1)
+            default: degree = 0
+            }
             var mask: UInt64 = 0
             switch kind {
             case .symbol(let s): mask = Expr.maskBit(s)

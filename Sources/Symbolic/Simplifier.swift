@@ -60,16 +60,18 @@ public enum Simplifier {
         let form = RationalForm()
         guard let r = try? form.convert(e),
               let n = try? form.reduce(r.numerator),
-              let cancelled = try? form.cancel(RationalFunction(n, r.denominator)) else { return e }
+              let lowered = try? form.reduceDenominator(RationalFunction(n, r.denominator)),
+              let reduced = try? form.reduce(lowered.numerator),
+              let cancelled = try? form.cancel(RationalFunction(reduced, lowered.denominator)) else { return e }
         if cancelled.numerator.isZero { return .zero }
         let candidate = form.expr(cancelled)
         if !preferSmaller { return candidate }
-        // Relations rewrite cos² as 1 − sin²: keep the unreduced fraction when that is smaller.
+        // Candidates: one fraction; the fraction spread over its terms (r³ in p² - k r²/r³
+        // cancels termwise); and, since relations rewrite cos² as 1 − sin², the unreduced one.
         var best = candidate
-        if let plain = try? form.cancel(r) {
-            let other = form.expr(plain)
-            if other.size < best.size { best = other }
-        }
+        var others = [form.distributedExpr(cancelled)]
+        if let plain = try? form.cancel(r) { others.append(form.expr(plain)) }
+        for other in others where other.size < best.size { best = other }
         return best.size <= e.size ? best : e
     }
 

@@ -189,7 +189,13 @@ public enum Catalog {
         for k in 1...n {
             if k > 1 { powerK = multiply(powerK, matrix) }
             let rawTrace = Expr.sum((0..<n).map { powerK[$0][$0] })
-            let trace = simplifyInvariants ? Simplifier.simplify(rawTrace, preferSmaller: false) : rawTrace
+            // Expanding folds I^2 = -1 and pairs 1/(q_i - q_j) with 1/(q_j - q_i) into real terms;
+            // should I survive, the exact normal form (real, but one big fraction) is used.
+            var trace = rawTrace
+            if simplifyInvariants {
+                trace = rawTrace.expand()
+                if trace.contains(.i) { trace = Simplifier.simplify(rawTrace, preferSmaller: false) }
+            }
             invariants.append(harmonic
                 ? .init(name: "C\(k)", expr: trace, meaning: "tr (L+ L-)^\(k)")
                 : .init(name: "T\(k)", expr: trace, meaning: "tr L^\(k)"))

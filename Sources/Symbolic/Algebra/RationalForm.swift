@@ -290,6 +290,35 @@ final class RationalForm {
         return .product(factors)
     }
 
+    /// Lowers kernel powers in the denominator with the side relations: ρ^3 with ρ² = P
+    /// becomes ρ·P, so that P can then cancel against the numerator.
+    func reduceDenominator(_ r: RationalFunction) throws -> RationalFunction {
+        var result = RationalFunction(r.numerator)
+        for (id, m) in r.denominator {
+            let f = factors[id]
+            if f.terms.count == 1, f.terms[0].coefficient.isOne,
+               let v = (0..<atoms.count).first(where: { f.terms[0].monomial[$0] == 1 }),
+               f.terms[0].monomial == Monomial(variable: v, exponent: 1),
+               let (d, replacement) = relations[v], m >= d {
+                let lowered = try multiply(try invert(RationalFunction(try monomialPolynomial(v, m % d))),
+                                           try power(RationalFunction(replacement), -(m / d)))
+                result = try multiply(result, lowered)
+            } else {
+                result = try multiply(result, RationalFunction(.one, [(id, m)]))
+            }
+        }
+        return result
+    }
+
+    /// N/D as Σ (term of N)/D, each term canonicalised (kernel powers cancel termwise).
+    func distributedExpr(_ r: RationalFunction) -> Expr {
+        var denominator: [Expr] = []
+        for (id, m) in r.denominator { denominator.append(.power(expr(factors[id]), .integer(-m))) }
+        return .sum(r.numerator.terms.map { t in
+            .product([expr(Polynomial(sortedTerms: [t]))] + denominator)
+        })
+    }
+
     /// Divides out denominator factors that divide the numerator exactly.
     func cancel(_ r: RationalFunction) throws -> RationalFunction {
         var n = r.numerator

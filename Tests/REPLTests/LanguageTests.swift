@@ -1,0 +1,111 @@
+import XCTest
+@testable import REPL
+
+final class LanguageTests: XCTestCase {
+    /// Runs statements and returns each statement's output joined by newlines.
+    func run(_ source: String, in interpreter: Interpreter = Interpreter()) -> [String] {
+        interpreter.execute(source).map { $0.lines.joined(separator: "\n") }
+    }
+
+    func testTheDesignDocumentExampleExactly() {
+        let out = run("""
+        canonical (x, px), (y, py)
+        H = (px^2 + py^2)/2 - k/sqrt(x^2 + y^2)
+        L = x*py - y*px
+        bracket(L, H)
+        bracket(x, px)
+        diff(H, px)
+        simplify((x^2 - 1)/(x - 1))
+        load kepler3d
+        conserved(A1)
+        bracket(A1, A2) == -2*H*L3
+        """)
+        XCTAssertEqual(out[3...6], ["0", "1", "px", "x + 1"])
+        XCTAssertEqual(out[8...9], ["true", "true"])
+    }
+
+    func testOutputConventions() {
+        let out = run("3/2\n6/4 - 3/2\n1.0/3\n2 == 2\n1 == 2\n0.1 + 0.2 == 0.3\nx != y")
+        XCTAssertEqual(out, ["3/2", "0", "0.333333", "true", "false", "true (numeric, 1 point)", "true"])
+    }
+
+    func testMalformedInputIsPositionedAndKeepsTheSession() {
+        let repl = Interpreter()
+        _ = run("canonical (x, px)\nH = px^2/2 + x^4", in: repl)
+        let cases: [(String, String)] = [
+            ("bracket(H,", "error: 1:11: expected an expression, found end of input"),
+            ("x^^2", "error: 1:3: expected an expression, found '^'"),
+            ("brakket(x, H)", "error: 1:1: unknown function 'brakket'; did you mean 'bracket'?"),
+            ("bracket(x)", "error: 1:1: bracket takes 2 arguments, got 1 (usage: bracket(f, g))"),
+            ("sin(x, px)", "error: 1:1: sin takes 1 argument, got 2"),
+            ("H = 1/(x - x)", "error: 1:6: division by zero"),
+            ("H = 2*", "error: 1:7: expected an expression, found end of input"),
+            ("x = 3", "error: 1:1: 'x' is a canonical coordinate"),
+            ("load keplr3d", "error: 1:6: no system 'keplr3d' in the catalog; did you mean 'kepler3d'?"),
+            ("diff(H, 2)", "error: 1:9: diff needs a symbol here"),
+            ("canonical (x, px, y)", "error: 1:17: expected ')' to close the pair"),
+            ("bracket", "error: 1:1: 'bracket' is a verb; call it as bracket(f, g)"),
+            ("H = (x == 1)", "error: 1:8: only expressions can be assigned; this is a boolean"),
+            ("help brackt", "error: 1:6: no help for 'brackt'; did you mean 'bracket'?"),
+        ]
+        for (input, prefix) in cases {
+            let outcome = repl.execute(input)
+            XCTAssertEqual(outcome.count, 1, input)
+            XCTAssertTrue(outcome[0].failed, input)
+            let text = outcome[0].lines.joined(separator: "\n")
+            XCTAssertTrue(text.hasPrefix(prefix), "\(input):\n\(text)")
+            XCTAssertTrue(outcome[0].lines.last?.contains("^") ?? false, "no caret for \(input)")
+        }
+        // The session is as it was: H and the pair survived every error.
+        XCTAssertEqual(run("H\nbracket(x, px)\nconserved(H)", in: repl), ["x^4 + px^2/2", "1", "true"])
+    }
+
+    func testAPlainUnknownNameIsASymbol() {
+        XCTAssertEqual(run("k*m + m*k"), ["2*k*m"])
+    }
+
+    func testStatementsAfterAnErrorStillRun() {
+        let outcomes = Interpreter().execute("1/0; 2 + 2; x^^2; 3")
+        XCTAssertEqual(outcomes.map(\.failed), [true, false, true, false])
+        XCTAssertEqual(outcomes[1].lines, ["4"])
+    }
+
+    func testVerbs() {
+        let out = run("""
+        canonical (q, p)
+        H = p^2/2 + q^2/2
+        vectorfield()
+        diff(q^3, q, 2)
+        subs(H, q, 2)
+        subs(H, q: 1, p: 1)
+        expand((q + p)^2)
+        latex(q^2/2)
+        eval(H, q: 1, p: 2)
+        eval(H, q: 1)
+        """)
+        XCTAssertEqual(out[2...8], ["[p, -q]", "6*q", "p^2/2 + 2", "1", "p^2 + 2*p*q + q^2", "\\frac{q^{2}}{2}", "2.5"])
+        XCTAssertTrue(out[9].hasPrefix("error: 10:1: no value for 'p'"), out[9])
+    }
+
+    func testLoadShowAndHelp() {
+        let repl = Interpreter()
+        XCTAssertTrue(run("load neumann(n: 4)", in: repl)[0].contains("defines H, I1, I2, I3, I4"))
+        XCTAssertEqual(run("conserved(I4)", in: repl), ["true"])
+        XCTAssertTrue(run("load neumann(m: 4)")[0].contains("neumann has no option 'm'"))
+        XCTAssertTrue(run("show kepler2d")[0].contains("A1 = "))
+        XCTAssertTrue(run("help")[0].contains("bracket(f, g)"))
+        for verb in Verbs.all.map(\.name) where verb != "=" && verb != "==" {
+            XCTAssertFalse(run("help \(verb)")[0].hasPrefix("error"), verb)
+        }
+    }
+
+    /// Every verb's help example works as written after `load kepler3d`.
+    func testHelpExamplesRun() {
+        for verb in Verbs.verbs {
+            let repl = Interpreter()
+            _ = repl.execute("load kepler3d")
+            let outcome = repl.execute(verb.example)
+            XCTAssertFalse(outcome.contains(where: \.failed), "\(verb.name): \(verb.example) → \(outcome.flatMap(\.lines))")
+        }
+    }
+}
