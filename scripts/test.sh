@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh
 swift build --build-tests
 .build/debug/noether check notebooks-txt/*.txt
-swift test --skip-build
+swift test --skip-build --disable-swift-testing
