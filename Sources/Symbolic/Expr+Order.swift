@@ -68,9 +68,11 @@ extension Expr {
         }
     }
 
-    static func compareLists(_ xs: [Expr], _ ys: [Expr]) -> Int {
+    /// Lexicographic comparison of factor lists by `compare` (default `order`), shorter first on ties.
+    @inline(__always)
+    static func compareLists(_ xs: [Expr], _ ys: [Expr], by compare: (Expr, Expr) -> Int = order) -> Int {
         for (x, y) in zip(xs, ys) {
-            let c = order(x, y)
+            let c = compare(x, y)
             if c != 0 { return c }
         }
         return xs.count == ys.count ? 0 : (xs.count < ys.count ? -1 : 1)
@@ -83,7 +85,7 @@ extension Expr {
         if da != db { return da > db ? -1 : 1 }
         switch (a.kind, b.kind) {
         case (.product(let ca, let fa), .product(let cb, let fb)):
-            let c = compareMonomials(fa, fb)
+            let c = compareLists(fa, fb, by: compareFactors)
             return c != 0 ? c : compareNumbers(ca, cb)
         case (.product(let ca, let fa), _):
             let c = compareFactors(fa[0], b)
@@ -106,13 +108,6 @@ extension Expr {
         return c != 0 ? c : -order(ea, eb)
     }
 
-    static func compareMonomials(_ xs: [Expr], _ ys: [Expr]) -> Int {
-        for (x, y) in zip(xs, ys) {
-            let c = compareFactors(x, y)
-            if c != 0 { return c }
-        }
-        return xs.count == ys.count ? 0 : (xs.count < ys.count ? -1 : 1)
-    }
 
     static func compareNumbers(_ x: Number, _ y: Number) -> Int {
         let (dx, dy) = (x.doubleValue, y.doubleValue)
