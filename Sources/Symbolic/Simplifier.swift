@@ -1,5 +1,3 @@
-import ComplexModule
-import RealModule
 
 /// The answer to "is this expression zero?".
 public enum ZeroDecision: Equatable, Sendable {
@@ -75,36 +73,34 @@ public enum Simplifier {
         return best.size <= e.size ? best : e
     }
 
-    /// Evaluates at `numericPoints` random real points, each symbol in ±[0.3, 1.7] (both signs,
-    /// so `sqrt(x^2) == x` is refuted), over the complex numbers so a negative radicand is not
-    /// an error; zero means below 1e-9 of the magnitude of the terms.
+    /// Precision of the randomised test, in bits (about 77 decimal digits).
+    public static let numericBits = 256
+
+    /// Evaluates at `numericPoints` random real points — each symbol an exact dyadic rational
+    /// in ±[0.3, 1.7] (both signs, so `sqrt(x^2) == x` is refuted) — over the complex numbers
+    /// (a negative radicand is not an error) in `numericBits`-bit arithmetic. Zero means below
+    /// 1e-40 of the magnitude of the terms; with floats in the expression, which carry only
+    /// double precision, below 1e-9.
     static func numericZeroTest(_ e: Expr) -> ZeroDecision {
         let names = e.freeSymbols
         var rng = SeededGenerator(seed: 0x5EED_2026)
+        let tolerance = e.containsFloat ? 1e-9 : 1e-40
         var tested = 0, attempts = 0
         // Without symbols every point is the same point.
         let wanted = names.isEmpty ? 1 : numericPoints
         while tested < wanted && attempts < 4 * wanted {
             attempts += 1
-            var point: [String: Complex<Double>] = [:]
-            var realPoint: [String: Double] = [:]
+            var point: [String: Double] = [:]
             for n in names {
-                let x = (0.3 + 1.4 * rng.uniform()) * (rng.next() & 1 == 0 ? 1 : -1)
-                realPoint[n] = x
-                point[n] = Complex(x, 0)
+                // A double is an exact dyadic rational, so MPC receives the point exactly.
+                let magnitude = 0.3 + 1.4 * rng.uniform()
+                point[n] = rng.next() & 1 == 0 ? magnitude : -magnitude
             }
-            guard let v = try? e.evaluateComplex(point), v.isFinite else { continue }
-            let scale = magnitude(e, point)
+            let evaluator = HighPrecisionEvaluator(bits: numericBits, point: point)
+            guard let (value, scale) = evaluator.magnitudeAndScale(e) else { continue }
             tested += 1
-            if v.length > 1e-9 * max(1, scale) { return .nonzero(witness: realPoint) }
+            if value > tolerance * max(1, scale) { return .nonzero(witness: point) }
         }
         return tested == 0 ? .nonzero(witness: nil) : .numericallyZero(points: tested)
-    }
-
-    /// The sum of the absolute values of the top-level terms (the scale rounding errors live at).
-    static func magnitude(_ e: Expr, _ point: [String: Complex<Double>]) -> Double {
-        let terms: [Expr]
-        if case .sum(let ts) = e.kind { terms = ts } else { terms = [e] }
-        return terms.reduce(0) { $0 + ((try? $1.evaluateComplex(point).length) ?? 0) }
     }
 }

@@ -40,6 +40,18 @@ final class SimplifierTests: XCTestCase {
         XCTAssertFalse(try zero("0.5*x - x/3").isZero)
     }
 
+    func testTheNumericTestIsHighPrecision() throws {
+        // A tiny exact coefficient is still non-zero at 256 bits; a double test would miss it.
+        XCTAssertFalse(try zero("x/10^30").isZero)
+        XCTAssertFalse(try zero("sqrt(x^2) - abs(x) + x/10^25").isZero)
+        // Identities outside the kernel relations are found numerically, and say so.
+        XCTAssertEqual(try zero("sin(2*x) - 2*sin(x)*cos(x)"), .numericallyZero(points: 8))
+        XCTAssertEqual(try zero("sqrt(2)*sqrt(3) - sqrt(6)"), .numericallyZero(points: 1))
+        XCTAssertEqual(try zero("exp(I*pi) + 1"), .numericallyZero(points: 1))
+        // A refutation comes with the point where the expression is visibly non-zero.
+        if case .nonzero(let witness?) = try zero("sin(2*x) - sin(x)") { XCTAssertNotNil(witness["x"]) } else { XCTFail() }
+    }
+
     func testSimplifyReturnsSmallerEquivalentForms() throws {
         XCTAssertEqual(Simplifier.simplify(try Expr.parse("(x^2 - 1)/(x - 1)")), try Expr.parse("x + 1"))
         XCTAssertEqual(Simplifier.simplify(try Expr.parse("sin(x)^2 + cos(x)^2")), 1)

@@ -1,0 +1,115 @@
+import CMPC
+
+/// Evaluation over the complex numbers in arbitrary precision (GNU MPC on MPFR), used by the
+/// randomised zero test so that a numeric "zero" means zero to dozens of digits, not to the
+/// last bits of a double. Points are exact dyadic rationals, so the only error is rounding
+/// at `bits` of precision.
+struct HighPrecisionEvaluator {
+    let bits: Int
+    let point: [String: Double]
+
+    /// A heap-allocated MPC number (MPC values hold pointers to their limbs; never copy the struct).
+    final class Value {
+        let pointer: UnsafeMutablePointer<__mpc_struct>
+        init(bits: Int) {
+            pointer = .allocate(capacity: 1)
+            mpc_init2(pointer, mpfr_prec_t(bits))
+        }
+        deinit { mpc_clear(pointer); pointer.deallocate() }
+    }
+
+    static let round: mpc_rnd_t = 0  // MPC_RNDNN: nearest for both parts
+
+    func make() -> Value { Value(bits: bits) }
+
+    /// |value| and the sum of the top-level terms' magnitudes, as doubles (enough to compare).
+    func magnitudeAndScale(_ e: Expr) -> (Double, Double)? {
+        guard let v = try? evaluate(e) else { return nil }
+        let terms: [Expr]
+        if case .sum(let ts) = e.kind { terms = ts } else { terms = [e] }
+        var scale = 0.0
+        for t in terms {
+            guard let x = try? evaluate(t) else { return nil }
+            scale += magnitude(x)
+        }
+        let m = magnitude(v)
+        return m.isFinite && scale.isFinite ? (m, scale) : nil
+    }
+
+    func magnitude(_ v: Value) -> Double {
+        let r = UnsafeMutablePointer<__mpfr_struct>.allocate(capacity: 1)
+        mpfr_init2(r, mpfr_prec_t(bits))
+        defer { mpfr_clear(r); r.deallocate() }
+        withExtendedLifetime(v) { _ = mpc_abs(r, v.pointer, MPFR_RNDN) }
+        return mpfr_get_d(r, MPFR_RNDN)
+    }
+
+    func evaluate(_ e: Expr) throws -> Value {
+        let out = make()
+        let rnd = HighPrecisionEvaluator.round
+        switch e.kind {
+        case .number(.exact(let r)):
+            mpc_set_str(out.pointer, r.numerator.description, 10, rnd)
+            if r.denominator != 1 {
+                let d = make()
+                withExtendedLifetime(d) {
+                    mpc_set_str(d.pointer, r.denominator.description, 10, rnd)
+                    mpc_div(out.pointer, out.pointer, d.pointer, rnd)
+                }
+            }
+        case .number(.float(let x)):
+            mpc_set_d(out.pointer, x, rnd)
+        case .symbol(let s):
+            guard let x = point[s] else { throw EvaluationError(message: "no value for '\(s)'") }
+            mpc_set_d(out.pointer, x, rnd)
+        case .imaginaryUnit:
+            mpc_set_si_si(out.pointer, 0, 1, rnd)
+        case .pi:
+            mpc_set_si(out.pointer, -1, rnd)
+            mpc_acos(out.pointer, out.pointer, rnd)
+        case .undefined:
+            throw EvaluationError(message: "the expression is undefined")
+        case .sum(let ts):
+            mpc_set_si(out.pointer, 0, rnd)
+            for t in ts {
+                let x = try evaluate(t)
+                withExtendedLifetime(x) { mpc_add(out.pointer, out.pointer, x.pointer, rnd) }
+            }
+        case .product(let c, let fs):
+            let coefficient = try evaluate(.number(c))
+            withExtendedLifetime(coefficient) { mpc_set(out.pointer, coefficient.pointer, rnd) }
+            for f in fs {
+                let x = try evaluate(f)
+                withExtendedLifetime(x) { mpc_mul(out.pointer, out.pointer, x.pointer, rnd) }
+            }
+        case .power(let b, let x):
+            let base = try evaluate(b)
+            if let k = x.rationalValue?.intValue {
+                withExtendedLifetime(base) { mpc_pow_si(out.pointer, base.pointer, k, rnd) }
+            } else {
+                let exponent = try evaluate(x)
+                withExtendedLifetime((base, exponent)) { mpc_pow(out.pointer, base.pointer, exponent.pointer, rnd) }
+            }
+        case .function(let f, let a):
+            let x = try evaluate(a)
+            defer { withExtendedLifetime(x) {} }
+            switch f {
+            case .exp: mpc_exp(out.pointer, x.pointer, rnd)
+            case .log: mpc_log(out.pointer, x.pointer, rnd)
+            case .sin: mpc_sin(out.pointer, x.pointer, rnd)
+            case .cos: mpc_cos(out.pointer, x.pointer, rnd)
+            case .tan: mpc_tan(out.pointer, x.pointer, rnd)
+            case .sinh: mpc_sinh(out.pointer, x.pointer, rnd)
+            case .cosh: mpc_cosh(out.pointer, x.pointer, rnd)
+            case .tanh: mpc_tanh(out.pointer, x.pointer, rnd)
+            case .abs:
+                let r = UnsafeMutablePointer<__mpfr_struct>.allocate(capacity: 1)
+                mpfr_init2(r, mpfr_prec_t(bits))
+                mpc_abs(r, x.pointer, MPFR_RNDN)
+                mpc_set_fr(out.pointer, r, rnd)
+                mpfr_clear(r); r.deallocate()
+            }
+        }
+        return out
+    }
+}
