@@ -34,6 +34,13 @@ struct Evaluation {
                 let decision = Simplifier.areEqual(a, b)
                 return op == .equal ? .decision(decision) : .bool(!decision.isZero)
             }
+            if let (head, steps) = s.chain {
+                var acc = try expr(head, "'\(op.rawValue)'", at)
+                for (o, operand, location) in steps {
+                    acc = try ExprBuilder.arithmetic(o, acc, try expr(operand, "'\(o.rawValue)'", location), at: location, in: source)
+                }
+                return .expr(acc)
+            }
             let (a, b) = (try expr(l, "'\(op.rawValue)'", at), try expr(r, "'\(op.rawValue)'", at))
             return .expr(try ExprBuilder.arithmetic(op, a, b, at: at, in: source))
         case .call(let name, let args, let at):

@@ -19,6 +19,11 @@ public struct ExprBuilder {
         case .negate(let e, _):
             return -(try build(e))
         case .binary(let op, let l, let r, let at):
+            if let (head, steps) = s.chain {
+                var acc = try build(head)
+                for (o, operand, location) in steps { acc = try ExprBuilder.arithmetic(o, acc, try build(operand), at: location, in: source) }
+                return acc
+            }
             let (a, b) = (try build(l), try build(r))
             return try ExprBuilder.arithmetic(op, a, b, at: at, in: source)
         case .call(let name, let args, let at):

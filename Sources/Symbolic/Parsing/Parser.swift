@@ -5,6 +5,9 @@ public struct Parser {
     public let source: String
     public private(set) var tokens: [Token]
     public private(set) var position = 0
+    /// Nesting depth of the current parse; bounded so deep input is an error, not a stack overflow.
+    var depth = 0
+    public static let maximumDepth = 256
 
     public init(_ source: String) throws {
         self.source = source
@@ -39,6 +42,11 @@ public struct Parser {
     }
 
     public mutating func parseExpression() throws -> Syntax {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Parser.maximumDepth else {
+            throw error("the expression is nested too deeply (more than \(Parser.maximumDepth) levels)")
+        }
         let lhs = try parseSum()
         let op: Syntax.BinaryOperator
         switch current.kind {
@@ -80,6 +88,11 @@ public struct Parser {
         case .minus:
             let at = current.location
             advance()
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= Parser.maximumDepth else {
+                throw error("the expression is nested too deeply (more than \(Parser.maximumDepth) levels)")
+            }
             return .negate(try parseUnary(), at)
         case .plus:
             advance()
@@ -94,6 +107,11 @@ public struct Parser {
         guard current.kind == .caret else { return base }
         let at = current.location
         advance()
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Parser.maximumDepth else {
+            throw error("the expression is nested too deeply (more than \(Parser.maximumDepth) levels)")
+        }
         return .binary(.power, base, try parseUnary(), at)
     }
 

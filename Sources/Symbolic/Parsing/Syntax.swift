@@ -17,6 +17,23 @@ public indirect enum Syntax: Sendable {
     case list([Syntax], SourceLocation)
     case member(Syntax, String, SourceLocation)
 
+    /// A left-deep chain `a op b op c …` of operators of one precedence level (+ − or * /) as
+    /// its first operand and the (operator, operand, location) steps, found without recursion,
+    /// so long flat sums never nest evaluation deeply.
+    public var chain: (head: Syntax, steps: [(BinaryOperator, Syntax, SourceLocation)])? {
+        guard case .binary(let op, _, _, _) = self else { return nil }
+        let level: Set<BinaryOperator> = op == .add || op == .subtract ? [.add, .subtract]
+            : op == .multiply || op == .divide ? [.multiply, .divide] : []
+        guard !level.isEmpty else { return nil }
+        var steps: [(BinaryOperator, Syntax, SourceLocation)] = []
+        var node = self
+        while case .binary(let o, let l, let r, let at) = node, level.contains(o) {
+            steps.append((o, r, at))
+            node = l
+        }
+        return (node, steps.reversed())
+    }
+
     public var location: SourceLocation {
         switch self {
         case .number(_, let l), .name(_, let l), .string(_, let l), .negate(_, let l),
