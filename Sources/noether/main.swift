@@ -10,7 +10,7 @@ struct Noether: ParsableCommand {
         discussion: "Without a subcommand, starts the interactive REPL (type 'help').",
         subcommands: [RunNotebook.self, CheckNotebooks.self, Bench.self])
 
-    @Option(name: .customShort("e"), help: "Evaluate statements (separated by newlines or ';') and print each result.")
+    @Option(name: .customShort("e"), help: ArgumentHelp("Evaluate statements (separated by newlines or ';') and print each result.", valueName: "statements"))
     var statements: String?
 
     func run() throws {
@@ -79,17 +79,22 @@ struct Bench: ParsableCommand {
         case "symbolic":
             for line in try SymbolicBenchmark.run(runs: runs) { print(line) }
         default:
-            throw ValidationError("unknown benchmark '\(suite)' (available: symbolic)")
+            throw CommandFailure(description: "unknown benchmark '\(suite)' (available: symbolic)")
         }
     }
 }
 
+/// A failure to report in one line, without the usage banner.
+struct CommandFailure: Error, CustomStringConvertible {
+    var description: String
+}
+
 func readNotebook(_ path: String) throws -> String {
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw ValidationError("cannot read notebook '\(path)'")
+        throw CommandFailure(description: "cannot read notebook '\(path)' (no such file, or not readable)")
     }
     guard let text = String(data: data, encoding: .utf8) else {
-        throw ValidationError("'\(path)' is not UTF-8 text")
+        throw CommandFailure(description: "'\(path)' is not UTF-8 text, so it is not a notebook")
     }
     return text
 }
