@@ -12,6 +12,7 @@ public enum Catalog {
 
     public static let entries: [Entry] = [
         Entry(name: "harmonic", summary: "harmonic oscillator, H = p^2/(2 m) + k q^2/2", options: []) { _ in harmonic() },
+        Entry(name: "pendulum", summary: "simple pendulum, H = p^2/(2 m l^2) + m g l (1 - cos q)", options: []) { _ in pendulum() },
         Entry(name: "kepler2d", summary: "Kepler problem in the plane: L and the Laplace-Runge-Lenz vector", options: []) { _ in kepler2d() },
         Entry(name: "kepler3d", summary: "Kepler problem in space: L1..L3 and the Laplace-Runge-Lenz vector A1..A3", options: []) { _ in kepler3d() },
         Entry(name: "twobody", summary: "two bodies in the plane with gravity: total momentum and angular momentum", options: []) { _ in twoBody() },
@@ -65,6 +66,17 @@ public enum Catalog {
             pairs: [CanonicalPair("q", "p")],
             parameters: [.init(name: "m", defaultValue: 1, meaning: "mass"), .init(name: "k", defaultValue: 1, meaning: "spring constant")],
             hamiltonian: p ** 2 / (2 * m) + k * q ** 2 / 2,
+            invariants: [])
+    }
+
+    static func pendulum() -> HamiltonianSystem {
+        let (q, p, m, l, g) = (sym("q"), sym("p"), sym("m"), sym("l"), sym("g"))
+        return HamiltonianSystem(
+            name: "pendulum", title: "Simple pendulum", reference: "tutorial (papers/003), sections 4 and 8; Greydanus et al.",
+            pairs: [CanonicalPair("q", "p")],
+            parameters: [.init(name: "m", defaultValue: 1, meaning: "mass"), .init(name: "l", defaultValue: 1, meaning: "length"),
+                         .init(name: "g", defaultValue: 1, meaning: "gravitational acceleration")],
+            hamiltonian: p ** 2 / (2 * m * l ** 2) + m * g * l * (1 - Expr.apply(.cos, q)),
             invariants: [])
     }
 

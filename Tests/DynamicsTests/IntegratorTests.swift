@@ -1,0 +1,158 @@
+import XCTest
+import Symbolic
+@testable import Dynamics
+
+final class IntegratorTests: XCTestCase {
+    func field(_ name: String, _ parameters: [String: Double] = [:]) throws -> HamiltonianVectorField {
+        try HamiltonianVectorField(system: try Catalog.system(name), parameters: parameters)
+    }
+
+    /// Global error at T = 2 on H = (p^2 + q^2)/2 against the closed form; the log-log slope
+    /// over halving steps is the order.
+    func testConvergenceOrderOfEveryMethod() throws {
+        let oscillator = try field("harmonic")
+        let (q0, p0, T) = (1.0, 0.5, 2.0)
+        let exact = [q0 * cos(T) + p0 * sin(T), -q0 * sin(T) + p0 * cos(T)]
+        for method in FixedStepMethod.allCases {
+            let steps: [Double] = method == .gl6 ? [0.4, 0.2, 0.1] : (method.order >= 4 ? [0.2, 0.1, 0.05] : [0.02, 0.01, 0.005])
+            var errors: [Double] = []
+            for h in steps {
+                let n = Int((T / h).rounded())
+                let end = try FixedStepIntegrator(method, step: h).run(oscillator, from: [q0, p0], steps: n).last
+                errors.append(max(abs(end[0] - exact[0]), abs(end[1] - exact[1])))
+            }
+            let slope = (log(errors[0]) - log(errors[2])) / (log(steps[0]) - log(steps[2]))
+            XCTAssertEqual(slope, Double(method.order), accuracy: 0.2, "\(method): errors \(errors)")
+        }
+    }
+
+    /// The one-step map of a linear Hamiltonian system is a matrix R; symplectic methods give
+    /// RᵀΩR = Ω to rounding, RK4 and Euler visibly not.
+    func testSymplecticityOfTheOneStepMap() throws {
+        let h = try Expr.parse("(p1^2 + p2^2)/2 + (q1^2 + 2*q2^2 + q1*q2)/2")
+        let f = try HamiltonianVectorField(hamiltonian: h, pairs: [CanonicalPair("q1", "p1"), CanonicalPair("q2", "p2")])
+        let n = 4
+        for method in FixedStepMethod.allCases {
+            let integrator = FixedStepIntegrator(method, step: 0.1)
+            var R = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+            for j in 0..<n {
+                var e = [Double](repeating: 0, count: n)
+                e[j] = 1
+                try integrator.step(f, &e)
+                for i in 0..<n { R[i][j] = e[i] }
+            }
+            // Ω = [[0, I], [-I, 0]] in the layout (q1, q2, p1, p2).
+            func omega(_ i: Int, _ j: Int) -> Double { j == i + 2 ? 1 : (i == j + 2 ? -1 : 0) }
+            var deviation = 0.0
+            for i in 0..<n { for j in 0..<n {
+                var s = 0.0
+                for k in 0..<n { for l in 0..<n { s += R[k][i] * omega(k, l) * R[l][j] } }
+                deviation = max(deviation, abs(s - omega(i, j)))
+            } }
+            if method.isSymplectic {
+                XCTAssertLessThan(deviation, 1e-12, "\(method)")
+            } else {
+                XCTAssertGreaterThan(deviation, 1e-7, "\(method)")
+            }
+        }
+    }
+
+    /// 10^5 steps of the pendulum: bounded energy error for the symplectic methods, a growing
+    /// one for RK4 and Euler.
+    func testLongRunEnergyBehaviourOnThePendulum() throws {
+        let pendulum = try field("pendulum")
+        let x0 = [2.0, 0.0]
+        let e0 = pendulum.energy(x0)
+        func errors(_ method: FixedStepMethod) throws -> (early: Double, late: Double) {
+            let traj = try FixedStepIntegrator(method, step: 0.1).run(pendulum, from: x0, steps: 100_000, sampleEvery: 10)
+            var early = 0.0, late = 0.0
+            for k in 0..<traj.count {
+                let err = abs(pendulum.energy(Array(traj.state(k))) - e0)
+                if k < traj.count / 10 { early = max(early, err) } else if k > 9 * traj.count / 10 { late = max(late, err) }
+            }
+            return (early, late)
+        }
+        for method in [FixedStepMethod.leapfrog, .gl4] {
+            let (early, late) = try errors(method)
+            XCTAssertLessThan(late, 1.5 * early + 1e-12, "\(method) drifts: \(early) then \(late)")
+            XCTAssertLessThan(late, 1e-2, "\(method)")
+        }
+        let rk4 = try errors(.rk4)
+        XCTAssertGreaterThan(rk4.late, 5 * rk4.early, "rk4 should drift: \(rk4)")
+        let euler = try errors(.euler)
+        XCTAssertGreaterThan(euler.late, 1, "euler should drift: \(euler)")
+    }
+
+    /// Kepler, e = 0.6, 20 orbits: angular momentum and the LRL vector stay put.
+    func testKeplerInvariantsAreConserved() throws {
+        let system = try Catalog.system("kepler3d")
+        let kepler = try HamiltonianVectorField(system: system)
+        let defs = Dictionary(uniqueKeysWithValues: system.definitions.map { ($0.name, $0.expr) })
+        let names = kepler.stateNames
+        let L3 = try CompiledFunction([defs["L3"]!], inputs: names, constants: ["k": 1])
+        let A1 = try CompiledFunction([defs["A1"]!], inputs: names, constants: ["k": 1])
+        // Perihelion at r = 0.4 with speed for a = 1: v^2 = 2/r - 1/a.
+        let x0 = [0.4, 0, 0, 0, (2 / 0.4 - 1).squareRoot(), 0]
+        let (l0, a0) = (L3(x0)[0], A1(x0)[0])
+        XCTAssertEqual(a0, 0.6, accuracy: 1e-12)  // |A| = k e
+        let period = 2 * Double.pi
+        for (method, tolerance) in [(FixedStepMethod.leapfrog, 1e-2), (.gl6, 1e-7)] {
+            let steps = 20 * 2000
+            let traj = try FixedStepIntegrator(method, step: 20 * period / Double(steps)).run(kepler, from: x0, steps: steps, sampleEvery: 100)
+            var maxL = 0.0, maxA = 0.0
+            for k in 0..<traj.count {
+                let x = Array(traj.state(k))
+                maxL = max(maxL, abs(L3(x)[0] - l0)); maxA = max(maxA, abs(A1(x)[0] - a0))
+            }
+            XCTAssertLessThan(maxL, 1e-11, "\(method): L3 is conserved exactly by rotation-equivariant symplectic methods")
+            XCTAssertLessThan(maxA, tolerance, "\(method): A1")
+        }
+    }
+
+    func testSingularitiesAndMisuseStopWithClearErrors() throws {
+        let kepler = try field("kepler3d")
+        XCTAssertThrowsError(try FixedStepIntegrator(.rk4, step: 0.1).run(kepler, from: [0, 0, 0, 1, 0, 0], steps: 10)) { error in
+            let e = error as! IntegrationError
+            XCTAssertEqual(e.time, 0.1, accuracy: 1e-15)
+            XCTAssertTrue("\(e)".contains("NaN"), "\(e)")
+            XCTAssertEqual(e.partial?.count, 1)
+        }
+        let h = try Expr.parse("p^2/2 + q*p")
+        let nonSeparable = try HamiltonianVectorField(hamiltonian: h, pairs: [CanonicalPair("q", "p")])
+        XCTAssertFalse(nonSeparable.isSeparable)
+        XCTAssertThrowsError(try FixedStepIntegrator(.leapfrog, step: 0.1).run(nonSeparable, from: [1, 0], steps: 1)) { error in
+            XCTAssertTrue("\(error)".contains("separable"), "\(error)")
+        }
+        XCTAssertThrowsError(try FixedStepIntegrator(.gl4, step: 50).run(try field("pendulum"), from: [1, 0], steps: 3)) { error in
+            XCTAssertTrue("\(error)".contains("did not converge"), "\(error)")
+        }
+        XCTAssertThrowsError(try FixedStepIntegrator(.rk4, step: 0.1).run(kepler, from: [1, 0], steps: 3))
+    }
+
+    func testCompiledFunctionsMatchTheExpressions() throws {
+        let system = try Catalog.system("kepler3d")
+        let f = try HamiltonianVectorField(system: system, parameters: ["k": 1.5])
+        let x = [0.3, -0.7, 0.2, 0.1, 0.9, -0.4]
+        let binding = Dictionary(uniqueKeysWithValues: zip(f.stateNames, x)).merging(["k": 1.5]) { $1 }
+        let expected = PoissonBracket(system.pairs).vectorField(system.hamiltonian)
+        // vectorField orders (q1', p1', q2', ...); the compiled state is (q..., p...).
+        let fx = f(x)
+        for i in 0..<3 {
+            XCTAssertEqual(fx[i], try expected[2 * i].evaluate(binding), accuracy: 1e-14)
+            XCTAssertEqual(fx[3 + i], try expected[2 * i + 1].evaluate(binding), accuracy: 1e-14)
+        }
+        XCTAssertEqual(f.energy(x), try system.hamiltonian.evaluate(binding), accuracy: 1e-14)
+        // The Jacobian against central differences.
+        var J = [Double](repeating: 0, count: 36)
+        _ = x.withUnsafeBufferPointer { xs in J.withUnsafeMutableBufferPointer { f.jacobian(xs.baseAddress!, into: $0.baseAddress!) } }
+        for j in 0..<6 {
+            var xp = x, xm = x
+            xp[j] += 1e-6; xm[j] -= 1e-6
+            let (fp, fm) = (f(xp), f(xm))
+            for i in 0..<6 { XCTAssertEqual(J[i * 6 + j], (fp[i] - fm[i]) / 2e-6, accuracy: 1e-7) }
+        }
+        XCTAssertThrowsError(try CompiledFunction([try Expr.parse("q + m")], inputs: ["q"])) { e in
+            XCTAssertTrue("\(e)".contains("'m' has no value"), "\(e)")
+        }
+    }
+}
