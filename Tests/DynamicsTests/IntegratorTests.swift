@@ -156,3 +156,34 @@ final class IntegratorTests: XCTestCase {
         }
     }
 }
+
+final class AdaptiveIntegratorTests: XCTestCase {
+    /// A circular Kepler orbit (k = 1, r = 1, v = 1) returns to its start after 2π.
+    func testKeplerOrbitClosesToTolerance() throws {
+        let f = try HamiltonianVectorField(system: try Catalog.system("kepler2d"))
+        let x0 = [1.0, 0, 0, 1]
+        for (method, tolerance) in [(AdaptiveMethod.rk8pd, 1e-9), (.rkf45, 1e-6)] {
+            let times = (0...10).map { Double($0) * 2 * Double.pi / 10 }
+            let traj = try AdaptiveIntegrator(method, relativeTolerance: 1e-11, absoluteTolerance: 1e-11).run(f, from: x0, times: times)
+            XCTAssertEqual(traj.count, 11)
+            for k in 0..<traj.count {
+                let t = traj.times[k], x = Array(traj.state(k))
+                XCTAssertEqual(x[0], cos(t), accuracy: tolerance, "\(method) at t = \(t)")
+                XCTAssertEqual(x[1], sin(t), accuracy: tolerance, "\(method)")
+            }
+            XCTAssertGreaterThan(traj.statistics.steps, 5)
+            XCTAssertGreaterThanOrEqual(traj.statistics.functionEvaluations, traj.statistics.steps)
+        }
+    }
+
+    func testCollisionStopsWithTheTimeAndState() throws {
+        // Radial fall from rest at r = 1 reaches r = 0 at t = π/(2√2).
+        let f = try HamiltonianVectorField(system: try Catalog.system("kepler2d"))
+        XCTAssertThrowsError(try AdaptiveIntegrator().run(f, from: [1, 0, 0, 0], times: [0, 0.5, 1.0, 1.5])) { error in
+            guard let e = error as? IntegrationError else { return XCTFail("\(error)") }
+            XCTAssertEqual(e.time, Double.pi / (2 * 2.0.squareRoot()), accuracy: 1e-3, "\(e)")
+            XCTAssertEqual(e.partial?.count, 3)  // t = 0, 0.5, 1.0
+            XCTAssertTrue("\(e)".contains("singularity"), "\(e)")
+        }
+    }
+}
