@@ -27,3 +27,16 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     /// A uniform double in [0, 1).
     public mutating func uniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 }
+
+extension SeededGenerator {
+    /// A uniform double in [a, b).
+    public mutating func uniform(_ a: Double, _ b: Double) -> Double { a + (b - a) * uniform() }
+
+    /// A normal deviate (Box–Muller; one of the pair, so sequences stay simple to reproduce).
+    public mutating func normal(mean: Double = 0, standardDeviation: Double = 1) -> Double {
+        var u = uniform()
+        while u <= 0 { u = uniform() }
+        let v = uniform()
+        return mean + standardDeviation * (-2 * Foundation_log(u)).squareRoot() * Foundation_cos(2 * Double.pi * v)
+    }
+}

@@ -65,11 +65,14 @@ public struct FixedStepIntegrator {
             throw IntegrationError(reason: "the initial state has \(x0.count) components, the system \(n)", time: startTime, state: x0)
         }
         guard step.isFinite, step != 0 else { throw IntegrationError(reason: "the step must be finite and non-zero", time: startTime, state: x0) }
+        // Resolved once: a dynamic cast per step costs as much as the step itself.
+        var separable: HamiltonianVectorField? = field as? HamiltonianVectorField
         if method.needsSeparable {
             guard let h = field as? HamiltonianVectorField, h.isSeparable else {
                 throw IntegrationError(reason: "\(method.rawValue) needs a separable Hamiltonian H = T(p) + V(q); use gl4 or midpoint",
                                        time: startTime, state: x0)
             }
+            separable = h
         }
         var workspace = Workspace(dimension: n, stages: method.gaussLegendre?.b.count ?? 4)
         defer { workspace.release() }
@@ -79,10 +82,11 @@ public struct FixedStepIntegrator {
         trajectory.append(startTime, x)
         var stats = IntegrationStatistics()
         let every = max(1, sampleEvery)
+        var untilSample = every  // a countdown: an integer % per step costs as much as a leapfrog step
         for k in 1...max(1, steps) where steps > 0 {
             let t = startTime + Double(k) * step
             do {
-                try advance(field, &workspace, &stats, time: t - step)
+                try advance(field, separable, &workspace, &stats, time: t - step)
                 try checkState(x, n, time: t)
             } catch var e as IntegrationError {
                 trajectory.statistics = stats
@@ -90,7 +94,8 @@ public struct FixedStepIntegrator {
                 throw e
             }
             stats.steps += 1
-            if k % every == 0 || k == steps { trajectory.append(t, x) }
+            untilSample -= 1
+            if untilSample == 0 || k == steps { trajectory.append(t, x); untilSample = every }
         }
         trajectory.statistics = stats
         return trajectory
@@ -102,7 +107,10 @@ public struct FixedStepIntegrator {
         defer { workspace.release() }
         for i in 0..<state.count { workspace.x[i] = state[i] }
         var stats = IntegrationStatistics()
-        try advance(field, &workspace, &stats, time: 0)
+        guard !method.needsSeparable || (field as? HamiltonianVectorField)?.isSeparable == true else {
+            throw IntegrationError(reason: "\(method.rawValue) needs a separable Hamiltonian H = T(p) + V(q)", time: 0, state: state)
+        }
+        try advance(field, field as? HamiltonianVectorField, &workspace, &stats, time: 0)
         for i in 0..<state.count { state[i] = workspace.x[i] }
     }
 
@@ -124,7 +132,9 @@ public struct FixedStepIntegrator {
         func release() { x.deallocate(); scratch.deallocate(); stages.deallocate() }
     }
 
-    func advance(_ field: VectorField, _ w: inout Workspace, _ stats: inout IntegrationStatistics, time: Double) throws {
+    @inline(__always)
+    func advance(_ field: VectorField, _ separable: HamiltonianVectorField?, _ w: inout Workspace,
+                 _ stats: inout IntegrationStatistics, time: Double) throws {
         let n = w.dimension, h = step, x = w.x
         switch method {
         case .euler:
@@ -133,6 +143,8 @@ public struct FixedStepIntegrator {
             for i in 0..<n { x[i] += h * k[i] }
             stats.functionEvaluations += 1
         case .rk4:
+            stats.functionEvaluations += 4
+            if let kernel = separable?.nativeRK4Step { kernel(x, h); return }
             let k1 = w.scratch, k2 = w.stages, k3 = w.stages + n, k4 = w.stages + 2 * n, y = w.stages + 3 * n
             field.evaluate(x, into: k1)
             for i in 0..<n { y[i] = x[i] + 0.5 * h * k1[i] }
@@ -142,14 +154,14 @@ public struct FixedStepIntegrator {
             for i in 0..<n { y[i] = x[i] + h * k3[i] }
             field.evaluate(y, into: k4)
             for i in 0..<n { x[i] += h / 6 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]) }
-            stats.functionEvaluations += 4
         case .leapfrog:
-            leapfrog(field as! HamiltonianVectorField, &w, h)
+            guard let f = separable else { return }
+            leapfrog(f, &w, h)
             stats.functionEvaluations += 1
         case .yoshida4:
+            guard let f = separable else { return }
             let c = Foundation_cbrt2
             let w1 = 1 / (2 - c), w0 = -c / (2 - c)
-            let f = field as! HamiltonianVectorField
             leapfrog(f, &w, w1 * h)
             leapfrog(f, &w, w0 * h)
             leapfrog(f, &w, w1 * h)
@@ -161,16 +173,18 @@ public struct FixedStepIntegrator {
 
     /// Kick-drift-kick: p += h/2 F(q); q += h v(p); p += h/2 F(q). The force at the end of a
     /// step is the force at the start of the next, so it is computed once per step.
+    @inline(__always)
     func leapfrog(_ f: HamiltonianVectorField, _ w: inout Workspace, _ h: Double) {
         let m = w.dimension / 2
         let q = w.x, p = w.x + m, force = w.scratch, velocity = w.scratch + m
         if !w.forceIsCurrent { f.force(q, into: force) }
+        w.forceIsCurrent = true
+        if let kernel = f.nativeLeapfrogStep { kernel(w.x, force, h); return }
         for i in 0..<m { p[i] += 0.5 * h * force[i] }
         f.velocity(p, into: velocity)
         for i in 0..<m { q[i] += h * velocity[i] }
         f.force(q, into: force)
         for i in 0..<m { p[i] += 0.5 * h * force[i] }
-        w.forceIsCurrent = true
     }
 
     /// Solves K_i = f(x + h Σ_j a_ij K_j) by fixed-point iteration to `implicitTolerance`,

@@ -115,6 +115,9 @@ public struct CompiledFunction: Sendable {
         var constantIndex: [Double: Int32] = [:]
         var instructions: [Instruction] = []
         var memo: [Expr: Int32] = [:]
+        /// 1/d for each denominator register d, shared: dividing several numerators by one
+        /// denominator costs one division and multiplications.
+        var reciprocals: [Int32: Int32] = [:]
 
         init(inputs: [String], bindings: [String: Double]) {
             inputIndex = Dictionary(uniqueKeysWithValues: inputs.enumerated().map { ($1, Int32($0)) })
@@ -129,7 +132,16 @@ public struct CompiledFunction: Sendable {
             return r
         }
 
+        /// The constant a register holds, if it is a constant register.
+        func constantValue(_ r: Int32) -> Double? {
+            let index = Int(r) - inputIndex.count
+            return r < Compiler.temporaryBase && index >= 0 && index < constants.count ? constants[index] : nil
+        }
+
         mutating func emit(_ op: Operation, _ a: Int32, _ b: Int32 = 0) -> Int32 {
+            // x * 1 and 1 * x (a parameter bound to 1) cost nothing.
+            if op == .multiply, constantValue(a) == 1 { return b }
+            if op == .multiply, constantValue(b) == 1 { return a }
             instructions.append(Instruction(operation: op, a: a, b: b))
             return Compiler.temporaryBase + Int32(instructions.count - 1)
         }
@@ -172,8 +184,12 @@ public struct CompiledFunction: Sendable {
                 let magnitude = c.magnitude
                 if magnitude != .one { numerator = numerator.map { emit(.multiply, constant(magnitude.doubleValue), $0) } ?? constant(magnitude.doubleValue) }
                 var value: Int32
-                if let n = numerator { value = denominator.map { emit(.divide, n, $0) } ?? n }
-                else { value = emit(.reciprocal, denominator!) }
+                if let d = denominator {
+                    let inverse = reciprocal(d)
+                    value = numerator.map { emit(.multiply, $0, inverse) } ?? inverse
+                } else {
+                    value = numerator!
+                }
                 if c.isNegative { value = emit(.negate, value) }
                 r = value
             case .power(let b, let x):
@@ -198,6 +214,13 @@ public struct CompiledFunction: Sendable {
             return r
         }
 
+        mutating func reciprocal(_ d: Int32) -> Int32 {
+            if let r = reciprocals[d] { return r }
+            let r = emit(.reciprocal, d)
+            reciprocals[d] = r
+            return r
+        }
+
         mutating func power(_ b: Expr, _ x: Expr) throws -> Int32 {
             if let q = x.rationalValue, let n = q.numerator.asInt, let d = q.denominator.asInt, d <= 2, abs(n) <= 64 {
                 // b^(n/d), d ∈ {1, 2}: sqrt once, then binary powering, reciprocal if negative.
@@ -211,7 +234,7 @@ public struct CompiledFunction: Sendable {
                     k >>= 1
                     if k > 0 { square = emit(.square, square) }
                 }
-                return n < 0 ? emit(.reciprocal, result!) : result!
+                return n < 0 ? reciprocal(result!) : result!
             }
             return emit(.pow, try register(b), try register(x))
         }
