@@ -21,6 +21,7 @@ struct Evaluation {
             if n == "true" { return .bool(true) }
             if n == "false" { return .bool(false) }
             if let e = session.definitions[n] { return .expr(e) }
+            if let v = session.objects[n] { return v }
             if let v = Verbs.verbs.first(where: { $0.name == n }) {
                 throw fail("'\(n)' is a verb; call it as \(v.usage)", at: at, width: n.count)
             }
@@ -162,9 +163,119 @@ struct Evaluation {
                 h = defined
             } else { h = try arg(0) }
             return .list(session.bracket.vectorField(h).map { .expr(Simplifier.simplify($0)) })
+        case "simulate":
+            try arity(0...0, labels: true)
+            return try simulate(labelled, at)
+        case "drift":
+            try arity(2...2)
+            let f = try arg(0)
+            let t = try trajectoryArgument(positional[1], name)
+            do {
+                return .text(Drift(try t.values(of: f)).report)
+            } catch let e as CompilationError {
+                throw fail(e.message, at: positional[0].location)
+            }
+        case "last":
+            try arity(1...1)
+            let t = try trajectoryArgument(positional[0], name)
+            return .list(t.trajectory.last.map { .expr(.float($0)) })
         default:
             throw fail("verb '\(name)' is not implemented", at: at, width: name.count)
         }
+    }
+
+    func trajectoryArgument(_ s: Syntax, _ verb: String) throws -> TrajectoryValue {
+        let v = try value(s)
+        guard case .trajectory(let t) = v else {
+            throw fail("\(verb) needs a trajectory here (from simulate), but this is \(v.kindName)", at: s.location)
+        }
+        return t
+    }
+
+    /// `simulate(x0: [...], t: T, step: h, method: rk4, every: k)` or, adaptive,
+    /// `simulate(x0: [...], t: T, samples: n, method: rk8pd, rtol: 1e-10, atol: 1e-10)`; other
+    /// labels set parameters (`k: 1.5`). Uses the session's H and canonical pairs.
+    func simulate(_ labelled: [Syntax.Argument], _ at: SourceLocation) throws -> Value {
+        let name = "simulate"
+        try needPairs(at, name)
+        guard let h = session.definitions["H"] else {
+            throw fail("simulate needs a Hamiltonian: define H or load a system", at: at, width: name.count)
+        }
+        var options: [String: Syntax] = [:]
+        for l in labelled { options[l.label!] = l.value }
+        func number(_ key: String) throws -> Double? {
+            guard let s = options[key] else { return nil }
+            let e = try expr(s, name, at)
+            guard let v = try? e.evaluate([:]) else { throw fail("'\(key)' must be a number", at: s.location) }
+            return v
+        }
+        let stateNames = session.pairs.map(\.q) + session.pairs.map(\.p)
+        guard let x0Syntax = options["x0"] else {
+            throw fail("simulate needs an initial state x0: [\(stateNames.joined(separator: ", "))]", at: at, width: name.count)
+        }
+        guard case .list(let items) = try value(x0Syntax) else { throw fail("x0 must be a list such as [1, 0]", at: x0Syntax.location) }
+        let x0: [Double] = try items.map { item in
+            guard case .expr(let e) = item, let v = try? e.evaluate([:]) else { throw fail("x0 must hold numbers", at: x0Syntax.location) }
+            return v
+        }
+        guard x0.count == stateNames.count else {
+            throw fail("x0 has \(x0.count) values; the state is (\(stateNames.joined(separator: ", "))): \(stateNames.count) values", at: x0Syntax.location)
+        }
+        guard let duration = try number("t"), duration.isFinite, duration != 0 else {
+            throw fail("simulate needs a duration t: T (non-zero)", at: at, width: name.count)
+        }
+        // Parameters: the loaded system's defaults, overridden by labels naming a symbol of H.
+        var parameters: [String: Double] = [:]
+        for p in session.system?.parameters ?? [] { parameters[p.name] = p.defaultValue.doubleValue }
+        let reserved: Set<String> = ["x0", "t", "step", "method", "every", "samples", "rtol", "atol"]
+        let symbols = Set(h.freeSymbols)
+        for (key, s) in options where !reserved.contains(key) {
+            guard symbols.contains(key), !stateNames.contains(key) else {
+                throw fail("'\(key):' is neither an option of simulate (\(reserved.sorted().joined(separator: ", "))) nor a parameter of H", at: s.location)
+            }
+            parameters[key] = try number(key)
+        }
+        if let missing = symbols.subtracting(stateNames).subtracting(parameters.keys).sorted().first {
+            throw fail("H has a parameter '\(missing)' without a value: pass \(missing): VALUE", at: at, width: name.count)
+        }
+        var methodName = options["step"] == nil ? "rk8pd" : "gl4"
+        if let m = options["method"] {
+            switch m {
+            case .name(let n, _), .string(let n, _): methodName = n
+            default: throw fail("method is a name such as rk4, leapfrog, gl4 or rk8pd", at: m.location)
+            }
+        }
+        let field: HamiltonianVectorField
+        do {
+            field = try HamiltonianVectorField(hamiltonian: h, pairs: session.pairs, parameters: parameters, native: true)
+        } catch let e as CompilationError {
+            throw fail("H cannot be simulated: \(e.message)", at: at, width: name.count)
+        }
+        let trajectory: Trajectory
+        do {
+            if let method = FixedStepMethod(rawValue: methodName) {
+                guard let step = try number("step"), step > 0 else {
+                    throw fail("\(methodName) is a fixed-step method: give step: h (> 0)", at: options["method"]?.location ?? at)
+                }
+                let steps = Int((abs(duration) / step).rounded())
+                guard steps <= 100_000_000 else { throw fail("\(steps) steps is too many; use a larger step", at: at, width: name.count) }
+                let every = Int(try number("every") ?? 1)
+                trajectory = try FixedStepIntegrator(method, step: duration < 0 ? -step : step).run(field, from: x0, steps: steps, sampleEvery: max(1, every))
+            } else if let method = AdaptiveMethod(rawValue: methodName) {
+                let samples = max(2, Int(try number("samples") ?? 101))
+                let times = (0..<samples).map { duration * Double($0) / Double(samples - 1) }
+                trajectory = try AdaptiveIntegrator(method, relativeTolerance: try number("rtol") ?? 1e-10,
+                                                    absoluteTolerance: try number("atol") ?? 1e-10).run(field, from: x0, times: times)
+            } else {
+                let known = FixedStepMethod.allCases.map(\.rawValue) + AdaptiveMethod.allCases.map(\.rawValue)
+                var message = "unknown method '\(methodName)' (methods: \(known.joined(separator: ", ")))"
+                if let s = ExprBuilder.suggestion(for: methodName, among: known) { message += "; did you mean '\(s)'?" }
+                throw fail(message, at: options["method"]?.location ?? at)
+            }
+        } catch let e as IntegrationError {
+            throw fail(e.description, at: at, width: name.count)
+        }
+        return .trajectory(TrajectoryValue(trajectory: trajectory, names: stateNames, parameters: parameters, method: methodName))
     }
 
     func needPairs(_ at: SourceLocation, _ name: String) throws {

@@ -80,10 +80,12 @@ public final class Interpreter {
         if p.atEnd { throw p.error("expected an expression after '=', found \(p.current.kind.spelling)") }
         let syntax = try p.parseExpression()
         let value = try Evaluation(session: s, source: p.source).value(syntax)
-        guard case .expr(let e) = value else {
-            throw Diagnostic("only expressions can be assigned; this is \(value.kindName)", at: syntax.location, in: p.source)
+        switch value {
+        case .expr(let e): s.define(name, e)
+        case .trajectory, .list: s.store(name, value)
+        default:
+            throw Diagnostic("only expressions, lists and trajectories can be assigned; this is \(value.kindName)", at: syntax.location, in: p.source)
         }
-        s.define(name, e)
         return .none
     }
 
@@ -160,6 +162,7 @@ public final class Interpreter {
         let token = p.current
         p.advance()
         if let e = s.definitions[name] { return .text("\(name) = \(Value.expr(e).display)") }
+        if let v = s.objects[name] { return .text("\(name) = \(v.display)") }
         let system: HamiltonianSystem
         do { system = try Catalog.system(name) } catch let e as CatalogError {
             throw p.error("'\(name)' is neither defined in this session nor a catalog system: \(e.message)", at: token)
@@ -202,15 +205,5 @@ public final class Interpreter {
         var message = "no help for '\(topic)'"
         if let s = ExprBuilder.suggestion(for: topic, among: Verbs.all.map(\.name) + Verbs.functions) { message += "; did you mean '\(s)'?" }
         throw p.error(message, at: p.tokens[p.position - 1])
-    }
-}
-
-extension Session {
-    mutating func forget(_ name: String) {
-        var copy = Session()
-        copy.pairs = pairs
-        copy.system = system
-        for n in names where n != name { copy.define(n, definitions[n]!) }
-        self = copy
     }
 }

@@ -9,6 +9,7 @@ public enum Value {
     case bool(Bool)
     case list([Value])
     case text(String)
+    case trajectory(TrajectoryValue)
     case none
 
     /// The REPL's output convention: zero prints `0`, booleans `true`/`false`, exact rationals
@@ -20,6 +21,7 @@ public enum Value {
         case .bool(let b): return b ? "true" : "false"
         case .list(let vs): return "[" + vs.map(\.display).joined(separator: ", ") + "]"
         case .text(let s): return s
+        case .trajectory(let t): return t.summary
         case .none: return ""
         }
     }
@@ -30,6 +32,7 @@ public enum Value {
         case .decision, .bool: return "a boolean"
         case .list: return "a list"
         case .text: return "text"
+        case .trajectory: return "a trajectory"
         case .none: return "nothing"
         }
     }
