@@ -99,3 +99,60 @@ final class CatalogAcceptanceTests: XCTestCase {
         XCTAssertThrowsError(try Catalog.system("kepler3d", options: ["n": 2]))
     }
 }
+
+final class MoreSystemsTests: XCTestCase {
+    func zero(_ e: Expr) -> ZeroDecision { Simplifier.isZero(e) }
+
+    func testInvariantsOfThePapersOtherSystems() throws {
+        for name in ["sphericalpendulum", "chargedparticle", "ringworld", "lennardjones"] {
+            let s = try Catalog.system(name)
+            let pb = PoissonBracket(s.pairs)
+            for inv in s.invariants { XCTAssertEqual(zero(pb(inv.expr, s.hamiltonian)), .zero, "\(name): {\(inv.name), H}") }
+        }
+        // Charged particle: H expands to SCNN's fitted form (eq. 25) at their parameters.
+        let charged = try Catalog.system("chargedparticle")
+        let expected = try Expr.parse("2*qx^2 + 2*qy^2 + px^2 + py^2 - 2*qx*py + 2*qy*px")
+        XCTAssertEqual(zero(charged.hamiltonian.substitute(charged.defaultValues) - expected), .zero)
+    }
+
+    /// The mode energies are exact invariants, in involution, and sum to H.
+    func testCoupledOscillatorModeEnergies() throws {
+        for (n, seed) in [(2, 1), (3, 0), (4, 7)] {
+            let s = try Catalog.system("oscillators", options: ["n": n, "seed": seed])
+            let pb = PoissonBracket(s.pairs)
+            let E = s.invariants.map(\.expr)
+            for i in 0..<n {
+                XCTAssertEqual(zero(pb(E[i], s.hamiltonian)), .zero, "n = \(n): {E\(i + 1), H}")
+                for j in (i + 1)..<n where j < n { XCTAssertEqual(zero(pb(E[i], E[j])), .zero) }
+            }
+            XCTAssertEqual(zero(s.hamiltonian - .sum(E)), .zero, "H = sum E_i")
+        }
+    }
+
+    /// A pure normal mode q_j = sin(π j k/(n+1)), p = 0 evolves as cos(ω_k t) with
+    /// ω_k = 2 sin(π k/(2n+2)).
+    func testHarmonicChainFrequencies() throws {
+        let n = 6
+        let f = try HamiltonianVectorField(system: try Catalog.system("chain", options: ["n": n]))
+        for k in 1...n {
+            let mode = (1...n).map { sin(Double.pi * Double($0 * k) / Double(n + 1)) }
+            let omega = 2 * sin(Double.pi * Double(k) / Double(2 * n + 2))
+            let traj = try AdaptiveIntegrator(.rk8pd, relativeTolerance: 1e-12, absoluteTolerance: 1e-12)
+                .run(f, from: mode + [Double](repeating: 0, count: n), times: [0, 1, 2, 3])
+            for s in 1..<traj.count {
+                let x = Array(traj.state(s)), c = cos(omega * traj.times[s])
+                for j in 0..<n { XCTAssertEqual(x[j], mode[j] * c, accuracy: 1e-9, "mode \(k), site \(j + 1)") }
+            }
+        }
+    }
+
+    func testDoublePendulumAndMirrorConserveOnlyEnergyNumerically() throws {
+        for name in ["doublependulum", "magneticmirror"] {
+            let f = try HamiltonianVectorField(system: try Catalog.system(name))
+            let x0 = name == "doublependulum" ? [1.0, 2.0, 0.0, 0.0] : [0.5, 0.3, 0.1, 0.2]
+            let traj = try AdaptiveIntegrator().run(f, from: x0, times: (0...20).map(Double.init))
+            let e0 = f.energy(x0)
+            for k in 0..<traj.count { XCTAssertEqual(f.energy(Array(traj.state(k))), e0, accuracy: 1e-8 * max(1, abs(e0))) }
+        }
+    }
+}

@@ -10,7 +10,9 @@ public enum Catalog {
         let build: @Sendable ([String: Int]) throws -> HamiltonianSystem
     }
 
-    public static let entries: [Entry] = [
+    public static let entries: [Entry] = firstEntries + moreEntries
+
+    static let firstEntries: [Entry] = [
         Entry(name: "harmonic", summary: "harmonic oscillator, H = p^2/(2 m) + k q^2/2", options: []) { _ in harmonic() },
         Entry(name: "pendulum", summary: "simple pendulum, H = p^2/(2 m l^2) + m g l (1 - cos q)", options: []) { _ in pendulum() },
         Entry(name: "kepler2d", summary: "Kepler problem in the plane: L and the Laplace-Runge-Lenz vector", options: []) { _ in kepler2d() },

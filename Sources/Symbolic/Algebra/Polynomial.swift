@@ -16,6 +16,7 @@ struct Polynomial: Hashable {
     init(constant c: Rational) { terms = c.isZero ? [] : [Term(monomial: .one, coefficient: c)] }
     init(variable i: Int) { terms = [Term(monomial: Monomial(variable: i, exponent: 1), coefficient: .one)] }
 
+    static let maximumProductTerms = 4_000_000
     static let zero = Polynomial()
     static let one = Polynomial(constant: .one)
 
@@ -77,6 +78,11 @@ struct Polynomial: Hashable {
         if o.isConstant, let c = o.constantValue { return scaled(by: c) }
         if o.terms.count == 1 { return try timesTerm(o.terms[0]) }
         if terms.count == 1 { return try o.timesTerm(terms[0]) }
+        // A bound, so a runaway exact computation falls back to the numeric test instead of
+        // exhausting memory.
+        guard terms.count * o.terms.count <= Polynomial.maximumProductTerms else {
+            throw OutOfExactRange(reason: "an intermediate polynomial with more than \(Polynomial.maximumProductTerms) terms")
+        }
         // All products, one sort, then equal monomials merged: no hashing.
         var products: [Term] = []
         products.reserveCapacity(terms.count * o.terms.count)

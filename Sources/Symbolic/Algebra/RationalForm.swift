@@ -38,6 +38,7 @@ final class RationalForm {
     private(set) var factors: [Polynomial] = []
     private var factorIndex: [Polynomial: Int] = [:]
     private var memo: [Expr: RationalFunction] = [:]
+    private var termsMemo: [Expr: [RationalFunction]] = [:]
     private var factorPowers: [Int: [Polynomial]] = [:]
     /// Whether a kernel other than `I` was introduced (dependent kernels are possible).
     private(set) var hasKernels = false
@@ -100,7 +101,15 @@ final class RationalForm {
         return out
     }
 
+    /// Σ items over a common denominator. Terms whose denominators have the same factors
+    /// (whatever the powers) are added first: such groups often cancel on their own (each pair
+    /// potential of an N-body bracket does), and their cofactors are cheap, whereas one common
+    /// denominator for everything multiplies every numerator by the product of all factors.
     func add(_ items: [RationalFunction]) throws -> RationalFunction {
+        try addOverCommonDenominator(items.count > 2 ? try mergeByDenominator(items) : items)
+    }
+
+    func addOverCommonDenominator(_ items: [RationalFunction]) throws -> RationalFunction {
         var lcd: [(Int, Int)] = []
         for r in items { lcd = mergeDenominators(lcd, r.denominator, max) }
         var numerator = Polynomial.zero
@@ -166,13 +175,8 @@ final class RationalForm {
             result = RationalFunction(Polynomial(variable: try kernel(e, degree: 2, replacement: Polynomial(constant: .minusOne))))
         case .undefined:
             throw RationalFormFailure.divisionByZero
-        case .sum(let ts):
-            result = try add(ts.map(convert))
-        case .product(let c, let fs):
-            guard case .exact(let r) = c else { throw RationalFormFailure.inexact("a floating-point number") }
-            var acc = RationalFunction(Polynomial(constant: r))
-            for f in fs { acc = try multiply(acc, try convert(f)) }
-            result = acc
+        case .sum, .product:
+            result = try add(try terms(e))
         case .power(let b, let x):
             result = try convertPower(e, b, x)
         case .function(let f, let u):
@@ -180,6 +184,66 @@ final class RationalForm {
         }
         memo[e] = result
         return result
+    }
+
+    /// The expression as a sum of fractions, products distributed over sums (while the number
+    /// of terms stays moderate): denominators stay apart until `add` groups them, so terms that
+    /// cancel among themselves never meet the other terms' denominators.
+    func terms(_ e: Expr) throws -> [RationalFunction] {
+        if let known = termsMemo[e] { return known }
+        let result: [RationalFunction]
+        switch e.kind {
+        case .sum(let ts):
+            result = try mergeByDenominator(try ts.flatMap { try terms($0) })
+        case .product(let c, let fs):
+            guard case .exact(let r) = c else { throw RationalFormFailure.inexact("a floating-point number") }
+            var acc = [RationalFunction(Polynomial(constant: r))]
+            for f in fs {
+                var next = try terms(f)
+                if acc.count * next.count > RationalForm.maximumDistributedTerms {
+                    acc = [try add(acc)]
+                    if next.count > 1 { next = [try add(next)] }
+                }
+                var product: [RationalFunction] = []
+                product.reserveCapacity(acc.count * next.count)
+                for a in acc { for b in next { product.append(try multiply(a, b)) } }
+                acc = product
+            }
+            result = acc
+        default:
+            result = [try convert(e)]
+        }
+        termsMemo[e] = result
+        return result
+    }
+
+    static let maximumDistributedTerms = 4096
+
+    /// One fraction per distinct set of denominator factors (adding within a set is cheap),
+    /// zeros dropped.
+    func mergeByDenominator(_ items: [RationalFunction]) throws -> [RationalFunction] {
+        if items.count < 2 { return items }
+        // The common case, one shared set of factors, needs no grouping.
+        let first = items[0].denominator
+        if items.allSatisfy({ $0.denominator.count == first.count && zip($0.denominator, first).allSatisfy { $0.0 == $1.0 } }) {
+            let sum = try addOverCommonDenominator(items)
+            return sum.numerator.isZero ? [] : [sum]
+        }
+        var order: [[Int]] = []
+        var groups: [[Int]: [RationalFunction]] = [:]
+        for r in items {
+            let key = r.denominator.map(\.0)
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(r)
+        }
+        if order.count == items.count { return items }
+        var out: [RationalFunction] = []
+        for key in order {
+            let g = groups[key]!
+            let sum = g.count == 1 ? g[0] : try addOverCommonDenominator(g)
+            if !sum.numerator.isZero { out.append(sum) }
+        }
+        return out
     }
 
     private func convertPower(_ e: Expr, _ b: Expr, _ x: Expr) throws -> RationalFunction {

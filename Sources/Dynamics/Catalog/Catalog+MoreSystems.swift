@@ -1,0 +1,170 @@
+import Symbolic
+
+/// The papers' other systems (SCNN, Song & Jeong, Li et al., the tutorial).
+extension Catalog {
+    static let moreEntries: [Entry] = [
+        Entry(name: "doublependulum", summary: "double pendulum (chaotic; only H is conserved)", options: []) { _ in doublePendulum() },
+        Entry(name: "sphericalpendulum", summary: "spherical pendulum in projected coordinates (SCNN eq. 19): L", options: []) { _ in sphericalPendulum() },
+        Entry(name: "chargedparticle", summary: "charged particle in a magnetic field plus a central force (SCNN eq. 23): L", options: []) { _ in chargedParticle() },
+        Entry(name: "magneticmirror", summary: "magnetic bottle of Efthymiopoulos et al. (Song & Jeong app. A.1)", options: []) { _ in magneticMirror() },
+        Entry(name: "ringworld", summary: "ringworld of Li et al.: H = |p|^2/2 + (|q| - 2)^2/0.32, L", options: []) { _ in ringworld() },
+        Entry(name: "oscillators", summary: "n coupled oscillators with rational frequencies (SCNN eq. 14): mode energies E1..En",
+              options: [("n", 3), ("seed", 0)]) { o in try coupledOscillators(n: o["n"] ?? 3, seed: o["seed"] ?? 0) },
+        Entry(name: "chain", summary: "harmonic chain with fixed ends (Li et al.): normal modes at 2 sin(pi k/(2n+2))",
+              options: [("n", 8)]) { o in try harmonicChain(n: o["n"] ?? 8) },
+        Entry(name: "lennardjones", summary: "Lennard-Jones cluster of n particles in the plane: Px, Py, L",
+              options: [("n", 3)]) { o in try lennardJones(n: o["n"] ?? 3) },
+    ]
+
+    static func doublePendulum() -> HamiltonianSystem {
+        let (q1, q2, p1, p2) = (sym("q1"), sym("q2"), sym("p1"), sym("p2"))
+        let (m1, m2, l1, l2, g) = (sym("m1"), sym("m2"), sym("l1"), sym("l2"), sym("g"))
+        let c = Expr.apply(.cos, q1 - q2), s = Expr.apply(.sin, q1 - q2)
+        let kinetic = (m2 * l2 ** 2 * p1 ** 2 + (m1 + m2) * l1 ** 2 * p2 ** 2 - 2 * m2 * l1 * l2 * p1 * p2 * c)
+            / (2 * m2 * l1 ** 2 * l2 ** 2 * (m1 + m2 * s ** 2))
+        return HamiltonianSystem(
+            name: "doublependulum", title: "Double pendulum", reference: "Song & Jeong (papers/004), app. A.1; SCNN (papers/001), B.6",
+            pairs: [CanonicalPair("q1", "p1"), CanonicalPair("q2", "p2")],
+            parameters: ["m1", "m2", "l1", "l2", "g"].map { .init(name: $0, defaultValue: 1, meaning: $0.hasPrefix("m") ? "mass" : ($0 == "g" ? "gravity" : "length")) },
+            hamiltonian: kinetic - (m1 + m2) * g * l1 * .apply(.cos, q1) - m2 * g * l2 * .apply(.cos, q2),
+            invariants: [])
+    }
+
+    static func sphericalPendulum() -> HamiltonianSystem {
+        let (qx, qy, px, py, m, g, l) = (sym("qx"), sym("qy"), sym("px"), sym("py"), sym("m"), sym("g"), sym("l"))
+        return HamiltonianSystem(
+            name: "sphericalpendulum", title: "Spherical pendulum (projected coordinates)", reference: "SCNN (papers/001), app. A.1, eqs. 19-20",
+            pairs: [CanonicalPair("qx", "px"), CanonicalPair("qy", "py")],
+            parameters: [.init(name: "m", defaultValue: 2, meaning: "mass"), .init(name: "g", defaultValue: 2, meaning: "gravity"),
+                         .init(name: "l", defaultValue: 1, meaning: "length")],
+            hamiltonian: (px ** 2 + py ** 2) / (2 * m) - m * g * .sqrt(l ** 2 - qx ** 2 - qy ** 2),
+            invariants: [.init(name: "L", expr: qx * py - qy * px, meaning: "angular momentum about the vertical")])
+    }
+
+    static func chargedParticle() -> HamiltonianSystem {
+        let (qx, qy, px, py) = (sym("qx"), sym("qy"), sym("px"), sym("py"))
+        let (m, e, B, k) = (sym("m"), sym("e"), sym("B"), sym("k"))
+        return HamiltonianSystem(
+            name: "chargedparticle", title: "Charged particle in a magnetic field", reference: "SCNN (papers/001), app. A.2, eqs. 23-24",
+            pairs: [CanonicalPair("qx", "px"), CanonicalPair("qy", "py")],
+            parameters: [.init(name: "m", defaultValue: Rational(1, 2), meaning: "mass"), .init(name: "e", defaultValue: 1, meaning: "charge"),
+                         .init(name: "B", defaultValue: 1, meaning: "magnetic field"), .init(name: "k", defaultValue: 1, meaning: "central force constant")],
+            hamiltonian: ((px + e * qy * B) ** 2 + (py - e * qx * B) ** 2) / (2 * m) + k * (qx ** 2 + qy ** 2),
+            invariants: [.init(name: "L", expr: qx * py - qy * px, meaning: "canonical angular momentum")])
+    }
+
+    static func magneticMirror() -> HamiltonianSystem {
+        let (rho, z, prho, pz) = (sym("rho"), sym("z"), sym("prho"), sym("pz"))
+        func r(_ n: Int, _ d: Int) -> Rational { Rational(n, d) }
+        let potential: Expr = .sum([rho ** 2 / 2, rho ** 2 * z ** 2 / 2, .rational(r(-1, 8)) * rho ** 4, .rational(r(1, 8)) * rho ** 2 * z ** 4,
+                                    .rational(r(-1, 16)) * rho ** 4 * z ** 2, .rational(r(1, 128)) * rho ** 6])
+        return HamiltonianSystem(
+            name: "magneticmirror", title: "Magnetic mirror (bottle)", reference: "Song & Jeong (papers/004), app. A.1, after Efthymiopoulos et al.",
+            pairs: [CanonicalPair("rho", "prho"), CanonicalPair("z", "pz")], parameters: [],
+            hamiltonian: (prho ** 2 + pz ** 2) / 2 + potential, invariants: [])
+    }
+
+    static func ringworld() -> HamiltonianSystem {
+        let (q1, q2, p1, p2) = (sym("q1"), sym("q2"), sym("p1"), sym("p2"))
+        return HamiltonianSystem(
+            name: "ringworld", title: "Ringworld", reference: "Li, Dong, Zhang, Wang (papers/002), section IV A",
+            pairs: [CanonicalPair("q1", "p1"), CanonicalPair("q2", "p2")], parameters: [],
+            hamiltonian: (p1 ** 2 + p2 ** 2) / 2 + (Expr.sqrt(q1 ** 2 + q2 ** 2) - 2) ** 2 / .rational(Rational(8, 25)),
+            invariants: [.init(name: "L", expr: q1 * p2 - q2 * p1, meaning: "angular momentum")])
+    }
+
+    /// SCNN eq. 14: H = Σ p_i²/(2m) + Σ q_i A_ij q_j with m = 1/2 and A = S D² Sᵀ, D_i uniform in
+    /// [1, √10] rounded to one digit (rational frequencies), S orthogonal. S is the Cayley
+    /// transform (I − K)(I + K)⁻¹ of a random rational skew matrix, so A, the normal
+    /// coordinates Q = Sᵀq, P = Sᵀp and the mode energies E_i = P_i² + D_i² Q_i² are exact.
+    static func coupledOscillators(n: Int, seed: Int) throws -> HamiltonianSystem {
+        guard (2...8).contains(n) else { throw CatalogError(message: "oscillators needs 2 <= n <= 8, got n = \(n)") }
+        var rng = SeededGenerator(seed: UInt64(bitPattern: Int64(seed)))
+        let d2: [Rational] = (0..<n).map { _ in
+            let d = (rng.uniform(1, 10.0.squareRoot()) * 10).rounded()
+            return Rational(Int(d) * Int(d), 100)
+        }
+        var K = [[Rational]](repeating: [Rational](repeating: .zero, count: n), count: n)
+        for i in 0..<n { for j in (i + 1)..<n where j < n {
+            let v = Rational(Int((rng.uniform(-1, 1) * 5).rounded()), 5)
+            K[i][j] = v; K[j][i] = -v
+        } }
+        let identity = (0..<n).map { i in (0..<n).map { j in i == j ? Rational.one : .zero } }
+        let minus = (0..<n).map { i in (0..<n).map { j in identity[i][j] - K[i][j] } }
+        let plus = (0..<n).map { i in (0..<n).map { j in identity[i][j] + K[i][j] } }
+        guard let inverse = RationalMatrix.inverse(plus) else { throw CatalogError(message: "singular Cayley matrix (seed \(seed))") }
+        let S = RationalMatrix.product(minus, inverse)
+        let q = (1...n).map { sym("q\($0)") }, p = (1...n).map { sym("p\($0)") }
+        var A = [[Rational]](repeating: [Rational](repeating: .zero, count: n), count: n)
+        for i in 0..<n { for j in 0..<n { for k in 0..<n { A[i][j] += S[i][k] * d2[k] * S[j][k] } } }
+        var potential: [Expr] = []
+        for i in 0..<n { for j in 0..<n where !A[i][j].isZero { potential.append(.rational(A[i][j]) * q[i] * q[j]) } }
+        let H = Expr.sum(p.map { $0 ** 2 }) + .sum(potential)
+        let invariants: [HamiltonianSystem.Invariant] = (0..<n).map { k in
+            let Q = Expr.sum((0..<n).map { .rational(S[$0][k]) * q[$0] }), P = Expr.sum((0..<n).map { .rational(S[$0][k]) * p[$0] })
+            return .init(name: "E\(k + 1)", expr: (P ** 2 + .rational(d2[k]) * Q ** 2).expand(),
+                         meaning: "energy of normal mode \(k + 1), frequency^2/4 = \(d2[k])")
+        }
+        return HamiltonianSystem(
+            name: "oscillators(n: \(n), seed: \(seed))", title: "\(n) coupled oscillators", reference: "SCNN (papers/001), eqs. 14-15 and B.3",
+            pairs: (1...n).map { CanonicalPair("q\($0)", "p\($0)") }, parameters: [], hamiltonian: H, invariants: invariants)
+    }
+
+    /// H = Σ p_i²/2 + Σ_{i=0}^{n} (q_{i+1} − q_i)²/2 with q_0 = q_{n+1} = 0: normal modes
+    /// q_j ∝ sin(π j k/(n+1)) at ω_k = 2 sin(π k/(2n+2)).
+    static func harmonicChain(n: Int) throws -> HamiltonianSystem {
+        guard (2...64).contains(n) else { throw CatalogError(message: "chain needs 2 <= n <= 64, got n = \(n)") }
+        let q = (1...n).map { sym("q\($0)") }, p = (1...n).map { sym("p\($0)") }
+        var springs: [Expr] = [q[0] ** 2, q[n - 1] ** 2]
+        for i in 0..<(n - 1) { springs.append((q[i + 1] - q[i]) ** 2) }
+        return HamiltonianSystem(
+            name: "chain(n: \(n))", title: "Harmonic chain of \(n) masses with fixed ends", reference: "Li, Dong, Zhang, Wang (papers/002), section IV B",
+            pairs: (1...n).map { CanonicalPair("q\($0)", "p\($0)") }, parameters: [],
+            hamiltonian: .sum(p.map { $0 ** 2 }) / 2 + .sum(springs) / 2, invariants: [])
+    }
+
+    /// H = Σ |p_i|²/2 + Σ_{i<j} 4ε((σ²/r²)⁶ − (σ²/r²)³) in the plane.
+    static func lennardJones(n: Int) throws -> HamiltonianSystem {
+        guard (2...16).contains(n) else { throw CatalogError(message: "lennardjones needs 2 <= n <= 16, got n = \(n)") }
+        let x = (1...n).map { sym("x\($0)") }, y = (1...n).map { sym("y\($0)") }
+        let px = (1...n).map { sym("px\($0)") }, py = (1...n).map { sym("py\($0)") }
+        let (epsilon, sigma) = (sym("epsilon"), sym("sigma"))
+        var terms: [Expr] = (0..<n).map { (px[$0] ** 2 + py[$0] ** 2) / 2 }
+        for i in 0..<n { for j in (i + 1)..<n where j < n {
+            let s = sigma ** 2 / ((x[i] - x[j]) ** 2 + (y[i] - y[j]) ** 2)
+            terms.append(4 * epsilon * (s ** 6 - s ** 3))
+        } }
+        return HamiltonianSystem(
+            name: "lennardjones(n: \(n))", title: "Lennard-Jones cluster of \(n) particles in the plane", reference: "tutorial (papers/003), section 8",
+            pairs: (0..<n).flatMap { [CanonicalPair("x\($0 + 1)", "px\($0 + 1)"), CanonicalPair("y\($0 + 1)", "py\($0 + 1)")] },
+            parameters: [.init(name: "epsilon", defaultValue: 1, meaning: "well depth"), .init(name: "sigma", defaultValue: 1, meaning: "length scale")],
+            hamiltonian: .sum(terms),
+            invariants: [.init(name: "Px", expr: .sum(px), meaning: "total momentum, x"), .init(name: "Py", expr: .sum(py), meaning: "total momentum, y"),
+                         .init(name: "L", expr: .sum((0..<n).map { x[$0] * py[$0] - y[$0] * px[$0] }), meaning: "total angular momentum")])
+    }
+}
+
+/// Exact small dense matrices over ℚ.
+enum RationalMatrix {
+    static func product(_ a: [[Rational]], _ b: [[Rational]]) -> [[Rational]] {
+        let n = a.count, m = b[0].count, k = b.count
+        return (0..<n).map { i in (0..<m).map { j in (0..<k).reduce(Rational.zero) { $0 + a[i][$1] * b[$1][j] } } }
+    }
+
+    /// Gauss–Jordan elimination; nil when singular.
+    static func inverse(_ a: [[Rational]]) -> [[Rational]]? {
+        let n = a.count
+        var m = a.enumerated().map { i, row in row + (0..<n).map { $0 == i ? Rational.one : .zero } }
+        for col in 0..<n {
+            guard let pivot = (col..<n).first(where: { !m[$0][col].isZero }) else { return nil }
+            m.swapAt(col, pivot)
+            let inv = m[col][col].reciprocal
+            m[col] = m[col].map { $0 * inv }
+            for r in 0..<n where r != col && !m[r][col].isZero {
+                let f = m[r][col]
+                m[r] = zip(m[r], m[col]).map { $0 - f * $1 }
+            }
+        }
+        return m.map { Array($0[n...]) }
+    }
+}
