@@ -175,12 +175,83 @@ struct Evaluation {
             } catch let e as CompilationError {
                 throw fail(e.message, at: positional[0].location)
             }
+        case "dataset":
+            try arity(1...1, labels: true)
+            return try dataset(positional[0], labelled, at)
+        case "save":
+            try arity(2...2)
+            guard case .string(let path, _) = positional[1] else { throw fail("save needs a file name in quotes, as in save(data, \"data.csv\")", at: positional[1].location) }
+            let v = try value(positional[0])
+            guard case .dataset(let d, _) = v else { throw fail("save writes datasets; this is \(v.kindName)", at: positional[0].location) }
+            do { try DatasetFile.write(d, to: path) } catch { throw fail("\(error)", at: positional[1].location) }
+            return .text("wrote \(d.count) rows to \(path)")
+        case "read":
+            try arity(1...1)
+            guard case .string(let path, _) = positional[0] else { throw fail("read needs a file name in quotes, as in read(\"data.csv\")", at: positional[0].location) }
+            do { return .dataset(try DatasetFile.read(path), source: "read from \(path)") } catch { throw fail("\(error)", at: positional[0].location) }
         case "last":
             try arity(1...1)
             let t = try trajectoryArgument(positional[0], name)
             return .list(t.trajectory.last.map { .expr(.float($0)) })
         default:
             throw fail("verb '\(name)' is not implemented", at: at, width: name.count)
+        }
+    }
+
+    /// `dataset(SYSTEM, trajectories:, samples:, t:, seed:, test:, noise:, sampler:)`: the
+    /// paper's recipe for the system, with any of its numbers overridden.
+    func dataset(_ systemSyntax: Syntax, _ labelled: [Syntax.Argument], _ at: SourceLocation) throws -> Value {
+        var catalogName: String, options: [String: Int] = [:]
+        switch systemSyntax {
+        case .name(let n, _): catalogName = n
+        case .call(let n, let args, _):
+            catalogName = n
+            for a in args {
+                guard let label = a.label, case .number(let text, _) = a.value, let v = Int(text) else {
+                    throw fail("system options are labelled integers, as in oscillators(n: 4)", at: a.value.location)
+                }
+                options[label] = v
+            }
+        default: throw fail("dataset needs a catalog system name first, as in dataset(twobody, trajectories: 10)", at: systemSyntax.location)
+        }
+        let system: HamiltonianSystem
+        do { system = try Catalog.system(catalogName, options: options) } catch {
+            throw fail("\(error)", at: systemSyntax.location)
+        }
+        if let (target, _) = Catalog.aliases[catalogName] { catalogName = target }
+        var recipe = InitialConditions.recipe(for: catalogName == "oscillators" ? "oscillators" : catalogName)
+        var seed: UInt64 = 0
+        for l in labelled {
+            let e = try expr(l.value, "dataset", at)
+            func number() throws -> Double {
+                guard let v = try? e.evaluate([:]) else { throw fail("'\(l.label!)' must be a number", at: l.value.location) }
+                return v
+            }
+            switch l.label! {
+            case "trajectories": recipe.trajectories = Int(try number())
+            case "samples": recipe.samples = Int(try number())
+            case "t": recipe.duration = try number()
+            case "test": recipe.testFraction = try number()
+            case "noise": recipe.noise = try number()
+            case "seed":
+                let v = try number()
+                guard v >= 0, v == v.rounded() else { throw fail("seed must be a non-negative integer", at: l.value.location) }
+                seed = UInt64(v)
+            case "sampler":
+                guard case .symbol(let s) = e.kind else { throw fail("sampler is a name: scnn, greydanus, orbits or box", at: l.value.location) }
+                recipe.sampler = s
+            default:
+                throw fail("dataset has no option '\(l.label!):' (options: trajectories, samples, t, seed, test, noise, sampler)", at: l.value.location)
+            }
+        }
+        guard recipe.trajectories * recipe.samples <= 5_000_000 else {
+            throw fail("\(recipe.trajectories) x \(recipe.samples) samples is more than this session should hold; generate it in parts", at: at)
+        }
+        do {
+            let data = try Dataset.generate(.init(system: system, catalogName: catalogName, recipe: recipe, seed: seed))
+            return .dataset(data, source: "\(recipe.source), sampler \(recipe.sampler)")
+        } catch {
+            throw fail("\(error)", at: systemSyntax.location)
         }
     }
 

@@ -10,6 +10,7 @@ public enum Value {
     case list([Value])
     case text(String)
     case trajectory(TrajectoryValue)
+    case dataset(Dataset, source: String)
     case none
 
     /// The REPL's output convention: zero prints `0`, booleans `true`/`false`, exact rationals
@@ -22,6 +23,7 @@ public enum Value {
         case .list(let vs): return "[" + vs.map(\.display).joined(separator: ", ") + "]"
         case .text(let s): return s
         case .trajectory(let t): return t.summary
+        case .dataset(let d, let source): return Value.describe(d, source: source)
         case .none: return ""
         }
     }
@@ -33,7 +35,19 @@ public enum Value {
         case .list: return "a list"
         case .text: return "text"
         case .trajectory: return "a trajectory"
+        case .dataset: return "a dataset"
         case .none: return "nothing"
         }
+    }
+}
+
+extension Value {
+    static func describe(_ d: Dataset, source: String) -> String {
+        let trajectories = d.trajectoryCount, test = d.testTrajectoryCount
+        let perTrajectory = trajectories > 0 ? d.count / trajectories : 0
+        let params = d.parameters.keys.sorted().map { "\($0) = \(TextPrinter.format(d.parameters[$0]!, significantDigits: 6))" }.joined(separator: ", ")
+        return "dataset: \(d.system) (\(source)), \(trajectories) trajectories x \(perTrajectory) samples = \(d.count) rows, "
+            + "\(trajectories - test) train / \(test) test trajectories; state (\(d.names.joined(separator: ", "))) with exact derivatives; "
+            + "noise \(TextPrinter.format(d.noise, significantDigits: 3)); seed \(d.seed)" + (params.isEmpty ? "" : "; \(params)")
     }
 }

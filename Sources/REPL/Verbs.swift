@@ -49,6 +49,13 @@ enum Verbs {
               example: "simulate(x0: [1, 0, 0, 0, 1, 0], t: 10, step: 0.01, method: leapfrog)"),
         .init(name: "drift", usage: "drift(f, trajectory)", summary: "max and rms deviation of f along a trajectory, relative to |f(0)| (absolute when f(0) = 0), and a sparkline of it over time",
               example: "drift(H, simulate(x0: [1, 0, 0, 0, 1, 0], t: 10, step: 0.01, method: rk4))"),
+        .init(name: "dataset", usage: "dataset(SYSTEM, trajectories: N, samples: S, t: T, seed: K, test: 0.2, noise: 0, sampler: scnn)",
+              summary: "states, exact time derivatives, times and trajectory ids for learning, split into train and test by trajectory; defaults follow the system's paper (SCNN appendix B, Greydanus et al.)",
+              example: "dataset(kepler3d, trajectories: 3, samples: 5, seed: 1)"),
+        .init(name: "save", usage: "save(data, \"file.csv\")", summary: "writes a dataset as CSV with a header (NumPy and pandas read it), atomically",
+              example: "save(dataset(kepler3d, trajectories: 2, samples: 3), \"/tmp/kepler.csv\")"),
+        .init(name: "read", usage: "read(\"file.csv\")", summary: "reads a dataset file back, checking its header and every row",
+              example: "read(\"/tmp/kepler.csv\")"),
         .init(name: "last", usage: "last(trajectory)", summary: "the final state of a trajectory, as a list",
               example: "last(simulate(x0: [1, 0, 0, 0, 1, 0], t: 3.14159, step: 0.01, method: gl4))"),
     ]

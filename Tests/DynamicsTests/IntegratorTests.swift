@@ -219,3 +219,78 @@ final class NativeCodeTests: XCTestCase {
         XCTAssertTrue(c.contains("0x1p-1"), c)  // constants as exact hexadecimal literals
     }
 }
+
+final class DatasetTests: XCTestCase {
+    func spec(_ name: String, trajectories: Int = 6, samples: Int = 8, seed: UInt64 = 1, noise: Double? = nil) throws -> Dataset.Specification {
+        var recipe = InitialConditions.recipe(for: name)
+        recipe.trajectories = trajectories; recipe.samples = samples
+        if let noise { recipe.noise = noise }
+        return .init(system: try Catalog.system(name), catalogName: name, recipe: recipe, seed: seed)
+    }
+
+    /// Derivatives are Hamilton's equations at the stored states, the split is by whole
+    /// trajectories, and the same seed gives the same numbers.
+    func testDatasetsAreExactSplitByTrajectoryAndReproducible() throws {
+        let data = try Dataset.generate(try spec("twobody"))
+        XCTAssertEqual(data.count, 48)
+        XCTAssertEqual(data.testTrajectoryCount, 1)  // 20 % of 6, rounded
+        let f = try HamiltonianVectorField(system: try Catalog.system("twobody"))
+        for k in stride(from: 0, to: data.count, by: 7) {
+            let x = Array(data.states[(k * 8)..<((k + 1) * 8)])
+            XCTAssertEqual(f(x), Array(data.derivatives[(k * 8)..<((k + 1) * 8)]))
+        }
+        for id in 0..<data.trajectoryCount {
+            let splits = Set((0..<data.count).filter { data.trajectoryIDs[$0] == id }.map(data.isTest))
+            XCTAssertEqual(splits.count, 1, "trajectory \(id) straddles the split")
+        }
+        let again = try Dataset.generate(try spec("twobody"))
+        XCTAssertEqual(again.states, data.states)
+        XCTAssertEqual(again.isTestTrajectory, data.isTestTrajectory)
+        XCTAssertNotEqual(try Dataset.generate(try spec("twobody", seed: 2)).states, data.states)
+        // Energy along each clean trajectory stays at its initial value (rk8pd at 1e-10).
+        for k in 0..<data.count where data.times[k] > 0 {
+            let x = Array(data.states[(k * 8)..<((k + 1) * 8)])
+            let start = data.trajectoryIDs.firstIndex(of: data.trajectoryIDs[k])!
+            let x0 = Array(data.states[(start * 8)..<((start + 1) * 8)])
+            XCTAssertEqual(f.energy(x), f.energy(x0), accuracy: 1e-8)
+        }
+    }
+
+    func testFilesRoundTripExactlyAndRejectDamage() throws {
+        let data = try Dataset.generate(try spec("pendulum", noise: 0.1))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("noether-test-\(getpid()).csv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try DatasetFile.write(data, to: path)
+        let back = try DatasetFile.read(path)
+        XCTAssertEqual(back.states, data.states)
+        XCTAssertEqual(back.derivatives, data.derivatives)
+        XCTAssertEqual(back.times, data.times)
+        XCTAssertEqual(back.isTestTrajectory, data.isTestTrajectory)
+        XCTAssertEqual(back.names, ["q", "p"])
+        XCTAssertEqual(back.parameters["g"], 6)
+        XCTAssertEqual(back.seed, 1)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        func rejects(_ damaged: String, _ fragment: String) throws {
+            try damaged.write(toFile: path, atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try DatasetFile.read(path)) { XCTAssertTrue("\($0)".contains(fragment), "\($0)") }
+        }
+        try rejects(String(text.dropLast(20)), "truncated")
+        try rejects("x,y\n1,2\n", "not a Noether dataset")
+        try rejects(text.replacingOccurrences(of: ",train,", with: ",trian,"), "split must be train or test")
+        let lines = text.split(separator: "\n").map(String.init)
+        try rejects((lines.prefix(4) + [lines[4] + ",7"] + lines.dropFirst(5)).joined(separator: "\n") + "\n", "line 5: 8 columns")
+        try rejects(text.replacingOccurrences(of: "d_q", with: "dq"), "derivative columns")
+        XCTAssertThrowsError(try DatasetFile.read(path + ".missing"))
+    }
+
+    func testEveryPaperRecipeSamples() throws {
+        for name in ["twobody", "threebody", "sphericalpendulum", "chargedparticle", "doublependulum", "harmonic", "pendulum", "kepler3d", "magneticmirror"] {
+            let data = try Dataset.generate(try spec(name, trajectories: 3, samples: 4))
+            XCTAssertEqual(data.count, 12, name)
+            XCTAssertTrue(data.states.allSatisfy(\.isFinite), name)
+        }
+        let oscillators = try Dataset.generate(.init(system: try Catalog.system("oscillators"), catalogName: "oscillators",
+                                                     recipe: InitialConditions.recipe(for: "oscillators"), seed: 0))
+        XCTAssertEqual(oscillators.count, 100 * 500)  // SCNN B.3: 100 initial conditions x 500 points
+    }
+}

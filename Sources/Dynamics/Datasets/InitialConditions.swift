@@ -1,7 +1,105 @@
 import Symbolic
 
-/// Initial-condition samplers reproducing the papers' dataset specifications.
+/// Initial-condition samplers reproducing the papers' dataset specifications, with the
+/// sample counts, time spans, splits and parameters those papers used.
 public enum InitialConditions {
+    /// A paper's recipe for one system.
+    public struct Recipe: Sendable {
+        public var sampler: String
+        public var trajectories: Int
+        public var samples: Int
+        public var duration: Double
+        public var testFraction: Double
+        public var noise: Double
+        /// Parameter values the paper used (overriding the catalog's defaults).
+        public var parameters: [String: Double]
+        public var source: String
+    }
+
+    /// The recipe for a catalog system: the paper's where one exists, otherwise a box sampler.
+    public static func recipe(for system: String) -> Recipe {
+        switch system {
+        case "twobody":
+            return Recipe(sampler: "scnn", trajectories: 1000, samples: 50, duration: 20, testFraction: 0.2, noise: 0, parameters: [:], source: "SCNN B.1")
+        case "threebody":
+            return Recipe(sampler: "scnn", trajectories: 5000, samples: 20, duration: 5, testFraction: 0.2, noise: 0, parameters: [:], source: "SCNN B.2")
+        case "sphericalpendulum":
+            return Recipe(sampler: "scnn", trajectories: 100, samples: 500, duration: 10, testFraction: 0.2, noise: 0, parameters: [:], source: "SCNN B.4")
+        case "chargedparticle":
+            return Recipe(sampler: "scnn", trajectories: 100, samples: 500, duration: 10, testFraction: 0.2, noise: 0, parameters: [:], source: "SCNN B.5")
+        case "doublependulum":
+            return Recipe(sampler: "scnn", trajectories: 100, samples: 500, duration: 10, testFraction: 0.2, noise: 0, parameters: [:], source: "SCNN B.6")
+        case "harmonic":
+            return Recipe(sampler: "greydanus", trajectories: 50, samples: 30, duration: 3, testFraction: 0.5, noise: 0.1,
+                          parameters: ["m": 0.5, "k": 2], source: "Greydanus et al., spring H = q^2 + p^2")
+        case "pendulum":
+            return Recipe(sampler: "greydanus", trajectories: 50, samples: 45, duration: 3, testFraction: 0.5, noise: 0.1,
+                          parameters: ["m": 0.5, "l": 1, "g": 6], source: "Greydanus et al., H = 3(1 - cos q) + p^2")
+        case "kepler2d", "kepler3d":
+            return Recipe(sampler: "orbits", trajectories: 100, samples: 100, duration: 10, testFraction: 0.2, noise: 0, parameters: [:],
+                          source: "bound orbits, r in [0.5, 1.5], 0.8-1.2 times the circular speed")
+        default:
+            if system.hasPrefix("oscillators") {
+                return Recipe(sampler: "scnn", trajectories: 100, samples: 500, duration: 10, testFraction: 0.5, noise: 0, parameters: [:], source: "SCNN B.3")
+            }
+            return Recipe(sampler: "box", trajectories: 100, samples: 100, duration: 10, testFraction: 0.2, noise: 0, parameters: [:],
+                          source: "uniform box [-1, 1] in every coordinate")
+        }
+    }
+
+    /// One initial state for `system` (the catalog name without options) from `sampler`.
+    /// `energy` evaluates H, so samplers can reject states (the spherical pendulum needs H < 0).
+    public static func sample(_ system: String, sampler: String, dimension: Int, _ rng: inout SeededGenerator,
+                              energy: ([Double]) -> Double) throws -> [Double] {
+        switch (sampler, system) {
+        case ("scnn", "twobody"): return twoBodyNearCircular(&rng)
+        case ("scnn", "threebody"): return threeBodyTriangle(&rng)
+        case ("scnn", _) where system.hasPrefix("oscillators"):
+            // B.3: uniform entries in (0, 2), normalised, rescaled to a length in (0.2, 2).
+            return scaledDirection(dimension, &rng, entries: (0, 2), length: (0.2, 2))
+        case ("scnn", "sphericalpendulum"):
+            // B.4: uniform in (-1, 1), keeping states inside the sphere with negative energy.
+            for _ in 0..<10_000 {
+                let x = (0..<dimension).map { _ in rng.uniform(-1, 1) }
+                if x[0] * x[0] + x[1] * x[1] < 1, energy(x) < 0 { return x }
+            }
+            throw CatalogError(message: "no state with negative energy found for the spherical pendulum")
+        case ("scnn", "chargedparticle"):
+            return scaledDirection(dimension, &rng, entries: (-1, 1), length: (0.1, 1))
+        case ("scnn", "doublependulum"):
+            // B.6: angles uniform in (0, 2π), at rest.
+            return [rng.uniform(0, 2 * Double.pi), rng.uniform(0, 2 * Double.pi), 0, 0]
+        case ("greydanus", "harmonic"):
+            // A random direction in (q, p) with radius uniform in [0.1, 1].
+            return scaledDirection(2, &rng, entries: (-1, 1), length: (0.1, 1))
+        case ("greydanus", "pendulum"):
+            return scaledDirection(2, &rng, entries: (-1, 1), length: (1.3, 2.3))
+        case ("orbits", "kepler2d"), ("orbits", "kepler3d"):
+            let n = dimension / 2
+            let r = rng.uniform(0.5, 1.5)
+            let direction = scaledDirection(n, &rng, entries: (-1, 1), length: (1, 1))
+            // A velocity direction perpendicular to the position (Gram–Schmidt on a random vector).
+            var v = (0..<n).map { _ in rng.normal() }
+            let along = zip(v, direction).reduce(0) { $0 + $1.0 * $1.1 }
+            v = zip(v, direction).map { $0 - along * $1 }
+            let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            let speed = rng.uniform(0.8, 1.2) * (1 / r).squareRoot()
+            return direction.map { $0 * r } + v.map { $0 / norm * speed }
+        case ("box", _):
+            return (0..<dimension).map { _ in rng.uniform(-1, 1) }
+        default:
+            throw CatalogError(message: "sampler '\(sampler)' has no recipe for \(system) (samplers: scnn, greydanus, orbits, box)")
+        }
+    }
+
+    static func scaledDirection(_ n: Int, _ rng: inout SeededGenerator, entries: (Double, Double), length: (Double, Double)) -> [Double] {
+        var v = (0..<n).map { _ in rng.uniform(entries.0, entries.1) }
+        let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        let target = rng.uniform(length.0, length.1)
+        if norm > 0 { v = v.map { $0 / norm * target } }
+        return v
+    }
+
     /// SCNN appendix B.1 (and `shared/peers/scipy_integrate.py`): two unit masses, g = 1,
     /// q1 ~ U[0.5, 1.5]², q2 = −q1, momenta perpendicular at the circular speed with 5 %
     /// spread plus a centre-of-mass drift ~ N(0, 0.1²). State (qx1, qy1, qx2, qy2, px1, py1, px2, py2).
@@ -18,4 +116,26 @@ public enum InitialConditions {
         let p2 = [-p1[0] + 2 * drift[0], -p1[1] + 2 * drift[1]]
         return q1 + q2 + p1 + p2
     }
+
+    /// SCNN appendix B.2: three unit masses on an equilateral triangle of circumradius
+    /// R ~ U[0.9, 1.2], randomly rotated, each moving at (1 + ε) times the circular speed
+    /// 1/sqrt(√3 R) plus a common drift; ε ~ N(0, 0.05²), drift ~ N(0, 0.1²).
+    /// State (qx1, qy1, qx2, qy2, qx3, qy3, px1, …, py3).
+    public static func threeBodyTriangle(_ rng: inout SeededGenerator) -> [Double] {
+        let R = rng.uniform(0.9, 1.2), phase = rng.uniform(0, 2 * Double.pi)
+        let speed = (1 / (3.0.squareRoot() * R)).squareRoot()
+        let drift = [rng.normal(standardDeviation: 0.1), rng.normal(standardDeviation: 0.1)]
+        let scale = 1 + rng.normal(standardDeviation: 0.05)
+        var q: [Double] = [], p: [Double] = []
+        for k in 0..<3 {
+            let angle = phase + 2 * Double.pi * Double(k) / 3
+            q += [R * Foundation_cos(angle), R * Foundation_sin(angle)]
+            p += [-scale * speed * Foundation_sin(angle) + drift[0], scale * speed * Foundation_cos(angle) + drift[1]]
+        }
+        return q + p
+    }
 }
+
+import Foundation
+@inline(__always) func Foundation_cos(_ x: Double) -> Double { cos(x) }
+@inline(__always) func Foundation_sin(_ x: Double) -> Double { sin(x) }

@@ -1,0 +1,79 @@
+import Symbolic
+
+/// Samples of trajectories for learning: states x, their exact time derivatives ẋ = Ω∇H
+/// (evaluated at the noise-free states), times and trajectory ids, with a train/test split by
+/// trajectory (never inside one). Row-major: sample k is `states[k*d ..< (k+1)*d]`.
+public struct Dataset: Sendable {
+    public var system: String
+    public var names: [String]
+    public var parameters: [String: Double]
+    public var sampler: String
+    public var seed: UInt64
+    public var noise: Double
+    public var states: [Double]
+    public var derivatives: [Double]
+    public var times: [Double]
+    public var trajectoryIDs: [Int]
+    /// Whether each trajectory is in the test set, by trajectory id.
+    public var isTestTrajectory: [Bool]
+
+    public var dimension: Int { names.count }
+    public var count: Int { times.count }
+    public var trajectoryCount: Int { isTestTrajectory.count }
+    public var testTrajectoryCount: Int { isTestTrajectory.filter { $0 }.count }
+    public func isTest(_ sample: Int) -> Bool { isTestTrajectory[trajectoryIDs[sample]] }
+
+    public struct Specification: Sendable {
+        public var system: HamiltonianSystem
+        /// The catalog name without options ("oscillators" for oscillators(n: 3, seed: 0)).
+        public var catalogName: String
+        public var recipe: InitialConditions.Recipe
+        public var seed: UInt64
+
+        public init(system: HamiltonianSystem, catalogName: String, recipe: InitialConditions.Recipe, seed: UInt64) {
+            self.system = system; self.catalogName = catalogName; self.recipe = recipe; self.seed = seed
+        }
+    }
+
+    /// Generates a dataset: initial states from the recipe's sampler, trajectories by rk8pd at
+    /// rtol = atol = 1e-10 sampled at `samples` equally spaced times over [0, duration], exact
+    /// derivatives from the compiled field, then Gaussian noise of the recipe's σ on the states.
+    /// The same seed gives the same numbers.
+    public static func generate(_ spec: Specification) throws -> Dataset {
+        let recipe = spec.recipe
+        guard recipe.trajectories > 0, recipe.samples > 1, recipe.duration > 0, (0...1).contains(recipe.testFraction) else {
+            throw CatalogError(message: "a dataset needs at least 1 trajectory, 2 samples, a positive duration and a test fraction in [0, 1]")
+        }
+        var values: [String: Double] = [:]
+        for p in spec.system.parameters { values[p.name] = p.defaultValue.doubleValue }
+        for (k, v) in recipe.parameters { values[k] = v }
+        let field = try HamiltonianVectorField(hamiltonian: spec.system.hamiltonian, pairs: spec.system.pairs, parameters: values, native: true)
+        let d = field.dimension
+        var rng = SeededGenerator(seed: spec.seed)
+        let times = (0..<recipe.samples).map { recipe.duration * Double($0) / Double(recipe.samples - 1) }
+        let integrator = AdaptiveIntegrator(.rk8pd, relativeTolerance: 1e-10, absoluteTolerance: 1e-10)
+        var data = Dataset(system: spec.system.name, names: field.stateNames, parameters: values, sampler: recipe.sampler,
+                           seed: spec.seed, noise: recipe.noise, states: [], derivatives: [], times: [], trajectoryIDs: [], isTestTrajectory: [])
+        data.states.reserveCapacity(recipe.trajectories * recipe.samples * d)
+        var derivative = [Double](repeating: 0, count: d)
+        for id in 0..<recipe.trajectories {
+            let x0 = try InitialConditions.sample(spec.catalogName, sampler: recipe.sampler, dimension: d, &rng) { field.energy($0) }
+            let trajectory = try integrator.run(field, from: x0, times: times)
+            for k in 0..<trajectory.count {
+                let x = Array(trajectory.state(k))
+                x.withUnsafeBufferPointer { xs in derivative.withUnsafeMutableBufferPointer { field.evaluate(xs.baseAddress!, into: $0.baseAddress!) } }
+                data.states += recipe.noise > 0 ? x.map { $0 + rng.normal(standardDeviation: recipe.noise) } : x
+                data.derivatives += derivative
+                data.times.append(trajectory.times[k])
+                data.trajectoryIDs.append(id)
+            }
+        }
+        // Test trajectories: a seeded random subset of the requested size.
+        let testCount = Int((Double(recipe.trajectories) * recipe.testFraction).rounded())
+        var order = Array(0..<recipe.trajectories)
+        for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+        data.isTestTrajectory = [Bool](repeating: false, count: recipe.trajectories)
+        for id in order.prefix(testCount) { data.isTestTrajectory[id] = true }
+        return data
+    }
+}
