@@ -3,7 +3,7 @@
 # Sourced by the other scripts; safe to run twice.
 set -euo pipefail
 
-packages=(libgsl-dev libopenblas-dev libedit-dev libmpc-dev pkg-config)
+packages=(libgsl-dev libopenblas-dev libedit-dev libmpc-dev pkg-config gnuplot-nox)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

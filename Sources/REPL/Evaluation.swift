@@ -189,6 +189,11 @@ struct Evaluation {
             try arity(1...1)
             guard case .string(let path, _) = positional[0] else { throw fail("read needs a file name in quotes, as in read(\"data.csv\")", at: positional[0].location) }
             do { return .dataset(try DatasetFile.read(path), source: "read from \(path)") } catch { throw fail("\(error)", at: positional[0].location) }
+        case "plot":
+            return try plot(positional, labelled, at)
+        case "liouville", "poincare":
+            try arity(0...0, labels: true)
+            return try phaseSpace(name, labelled, at)
         case "last":
             try arity(1...1)
             let t = try trajectoryArgument(positional[0], name)
@@ -252,6 +257,121 @@ struct Evaluation {
             return .dataset(data, source: "\(recipe.source), sampler \(recipe.sampler)")
         } catch {
             throw fail("\(error)", at: systemSyntax.location)
+        }
+    }
+
+    /// `plot(f, traj, "f.png")` (f over time), `plot(traj, "phase.png")` (the first pair's
+    /// phase portrait), several expressions as a list `plot([H, L], traj, ...)`; `log: 1` for a
+    /// logarithmic y axis (drifts).
+    func plot(_ positional: [Syntax], _ labelled: [Syntax.Argument], _ at: SourceLocation) throws -> Value {
+        guard let last = positional.last, case .string(let path, let pathAt) = last else {
+            throw fail("plot needs a file name in quotes last, as in plot(H, traj, \"energy.png\")", at: at, width: 4)
+        }
+        var logY = false
+        for l in labelled {
+            guard l.label == "log" else { throw fail("plot has no option '\(l.label!):' (options: log)", at: l.value.location) }
+            logY = (try? expr(l.value, "plot", at).evaluate([:])) ?? 0 != 0
+        }
+        let series: [Plot.Series], title: String, xlabel: String, ylabel: String
+        switch positional.count {
+        case 2:
+            let t = try trajectoryArgument(positional[0], "plot")
+            let n = t.names.count / 2
+            series = [.init(title: t.method, points: (0..<t.trajectory.count).map { k in
+                let x = t.trajectory.state(k); return (x[x.startIndex], x[x.startIndex + n]) }, style: "lines")]
+            (title, xlabel, ylabel) = ("phase portrait", t.names[0], t.names[n])
+        case 3:
+            let t = try trajectoryArgument(positional[1], "plot")
+            let fs: [Expr]
+            switch try value(positional[0]) {
+            case .expr(let e): fs = [e]
+            case .list(let items): fs = try items.map { item in
+                guard case .expr(let e) = item else { throw fail("plot takes expressions", at: positional[0].location) }
+                return e }
+            default: throw fail("plot's first argument is an expression or a list of them", at: positional[0].location)
+            }
+            series = try fs.map { f in
+                let values: [Double]
+                do { values = try t.values(of: f) } catch { throw fail("\(error)", at: positional[0].location) }
+                // On a log axis exact zeros (t = 0) have no place.
+                let points = logY ? zip(t.trajectory.times, Drift(values).deviations).filter { $0.1 > 0 } : Array(zip(t.trajectory.times, values))
+                let label = positional[0].isName ? positional[0].nameText : "\(f)"
+                return .init(title: logY ? "|\(label)(t) - \(label)(0)| / |\(label)(0)|" : label, points: points, style: "lines")
+            }
+            (title, xlabel, ylabel) = (logY ? "deviation from the initial value (\(t.method))" : "along the trajectory (\(t.method))", "t", logY ? "relative deviation" : "value")
+        default:
+            throw fail("plot takes (trajectory, file) or (f, trajectory, file)", at: at, width: 4)
+        }
+        do { try Plot.write(series, to: path, title: title, xlabel: xlabel, ylabel: ylabel, logY: logY) } catch {
+            throw fail("\(error)", at: pathAt)
+        }
+        return .text("wrote \(path)")
+    }
+
+    /// `liouville(x0: [q, p], radius: r, points: n, t: T, step: h, method: M)` and
+    /// `poincare(x0: [...], t: T, step: h, method: M, file: "section.png")`.
+    func phaseSpace(_ verb: String, _ labelled: [Syntax.Argument], _ at: SourceLocation) throws -> Value {
+        try needPairs(at, verb)
+        guard let h = session.definitions["H"] else { throw fail("\(verb) needs a Hamiltonian: define H or load a system", at: at, width: verb.count) }
+        var options: [String: Syntax] = [:]
+        for l in labelled { options[l.label!] = l.value }
+        func number(_ key: String, _ fallback: Double? = nil) throws -> Double {
+            guard let s = options[key] else {
+                if let fallback { return fallback }
+                throw fail("\(verb) needs \(key):", at: at, width: verb.count)
+            }
+            guard let v = try? expr(s, verb, at).evaluate([:]) else { throw fail("'\(key)' must be a number", at: s.location) }
+            return v
+        }
+        guard let x0Syntax = options["x0"], case .list(let items) = try value(x0Syntax) else {
+            throw fail("\(verb) needs x0: [...]", at: at, width: verb.count)
+        }
+        let x0: [Double] = try items.map { item in
+            guard case .expr(let e) = item, let v = try? e.evaluate([:]) else { throw fail("x0 must hold numbers", at: x0Syntax.location) }
+            return v
+        }
+        var methodName = "gl4"
+        if let m = options["method"] {
+            guard case .name(let n, _) = m else { throw fail("method is a name such as leapfrog", at: m.location) }
+            methodName = n
+        }
+        guard let method = FixedStepMethod(rawValue: methodName) else {
+            throw fail("\(verb) uses a fixed-step method (\(FixedStepMethod.allCases.map(\.rawValue).joined(separator: ", ")))", at: options["method"]?.location ?? at)
+        }
+        var parameters: [String: Double] = [:]
+        for p in session.system?.parameters ?? [] { parameters[p.name] = p.defaultValue.doubleValue }
+        let step = try number("step", 0.01), duration = try number("t")
+        guard step > 0, duration > 0, duration / step <= 1e8 else { throw fail("t and step must be positive, with at most 1e8 steps", at: at, width: verb.count) }
+        let steps = Int((duration / step).rounded())
+        do {
+            let field = try HamiltonianVectorField(hamiltonian: h, pairs: session.pairs, parameters: parameters, native: true)
+            let integrator = FixedStepIntegrator(method, step: step)
+            if verb == "liouville" {
+                let r = try PhaseSpaceDiagnostics.liouville(field, integrator: integrator, center: x0, radius: try number("radius", 0.1),
+                                                            points: Int(try number("points", 256)), steps: steps)
+                return .text("area \(TextPrinter.format(r.initialArea, significantDigits: 10)) -> \(TextPrinter.format(r.finalArea, significantDigits: 10)) "
+                             + "(relative change \(TextPrinter.format(r.relativeChange, significantDigits: 3)), \(methodName), \(steps) steps)")
+            }
+            let points = try PhaseSpaceDiagnostics.poincareSection(field, integrator: integrator, from: x0, steps: steps)
+            let names = session.pairs.map(\.q) + session.pairs.map(\.p)
+            var text = "\(points.count) crossings of \(names[1]) = 0 with \(names[3]) > 0"
+            if let lo = points.map(\.0).min(), let hi = points.map(\.0).max(), let plo = points.map(\.1).min(), let phi = points.map(\.1).max() {
+                text += "; \(names[0]) in [\(TextPrinter.format(lo, significantDigits: 4)), \(TextPrinter.format(hi, significantDigits: 4))], "
+                    + "\(names[2]) in [\(TextPrinter.format(plo, significantDigits: 4)), \(TextPrinter.format(phi, significantDigits: 4))]"
+            }
+            if let f = options["file"] {
+                guard case .string(let path, _) = f else { throw fail("file is a name in quotes", at: f.location) }
+                do {
+                    try Plot.write([.init(title: methodName, points: points, style: "points")], to: path,
+                                   title: "Poincare section \(names[1]) = 0, \(names[3]) > 0", xlabel: names[0], ylabel: names[2])
+                } catch { throw fail("\(error)", at: f.location) }
+                text += "; wrote \(path)"
+            }
+            return .text(text)
+        } catch let e as IntegrationError {
+            throw fail(e.description, at: at, width: verb.count)
+        } catch let e as CompilationError {
+            throw fail("H cannot be simulated: \(e.message)", at: at, width: verb.count)
         }
     }
 

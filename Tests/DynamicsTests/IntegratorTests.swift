@@ -294,3 +294,33 @@ final class DatasetTests: XCTestCase {
         XCTAssertEqual(oscillators.count, 100 * 500)  // SCNN B.3: 100 initial conditions x 500 points
     }
 }
+
+final class PhaseSpaceTests: XCTestCase {
+    /// On H = (p^2 + q^2)/2 every method is a linear map: Euler's has det 1 + h^2, so a loop's
+    /// area grows by exactly (1 + h^2)^n; the symplectic ones have det 1.
+    func testLiouvilleAreaOnTheOscillator() throws {
+        let f = try HamiltonianVectorField(hamiltonian: try Expr.parse("(p^2 + q^2)/2"), pairs: [CanonicalPair("q", "p")])
+        let (h, n) = (0.05, 200)
+        let euler = try PhaseSpaceDiagnostics.liouville(f, integrator: FixedStepIntegrator(.euler, step: h), center: [1, 0.5], radius: 0.3, points: 64, steps: n)
+        XCTAssertEqual(euler.finalArea / euler.initialArea, pow(1 + h * h, Double(n)), accuracy: 1e-12)
+        for method in [FixedStepMethod.leapfrog, .gl4, .midpoint] {
+            let r = try PhaseSpaceDiagnostics.liouville(f, integrator: FixedStepIntegrator(method, step: h), center: [1, 0.5], radius: 0.3, points: 64, steps: n)
+            XCTAssertEqual(r.relativeChange, 0, accuracy: 1e-12, "\(method)")
+        }
+        let rk4 = try PhaseSpaceDiagnostics.liouville(f, integrator: FixedStepIntegrator(.rk4, step: 0.5), center: [1, 0.5], radius: 0.3, points: 64, steps: n)
+        XCTAssertLessThan(rk4.relativeChange, -1e-3)  // RK4 contracts areas
+        // The polygon of 64 points on a circle of radius 0.3.
+        XCTAssertEqual(euler.initialArea, 0.5 * 64 * 0.09 * sin(2 * Double.pi / 64), accuracy: 1e-12)
+    }
+
+    /// Two uncoupled oscillators with incommensurate frequencies: the section q2 = 0, p2 > 0
+    /// lies on the q1-oscillator's energy circle.
+    func testPoincareSectionOfUncoupledOscillators() throws {
+        let f = try HamiltonianVectorField(hamiltonian: try Expr.parse("(p1^2 + q1^2)/2 + (p2^2 + 2*q2^2)/2"),
+                                           pairs: [CanonicalPair("q1", "p1"), CanonicalPair("q2", "p2")])
+        let points = try PhaseSpaceDiagnostics.poincareSection(f, integrator: FixedStepIntegrator(.gl6, step: 0.01), from: [0.6, 0, 0.3, 1], steps: 20_000)
+        XCTAssertGreaterThan(points.count, 40)
+        let energy = (0.6 * 0.6 + 0.3 * 0.3) / 2
+        for (q, p) in points { XCTAssertEqual((q * q + p * p) / 2, energy, accuracy: 1e-5) }
+    }
+}

@@ -34,6 +34,10 @@ public indirect enum Syntax: Sendable {
         return (node, steps.reversed())
     }
 
+    public var isName: Bool { if case .name = self { return true }; return false }
+    /// The name when the syntax is a plain name, else "".
+    public var nameText: String { if case .name(let n, _) = self { return n }; return "" }
+
     public var location: SourceLocation {
         switch self {
         case .number(_, let l), .name(_, let l), .string(_, let l), .negate(_, let l),

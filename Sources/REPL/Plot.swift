@@ -1,0 +1,71 @@
+import Foundation
+
+/// PNG figures through gnuplot (Debian's gnuplot-nox): data and script go to temporary files,
+/// the image is written to a temporary name and renamed, so a failure never leaves half a file.
+enum Plot {
+    struct Series {
+        var title: String
+        var points: [(Double, Double)]
+        /// "lines" or "points".
+        var style: String
+    }
+
+    struct Failure: Error, CustomStringConvertible { var description: String }
+
+    static var gnuplot: String? {
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "") + ":/usr/bin"
+        return path.split(separator: ":").map { $0 + "/gnuplot" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    static func write(_ series: [Series], to path: String, title: String, xlabel: String, ylabel: String, logY: Bool = false) throws {
+        guard let gnuplot else {
+            throw Failure(description: "plot needs gnuplot (apt-get install gnuplot-nox; scripts/setup.sh installs it)")
+        }
+        guard path.hasSuffix(".png") else { throw Failure(description: "the file name must end in .png") }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("noether-plot-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var plots: [String] = []
+        for (k, s) in series.enumerated() {
+            let data = directory.appendingPathComponent("series\(k).dat")
+            let text = s.points.map { String(format: "%.17g %.17g", $0.0, $0.1) }.joined(separator: "\n") + "\n"
+            try text.write(to: data, atomically: true, encoding: .utf8)
+            let style = s.style == "points" ? "with points pt 7 ps 0.5" : "with lines lw 2"
+            let shown = s.title.count > 48 ? String(s.title.prefix(45)) + "..." : s.title
+            plots.append("'\(data.path)' \(style) title '\(quote(shown))'")
+        }
+        let temporary = path + ".tmp-\(getpid()).png"
+        var script = """
+        set terminal png size 900,560 font ",11"
+        set output '\(quote(temporary))'
+        set title '\(quote(title))'
+        set xlabel '\(quote(xlabel))'
+        set ylabel '\(quote(ylabel))'
+        set grid
+        set key inside left top box opaque
+        """
+        if logY { script += "\nset logscale y\nset format y '%.0e'" }
+        script += "\nplot " + plots.joined(separator: ", ") + "\n"
+        let scriptURL = directory.appendingPathComponent("plot.gp")
+        try script.write(to: scriptURL, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: gnuplot)
+        process.arguments = [scriptURL.path]
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let message = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, FileManager.default.fileExists(atPath: temporary) else {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw Failure(description: "gnuplot failed: \(String(decoding: message.prefix(300), as: UTF8.self))")
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw Failure(description: "cannot write '\(path)': \(reason)")
+        }
+    }
+
+    static func quote(_ s: String) -> String { s.replacingOccurrences(of: "'", with: "''") }
+}
