@@ -2,14 +2,17 @@ extension Expr {
     /// ∂e/∂x for a symbol x, by the sum, product, power and chain rules.
     /// `d|u|/dx = u u'/|u|` (valid where u ≠ 0).
     public func diff(_ x: String) -> Expr {
-        var memo: [Expr: Expr] = [:]
+        var memo: [Expr: Expr]? = node.size > Expr.memoThreshold ? [:] : nil
         return differentiate(x, Expr.maskBit(x), &memo)
     }
 
-    func differentiate(_ x: String, _ bit: UInt64, _ memo: inout [Expr: Expr]) -> Expr {
+    /// Below this many nodes a memo table costs more than re-deriving shared subtrees.
+    static let memoThreshold = 256
+
+    func differentiate(_ x: String, _ bit: UInt64, _ memo: inout [Expr: Expr]?) -> Expr {
         if node.symbolMask & bit == 0 { return .zero }
         if case .symbol(let s) = kind { return s == x ? .one : .zero }
-        if let known = memo[self] { return known }
+        if let known = memo?[self] { return known }
         let result: Expr
         switch kind {
         case .number, .imaginaryUnit, .pi, .undefined: result = .zero
@@ -53,7 +56,7 @@ extension Expr {
             }
             result = outer * du
         }
-        memo[self] = result
+        memo?[self] = result
         return result
     }
 

@@ -105,6 +105,8 @@ extension Expr {
     /// (`x^a*x^b = x^(a+b)`, `exp(a)*exp(b) = exp(a+b)`), factors sorted; a number times a
     /// single sum is distributed (`2*(x + y) = 2*x + 2*y`).
     public static func product(_ items: [Expr]) -> Expr {
+        // The common case — two plain factors with different bases — needs no collection.
+        if items.count == 2, let product = simpleProduct(items[0], items[1]) { return product }
         var coefficient = Number.one
         // Products are short: a linear scan (hash compared first) beats a dictionary.
         var bases: [Expr] = []
@@ -158,6 +160,26 @@ extension Expr {
         }
         if factors.count > 1 { factors.sort { order($0, $1) < 0 } }
         return Expr(raw: .product(coefficient, factors))
+    }
+
+    /// a*b for factors that canonicalisation would leave alone: symbols, constants, non-exp
+    /// functions and powers of them, with different bases.
+    static func simpleProduct(_ a: Expr, _ b: Expr) -> Expr? {
+        func base(_ e: Expr) -> Expr? {
+            switch e.kind {
+            case .symbol, .pi: return e
+            case .function(let f, _): return f == .exp ? nil : e
+            case .power(let b, _):
+                switch b.kind {
+                case .symbol, .pi, .sum: return b
+                case .function(let f, _): return f == .exp ? nil : b
+                default: return nil
+                }
+            default: return nil
+            }
+        }
+        guard let ba = base(a), let bb = base(b), ba != bb else { return nil }
+        return Expr(raw: .product(.one, order(a, b) < 0 ? [a, b] : [b, a]))
     }
 
     // MARK: Power

@@ -34,6 +34,8 @@ public struct Expr: Hashable, Sendable, CustomStringConvertible {
     final class Node: @unchecked Sendable {
         let kind: Kind
         let hash: Int
+        /// Number of nodes in the tree below (shared subtrees counted each time).
+        let size: Int
         /// A 64-bit Bloom mask of the symbols below this node: a clear bit proves absence.
         let symbolMask: UInt64
         /// Total degree in the symbols (numeric exponents; functions and constants count 0),
@@ -58,19 +60,37 @@ public struct Expr: Hashable, Sendable, CustomStringConvertible {
             default: break
             }
             symbolMask = mask
-            var h = Hasher()
+            // A cheap structural mix (Swift's seeded SipHash still runs on top of it whenever a
+            // node is a dictionary key); its values never reach output, so order stays deterministic.
+            var h: UInt64
+            var count = 1
             switch kind {
-            case .number(let n): h.combine(0); h.combine(n)
-            case .symbol(let s): h.combine(1); h.combine(s)
-            case .imaginaryUnit: h.combine(2)
-            case .pi: h.combine(3)
-            case .sum(let ts): h.combine(4); for t in ts { h.combine(t.node.hash) }
-            case .product(let c, let fs): h.combine(5); h.combine(c); for f in fs { h.combine(f.node.hash) }
-            case .power(let b, let e): h.combine(6); h.combine(b.node.hash); h.combine(e.node.hash)
-            case .function(let f, let a): h.combine(7); h.combine(f); h.combine(a.node.hash)
-            case .undefined: h.combine(8)
+            case .number(let n):
+                var hasher = Hasher(); hasher.combine(n); h = UInt64(bitPattern: Int64(hasher.finalize()))
+            case .symbol(let s):
+                h = 0xcbf2_9ce4_8422_2325
+                for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            case .imaginaryUnit: h = 2
+            case .pi: h = 3
+            case .sum(let ts):
+                h = 4
+                for t in ts { h = Node.mix(h, t.node.hash); count += t.node.size }
+            case .product(let c, let fs):
+                var hasher = Hasher(); hasher.combine(c); h = Node.mix(5, UInt64(bitPattern: Int64(hasher.finalize())))
+                for f in fs { h = Node.mix(h, f.node.hash); count += f.node.size }
+            case .power(let b, let e): h = Node.mix(Node.mix(6, b.node.hash), e.node.hash); count += b.node.size + e.node.size
+            case .function(let f, let a): h = Node.mix(Node.mix(7, UInt64(f.rank)), a.node.hash); count += a.node.size
+            case .undefined: h = 8
             }
-            hash = h.finalize()
+            hash = Int(bitPattern: UInt(h))
+            size = count
+        }
+
+        @inline(__always) static func mix(_ h: UInt64, _ x: Int) -> UInt64 { mix(h, UInt64(bitPattern: Int64(x))) }
+        @inline(__always) static func mix(_ h: UInt64, _ x: UInt64) -> UInt64 {
+            var z = (h ^ x) &* 0x9E37_79B9_7F4A_7C15
+            z = (z ^ (z >> 29)) &* 0xBF58_476D_1CE4_E5B9
+            return z ^ (z >> 32)
         }
     }
 
@@ -173,5 +193,5 @@ public struct Expr: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Number of nodes (a size measure for choosing between equivalent forms).
-    public var size: Int { 1 + children.reduce(0) { $0 + $1.size } }
+    public var size: Int { node.size }
 }
