@@ -97,12 +97,15 @@ struct Evaluation {
             try needPairs(at, name)
             return .expr(Simplifier.simplify(session.bracket(try arg(0), try arg(1))))
         case "conserved":
-            try arity(1...1)
+            try arity(1...32)
             try needPairs(at, name)
             guard let h = session.definitions["H"] else {
                 throw fail("conserved needs a Hamiltonian: define H (H = ...) or load a system", at: at, width: name.count)
             }
-            return .decision(Simplifier.isZero(session.bracket(try arg(0), h)))
+            // Several quantities are decided in one context (H's gradient and conversions shared).
+            let bracket = session.bracket
+            let decisions = Simplifier.areZero(try positional.indices.map { bracket(try arg($0), h) })
+            return decisions.count == 1 ? .decision(decisions[0]) : .list(decisions.map(Value.decision))
         case "diff":
             try arity(2...3)
             let e = try arg(0)
@@ -224,8 +227,13 @@ struct Evaluation {
             throw fail("\(error)", at: systemSyntax.location)
         }
         if let (target, _) = Catalog.aliases[catalogName] { catalogName = target }
-        var recipe = InitialConditions.recipe(for: catalogName == "oscillators" ? "oscillators" : catalogName)
-        var seed: UInt64 = 0
+        var recipe = InitialConditions.recipe(for: catalogName)
+        // A named paper recipe first, then the numbers given override it.
+        if let s = labelled.first(where: { $0.label == "sampler" }) {
+            guard case .name(let sampler, _) = s.value else { throw fail("sampler is a name such as scnn, songjeong or bondesan", at: s.value.location) }
+            do { recipe = try InitialConditions.recipe(for: catalogName, sampler: sampler) } catch { throw fail("\(error)", at: s.value.location) }
+        }
+        var seed: UInt64 = 0, radius = 3.0
         for l in labelled {
             let e = try expr(l.value, "dataset", at)
             func number() throws -> Double {
@@ -242,18 +250,17 @@ struct Evaluation {
                 let v = try number()
                 guard v >= 0, v == v.rounded() else { throw fail("seed must be a non-negative integer", at: l.value.location) }
                 seed = UInt64(v)
-            case "sampler":
-                guard case .symbol(let s) = e.kind else { throw fail("sampler is a name: scnn, greydanus, orbits or box", at: l.value.location) }
-                recipe.sampler = s
+            case "sampler": break
+            case "radius": radius = try number()
             default:
-                throw fail("dataset has no option '\(l.label!):' (options: trajectories, samples, t, seed, test, noise, sampler)", at: l.value.location)
+                throw fail("dataset has no option '\(l.label!):' (options: trajectories, samples, t, seed, test, noise, sampler, radius)", at: l.value.location)
             }
         }
         guard recipe.trajectories * recipe.samples <= 5_000_000 else {
             throw fail("\(recipe.trajectories) x \(recipe.samples) samples is more than this session should hold; generate it in parts", at: at)
         }
         do {
-            let data = try Dataset.generate(.init(system: system, catalogName: catalogName, recipe: recipe, seed: seed))
+            let data = try Dataset.generate(.init(system: system, catalogName: catalogName, recipe: recipe, seed: seed, radius: radius))
             return .dataset(data, source: "\(recipe.source), sampler \(recipe.sampler)")
         } catch {
             throw fail("\(error)", at: systemSyntax.location)

@@ -29,7 +29,7 @@ enum Verbs {
     static let verbs: [VerbHelp] = [
         .init(name: "bracket", usage: "bracket(f, g)", summary: "the Poisson bracket {f, g} over the declared canonical pairs, simplified",
               example: "bracket(L1, L2)"),
-        .init(name: "conserved", usage: "conserved(f)", summary: "true when {f, H} is proven zero (H is the session's H)",
+        .init(name: "conserved", usage: "conserved(f)   or   conserved(f, g, ...)", summary: "true when {f, H} is proven zero (H is the session's H); several quantities give a list, decided together",
               example: "conserved(A1)"),
         .init(name: "diff", usage: "diff(e, x)   or   diff(e, x, n)", summary: "the (n-th) partial derivative of e with respect to the symbol x",
               example: "diff(H, p1)"),

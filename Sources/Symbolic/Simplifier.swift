@@ -31,10 +31,18 @@ public enum ZeroDecision: Equatable, Sendable {
 public enum Simplifier {
     public static let numericPoints = 8
 
-    public static func isZero(_ e: Expr) -> ZeroDecision {
+    public static func isZero(_ e: Expr) -> ZeroDecision { isZero(e, in: RationalForm()) }
+
+    /// Decides several expressions in one context: conversions of shared subexpressions (the
+    /// Hamiltonian, the invariants' pieces) are done once. Same answers as deciding each alone.
+    public static func areZero(_ expressions: [Expr]) -> [ZeroDecision] {
+        let form = RationalForm()
+        return expressions.map { isZero($0, in: form) }
+    }
+
+    static func isZero(_ e: Expr, in form: RationalForm) -> ZeroDecision {
         if e.isZero { return .zero }
         if case .number(.exact) = e.kind { return .nonzero(witness: [:]) }
-        let form = RationalForm()
         do {
             let r = try form.convert(e)
             let n = try form.reduce(r.numerator)

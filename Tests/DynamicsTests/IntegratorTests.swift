@@ -283,6 +283,24 @@ final class DatasetTests: XCTestCase {
         XCTAssertThrowsError(try DatasetFile.read(path + ".missing"))
     }
 
+    /// Bondesan & Lamacraft's Neumann trajectories start on the sphere |q| = r with tangent
+    /// momenta, and |q|² is conserved, so every sample stays on it.
+    func testNeumannOnSpheresStaysOnTheSphere() throws {
+        for radius in [2.0, 5.0] {
+            let recipe = try InitialConditions.recipe(for: "neumann", sampler: "bondesan")
+            let data = try Dataset.generate(.init(system: try Catalog.system("neumann3"), catalogName: "neumann", recipe: recipe, seed: 4, radius: radius))
+            XCTAssertEqual(data.count, 128)
+            for k in 0..<data.count {
+                let q = data.states[(k * 6)..<(k * 6 + 3)]
+                XCTAssertEqual(q.reduce(0) { $0 + $1 * $1 }, radius * radius, accuracy: 1e-8 * radius * radius)
+            }
+        }
+        XCTAssertThrowsError(try InitialConditions.recipe(for: "harmonic", sampler: "bondesan"))
+        let sj = try InitialConditions.recipe(for: "doublependulum", sampler: "songjeong")
+        XCTAssertEqual([sj.samples, sj.trajectories], [200, 10_000])
+        XCTAssertEqual(sj.duration, 20)
+    }
+
     func testEveryPaperRecipeSamples() throws {
         for name in ["twobody", "threebody", "sphericalpendulum", "chargedparticle", "doublependulum", "harmonic", "pendulum", "kepler3d", "magneticmirror"] {
             let data = try Dataset.generate(try spec(name, trajectories: 3, samples: 4))

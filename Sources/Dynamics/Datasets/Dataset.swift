@@ -29,9 +29,11 @@ public struct Dataset: Sendable {
         public var catalogName: String
         public var recipe: InitialConditions.Recipe
         public var seed: UInt64
+        /// The sphere's radius for the Neumann model's `sphere` sampler.
+        public var radius: Double
 
-        public init(system: HamiltonianSystem, catalogName: String, recipe: InitialConditions.Recipe, seed: UInt64) {
-            self.system = system; self.catalogName = catalogName; self.recipe = recipe; self.seed = seed
+        public init(system: HamiltonianSystem, catalogName: String, recipe: InitialConditions.Recipe, seed: UInt64, radius: Double = 3) {
+            self.system = system; self.catalogName = catalogName; self.recipe = recipe; self.seed = seed; self.radius = radius
         }
     }
 
@@ -57,7 +59,7 @@ public struct Dataset: Sendable {
         data.states.reserveCapacity(recipe.trajectories * recipe.samples * d)
         var derivative = [Double](repeating: 0, count: d)
         for id in 0..<recipe.trajectories {
-            let x0 = try InitialConditions.sample(spec.catalogName, sampler: recipe.sampler, dimension: d, &rng) { field.energy($0) }
+            let x0 = try InitialConditions.sample(spec.catalogName, sampler: recipe.sampler, dimension: d, &rng, radius: spec.radius) { field.energy($0) }
             let trajectory = try integrator.run(field, from: x0, times: times)
             for k in 0..<trajectory.count {
                 let x = Array(trajectory.state(k))

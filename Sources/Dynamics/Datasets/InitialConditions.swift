@@ -16,6 +16,38 @@ public enum InitialConditions {
         public var source: String
     }
 
+    /// The recipe for a catalog system and, optionally, a named paper's recipe for it
+    /// (`songjeong`: Song & Jeong app. A.1; `bondesan`: Bondesan & Lamacraft, section 4).
+    public static func recipe(for system: String, sampler: String) throws -> Recipe {
+        switch (sampler, system) {
+        case ("songjeong", _):
+            // Samples and spans from app. A.1 (N = 10,000 trajectories per system); the paper
+            // gives no initial-state distribution, so the SCNN / Greydanus samplers are used.
+            let spec: [String: (Int, Double, String, [String: Double])] = [
+                "harmonic": (100, 10, "greydanus", ["m": 1, "k": 1]), "pendulum": (100, 10, "greydanus", ["m": 1, "l": 1, "g": 1]),
+                "doublependulum": (200, 20, "scnn", [:]), "twobody": (200, 20, "scnn", [:]), "threebody": (100, 10, "scnn", [:]),
+                "magneticmirror": (200, 20, "box", [:]),
+            ]
+            guard let (samples, duration, base, parameters) = spec[system] else {
+                throw CatalogError(message: "Song & Jeong's recipes cover harmonic, pendulum, doublependulum, twobody, threebody and magneticmirror, not \(system)")
+            }
+            return Recipe(sampler: base, trajectories: 10_000, samples: samples, duration: duration, testFraction: 0.2, noise: 0,
+                          parameters: parameters, source: "Song & Jeong app. A.1 (initial states: \(base) sampler)")
+        case ("bondesan", "neumann"):
+            return Recipe(sampler: "sphere", trajectories: 1, samples: 128, duration: 20, testFraction: 0, noise: 0, parameters: [:],
+                          source: "Bondesan & Lamacraft section 4: positions on a sphere of radius r, 128 samples")
+        case ("bondesan", "kepler2d"), ("bondesan", "kepler3d"), ("bondesan", "calogero"):
+            return Recipe(sampler: system == "calogero" ? "box" : "orbits", trajectories: 1, samples: 128, duration: 2 * Double.pi, testFraction: 0,
+                          noise: 0, parameters: [:], source: "Bondesan & Lamacraft section 4: one trajectory, 128 samples")
+        case ("bondesan", _):
+            throw CatalogError(message: "Bondesan & Lamacraft's recipes cover neumann, kepler2d, kepler3d and calogero, not \(system)")
+        default:
+            var r = recipe(for: system)
+            r.sampler = sampler
+            return r
+        }
+    }
+
     /// The recipe for a catalog system: the paper's where one exists, otherwise a box sampler.
     public static func recipe(for system: String) -> Recipe {
         switch system {
@@ -50,7 +82,7 @@ public enum InitialConditions {
     /// One initial state for `system` (the catalog name without options) from `sampler`.
     /// `energy` evaluates H, so samplers can reject states (the spherical pendulum needs H < 0).
     public static func sample(_ system: String, sampler: String, dimension: Int, _ rng: inout SeededGenerator,
-                              energy: ([Double]) -> Double) throws -> [Double] {
+                              radius: Double = 3, energy: ([Double]) -> Double) throws -> [Double] {
         switch (sampler, system) {
         case ("scnn", "twobody"): return twoBodyNearCircular(&rng)
         case ("scnn", "threebody"): return threeBodyTriangle(&rng)
@@ -85,10 +117,20 @@ public enum InitialConditions {
             let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
             let speed = rng.uniform(0.8, 1.2) * (1 / r).squareRoot()
             return direction.map { $0 * r } + v.map { $0 / norm * speed }
+        case ("sphere", "neumann"):
+            // Positions uniform on the sphere |q| = radius (the constraint of the model), momenta
+            // a random tangent vector (q·p = 0) of unit length.
+            let n = dimension / 2
+            let q = scaledDirection(n, &rng, entries: (-1, 1), length: (radius, radius))
+            var p = (0..<n).map { _ in rng.normal() }
+            let along = zip(p, q).reduce(0) { $0 + $1.0 * $1.1 } / (radius * radius)
+            p = zip(p, q).map { $0 - along * $1 }
+            let norm = p.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return q + p.map { $0 / norm }
         case ("box", _):
             return (0..<dimension).map { _ in rng.uniform(-1, 1) }
         default:
-            throw CatalogError(message: "sampler '\(sampler)' has no recipe for \(system) (samplers: scnn, greydanus, orbits, box)")
+            throw CatalogError(message: "sampler '\(sampler)' has no recipe for \(system) (samplers: scnn, greydanus, orbits, sphere, box; recipes: songjeong, bondesan)")
         }
     }
 

@@ -40,7 +40,8 @@ final class RationalForm {
     private var memo: [Expr: RationalFunction] = [:]
     private var termsMemo: [Expr: [RationalFunction]] = [:]
     private var factorPowers: [Int: [Polynomial]] = [:]
-    /// Whether a kernel other than `I` was introduced (dependent kernels are possible).
+    /// Whether a kernel other than `I` was introduced (dependent kernels are possible). In a
+    /// shared context this is conservative: a kernel met by any expression counts.
     private(set) var hasKernels = false
 
     // MARK: Variables and factors
