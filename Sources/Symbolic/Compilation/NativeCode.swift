@@ -85,7 +85,7 @@ public final class NativeLibrary: @unchecked Sendable {
         defer { try? FileManager.default.removeItem(at: sourceURL) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: compiler)
-        process.arguments = ["-O2", "-ffp-contract=off", "-fno-math-errno", "-fPIC", "-shared", "-o", libraryURL.path, sourceURL.path, "-lm"]
+        process.arguments = ["-O2", "-fno-slp-vectorize", "-ffp-contract=off", "-fno-math-errno", "-fPIC", "-shared", "-o", libraryURL.path, sourceURL.path, "-lm"]
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
