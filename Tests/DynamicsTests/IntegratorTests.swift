@@ -342,3 +342,51 @@ final class PhaseSpaceTests: XCTestCase {
         for (q, p) in points { XCTAssertEqual((q * q + p * p) / 2, energy, accuracy: 1e-5) }
     }
 }
+
+final class DormandPrinceTests: XCTestCase {
+    /// Dense output against the oscillator's closed form at times that fall inside steps.
+    func testDenseOutputMatchesTheClosedForm() throws {
+        let f = try HamiltonianVectorField(system: try Catalog.system("harmonic"))  // m = k = 1
+        let times = (0...400).map { Double($0) * 0.05 }
+        for (tolerance, bound) in [(1e-6, 2e-5), (1e-10, 2e-9)] {
+            let traj = try AdaptiveIntegrator(.dopri5, relativeTolerance: tolerance, absoluteTolerance: tolerance).run(f, from: [1, 0.5], times: times)
+            XCTAssertEqual(traj.count, times.count)
+            if tolerance > 1e-8 {
+                XCTAssertLessThan(traj.statistics.steps, times.count / 2, "steps are chosen by error control, not by the sample times")
+            }
+            for k in 0..<traj.count {
+                let t = traj.times[k], x = Array(traj.state(k))
+                XCTAssertEqual(x[0], cos(t) + 0.5 * sin(t), accuracy: bound, "t = \(t), tol \(tolerance)")
+                XCTAssertEqual(x[1], -sin(t) + 0.5 * cos(t), accuracy: bound)
+            }
+        }
+    }
+
+    /// The interpolant is (at least) 4th order: samples in the middle of single large steps
+    /// improve by at least 2^5 per halving of the step (local error O(h^5); on this linear
+    /// problem the midpoint value is one order better still).
+    func testTheInterpolantIsFourthOrder() throws {
+        let f = try HamiltonianVectorField(system: try Catalog.system("harmonic"))
+        var errors: [Double] = []
+        for h in [0.4, 0.2] {
+            // One step of size h (huge tolerances so it is accepted), sampled at h/2.
+            let traj = try AdaptiveIntegrator(.dopri5, relativeTolerance: 1, absoluteTolerance: 1, initialStep: h).run(f, from: [1, 0], times: [0, h / 2, h])
+            XCTAssertEqual(traj.statistics.steps, 1)
+            errors.append(abs(traj.state(1)[traj.state(1).startIndex] - cos(h / 2)))
+        }
+        XCTAssertGreaterThan(log2(errors[0] / errors[1]), 4.5, "\(errors)")
+    }
+
+    func testAgreesWithRk8pdAndStopsAtCollisions() throws {
+        let f = try HamiltonianVectorField(system: try Catalog.system("kepler2d"))
+        let times = (0...20).map { Double($0) * 0.5 }
+        let a = try AdaptiveIntegrator(.dopri5, relativeTolerance: 1e-11, absoluteTolerance: 1e-11).run(f, from: [1, 0, 0, 1.2], times: times)
+        let b = try AdaptiveIntegrator(.rk8pd, relativeTolerance: 1e-11, absoluteTolerance: 1e-11).run(f, from: [1, 0, 0, 1.2], times: times)
+        for (u, v) in zip(a.states, b.states) { XCTAssertEqual(u, v, accuracy: 1e-8) }
+        XCTAssertThrowsError(try AdaptiveIntegrator(.dopri5).run(f, from: [1, 0, 0, 0], times: [0, 0.5, 1.0, 1.5])) { error in
+            guard let e = error as? IntegrationError else { return XCTFail("\(error)") }
+            XCTAssertEqual(e.time, Double.pi / (2 * 2.0.squareRoot()), accuracy: 1e-3, "\(e)")
+            XCTAssertEqual(e.partial?.count, 3)
+        }
+    }
+}

@@ -6,11 +6,13 @@ public enum AdaptiveMethod: String, CaseIterable, Sendable {
     case rk8pd
     /// Runge–Kutta–Fehlberg 4(5) (`gsl_odeiv2_step_rkf45`).
     case rkf45
+    /// Dormand–Prince 5(4), Noether's own, with dense output at the requested times.
+    case dopri5
 }
 
-/// Integrates to each requested time with error control |err_i| ≤ atol + rtol |y_i|. The
-/// driver ends a step exactly on every requested time (no interpolation), so samples carry
-/// the method's full accuracy. A step size that underflows, a NaN, or |y| → ∞ stops it with
+/// Integrates to each requested time with error control |err_i| ≤ atol + rtol |y_i|. With
+/// GSL's steppers the driver ends a step exactly on every requested time (no interpolation);
+/// `dopri5` steps freely and samples from its dense output. A step size that underflows, a NaN, or |y| → ∞ stops it with
 /// the time and state.
 public struct AdaptiveIntegrator {
     public var method: AdaptiveMethod
@@ -43,6 +45,10 @@ public struct AdaptiveIntegrator {
         }
         guard relativeTolerance > 0 || absoluteTolerance > 0, relativeTolerance >= 0, absoluteTolerance >= 0 else {
             throw IntegrationError(reason: "tolerances must be non-negative and not both zero", time: t0, state: x0)
+        }
+        if method == .dopri5 {
+            return try DormandPrince(relativeTolerance: relativeTolerance, absoluteTolerance: absoluteTolerance,
+                                     initialStep: initialStep, maximumSteps: maximumSteps).run(field, from: x0, times: times)
         }
         gsl_set_error_handler_off()
         let context = Context(field)
