@@ -1,0 +1,87 @@
+/// A node of the autodiff graph: a tensor, the variables it was computed from, and the
+/// pullback that maps the gradient of the output to gradients of those inputs. Pullbacks are
+/// written with `Variable` operations, so when the backward pass is recorded (`createGraph`)
+/// its results are graphs too and can be differentiated again, to any order.
+public final class Variable {
+    public let value: Tensor
+    let parents: [Variable]
+    let pullback: ((Variable) -> [Variable])?
+    /// True for parameters and inputs to differentiate with respect to, and for anything
+    /// recorded from them.
+    public let requiresGradient: Bool
+
+    public init(_ value: Tensor, requiresGradient: Bool = false) {
+        self.value = value
+        self.parents = []
+        self.pullback = nil
+        self.requiresGradient = requiresGradient
+    }
+
+    public convenience init(_ scalar: Double) { self.init(Tensor(scalar)) }
+
+    init(value: Tensor, parents: [Variable], pullback: @escaping (Variable) -> [Variable]) {
+        self.value = value
+        self.parents = parents
+        self.pullback = pullback
+        self.requiresGradient = true
+    }
+
+    public var shape: [Int] { value.shape }
+
+    /// A result of an operation: recorded with its pullback when recording is on and an input
+    /// needs a gradient, otherwise a constant.
+    static func record(_ value: Tensor, _ parents: [Variable], _ pullback: @escaping (Variable) -> [Variable]) -> Variable {
+        if Recording.isOn && parents.contains(where: \.requiresGradient) {
+            return Variable(value: value, parents: parents, pullback: pullback)
+        }
+        return Variable(value)
+    }
+
+    /// The same value, cut from the graph.
+    public var detached: Variable { Variable(value) }
+}
+
+/// Whether operations are recorded. The backward pass runs with recording on only when a
+/// differentiable gradient was asked for.
+enum Recording {
+    nonisolated(unsafe) static var isOn = true
+
+    static func with<T>(_ on: Bool, _ body: () throws -> T) rethrows -> T {
+        let saved = isOn
+        isOn = on
+        defer { isOn = saved }
+        return try body()
+    }
+}
+
+/// Gradients of a scalar `output` with respect to `inputs` by reverse accumulation.
+///
+/// With `createGraph`, the backward pass is recorded: the gradients are differentiable
+/// functions of the inputs (PyTorch's `create_graph=True`), which is what an HNN's loss on
+/// ∇ₓH, a Jacobian or MAML's inner step needs. Without it they are constants.
+/// An input the output does not depend on gets a zero gradient.
+public func gradient(of output: Variable, wrt inputs: [Variable], createGraph: Bool = false) -> [Variable] {
+    precondition(output.value.count == 1, "gradient of a non-scalar output \(output.shape); sum it first")
+    // Reverse topological order of the recorded nodes reachable from the output.
+    var order: [Variable] = []
+    var visited = Set<ObjectIdentifier>()
+    var stack: [(Variable, Bool)] = [(output, false)]
+    while let (node, expanded) = stack.popLast() {
+        if expanded { order.append(node); continue }
+        guard node.requiresGradient, visited.insert(ObjectIdentifier(node)).inserted else { continue }
+        stack.append((node, true))
+        for p in node.parents where p.requiresGradient { stack.append((p, false)) }
+    }
+    var gradients: [ObjectIdentifier: Variable] = [ObjectIdentifier(output): Variable(Tensor.filled(output.shape, 1))]
+    Recording.with(createGraph) {
+        for node in order.reversed() {
+            guard let g = gradients[ObjectIdentifier(node)], let pullback = node.pullback else { continue }
+            let parentGradients = pullback(g)
+            for (p, pg) in zip(node.parents, parentGradients) where p.requiresGradient {
+                let key = ObjectIdentifier(p)
+                gradients[key] = gradients[key].map { $0 + pg } ?? pg
+            }
+        }
+    }
+    return inputs.map { gradients[ObjectIdentifier($0)] ?? Variable(Tensor.zeros($0.shape)) }
+}

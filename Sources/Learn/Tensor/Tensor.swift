@@ -1,0 +1,158 @@
+import COpenBLAS
+import Foundation
+
+/// A dense tensor of doubles, rank 0–3, row-major contiguous storage. Elementwise operations
+/// broadcast like NumPy (trailing dimensions aligned; size-1 dimensions stretch). Products go to
+/// OpenBLAS. A value type: autodiff records operations on `Variable`s that hold tensors.
+public struct Tensor: Equatable, Sendable, CustomStringConvertible {
+    public private(set) var shape: [Int]
+    public var storage: [Double]
+
+    public init(shape: [Int], storage: [Double]) {
+        precondition(shape.count <= 3, "tensors have rank 0 to 3")
+        precondition(storage.count == shape.reduce(1, *), "storage of \(storage.count) does not fill shape \(shape)")
+        self.shape = shape
+        self.storage = storage
+    }
+
+    public init(_ scalar: Double) { self.init(shape: [], storage: [scalar]) }
+    public init(_ vector: [Double]) { self.init(shape: [vector.count], storage: vector) }
+    public init(_ rows: [[Double]]) { self.init(shape: [rows.count, rows.first?.count ?? 0], storage: rows.flatMap { $0 }) }
+
+    public static func zeros(_ shape: [Int]) -> Tensor { Tensor(shape: shape, storage: Array(repeating: 0, count: shape.reduce(1, *))) }
+    public static func filled(_ shape: [Int], _ value: Double) -> Tensor { Tensor(shape: shape, storage: Array(repeating: value, count: shape.reduce(1, *))) }
+
+    public var rank: Int { shape.count }
+    public var count: Int { storage.count }
+    public var scalar: Double { storage[0] }
+
+    public var description: String { "Tensor(shape: \(shape), \(storage.prefix(8).map { String(format: "%.6g", $0) })\(count > 8 ? "…" : ""))" }
+
+    public func reshaped(_ newShape: [Int]) -> Tensor {
+        precondition(newShape.reduce(1, *) == count, "cannot reshape \(shape) to \(newShape)")
+        return Tensor(shape: newShape, storage: storage)
+    }
+
+    // MARK: Elementwise with broadcasting
+
+    /// The broadcast shape of two shapes, or nil when they are incompatible.
+    public static func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int]? {
+        let n = max(a.count, b.count)
+        var out = [Int](repeating: 1, count: n)
+        for i in 0..<n {
+            let x = i < n - a.count ? 1 : a[i - (n - a.count)]
+            let y = i < n - b.count ? 1 : b[i - (n - b.count)]
+            guard x == y || x == 1 || y == 1 else { return nil }
+            out[i] = max(x, y)
+        }
+        return out
+    }
+
+    /// Strides of `shape` as seen from `target` (0 along broadcast dimensions).
+    static func broadcastStrides(_ shape: [Int], to target: [Int]) -> [Int] {
+        var strides = [Int](repeating: 0, count: target.count)
+        var step = 1
+        for i in Swift.stride(from: shape.count - 1, through: 0, by: -1) {
+            let j = i + target.count - shape.count
+            strides[j] = shape[i] == 1 ? 0 : step
+            step *= shape[i]
+        }
+        return strides
+    }
+
+    /// f(a_i, b_i) over the broadcast shape.
+    public static func zip(_ a: Tensor, _ b: Tensor, _ f: (Double, Double) -> Double) -> Tensor {
+        if a.shape == b.shape {
+            var out = a.storage
+            b.storage.withUnsafeBufferPointer { bs in
+                out.withUnsafeMutableBufferPointer { o in for i in 0..<o.count { o[i] = f(o[i], bs[i]) } }
+            }
+            return Tensor(shape: a.shape, storage: out)
+        }
+        guard let shape = broadcastShape(a.shape, b.shape) else {
+            preconditionFailure("shapes \(a.shape) and \(b.shape) do not broadcast")
+        }
+        if b.count == 1 { let y = b.storage[0]; return Tensor(shape: shape, storage: a.broadcast(to: shape).storage.map { f($0, y) }) }
+        if a.count == 1 { let x = a.storage[0]; return Tensor(shape: shape, storage: b.broadcast(to: shape).storage.map { f(x, $0) }) }
+        let x = a.broadcast(to: shape), y = b.broadcast(to: shape)
+        var out = x.storage
+        for i in 0..<out.count { out[i] = f(out[i], y.storage[i]) }
+        return Tensor(shape: shape, storage: out)
+    }
+
+    public func map(_ f: (Double) -> Double) -> Tensor { Tensor(shape: shape, storage: storage.map(f)) }
+
+    /// This tensor repeated along broadcast dimensions to `target`.
+    public func broadcast(to target: [Int]) -> Tensor {
+        if shape == target { return self }
+        let strides = Tensor.broadcastStrides(shape, to: target)
+        let total = target.reduce(1, *)
+        var out = [Double](repeating: 0, count: total)
+        var index = [Int](repeating: 0, count: target.count)
+        for k in 0..<total {
+            var offset = 0
+            for d in 0..<target.count { offset += index[d] * strides[d] }
+            out[k] = storage[offset]
+            var d = target.count - 1
+            while d >= 0 { index[d] += 1; if index[d] < target[d] { break }; index[d] = 0; d -= 1 }
+        }
+        return Tensor(shape: target, storage: out)
+    }
+
+    /// The sum over broadcast dimensions that brings a tensor of a broadcast shape back to
+    /// `target` (the adjoint of `broadcast(to:)`).
+    public func summed(to target: [Int]) -> Tensor {
+        if shape == target { return self }
+        let strides = Tensor.broadcastStrides(target, to: shape)
+        var out = [Double](repeating: 0, count: target.reduce(1, *))
+        var index = [Int](repeating: 0, count: shape.count)
+        for k in 0..<count {
+            var offset = 0
+            for d in 0..<shape.count { offset += index[d] * strides[d] }
+            out[offset] += storage[k]
+            var d = shape.count - 1
+            while d >= 0 { index[d] += 1; if index[d] < shape[d] { break }; index[d] = 0; d -= 1 }
+        }
+        return Tensor(shape: target, storage: out)
+    }
+
+    // MARK: Reductions and products
+
+    public func sum() -> Tensor { Tensor(storage.reduce(0, +)) }
+
+    /// Sum along `axis`, keeping it with size 1 (so the result broadcasts back).
+    public func sum(axis: Int) -> Tensor {
+        var target = shape
+        target[axis] = 1
+        return summed(to: target)
+    }
+
+    /// Matrix product of rank-2 tensors through `cblas_dgemm`, transposes as flags.
+    public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
+        precondition(a.rank == 2 && b.rank == 2, "matmul takes matrices, got \(a.shape) and \(b.shape)")
+        let (m, k) = transposeA ? (a.shape[1], a.shape[0]) : (a.shape[0], a.shape[1])
+        let (k2, n) = transposeB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
+        precondition(k == k2, "inner dimensions differ: \(a.shape) and \(b.shape)")
+        Tensor.configureThreads
+        var out = [Double](repeating: 0, count: m * n)
+        if m > 0 && n > 0 && k > 0 {
+            a.storage.withUnsafeBufferPointer { pa in b.storage.withUnsafeBufferPointer { pb in out.withUnsafeMutableBufferPointer { pc in
+                cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                            Int32(m), Int32(n), Int32(k), 1, pa.baseAddress, Int32(a.shape[1]), pb.baseAddress, Int32(b.shape[1]),
+                            0, pc.baseAddress, Int32(n))
+            } } }
+        }
+        return Tensor(shape: [m, n], storage: out)
+    }
+
+    public var transposed: Tensor {
+        precondition(rank == 2, "transpose takes a matrix")
+        let (r, c) = (shape[0], shape[1])
+        var out = [Double](repeating: 0, count: count)
+        for i in 0..<r { for j in 0..<c { out[j * r + i] = storage[i * c + j] } }
+        return Tensor(shape: [c, r], storage: out)
+    }
+
+    /// One BLAS thread: the machine's two vCPUs give about one core of throughput together.
+    static let configureThreads: Void = { openblas_set_num_threads(1) }()
+}

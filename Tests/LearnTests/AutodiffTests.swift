@@ -1,0 +1,140 @@
+import Foundation
+import Symbolic
+import XCTest
+@testable import Learn
+
+final class AutodiffTests: XCTestCase {
+    var rng = SeededGenerator(seed: 17)
+
+    func random(_ shape: [Int], _ lo: Double = -1, _ hi: Double = 1) -> Tensor {
+        Tensor(shape: shape, storage: (0..<shape.reduce(1, *)).map { _ in rng.uniform(lo, hi) })
+    }
+
+    /// Checks ∂/∂inputs of Σ w ⊙ f(inputs) against central differences.
+    func check(_ name: String, _ inputs: [Tensor], tolerance: Double = 1e-6, _ f: ([Variable]) -> Variable) {
+        let vars = inputs.map { Variable($0, requiresGradient: true) }
+        let out = f(vars)
+        let weights = Variable(random(out.shape))
+        let grads = gradient(of: (out * weights).sum(), wrt: vars)
+        for (k, input) in inputs.enumerated() {
+            for i in 0..<input.count {
+                func loss(_ delta: Double) -> Double {
+                    var perturbed = inputs.map { Variable($0) }
+                    var t = input
+                    t.storage[i] += delta
+                    perturbed[k] = Variable(t)
+                    return (f(perturbed) * weights).sum().value.scalar
+                }
+                let h = 1e-6
+                let numeric = (loss(h) - loss(-h)) / (2 * h)
+                XCTAssertEqual(grads[k].value.storage[i], numeric, accuracy: tolerance * max(1, abs(numeric)), "\(name): input \(k), element \(i)")
+            }
+        }
+    }
+
+    func testEveryPrimitiveAgainstFiniteDifferences() {
+        let a = random([3, 4]), b = random([3, 4]), row = random([4]), column = random([3, 1]), scalar = random([])
+        let positive = random([3, 4], 0.5, 2)
+        check("add", [a, b]) { $0[0] + $0[1] }
+        check("add row broadcast", [a, row]) { $0[0] + $0[1] }
+        check("sub column broadcast", [a, column]) { $0[0] - $0[1] }
+        check("mul scalar broadcast", [a, scalar]) { $0[0] * $0[1] }
+        check("div", [a, positive]) { $0[0] / $0[1] }
+        check("neg, constants", [a]) { 3 - (-$0[0]) * 2.5 }
+        check("sum", [a]) { $0[0].sum() }
+        check("mean", [a]) { $0[0].mean() }
+        for (ta, tb) in [(false, false), (false, true), (true, false), (true, true)] {
+            let x = ta ? random([4, 3]) : random([3, 4]), y = tb ? random([2, 4]) : random([4, 2])
+            check("matmul \(ta) \(tb)", [x, y]) { Variable.matmul($0[0], $0[1], transposeA: ta, transposeB: tb) }
+        }
+        check("tanh", [a]) { $0[0].tanh() }
+        check("exp", [a]) { $0[0].exp() }
+        check("log", [positive]) { $0[0].log() }
+        check("sin", [a]) { $0[0].sin() }
+        check("cos", [a]) { $0[0].cos() }
+        check("sigmoid", [a]) { $0[0].sigmoid() }
+        check("softplus", [a]) { $0[0].softplus() }
+        check("relu", [a]) { $0[0].relu() }
+        check("logcosh", [a]) { $0[0].logCosh() }
+        check("square", [a]) { $0[0].square() }
+        check("broadcast and sum back", [row]) { $0[0].broadcast(to: [3, 4]).summed(to: [1, 4]) }
+    }
+
+    /// Hessian entries by differentiating gradients (createGraph) against the symbolic
+    /// module's exact second derivatives, at random points.
+    func testSecondDerivativesAgreeWithExactOnes() throws {
+        let f = try Expr.parse("tanh(x*y) + sin(x)^2 + exp(-y^2)/(1 + x^2) + log(1 + exp(x - y))")
+        func build(_ x: Variable, _ y: Variable) -> Variable {
+            let one = Variable(1.0)
+            return (x * y).tanh() + x.sin().square() + (-(y.square())).exp() / (one + x.square()) + (x - y).softplus()
+        }
+        for _ in 0..<5 {
+            let (px, py) = (rng.uniform(-1.5, 1.5), rng.uniform(-1.5, 1.5))
+            let x = Variable(Tensor(px), requiresGradient: true), y = Variable(Tensor(py), requiresGradient: true)
+            let first = gradient(of: build(x, y), wrt: [x, y], createGraph: true)
+            XCTAssertTrue(first.allSatisfy(\.requiresGradient))
+            let names = ["x", "y"], point = ["x": px, "y": py]
+            for i in 0..<2 {
+                XCTAssertEqual(first[i].value.scalar, try f.diff(names[i]).evaluate(point), accuracy: 1e-12)
+                let second = gradient(of: first[i], wrt: [x, y])
+                for j in 0..<2 {
+                    let exact = try f.diff(names[i]).diff(names[j]).evaluate(point)
+                    XCTAssertEqual(second[j].value.scalar, exact, accuracy: 1e-11 * max(1, abs(exact)), "d2f/d\(names[i])d\(names[j])")
+                }
+            }
+        }
+    }
+
+    /// MAML over an HNN differentiates through a gradient of a gradient: third order.
+    func testThirdDerivative() throws {
+        let f = try Expr.parse("tanh(x)*x^2 + 1/(1 + exp(-2*x))")
+        for px in [-0.7, 0.3, 1.1] {
+            let x = Variable(Tensor(px), requiresGradient: true)
+            let y = x.tanh() * x.square() + (x * 2).sigmoid()
+            let d1 = gradient(of: y, wrt: [x], createGraph: true)[0]
+            let d2 = gradient(of: d1, wrt: [x], createGraph: true)[0]
+            let d3 = gradient(of: d2, wrt: [x])[0]
+            XCTAssertEqual(d3.value.scalar, try f.diff("x", times: 3).evaluate(["x": px]), accuracy: 1e-10)
+            XCTAssertFalse(d3.requiresGradient)  // without createGraph the result is a constant
+        }
+    }
+
+    /// The HNN loss ‖∂H_θ/∂x − target‖² needs ∂/∂θ of a gradient in x: checked by finite
+    /// differences on the weights.
+    func testDoubleBackpropagationThroughAnHNNLoss() {
+        let (batch, d, hidden) = (5, 4, 6)
+        let X = random([batch, d]), target = random([batch, d])
+        let W1 = random([d, hidden]), b1 = random([hidden]), W2 = random([hidden, 1])
+        func loss(_ w1: Variable, _ bias: Variable, _ w2: Variable, createGraph: Bool) -> Variable {
+            let x = Variable(X, requiresGradient: true)
+            let H = Variable.matmul((Variable.matmul(x, w1) + bias).tanh(), w2).sum()
+            let dHdx = gradient(of: H, wrt: [x], createGraph: createGraph)[0]
+            return (dHdx - Variable(target)).square().mean()
+        }
+        let params = [W1, b1, W2].map { Variable($0, requiresGradient: true) }
+        let grads = gradient(of: loss(params[0], params[1], params[2], createGraph: true), wrt: params)
+        for (k, p) in [W1, b1, W2].enumerated() {
+            for i in Swift.stride(from: 0, to: p.count, by: 3) {
+                func at(_ delta: Double) -> Double {
+                    var ts = [W1, b1, W2]
+                    ts[k].storage[i] += delta
+                    return loss(Variable(ts[0]), Variable(ts[1]), Variable(ts[2]), createGraph: false).value.scalar
+                }
+                let numeric = (at(1e-6) - at(-1e-6)) / 2e-6
+                XCTAssertEqual(grads[k].value.storage[i], numeric, accuracy: 1e-7 * max(1, abs(numeric)), "parameter \(k), element \(i)")
+            }
+        }
+    }
+
+    func testBroadcastRules() {
+        XCTAssertEqual(Tensor.broadcastShape([3, 4], [4]), [3, 4])
+        XCTAssertEqual(Tensor.broadcastShape([3, 1], [1, 4]), [3, 4])
+        XCTAssertEqual(Tensor.broadcastShape([2, 3, 4], [3, 1]), [2, 3, 4])
+        XCTAssertNil(Tensor.broadcastShape([3, 4], [3]))
+        let a = Tensor([[1.0, 2], [3, 4]])
+        XCTAssertEqual(Tensor.zip(a, Tensor([10.0, 20]), +).storage, [11, 22, 13, 24])
+        XCTAssertEqual(a.summed(to: [1, 2]).storage, [4, 6])
+        XCTAssertEqual(a.summed(to: [2, 1]).storage, [3, 7])
+        XCTAssertEqual(Tensor.matmul(a, a, transposeA: true).storage, [10, 14, 14, 20])
+    }
+}
