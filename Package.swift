@@ -47,6 +47,6 @@ let package = Package(
         .testTarget(name: "DynamicsTests", dependencies: ["Dynamics"]),
         .testTarget(name: "REPLTests", dependencies: ["REPL"]),
         .testTarget(name: "NumericsTests", dependencies: ["Fit", "Learn", "Symbolic"]),
-        .testTarget(name: "LearnTests", dependencies: ["Learn", "Symbolic"]),
+        .testTarget(name: "LearnTests", dependencies: ["Learn", "Symbolic", "Dynamics"]),
     ]
 )

@@ -3,7 +3,8 @@
 /// written with `Variable` operations, so when the backward pass is recorded (`createGraph`)
 /// its results are graphs too and can be differentiated again, to any order.
 public final class Variable {
-    public let value: Tensor
+    /// Optimizers update parameters in place between steps (a step's graph is gone by then).
+    public internal(set) var value: Tensor
     let parents: [Variable]
     let pullback: ((Variable) -> [Variable])?
     /// True for parameters and inputs to differentiate with respect to, and for anything

@@ -1,0 +1,94 @@
+import Dynamics
+import Foundation
+import Symbolic
+
+/// How to train.
+public struct TrainingOptions: Sendable {
+    public var steps: Int
+    /// Samples per step; 0 means the whole training set (full batch).
+    public var batchSize: Int
+    public var learningRate: Double
+    public var seed: UInt64
+    /// Clip the global gradient norm (nil: no clipping).
+    public var clipNorm: Double?
+    public var reportEvery: Int
+
+    public init(steps: Int, batchSize: Int = 0, learningRate: Double = 1e-3, seed: UInt64 = 0, clipNorm: Double? = nil, reportEvery: Int = 100) {
+        self.steps = steps; self.batchSize = batchSize; self.learningRate = learningRate; self.seed = seed
+        self.clipNorm = clipNorm; self.reportEvery = reportEvery
+    }
+}
+
+public struct TrainingReport: Sendable {
+    /// (step, training loss) every `reportEvery` steps and at the end.
+    public var history: [(step: Int, loss: Double)]
+    public var finalTrainingLoss: Double
+    public var testLoss: Double?
+    public var stepsTaken: Int
+    /// Why training stopped early, if it did (the parameters are the last good ones).
+    public var stoppedEarly: String?
+}
+
+/// Why training could not start.
+public struct TrainingError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var description: String { message }
+}
+
+/// Trains a model on a dataset's train split with Adam, reporting progress through `progress`.
+/// A non-finite loss or gradient stops training with the message, restoring the parameters of
+/// the last good step.
+public func train(_ model: DynamicsModel, on data: Dataset, options: TrainingOptions,
+                  progress: (String) -> Void = { _ in }) throws -> TrainingReport {
+    let d = data.dimension
+    guard d == model.dimension else { throw TrainingError(message: "the model has dimension \(model.dimension), the data \(d)") }
+    let trainRows = (0..<data.count).filter { !data.isTest($0) }, testRows = (0..<data.count).filter { data.isTest($0) }
+    guard !trainRows.isEmpty else { throw TrainingError(message: "the dataset has no training samples") }
+    if let bad = data.states.firstIndex(where: { !$0.isFinite }) ?? data.derivatives.firstIndex(where: { !$0.isFinite }) {
+        throw TrainingError(message: "the dataset has a non-finite value in row \(bad / d + 1)")
+    }
+    func batch(_ rows: [Int]) -> (Tensor, Tensor) {
+        var x = [Double](), y = [Double]()
+        x.reserveCapacity(rows.count * d); y.reserveCapacity(rows.count * d)
+        for r in rows { x += data.states[(r * d)..<((r + 1) * d)]; y += data.derivatives[(r * d)..<((r + 1) * d)] }
+        return (Tensor(shape: [rows.count, d], storage: x), Tensor(shape: [rows.count, d], storage: y))
+    }
+    let optimizer = Adam(learningRate: options.learningRate)
+    var rng = SeededGenerator(seed: options.seed)
+    let full = batch(trainRows)
+    var history: [(Int, Double)] = []
+    var lastGood = model.parameters.map(\.value)
+    var stopped: String?
+    var loss = Double.nan
+    var taken = 0
+    let start = Date()
+    for step in 1...max(1, options.steps) {
+        let (x, y): (Tensor, Tensor)
+        if options.batchSize <= 0 || options.batchSize >= trainRows.count { (x, y) = full }
+        else { (x, y) = batch((0..<options.batchSize).map { _ in trainRows[Int(rng.next() % UInt64(trainRows.count))] }) }
+        let objective = model.loss(x, y)
+        loss = objective.value.scalar
+        let grads = gradient(of: objective, wrt: model.parameters)
+        let finite = loss.isFinite && grads.allSatisfy { $0.value.storage.allSatisfy(\.isFinite) }
+        guard finite else {
+            for (p, v) in zip(model.parameters, lastGood) { p.value = v }
+            stopped = "training stopped at step \(step): the \(loss.isFinite ? "gradient" : "loss") is not finite; the parameters of step \(step - 1) are kept"
+            break
+        }
+        lastGood = model.parameters.map(\.value)
+        if let c = options.clipNorm { clipGradients(grads, maximumNorm: c) }
+        optimizer.step(model.parameters, grads)
+        taken = step
+        if step % max(1, options.reportEvery) == 0 || step == options.steps {
+            history.append((step, loss))
+            let rate = Double(step) / max(1e-9, Date().timeIntervalSince(start))
+            progress(String(format: "step %d/%d  loss %.4e  (%.0f steps/s)", step, options.steps, loss, rate))
+        }
+    }
+    var testLoss: Double?
+    if !testRows.isEmpty {
+        let (x, y) = batch(testRows)
+        testLoss = Recording.with(false) { (model.predict(x, createGraph: false) - Variable(y)).square().mean().value.scalar }
+    }
+    return TrainingReport(history: history, finalTrainingLoss: loss, testLoss: testLoss, stepsTaken: taken, stoppedEarly: stopped)
+}

@@ -1,0 +1,96 @@
+/// Updates parameters from their gradients. Implementations keep per-parameter state.
+public protocol Optimizer: AnyObject {
+    var learningRate: Double { get set }
+    func step(_ parameters: [Variable], _ gradients: [Variable])
+    /// The state to checkpoint (flattened per-parameter buffers and counters).
+    var state: [String: [Double]] { get set }
+}
+
+/// Plain gradient descent, optionally with momentum.
+public final class SGD: Optimizer {
+    public var learningRate: Double
+    public var momentum: Double
+    private var velocity: [[Double]] = []
+
+    public init(learningRate: Double, momentum: Double = 0) { self.learningRate = learningRate; self.momentum = momentum }
+
+    public func step(_ parameters: [Variable], _ gradients: [Variable]) {
+        if velocity.count != parameters.count { velocity = parameters.map { [Double](repeating: 0, count: $0.value.count) } }
+        for (k, (p, g)) in zip(parameters, gradients).enumerated() {
+            for i in 0..<p.value.count {
+                velocity[k][i] = momentum * velocity[k][i] + g.value.storage[i]
+                p.value.storage[i] -= learningRate * velocity[k][i]
+            }
+        }
+    }
+
+    public var state: [String: [Double]] {
+        get { Dictionary(uniqueKeysWithValues: velocity.enumerated().map { ("velocity\($0)", $1) }) }
+        set { velocity = (0..<newValue.count).compactMap { newValue["velocity\($0)"] } }
+    }
+}
+
+/// Adam (Kingma & Ba) with bias correction.
+public final class Adam: Optimizer {
+    public var learningRate: Double
+    public let beta1: Double, beta2: Double, epsilon: Double
+    private var m: [[Double]] = [], v: [[Double]] = []
+    public private(set) var steps = 0
+
+    public init(learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8) {
+        self.learningRate = learningRate; self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon
+    }
+
+    public func step(_ parameters: [Variable], _ gradients: [Variable]) {
+        if m.count != parameters.count {
+            m = parameters.map { [Double](repeating: 0, count: $0.value.count) }
+            v = m
+        }
+        steps += 1
+        let c1 = 1 - pow(beta1, Double(steps)), c2 = 1 - pow(beta2, Double(steps))
+        for (k, (p, g)) in zip(parameters, gradients).enumerated() {
+            for i in 0..<p.value.count {
+                let gi = g.value.storage[i]
+                m[k][i] = beta1 * m[k][i] + (1 - beta1) * gi
+                v[k][i] = beta2 * v[k][i] + (1 - beta2) * gi * gi
+                p.value.storage[i] -= learningRate * (m[k][i] / c1) / ((v[k][i] / c2).squareRoot() + epsilon)
+            }
+        }
+    }
+
+    public var state: [String: [Double]] {
+        get {
+            var s: [String: [Double]] = ["steps": [Double(steps)]]
+            for (k, mk) in m.enumerated() { s["m\(k)"] = mk; s["v\(k)"] = v[k] }
+            return s
+        }
+        set {
+            steps = Int(newValue["steps"]?.first ?? 0)
+            let count = newValue.keys.filter { $0.hasPrefix("m") }.count
+            m = (0..<count).compactMap { newValue["m\($0)"] }
+            v = (0..<count).compactMap { newValue["v\($0)"] }
+        }
+    }
+}
+
+/// Learning-rate schedules of the papers.
+public enum LearningRateSchedule: Sendable {
+    case constant
+    /// (step, rate) pairs: from each step on, that rate.
+    case piecewise([(Int, Double)])
+    /// Multiply by `factor` when the loss has not improved by `threshold` (relative) for `patience` steps.
+    case reduceOnPlateau(factor: Double, patience: Int, threshold: Double, minimum: Double)
+}
+
+/// Scales gradients so their global L2 norm is at most `maximumNorm`; returns the norm before.
+@discardableResult
+public func clipGradients(_ gradients: [Variable], maximumNorm: Double) -> Double {
+    let norm = gradients.reduce(0) { $0 + $1.value.storage.reduce(0) { $0 + $1 * $1 } }.squareRoot()
+    if norm > maximumNorm && norm > 0 {
+        let scale = maximumNorm / norm
+        for g in gradients { for i in 0..<g.value.count { g.value.storage[i] *= scale } }
+    }
+    return norm
+}
+
+import Foundation
