@@ -71,7 +71,7 @@ struct CheckNotebooks: ParsableCommand {
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks of the hot paths (release builds only give meaningful figures).")
 
-    @Argument(help: "Which benchmark: symbolic, compile or integrate.") var suite: String
+    @Argument(help: "Which benchmark: symbolic, compile, integrate or hnn-step.") var suite: String
     @Option(help: "Trajectories for the integrate benchmark.") var trajectories: Int = 1000
     @Option(help: "Timed runs per suite (the median is printed).") var runs: Int = 21
 
@@ -81,10 +81,12 @@ struct Bench: ParsableCommand {
             for line in try SymbolicBenchmark.run(runs: runs) { print(line) }
         case "compile":
             for line in try CompileBenchmark.run() { print(line) }
+        case "hnn-step":
+            for line in HNNStepBenchmark.run() { print(line) }
         case "integrate":
             for line in try IntegrationBenchmark.run(trajectories: trajectories) { print(line) }
         default:
-            throw CommandFailure(description: "unknown benchmark '\(suite)' (available: symbolic, compile, integrate)")
+            throw CommandFailure(description: "unknown benchmark '\(suite)' (available: symbolic, compile, integrate, hnn-step)")
         }
     }
 }

@@ -57,6 +57,8 @@ final class AutodiffTests: XCTestCase {
         check("relu", [a]) { $0[0].relu() }
         check("logcosh", [a]) { $0[0].logCosh() }
         check("square", [a]) { $0[0].square() }
+        check("one minus square", [a]) { $0[0].oneMinusSquare() }
+        check("times one minus square", [a, b]) { $0[0].timesOneMinusSquare($0[1]) }
         check("broadcast and sum back", [row]) { $0[0].broadcast(to: [3, 4]).summed(to: [1, 4]) }
     }
 
@@ -123,6 +125,12 @@ final class AutodiffTests: XCTestCase {
                 let numeric = (at(1e-6) - at(-1e-6)) / 2e-6
                 XCTAssertEqual(grads[k].value.storage[i], numeric, accuracy: 1e-7 * max(1, abs(numeric)), "parameter \(k), element \(i)")
             }
+        }
+    }
+
+    func testFastTanhIsAccurate() {
+        for x in stride(from: -25.0, through: 25.0, by: 0.01137) + [1e-300, -1e-18, 1e-8, 0.5, 19.99] {
+            XCTAssertEqual(Tensor.fastTanh(x), Foundation.tanh(x), accuracy: 4e-16 * max(1e-300, abs(Foundation.tanh(x))) + 1e-300, "x = \(x)")
         }
     }
 

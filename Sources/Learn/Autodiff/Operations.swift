@@ -68,11 +68,35 @@ extension Variable {
 
     // MARK: Activations (the papers': tanh, softplus, sigmoid, ReLU, sin, log-cosh)
 
-    public func tanh() -> Variable {
-        .record(value.map(Foundation.tanh), [self]) { g in [g * (1 - self.tanh() * self.tanh())] }
+    // An activation's pullback needs its own output (tanh' = 1 − tanh²). It re-creates the
+    // output node from the value already computed — recorded with the same pullback, so higher
+    // derivatives stay exact — instead of evaluating tanh again.
+
+    public func tanh() -> Variable { tanh(precomputed: value.map(Tensor.fastTanh)) }
+
+    func tanh(precomputed t: Tensor) -> Variable {
+        .record(t, [self]) { g in
+            let output = self.tanh(precomputed: t)
+            return [g.timesOneMinusSquare(output)]
+        }
     }
-    public func exp() -> Variable {
-        .record(value.map(Foundation.exp), [self]) { g in [g * self.exp()] }
+
+    /// g ⊙ (1 − t²) in one pass (tanh's backward), itself differentiable in g and t.
+    public func timesOneMinusSquare(_ t: Variable) -> Variable {
+        .record(Tensor.zip(value, t.value) { g, t in g * (1 - t * t) }, [self, t]) { upstream in
+            [upstream.timesOneMinusSquare(t), upstream * self * t * (-2.0)]
+        }
+    }
+
+    /// 1 − x², one pass.
+    public func oneMinusSquare() -> Variable {
+        .record(value.map { 1 - $0 * $0 }, [self]) { g in [g * self * (-2.0)] }
+    }
+
+    public func exp() -> Variable { exp(precomputed: value.map(Foundation.exp)) }
+
+    func exp(precomputed e: Tensor) -> Variable {
+        .record(e, [self]) { g in [g * self.exp(precomputed: e)] }
     }
     public func log() -> Variable {
         .record(value.map(Foundation.log), [self]) { g in [g / self] }

@@ -1,0 +1,33 @@
+import Foundation
+import Learn
+import Symbolic
+
+/// `noether bench hnn-step`: the workload of `shared/peers/hnn_step.py` — one HNN training
+/// step (forward, ∇ₓH with the graph kept, loss on Ω∇H, backward through the double gradient,
+/// Adam) on a batch of random 8-dimensional states, MLP 8 → 200 → 200 → 1, tanh, orthogonal.
+public enum HNNStepBenchmark {
+    public static func run(batch: Int = 4096, steps: Int = 20) -> [String] {
+        let dim = 8
+        let model = DynamicsModel(kind: .hnn, dimension: dim, hidden: 200, layers: 2, initializer: .orthogonal, seed: 0)
+        var rng = SeededGenerator(seed: 1)
+        let x = Tensor(shape: [batch, dim], storage: (0..<(batch * dim)).map { _ in rng.normal() })
+        let dx = Tensor(shape: [batch, dim], storage: (0..<(batch * dim)).map { _ in rng.normal() })
+        let optimizer = Adam(learningRate: 1e-3)
+        var times: [Double] = []
+        var loss = 0.0
+        for _ in 0..<(steps + 2) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let objective = model.loss(x, dx)
+            let grads = gradient(of: objective, wrt: model.parameters)
+            optimizer.step(model.parameters, grads)
+            loss = objective.value.scalar
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        let timed = Array(times.dropFirst(2)).sorted()  // two warm-up steps
+        let median = timed[timed.count / 2]
+        let hidden = 200
+        let flops = 6.0 * 2 * Double(batch) * Double(dim * hidden + hidden * hidden + hidden)  // the peer's count
+        return [String(format: "hnn step: %.1f ms (median of %d, batch %d, float64, 1 thread; %.1f GFLOP/s by the peer's count; loss %.4f)",
+                       median, timed.count, batch, flops / (median / 1e3) / 1e9, loss)]
+    }
+}
