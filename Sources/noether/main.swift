@@ -73,6 +73,7 @@ struct Bench: ParsableCommand {
 
     @Argument(help: "Which benchmark: symbolic, compile, integrate or hnn-step.") var suite: String
     @Option(help: "Trajectories for the integrate benchmark.") var trajectories: Int = 1000
+    @Option(help: "Batch size for the hnn-step benchmark.") var batch: Int = 4096
     @Option(help: "Timed runs per suite (the median is printed).") var runs: Int = 21
 
     func run() throws {
@@ -82,7 +83,7 @@ struct Bench: ParsableCommand {
         case "compile":
             for line in try CompileBenchmark.run() { print(line) }
         case "hnn-step":
-            for line in HNNStepBenchmark.run() { print(line) }
+            for line in HNNStepBenchmark.run(batch: batch) { print(line) }
         case "integrate":
             for line in try IntegrationBenchmark.run(trajectories: trajectories) { print(line) }
         default:

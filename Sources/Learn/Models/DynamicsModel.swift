@@ -18,6 +18,7 @@ public final class DynamicsModel: VectorField {
     public init(kind: Kind, dimension: Int, hidden: Int, layers: Int, activation: Activation = .tanh,
                 initializer: Initializer = .xavier, seed: UInt64) {
         precondition(dimension % 2 == 0 && dimension > 0 && hidden > 0 && layers > 0)
+        Tensor.configureThreads
         self.kind = kind
         self.dimension = dimension
         let output = kind == .hnn ? 1 : dimension
