@@ -6,7 +6,9 @@ public final class Variable {
     /// Optimizers update parameters in place between steps (a step's graph is gone by then).
     public internal(set) var value: Tensor
     let parents: [Variable]
-    let pullback: ((Variable) -> [Variable])?
+    /// Given the output's gradient and which parents need one, the parents' gradients (nil
+    /// where not needed: a gradient with respect to x alone skips the weight gradients).
+    let pullback: ((Variable, [Bool]) -> [Variable?])?
     /// True for parameters and inputs to differentiate with respect to, and for anything
     /// recorded from them.
     public let requiresGradient: Bool
@@ -20,7 +22,7 @@ public final class Variable {
 
     public convenience init(_ scalar: Double) { self.init(Tensor(scalar)) }
 
-    init(value: Tensor, parents: [Variable], pullback: @escaping (Variable) -> [Variable]) {
+    init(value: Tensor, parents: [Variable], pullback: @escaping (Variable, [Bool]) -> [Variable?]) {
         self.value = value
         self.parents = parents
         self.pullback = pullback
@@ -31,7 +33,7 @@ public final class Variable {
 
     /// A result of an operation: recorded with its pullback when recording is on and an input
     /// needs a gradient, otherwise a constant.
-    static func record(_ value: Tensor, _ parents: [Variable], _ pullback: @escaping (Variable) -> [Variable]) -> Variable {
+    static func record(_ value: Tensor, _ parents: [Variable], _ pullback: @escaping (Variable, [Bool]) -> [Variable?]) -> Variable {
         if Recording.isOn && parents.contains(where: \.requiresGradient) {
             return Variable(value: value, parents: parents, pullback: pullback)
         }
@@ -73,12 +75,21 @@ public func gradient(of output: Variable, wrt inputs: [Variable], createGraph: B
         stack.append((node, true))
         for p in node.parents where p.requiresGradient { stack.append((p, false)) }
     }
+    // Only nodes from which an input can be reached need gradients (`order` lists parents
+    // before children, so one pass decides it).
+    var leadsToInput = Set(inputs.map(ObjectIdentifier.init))
+    for node in order where node.parents.contains(where: { leadsToInput.contains(ObjectIdentifier($0)) }) {
+        leadsToInput.insert(ObjectIdentifier(node))
+    }
     var gradients: [ObjectIdentifier: Variable] = [ObjectIdentifier(output): Variable(Tensor.filled(output.shape, 1))]
     Recording.with(createGraph) {
         for node in order.reversed() {
             guard let g = gradients[ObjectIdentifier(node)], let pullback = node.pullback else { continue }
-            let parentGradients = pullback(g)
-            for (p, pg) in zip(node.parents, parentGradients) where p.requiresGradient {
+            let need = node.parents.map { $0.requiresGradient && leadsToInput.contains(ObjectIdentifier($0)) }
+            guard need.contains(true) else { continue }
+            let parentGradients = pullback(g, need)
+            for (k, p) in node.parents.enumerated() where need[k] {
+                guard let pg = parentGradients[k] else { continue }
                 let key = ObjectIdentifier(p)
                 gradients[key] = gradients[key].map { $0 + pg } ?? pg
             }
