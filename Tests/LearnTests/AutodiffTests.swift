@@ -59,6 +59,7 @@ final class AutodiffTests: XCTestCase {
         check("square", [a]) { $0[0].square() }
         check("one minus square", [a]) { $0[0].oneMinusSquare() }
         check("times one minus square", [a, b]) { $0[0].timesOneMinusSquare($0[1]) }
+        check("triple product", [a, b, positive]) { Variable.tripleProduct($0[0], $0[1], $0[2], scale: -1.5) }
         check("broadcast and sum back", [row]) { $0[0].broadcast(to: [3, 4]).summed(to: [1, 4]) }
     }
 

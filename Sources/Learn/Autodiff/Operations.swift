@@ -94,7 +94,27 @@ extension Variable {
     /// g ⊙ (1 − t²) in one pass (tanh's backward), itself differentiable in g and t.
     public func timesOneMinusSquare(_ t: Variable) -> Variable {
         .record(Tensor.zip(value, t.value) { g, t in g * (1 - t * t) }, [self, t]) { upstream, need in
-            [need[0] ? upstream.timesOneMinusSquare(t) : nil, need[1] ? upstream * self * t * (-2.0) : nil]
+            [need[0] ? upstream.timesOneMinusSquare(t) : nil, need[1] ? Variable.tripleProduct(upstream, self, t, scale: -2) : nil]
+        }
+    }
+
+    /// scale · a ⊙ b ⊙ c in one pass (same shapes); its pullback is the same operation, so it
+    /// is differentiable to any order.
+    public static func tripleProduct(_ a: Variable, _ b: Variable, _ c: Variable, scale: Double) -> Variable {
+        precondition(a.shape == b.shape && b.shape == c.shape, "tripleProduct takes equal shapes")
+        let n = a.value.count
+        let out = a.value.storage.withUnsafeBufferPointer { x in b.value.storage.withUnsafeBufferPointer { y in
+            c.value.storage.withUnsafeBufferPointer { z in
+                [Double](unsafeUninitializedCapacity: n) { o, count in
+                    for i in 0..<n { o[i] = scale * x[i] * y[i] * z[i] }
+                    count = n
+                }
+            }
+        } }
+        return .record(Tensor(shape: a.shape, storage: out), [a, b, c]) { g, need in
+            [need[0] ? tripleProduct(g, b, c, scale: scale) : nil,
+             need[1] ? tripleProduct(g, a, c, scale: scale) : nil,
+             need[2] ? tripleProduct(g, a, b, scale: scale) : nil]
         }
     }
 

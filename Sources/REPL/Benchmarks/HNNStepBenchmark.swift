@@ -27,7 +27,19 @@ public enum HNNStepBenchmark {
         let median = timed[timed.count / 2]
         let hidden = 200
         let flops = 6.0 * 2 * Double(batch) * Double(dim * hidden + hidden * hidden + hidden)  // the peer's count
+        // The machine's dgemm rate on one thread (2048³, best of 3), for scale.
+        let n = 2048
+        let a = Tensor(shape: [n, n], storage: (0..<(n * n)).map { _ in rng.uniform(-1, 1) })
+        var best = Double.infinity
+        for _ in 0..<3 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = Tensor.matmul(a, a)
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        let peak = 2 * pow(Double(n), 3) / best / 1e9
+        let achieved = flops / (median / 1e3) / 1e9
         return [String(format: "hnn step: %.1f ms (median of %d, batch %d, float64, 1 thread; %.1f GFLOP/s by the peer's count; loss %.4f)",
-                       median, timed.count, batch, flops / (median / 1e3) / 1e9, loss)]
+                       median, timed.count, batch, achieved, loss),
+                String(format: "dgemm peak on this machine, one thread, 2048^3: %.1f GFLOP/s (the step reaches %.0f %%)", peak, 100 * achieved / peak)]
     }
 }
