@@ -1,5 +1,25 @@
 import Symbolic
 import Dynamics
+import Learn
+
+/// A trained model with what it was trained on.
+public struct ModelValue {
+    public var model: DynamicsModel
+    public var report: TrainingReport
+    public var names: [String]
+    public var parameters: [String: Double]
+    public var system: String
+
+    var summary: String {
+        let sizes = model.network.sizes.map(String.init).joined(separator: " -> ")
+        let short = { (x: Double) in TextPrinter.format(x, significantDigits: 3) }
+        var s = "\(model.kind.rawValue) model of \(system): \(sizes) (\(model.network.activation.rawValue)), \(report.stepsTaken) steps; "
+            + "train loss \(short(report.finalTrainingLoss))"
+        if let t = report.testLoss { s += ", test loss \(short(t))" }
+        if let stop = report.stoppedEarly { s += "; \(stop)" }
+        return s
+    }
+}
 
 /// What a statement of the language evaluates to.
 public enum Value {
@@ -11,6 +31,7 @@ public enum Value {
     case text(String)
     case trajectory(TrajectoryValue)
     case dataset(Dataset, source: String)
+    case model(ModelValue)
     case none
 
     /// The REPL's output convention: zero prints `0`, booleans `true`/`false`, exact rationals
@@ -24,6 +45,7 @@ public enum Value {
         case .text(let s): return s
         case .trajectory(let t): return t.summary
         case .dataset(let d, let source): return Value.describe(d, source: source)
+        case .model(let m): return m.summary
         case .none: return ""
         }
     }
@@ -36,6 +58,7 @@ public enum Value {
         case .text: return "text"
         case .trajectory: return "a trajectory"
         case .dataset: return "a dataset"
+        case .model: return "a model"
         case .none: return "nothing"
         }
     }

@@ -65,6 +65,13 @@ enum Verbs {
               example: "save(dataset(kepler3d, trajectories: 2, samples: 3), \"/tmp/kepler.csv\")"),
         .init(name: "read", usage: "read(\"file.csv\")", summary: "reads a dataset file back, checking its header and every row",
               example: "read(\"/tmp/kepler.csv\")"),
+        .init(name: "train", usage: "train(hnn, data, hidden: 200, layers: 2, steps: 2000, lr: 1e-3, batch: 0, seed: 0)",
+              summary: "trains an HNN (ẋ = Ω∇H_θ) or a baseline MLP (predicts ẋ) on a dataset's train split with Adam; batch 0 is full batch",
+              example: "train(hnn, dataset(harmonic, trajectories: 4, samples: 10), hidden: 16, steps: 20, lr: 0.01)"),
+        .init(name: "evaluate", usage: "evaluate(model, data)", summary: "the mean squared error of the model's dx/dt on the train and test splits",
+              example: "evaluate(train(baseline, dataset(harmonic, trajectories: 4, samples: 10), hidden: 8, steps: 5), dataset(harmonic, trajectories: 4, samples: 10))"),
+        .init(name: "rollout", usage: "rollout(model, x0: [...], t: T, step: h, method: rk4)", summary: "the learned vector field integrated from x0: a trajectory for drift and plot",
+              example: "rollout(train(hnn, dataset(harmonic, trajectories: 2, samples: 5), hidden: 8, steps: 3), x0: [1, 0], t: 1, step: 0.1)"),
         .init(name: "last", usage: "last(trajectory)", summary: "the final state of a trajectory, as a list",
               example: "last(simulate(x0: [1, 0, 0, 0, 1, 0], t: 3.14159, step: 0.01, method: gl4))"),
     ]

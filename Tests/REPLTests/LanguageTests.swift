@@ -45,7 +45,7 @@ final class LanguageTests: XCTestCase {
             ("diff(H, 2)", "error: 1:9: diff needs a symbol here"),
             ("canonical (x, px, y)", "error: 1:17: expected ')' to close the pair"),
             ("bracket", "error: 1:1: 'bracket' is a verb; call it as bracket(f, g)"),
-            ("H = (x == 1)", "error: 1:8: only expressions, lists, trajectories and datasets can be assigned; this is a boolean"),
+            ("H = (x == 1)", "error: 1:8: only expressions, lists, trajectories, datasets and models can be assigned; this is a boolean"),
             ("help brackt", "error: 1:6: no help for 'brackt'; did you mean 'bracket'?"),
         ]
         for (input, prefix) in cases {
