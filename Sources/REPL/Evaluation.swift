@@ -1,3 +1,4 @@
+import Foundation
 import Symbolic
 import Dynamics
 import Learn
@@ -412,6 +413,7 @@ struct Evaluation {
         _ = kindAt
         guard case .dataset(let data, _) = try value(positional[1]) else { throw fail("train needs a dataset (from dataset or read)", at: positional[1].location) }
         var hidden = 200, layers = 2, steps = 2000, batch = 0, seed: UInt64 = 0, lr = 1e-3
+        var plateau: Double?, patience = 100
         for l in labelled {
             guard let v = try? expr(l.value, "train", at).evaluate([:]), v.isFinite else { throw fail("'\(l.label!)' must be a number", at: l.value.location) }
             switch l.label! {
@@ -421,7 +423,11 @@ struct Evaluation {
             case "batch": batch = Int(v)
             case "seed": seed = UInt64(max(0, v))
             case "lr": lr = v
-            default: throw fail("train has no option '\(l.label!):' (options: hidden, layers, steps, lr, batch, seed)", at: l.value.location)
+            case "plateau":
+                guard v > 0 && v < 1 else { throw fail("plateau is the factor that cuts the rate, between 0 and 1", at: l.value.location) }
+                plateau = v
+            case "patience": patience = max(1, Int(v))
+            default: throw fail("train has no option '\(l.label!):' (options: hidden, layers, steps, lr, batch, seed, plateau, patience)", at: l.value.location)
             }
         }
         guard hidden > 0, layers > 0, (1...1_000_000).contains(steps), lr > 0 else {
@@ -429,7 +435,15 @@ struct Evaluation {
         }
         let model = DynamicsModel(kind: kind, dimension: data.dimension, hidden: hidden, layers: layers, initializer: .orthogonal, seed: seed)
         do {
-            let report = try Learn.train(model, on: data, options: TrainingOptions(steps: steps, batchSize: batch, learningRate: lr, seed: seed, reportEvery: max(1, steps / 10)))
+            let schedule: LearningRateSchedule = plateau.map { .reduceOnPlateau(factor: $0, patience: patience, threshold: 1e-4, minimum: lr * 1e-4) } ?? .constant
+            // Progress goes to standard error: in place on a terminal, plain lines otherwise
+            // (transcripts and notebooks read standard output only).
+            let terminal = isatty(STDERR_FILENO) != 0
+            let report = try Learn.train(model, on: data, options: TrainingOptions(steps: steps, batchSize: batch, learningRate: lr, seed: seed,
+                                                                                 reportEvery: max(1, steps / (terminal ? 100 : 10)), schedule: schedule)) { line in
+                FileHandle.standardError.write(Data((terminal ? "\r\u{1B}[2K" + line : line + "\n").utf8))
+            }
+            if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
             return .model(ModelValue(model: model, report: report, names: data.names, parameters: data.parameters, system: data.system))
         } catch {
             throw fail("\(error)", at: positional[1].location)

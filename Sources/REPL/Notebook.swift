@@ -1,3 +1,4 @@
+import Foundation
 /// A plain-text notebook: `> ` lines are inputs; the lines after an input, up to the next
 /// input, blank line or `#` line, are its expected output; everything else is prose.
 public struct Notebook {
@@ -76,5 +77,3 @@ public struct Notebook {
         return String(t)
     }
 }
-
-import Foundation

@@ -66,7 +66,7 @@ enum Verbs {
         .init(name: "read", usage: "read(\"file.csv\")", summary: "reads a dataset file back, checking its header and every row",
               example: "read(\"/tmp/kepler.csv\")"),
         .init(name: "train", usage: "train(hnn, data, hidden: 200, layers: 2, steps: 2000, lr: 1e-3, batch: 0, seed: 0)",
-              summary: "trains an HNN (ẋ = Ω∇H_θ) or a baseline MLP (predicts ẋ) on a dataset's train split with Adam; batch 0 is full batch",
+              summary: "trains an HNN (ẋ = Ω∇H_θ) or a baseline MLP (predicts ẋ) on a dataset's train split with Adam; batch 0 is full batch; plateau: 0.5, patience: 100 cut the rate when the loss stalls",
               example: "train(hnn, dataset(harmonic, trajectories: 4, samples: 10), hidden: 16, steps: 20, lr: 0.01)"),
         .init(name: "evaluate", usage: "evaluate(model, data)", summary: "the mean squared error of the model's dx/dt on the train and test splits",
               example: "evaluate(train(baseline, dataset(harmonic, trajectories: 4, samples: 10), hidden: 8, steps: 5), dataset(harmonic, trajectories: 4, samples: 10))"),

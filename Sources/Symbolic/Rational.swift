@@ -113,8 +113,6 @@ public struct Rational: Hashable, Comparable, Sendable, CustomStringConvertible,
     }
     /// The value as a machine integer when it is an integer that fits.
     public var intValue: Int? { box == nil && d == 1 ? n : nil }
-    /// (n, d) when both fit in machine integers.
-    public var smallParts: (Int, Int)? { if case .small(let n, let d) = storage { return (n, d) }; return nil }
 
     public var doubleValue: Double {
         switch storage {

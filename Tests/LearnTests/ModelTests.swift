@@ -61,6 +61,21 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(model.parameters.map(\.value), before, "the last good parameters are kept")
     }
 
+    func testLearningRateSchedules() throws {
+        let data = try springData(trajectories: 4)
+        let piecewise = try train(DynamicsModel(kind: .hnn, dimension: 2, hidden: 8, layers: 1, seed: 1), on: data,
+                                  options: TrainingOptions(steps: 30, learningRate: 1e-2, schedule: .piecewise([(10, 1e-3), (20, 1e-4)])))
+        XCTAssertEqual(piecewise.learningRates.map(\.step), [1, 10, 20])
+        XCTAssertEqual(piecewise.learningRates.map(\.rate), [1e-2, 1e-3, 1e-4])
+        // A rate too small to move the loss never improves it: the plateau rule cuts the rate
+        // every `patience` steps, down to the minimum.
+        let plateau = try train(DynamicsModel(kind: .hnn, dimension: 2, hidden: 8, layers: 1, seed: 1), on: data,
+                                options: TrainingOptions(steps: 40, learningRate: 1e-15,
+                                                         schedule: .reduceOnPlateau(factor: 0.5, patience: 10, threshold: 1e-3, minimum: 2e-16)))
+        XCTAssertEqual(plateau.learningRates.map(\.step), [1, 11, 21, 31])
+        XCTAssertEqual(plateau.learningRates.map(\.rate), [1e-15, 5e-16, 2.5e-16, 2e-16])
+    }
+
     func testCheckpointsRoundTripAndRejectDamage() throws {
         let model = DynamicsModel(kind: .hnn, dimension: 4, hidden: 8, layers: 2, seed: 7)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("noether-ckpt-\(getpid()).bin").path

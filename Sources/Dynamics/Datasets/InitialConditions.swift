@@ -1,3 +1,4 @@
+import Foundation
 import Symbolic
 
 /// Initial-condition samplers reproducing the papers' dataset specifications, with the
@@ -171,13 +172,10 @@ public enum InitialConditions {
         var q: [Double] = [], p: [Double] = []
         for k in 0..<3 {
             let angle = phase + 2 * Double.pi * Double(k) / 3
-            q += [R * Foundation_cos(angle), R * Foundation_sin(angle)]
-            p += [-scale * speed * Foundation_sin(angle) + drift[0], scale * speed * Foundation_cos(angle) + drift[1]]
+            q += [R * cos(angle), R * sin(angle)]
+            p += [-scale * speed * sin(angle) + drift[0], scale * speed * cos(angle) + drift[1]]
         }
         return q + p
     }
 }
 
-import Foundation
-@inline(__always) func Foundation_cos(_ x: Double) -> Double { cos(x) }
-@inline(__always) func Foundation_sin(_ x: Double) -> Double { sin(x) }

@@ -1,3 +1,4 @@
+import Foundation
 /// Liouville's theorem and Poincaré sections, measured on integrated flows.
 public enum PhaseSpaceDiagnostics {
     public struct LiouvilleResult: Sendable {
@@ -20,7 +21,7 @@ public enum PhaseSpaceDiagnostics {
         var start: [(Double, Double)] = [], end: [(Double, Double)] = []
         for k in 0..<max(3, points) {
             let angle = 2 * Double.pi * Double(k) / Double(max(3, points))
-            let x0 = [center[0] + radius * Foundation_cos(angle), center[1] + radius * Foundation_sin(angle)]
+            let x0 = [center[0] + radius * cos(angle), center[1] + radius * sin(angle)]
             start.append((x0[0], x0[1]))
             let x = try integrator.run(field, from: x0, steps: steps, sampleEvery: max(1, steps)).last
             end.append((x[0], x[1]))

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What an integration did.
 public struct IntegrationStatistics: Sendable, Equatable {
     public var steps = 0
@@ -72,5 +74,3 @@ func checkState(_ x: UnsafeMutablePointer<Double>, _ n: Int, time: Double) throw
         throw IntegrationError(reason: reason, time: time, state: Array(UnsafeBufferPointer(start: x, count: n)))
     }
 }
-
-import Foundation

@@ -12,10 +12,12 @@ public struct TrainingOptions: Sendable {
     /// Clip the global gradient norm (nil: no clipping).
     public var clipNorm: Double?
     public var reportEvery: Int
+    public var schedule: LearningRateSchedule
 
-    public init(steps: Int, batchSize: Int = 0, learningRate: Double = 1e-3, seed: UInt64 = 0, clipNorm: Double? = nil, reportEvery: Int = 100) {
+    public init(steps: Int, batchSize: Int = 0, learningRate: Double = 1e-3, seed: UInt64 = 0, clipNorm: Double? = nil,
+                reportEvery: Int = 100, schedule: LearningRateSchedule = .constant) {
         self.steps = steps; self.batchSize = batchSize; self.learningRate = learningRate; self.seed = seed
-        self.clipNorm = clipNorm; self.reportEvery = reportEvery
+        self.clipNorm = clipNorm; self.reportEvery = reportEvery; self.schedule = schedule
     }
 }
 
@@ -27,6 +29,31 @@ public struct TrainingReport: Sendable {
     public var stepsTaken: Int
     /// Why training stopped early, if it did (the parameters are the last good ones).
     public var stoppedEarly: String?
+    /// (step, rate) whenever the schedule changed the learning rate, starting at step 1.
+    public var learningRates: [(step: Int, rate: Double)]
+}
+
+/// Applies a schedule step by step.
+struct ScheduleState {
+    let schedule: LearningRateSchedule
+    var rate: Double
+    var best = Double.infinity
+    var waited = 0
+
+    /// The rate for `step`, given the loss measured at that step.
+    mutating func rate(at step: Int, loss: Double) -> Double {
+        switch schedule {
+        case .constant: break
+        case .piecewise(let pieces):
+            if let piece = pieces.last(where: { $0.0 <= step }) { rate = piece.1 }
+        case .reduceOnPlateau(let factor, let patience, let threshold, let minimum):
+            if loss < best * (1 - threshold) { best = loss; waited = 0 } else {
+                waited += 1
+                if waited >= patience { rate = max(minimum, rate * factor); waited = 0 }
+            }
+        }
+        return rate
+    }
 }
 
 /// Why training could not start.
@@ -61,6 +88,8 @@ public func train(_ model: DynamicsModel, on data: Dataset, options: TrainingOpt
     var stopped: String?
     var loss = Double.nan
     var taken = 0
+    var scheduler = ScheduleState(schedule: options.schedule, rate: options.learningRate)
+    var rates: [(step: Int, rate: Double)] = []
     let start = Date()
     for step in 1...max(1, options.steps) {
         let (x, y): (Tensor, Tensor)
@@ -76,6 +105,8 @@ public func train(_ model: DynamicsModel, on data: Dataset, options: TrainingOpt
             break
         }
         lastGood = model.parameters.map(\.value)
+        optimizer.learningRate = scheduler.rate(at: step, loss: loss)
+        if rates.last?.rate != optimizer.learningRate { rates.append((step, optimizer.learningRate)) }
         if let c = options.clipNorm { clipGradients(grads, maximumNorm: c) }
         optimizer.step(model.parameters, grads)
         taken = step
@@ -90,5 +121,6 @@ public func train(_ model: DynamicsModel, on data: Dataset, options: TrainingOpt
         let (x, y) = batch(testRows)
         testLoss = Recording.with(false) { (model.predict(x, createGraph: false) - Variable(y)).square().mean().value.scalar }
     }
-    return TrainingReport(history: history, finalTrainingLoss: loss, testLoss: testLoss, stepsTaken: taken, stoppedEarly: stopped)
+    return TrainingReport(history: history, finalTrainingLoss: loss, testLoss: testLoss, stepsTaken: taken, stoppedEarly: stopped,
+                          learningRates: rates)
 }

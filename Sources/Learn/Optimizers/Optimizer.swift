@@ -76,7 +76,7 @@ public final class Adam: Optimizer {
 /// Learning-rate schedules of the papers.
 public enum LearningRateSchedule: Sendable {
     case constant
-    /// (step, rate) pairs: from each step on, that rate.
+    /// (step, rate) pairs in increasing step order: from each step on, that rate.
     case piecewise([(Int, Double)])
     /// Multiply by `factor` when the loss has not improved by `threshold` (relative) for `patience` steps.
     case reduceOnPlateau(factor: Double, patience: Int, threshold: Double, minimum: Double)

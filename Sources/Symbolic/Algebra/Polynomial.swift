@@ -152,6 +152,4 @@ struct Polynomial: Hashable {
         return g
     }
 
-    /// Whether variable `v` occurs.
-    func contains(variable v: Int) -> Bool { terms.contains { $0.monomial[v] > 0 } }
 }
