@@ -61,6 +61,14 @@ final class AutodiffTests: XCTestCase {
         check("times one minus square", [a, b]) { $0[0].timesOneMinusSquare($0[1]) }
         check("triple product", [a, b, positive]) { Variable.tripleProduct($0[0], $0[1], $0[2], scale: -1.5) }
         check("broadcast and sum back", [row]) { $0[0].broadcast(to: [3, 4]).summed(to: [1, 4]) }
+        let cube = random([2, 3, 4])
+        for axis in 0..<3 { check("slice axis \(axis)", [cube]) { $0[0].slice(axis: axis, 1..<2) } }
+        check("pad", [a]) { $0[0].padded(axis: 1, offset: 2, length: 7) }
+        check("reshape", [cube]) { $0[0].reshaped([6, 4]) }
+        for axis in 0..<2 {
+            let other = axis == 0 ? random([2, 4]) : random([3, 5])
+            check("concatenate axis \(axis)", [a, other, a]) { Variable.concatenate($0, axis: axis) * $0[0].slice(axis: 0, 0).sum() }
+        }
     }
 
     /// Hessian entries by differentiating gradients (createGraph) against the symbolic
@@ -145,5 +153,77 @@ final class AutodiffTests: XCTestCase {
         XCTAssertEqual(a.summed(to: [1, 2]).storage, [4, 6])
         XCTAssertEqual(a.summed(to: [2, 1]).storage, [3, 7])
         XCTAssertEqual(Tensor.matmul(a, a, transposeA: true).storage, [10, 14, 14, 20])
+    }
+
+    /// Slicing and concatenation on values: a slice of a concatenation is the part.
+    func testSliceAndConcatenateValues() {
+        let a = random([2, 3, 4]), b = random([2, 5, 4])
+        let joined = Tensor.concatenate([a, b], axis: 1)
+        XCTAssertEqual(joined.shape, [2, 8, 4])
+        XCTAssertEqual(joined.slice(axis: 1, 0..<3), a)
+        XCTAssertEqual(joined.slice(axis: 1, 3..<8), b)
+        XCTAssertEqual(a.slice(axis: 2, 1..<3).padded(axis: 2, offset: 1, length: 4).slice(axis: 2, 1..<3), a.slice(axis: 2, 1..<3))
+        XCTAssertEqual(Tensor([[1.0, 2, 3], [4, 5, 6]]).slice(axis: 1, 1..<2).storage, [2, 5])
+    }
+
+    /// The map (x, y) ↦ (sin(x y) + x², exp(−y) x, tanh(x − 2y)) and its exact Jacobian, and
+    /// f(x, y) = x² y + cos(x y) + log(1 + e^y) and its exact Hessian, per sample of a batch.
+    func testBatchedJacobianHessianJVPAndVJPAgainstExactDerivatives() throws {
+        let components = try ["sin(x*y) + x^2", "exp(-y)*x", "tanh(x - 2*y)"].map { try Expr.parse($0) }
+        let scalar = try Expr.parse("x^2*y + cos(x*y) + log(1 + exp(y))")
+        func map(_ s: Variable) -> Variable {
+            let (x, y) = (s.slice(axis: 1, 0), s.slice(axis: 1, 1))
+            return Variable.concatenate([(x * y).sin() + x.square(), (-y).exp() * x, (x - y * 2).tanh()], axis: 1)
+        }
+        func f(_ s: Variable) -> Variable {
+            let (x, y) = (s.slice(axis: 1, 0), s.slice(axis: 1, 1))
+            return x.square() * y + (x * y).cos() + y.softplus()
+        }
+        let batch = 6
+        let points = random([batch, 2], -1.5, 1.5)
+        let x = Variable(points)
+        let J = Derivatives.jacobian(map, at: x).value, H = Derivatives.hessian(f, at: x).value
+        XCTAssertEqual(J.shape, [batch, 3, 2])
+        XCTAssertEqual(H.shape, [batch, 2, 2])
+        let u = random([batch, 2]), v = random([batch, 3])
+        let jvp = Derivatives.jvp(map, at: x, tangent: Variable(u)).jvp.value
+        let vjp = Derivatives.vjp(map, at: x, cotangent: Variable(v)).vjp.value
+        let names = ["x", "y"]
+        for b in 0..<batch {
+            let point = ["x": points.storage[2 * b], "y": points.storage[2 * b + 1]]
+            for i in 0..<3 {
+                var ju = 0.0
+                for j in 0..<2 {
+                    let exact = try components[i].diff(names[j]).evaluate(point)
+                    XCTAssertEqual(J.storage[(b * 3 + i) * 2 + j], exact, accuracy: 1e-13 * max(1, abs(exact)), "J[\(b)][\(i)][\(j)]")
+                    ju += exact * u.storage[b * 2 + j]
+                }
+                XCTAssertEqual(jvp.storage[b * 3 + i], ju, accuracy: 1e-13 * max(1, abs(ju)), "(J u)[\(b)][\(i)]")
+            }
+            for j in 0..<2 {
+                var vj = 0.0
+                for i in 0..<3 { vj += v.storage[b * 3 + i] * (try components[i].diff(names[j]).evaluate(point)) }
+                XCTAssertEqual(vjp.storage[b * 2 + j], vj, accuracy: 1e-13 * max(1, abs(vj)), "(v J)[\(b)][\(j)]")
+                for k in 0..<2 {
+                    let exact = try scalar.diff(names[j]).diff(names[k]).evaluate(point)
+                    XCTAssertEqual(H.storage[(b * 2 + j) * 2 + k], exact, accuracy: 1e-12 * max(1, abs(exact)), "H[\(b)][\(j)][\(k)]")
+                }
+            }
+        }
+    }
+
+    /// A differentiable Jacobian: d/dθ of Σ J(x; θ)² against central differences in θ.
+    func testJacobianIsDifferentiableWithCreateGraph() {
+        let points = random([4, 2]), W = random([2, 3])
+        func loss(_ w: Variable, createGraph: Bool) -> Variable {
+            Derivatives.jacobian({ Variable.matmul($0, w).tanh() }, at: Variable(points), createGraph: createGraph).square().sum()
+        }
+        let w = Variable(W, requiresGradient: true)
+        let g = gradient(of: loss(w, createGraph: true), wrt: [w])[0]
+        for i in 0..<W.count {
+            func at(_ delta: Double) -> Double { var t = W; t.storage[i] += delta; return loss(Variable(t), createGraph: false).value.scalar }
+            let numeric = (at(1e-6) - at(-1e-6)) / 2e-6
+            XCTAssertEqual(g.value.storage[i], numeric, accuracy: 1e-7 * max(1, abs(numeric)), "element \(i)")
+        }
     }
 }

@@ -1,0 +1,59 @@
+/// Vector–Jacobian and Jacobian–vector products, Jacobians and Hessians of maps on batches.
+///
+/// A batched map takes x of shape [batch, d] to [batch, m] with each output row depending on
+/// its own input row only (an MLP, a learned Hamiltonian, a transformation of phase space).
+/// Then ∂ Σ_b f_i(x_b) / ∂x_b is row b of the Jacobian's i-th row, so m backward passes over
+/// the whole batch give every sample's Jacobian: the cost is m passes, not m × batch.
+public enum Derivatives {
+    /// f(x) and vᵀ J_f(x), one backward pass.
+    public static func vjp(_ f: (Variable) -> Variable, at x: Variable, cotangent v: Variable,
+                           createGraph: Bool = false) -> (value: Variable, vjp: Variable) {
+        let input = x.requiresGradient ? x : Variable(x.value, requiresGradient: true)
+        let y = Recording.with(true) { f(input) }
+        precondition(y.shape == v.shape, "the cotangent has shape \(v.shape), the output \(y.shape)")
+        return (y, gradient(of: Recording.with(true) { (y * v).sum() }, wrt: [input], createGraph: createGraph)[0])
+    }
+
+    /// f(x) and J_f(x) u by two reverse passes: w ↦ Jᵀw is linear in w, and its gradient
+    /// contracted with u is J u (no forward mode needed).
+    public static func jvp(_ f: (Variable) -> Variable, at x: Variable, tangent u: Variable,
+                           createGraph: Bool = false) -> (value: Variable, jvp: Variable) {
+        precondition(x.shape == u.shape, "the tangent has shape \(u.shape), the input \(x.shape)")
+        let input = x.requiresGradient ? x : Variable(x.value, requiresGradient: true)
+        let y = Recording.with(true) { f(input) }
+        let w = Variable(Tensor.zeros(y.shape), requiresGradient: true)
+        let transposed = gradient(of: Recording.with(true) { (y * w).sum() }, wrt: [input], createGraph: true)[0]
+        return (y, gradient(of: Recording.with(true) { (transposed * u).sum() }, wrt: [w], createGraph: createGraph)[0])
+    }
+
+    /// Per-sample Jacobians of a batched map [batch, d] → [batch, m]: shape [batch, m, d].
+    /// With `createGraph` the result is differentiable (a loss may contain it).
+    public static func jacobian(_ f: (Variable) -> Variable, at x: Variable, createGraph: Bool = false) -> Variable {
+        precondition(x.shape.count == 2, "jacobian takes a batch of states [batch, d], got \(x.shape)")
+        let input = x.requiresGradient ? x : Variable(x.value, requiresGradient: true)
+        let y = Recording.with(true) { f(input) }
+        precondition(y.shape.count == 2 && y.shape[0] == x.shape[0], "the map must give one row per sample, got \(y.shape)")
+        return rows(count: y.shape[1], batch: x.shape[0], width: x.shape[1], createGraph: createGraph) { i in
+            gradient(of: Recording.with(true) { y.slice(axis: 1, i).sum() }, wrt: [input], createGraph: createGraph)[0]
+        }
+    }
+
+    /// Per-sample Hessians of a batched scalar function [batch, d] → [batch, 1] (or [batch]):
+    /// shape [batch, d, d]. An LNN's mass matrix is such a Hessian.
+    public static func hessian(_ f: (Variable) -> Variable, at x: Variable, createGraph: Bool = false) -> Variable {
+        precondition(x.shape.count == 2, "hessian takes a batch of states [batch, d], got \(x.shape)")
+        let input = x.requiresGradient ? x : Variable(x.value, requiresGradient: true)
+        let g = Recording.with(true) { gradient(of: f(input).sum(), wrt: [input], createGraph: true)[0] }
+        return rows(count: x.shape[1], batch: x.shape[0], width: x.shape[1], createGraph: createGraph) { i in
+            gradient(of: Recording.with(true) { g.slice(axis: 1, i).sum() }, wrt: [input], createGraph: createGraph)[0]
+        }
+    }
+
+    /// Stacks `count` gradient rows [batch, width] into [batch, count, width].
+    static func rows(count: Int, batch: Int, width: Int, createGraph: Bool, _ row: (Int) -> Variable) -> Variable {
+        let parts = (0..<count).map { row($0) }
+        return Recording.with(createGraph) {
+            Variable.concatenate(parts.map { $0.reshaped([batch, 1, width]) }, axis: 1)
+        }
+    }
+}
