@@ -50,8 +50,8 @@ struct Evaluation {
             return try call(name, args, at)
         case .list(let items, _):
             return .list(try items.map(value))
-        case .member(_, let name, let at):
-            throw fail("no member '.\(name)' here (members belong to models, which come later)", at: at, width: name.count)
+        case .member(let base, let name, let arguments, let at):
+            return try member(base, name, arguments, at)
         }
     }
 
@@ -187,35 +187,39 @@ struct Evaluation {
             try arity(2...2)
             guard case .string(let path, _) = positional[1] else { throw fail("save needs a file name in quotes, as in save(data, \"data.csv\")", at: positional[1].location) }
             let v = try value(positional[0])
-            guard case .dataset(let d, _) = v else { throw fail("save writes datasets; this is \(v.kindName)", at: positional[0].location) }
+            if case .model(let m) = v {
+                do {
+                    try Checkpoint.save(m.model, optimizer: m.optimizer, provenance: .init(system: m.system, names: m.names, parameters: m.parameters), to: path)
+                } catch { throw fail("\(error)", at: positional[1].location) }
+                return .text("wrote the \(m.model.kind.rawValue) model and its optimizer state to \(path)")
+            }
+            guard case .dataset(let d, _) = v else { throw fail("save writes datasets and models; this is \(v.kindName)", at: positional[0].location) }
             do { try DatasetFile.write(d, to: path) } catch { throw fail("\(error)", at: positional[1].location) }
             return .text("wrote \(d.count) rows to \(path)")
         case "read":
             try arity(1...1)
             guard case .string(let path, _) = positional[0] else { throw fail("read needs a file name in quotes, as in read(\"data.csv\")", at: positional[0].location) }
-            do { return .dataset(try DatasetFile.read(path), source: "read from \(path)") } catch { throw fail("\(error)", at: positional[0].location) }
+            do {
+                if Checkpoint.isCheckpoint(path) {
+                    let c = try Checkpoint.read(path)
+                    return .model(ModelValue(model: c.model, optimizer: c.optimizer, report: nil, names: c.provenance.names,
+                                             parameters: c.provenance.parameters, system: c.provenance.system, source: path))
+                }
+                return .dataset(try DatasetFile.read(path), source: "read from \(path)")
+            } catch { throw fail("\(error)", at: positional[0].location) }
         case "plot":
             return try plot(positional, labelled, at)
         case "liouville", "poincare":
             try arity(0...0, labels: true)
             return try phaseSpace(name, labelled, at)
-        case "train":
+        case "train", "resume":
             try arity(2...2, labels: true)
-            return try trainModel(positional, labelled, at)
+            return try trainModel(name, positional, labelled, at)
         case "evaluate":
-            try arity(2...2)
+            try arity(2...2, labels: true)
             guard case .model(let m) = try value(positional[0]) else { throw fail("evaluate needs a model (from train) first", at: positional[0].location) }
             guard case .dataset(let d, _) = try value(positional[1]) else { throw fail("evaluate needs a dataset second", at: positional[1].location) }
-            guard d.dimension == m.model.dimension else { throw fail("the model has dimension \(m.model.dimension), the dataset \(d.dimension)", at: positional[1].location) }
-            var lines: [String] = []
-            for (split, rows) in [("train", (0..<d.count).filter { !d.isTest($0) }), ("test", (0..<d.count).filter { d.isTest($0) })] where !rows.isEmpty {
-                let n = d.dimension
-                let x = Tensor(shape: [rows.count, n], storage: rows.flatMap { d.states[($0 * n)..<(($0 + 1) * n)] })
-                let y = Tensor(shape: [rows.count, n], storage: rows.flatMap { d.derivatives[($0 * n)..<(($0 + 1) * n)] })
-                let mse = (m.model.predict(x, createGraph: false) - Variable(y)).square().mean().value.scalar
-                lines.append("\(split): mean squared error of dx/dt \(TextPrinter.format(mse, significantDigits: 3)) over \(rows.count) samples")
-            }
-            return .text(lines.joined(separator: "\n"))
+            return try evaluateModel(m, d, labelled, at, dataAt: positional[1].location)
         case "rollout":
             try arity(1...1, labels: true)
             guard case .model(let m) = try value(positional[0]) else { throw fail("rollout needs a model (from train) first", at: positional[0].location) }
@@ -402,82 +406,6 @@ struct Evaluation {
             throw fail(e.description, at: at, width: verb.count)
         } catch let e as CompilationError {
             throw fail("H cannot be simulated: \(e.message)", at: at, width: verb.count)
-        }
-    }
-
-    /// `train(hnn, data, hidden: 200, layers: 2, steps: 2000, lr: 1e-3, batch: 0, seed: 0)`.
-    func trainModel(_ positional: [Syntax], _ labelled: [Syntax.Argument], _ at: SourceLocation) throws -> Value {
-        guard case .name(let kindName, let kindAt) = positional[0], let kind = DynamicsModel.Kind(rawValue: kindName) else {
-            throw fail("train's first argument is the model kind: hnn or baseline", at: positional[0].location)
-        }
-        _ = kindAt
-        guard case .dataset(let data, _) = try value(positional[1]) else { throw fail("train needs a dataset (from dataset or read)", at: positional[1].location) }
-        var hidden = 200, layers = 2, steps = 2000, batch = 0, seed: UInt64 = 0, lr = 1e-3
-        var plateau: Double?, patience = 100
-        for l in labelled {
-            guard let v = try? expr(l.value, "train", at).evaluate([:]), v.isFinite else { throw fail("'\(l.label!)' must be a number", at: l.value.location) }
-            switch l.label! {
-            case "hidden": hidden = Int(v)
-            case "layers": layers = Int(v)
-            case "steps": steps = Int(v)
-            case "batch": batch = Int(v)
-            case "seed": seed = UInt64(max(0, v))
-            case "lr": lr = v
-            case "plateau":
-                guard v > 0 && v < 1 else { throw fail("plateau is the factor that cuts the rate, between 0 and 1", at: l.value.location) }
-                plateau = v
-            case "patience": patience = max(1, Int(v))
-            default: throw fail("train has no option '\(l.label!):' (options: hidden, layers, steps, lr, batch, seed, plateau, patience)", at: l.value.location)
-            }
-        }
-        guard hidden > 0, layers > 0, (1...1_000_000).contains(steps), lr > 0 else {
-            throw fail("hidden, layers and steps must be positive (steps at most 1e6) and lr > 0", at: at, width: 5)
-        }
-        let model = DynamicsModel(kind: kind, dimension: data.dimension, hidden: hidden, layers: layers, initializer: .orthogonal, seed: seed)
-        do {
-            let schedule: LearningRateSchedule = plateau.map { .reduceOnPlateau(factor: $0, patience: patience, threshold: 1e-4, minimum: lr * 1e-4) } ?? .constant
-            // Progress goes to standard error: in place on a terminal, plain lines otherwise
-            // (transcripts and notebooks read standard output only).
-            let terminal = isatty(STDERR_FILENO) != 0
-            let report = try Learn.train(model, on: data, options: TrainingOptions(steps: steps, batchSize: batch, learningRate: lr, seed: seed,
-                                                                                 reportEvery: max(1, steps / (terminal ? 100 : 10)), schedule: schedule)) { line in
-                FileHandle.standardError.write(Data((terminal ? "\r\u{1B}[2K" + line : line + "\n").utf8))
-            }
-            if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
-            return .model(ModelValue(model: model, report: report, names: data.names, parameters: data.parameters, system: data.system))
-        } catch {
-            throw fail("\(error)", at: positional[1].location)
-        }
-    }
-
-    /// `rollout(model, x0: [...], t: T, step: h, method: rk4)`: the learned field integrated.
-    func rollout(_ m: ModelValue, _ labelled: [Syntax.Argument], _ at: SourceLocation) throws -> Value {
-        var options: [String: Syntax] = [:]
-        for l in labelled { options[l.label!] = l.value }
-        guard let x0Syntax = options["x0"], case .list(let items) = try value(x0Syntax) else { throw fail("rollout needs x0: [...]", at: at, width: 7) }
-        let x0: [Double] = try items.map { item in
-            guard case .expr(let e) = item, let v = try? e.evaluate([:]) else { throw fail("x0 must hold numbers", at: x0Syntax.location) }
-            return v
-        }
-        guard x0.count == m.model.dimension else { throw fail("x0 has \(x0.count) values; the model's state has \(m.model.dimension)", at: x0Syntax.location) }
-        func number(_ key: String, _ fallback: Double) throws -> Double {
-            guard let s = options[key] else { return fallback }
-            guard let v = try? expr(s, "rollout", at).evaluate([:]) else { throw fail("'\(key)' must be a number", at: s.location) }
-            return v
-        }
-        var methodName = "rk4"
-        if let s = options["method"] { guard case .name(let n, _) = s else { throw fail("method is a name", at: s.location) }; methodName = n }
-        guard let method = FixedStepMethod(rawValue: methodName) , !method.needsSeparable else {
-            throw fail("rollout uses euler, rk4, midpoint, gl4 or gl6 (a learned field is not split into T and V)", at: options["method"]?.location ?? at)
-        }
-        let duration = try number("t", 10), step = try number("step", 0.01)
-        guard duration > 0, step > 0, duration / step <= 1e7 else { throw fail("t and step must be positive, with at most 1e7 steps", at: at, width: 7) }
-        let steps = Int((duration / step).rounded())
-        do {
-            let traj = try FixedStepIntegrator(method, step: step).run(m.model, from: x0, steps: steps, sampleEvery: Int(try number("every", 1)))
-            return .trajectory(TrajectoryValue(trajectory: traj, names: m.names, parameters: m.parameters, method: "\(m.model.kind.rawValue) model, \(methodName)"))
-        } catch let e as IntegrationError {
-            throw fail(e.description, at: at, width: 7)
         }
     }
 

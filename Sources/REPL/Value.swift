@@ -5,18 +5,26 @@ import Learn
 /// A trained model with what it was trained on.
 public struct ModelValue {
     public var model: DynamicsModel
-    public var report: TrainingReport
+    /// The optimizer of its run, so `resume` continues it.
+    public var optimizer: Adam?
+    /// The last training run (nil for a model read from a checkpoint).
+    public var report: TrainingReport?
     public var names: [String]
     public var parameters: [String: Double]
     public var system: String
+    /// The checkpoint it was read from.
+    public var source: String?
 
     var summary: String {
         let sizes = model.network.sizes.map(String.init).joined(separator: " -> ")
         let short = { (x: Double) in TextPrinter.format(x, significantDigits: 3) }
-        var s = "\(model.kind.rawValue) model of \(system): \(sizes) (\(model.network.activation.rawValue)), \(report.stepsTaken) steps; "
-            + "train loss \(short(report.finalTrainingLoss))"
-        if let t = report.testLoss { s += ", test loss \(short(t))" }
-        if let stop = report.stoppedEarly { s += "; \(stop)" }
+        var s = "\(model.kind.rawValue) model of \(system): \(sizes) (\(model.network.activation.rawValue)), \(optimizer?.steps ?? report?.stepsTaken ?? 0) steps"
+        if let r = report {
+            s += "; train loss \(short(r.finalTrainingLoss))"
+            if let t = r.testLoss { s += ", test loss \(short(t))" }
+            if let stop = r.stoppedEarly { s += "; \(stop)" }
+        }
+        if let source { s += "; read from \(source)" }
         return s
     }
 }

@@ -59,6 +59,11 @@ final class ModelTests: XCTestCase {
         XCTAssertTrue(message.contains("step 1") && message.contains("not finite"), message)
         XCTAssertEqual(report.stepsTaken, 0)
         XCTAssertEqual(model.parameters.map(\.value), before, "the last good parameters are kept")
+        // With a checkpoint file, the file holds them too.
+        let path = temporaryPath("nan")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        _ = try train(model, on: data, options: TrainingOptions(steps: 200, learningRate: 1e-3, checkpointPath: path))
+        XCTAssertEqual(try Checkpoint.read(path).model.parameters.map(\.value), before)
     }
 
     func testLearningRateSchedules() throws {
@@ -76,24 +81,85 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(plateau.learningRates.map(\.rate), [1e-15, 5e-16, 2.5e-16, 2e-16])
     }
 
+    func temporaryPath(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("noether-\(name)-\(getpid())").path
+    }
+
     func testCheckpointsRoundTripAndRejectDamage() throws {
         let model = DynamicsModel(kind: .hnn, dimension: 4, hidden: 8, layers: 2, seed: 7)
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("noether-ckpt-\(getpid()).bin").path
+        let provenance = Checkpoint.Provenance(system: "kepler2d", names: ["x", "y", "px", "py"], parameters: ["k": 1, "m": 0.1])
+        let path = temporaryPath("ckpt")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try Checkpoint.save(model, to: path)
+        try Checkpoint.save(model, provenance: provenance, to: path)
         let other = DynamicsModel(kind: .hnn, dimension: 4, hidden: 8, layers: 2, seed: 8)
         XCTAssertNotEqual(other.parameters[0].value, model.parameters[0].value)
         try Checkpoint.load(path, into: other)
         XCTAssertEqual(zip(other.parameters, model.parameters).map { $0.value == $1.value }, Array(repeating: true, count: 6))
+        let contents = try Checkpoint.read(path)
+        XCTAssertEqual(contents.provenance, provenance)
+        XCTAssertNil(contents.optimizer)
+        XCTAssertEqual(contents.model.parameters.map(\.value), model.parameters.map(\.value))
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         bytes[bytes.count - 20] ^= 0xFF
         try bytes.write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try Checkpoint.load(path, into: other)) { XCTAssertTrue("\($0)".contains("checksum"), "\($0)") }
-        try bytes.prefix(100).write(to: URL(fileURLWithPath: path))
+        try bytes.prefix(300).write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try Checkpoint.load(path, into: other)) { XCTAssertTrue("\($0)".contains("truncated"), "\($0)") }
-        try Checkpoint.save(model, to: path)
+        try bytes.prefix(60).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try Checkpoint.read(path)) { XCTAssertTrue("\($0)".contains("truncated"), "\($0)") }
+        try Data("NOETHER-CHECKPOINT 1\nkind=hnn\n".utf8).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try Checkpoint.read(path)) { XCTAssertTrue("\($0)".contains("reads 'NOETHER-CHECKPOINT 2'"), "\($0)") }
+        try Data("q,p,dq,dp\n".utf8).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try Checkpoint.read(path)) { XCTAssertTrue("\($0)".contains("not a Noether checkpoint"), "\($0)") }
+        try Checkpoint.save(model, provenance: provenance, to: path)
         let wider = DynamicsModel(kind: .hnn, dimension: 4, hidden: 16, layers: 2, seed: 7)
         XCTAssertThrowsError(try Checkpoint.load(path, into: wider)) { XCTAssertTrue("\($0)".contains("different model"), "\($0)") }
+    }
+
+    /// Training 12 steps, checkpointing, and resuming from the file for 12 more gives exactly
+    /// the parameters of 24 steps in one run (minibatches, Adam's moments and step count).
+    func testResumingFromACheckpointContinuesTheSameRun() throws {
+        let data = try springData(trajectories: 6)
+        let path = temporaryPath("resume")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let options = { (steps: Int) in TrainingOptions(steps: steps, batchSize: 16, learningRate: 3e-3, seed: 4, reportEvery: 5, checkpointPath: path) }
+        let straight = DynamicsModel(kind: .hnn, dimension: 2, hidden: 8, layers: 2, seed: 3)
+        let whole = try train(straight, on: data, options: options(24))
+        let interrupted = DynamicsModel(kind: .hnn, dimension: 2, hidden: 8, layers: 2, seed: 3)
+        _ = try train(interrupted, on: data, options: options(12))
+        let saved = try Checkpoint.read(path)
+        XCTAssertEqual(saved.optimizer?.steps, 12)
+        XCTAssertEqual(saved.provenance.names, ["q", "p"])
+        let resumed = try train(saved.model, on: data, options: options(12), optimizer: saved.optimizer)
+        XCTAssertEqual(resumed.stepsTaken, 24)
+        XCTAssertEqual(saved.model.parameters.map(\.value), straight.parameters.map(\.value))
+        XCTAssertEqual(resumed.finalTrainingLoss, whole.finalTrainingLoss)
+        // A fresh optimizer (moments lost) does not reproduce the run: the check has teeth.
+        let restarted = try Checkpoint.read(path).model
+        let rerun = DynamicsModel(kind: .hnn, dimension: 2, hidden: 8, layers: 2, seed: 3)
+        _ = try train(rerun, on: data, options: options(12))
+        for (p, q) in zip(rerun.parameters, restarted.parameters) { p.value = q.value }
+        _ = try train(rerun, on: data, options: TrainingOptions(steps: 12, batchSize: 16, learningRate: 3e-3, seed: 4))
+        XCTAssertNotEqual(rerun.parameters.map(\.value), straight.parameters.map(\.value))
+    }
+
+    /// A model whose output layer is zero has ẋ = 0: its rollout stays at x0 while the true
+    /// spring (H = q² + p²) rotates by 2t, so the trajectory MSE is the mean over samples of
+    /// |x0|²(1 − cos 2t) and the energy MSE is exactly 0.
+    func testRolloutMetricsAgainstTheClosedForm() throws {
+        let model = DynamicsModel(kind: .hnn, dimension: 2, hidden: 8, layers: 2, seed: 1)
+        model.parameters[4].value = Tensor.zeros(model.parameters[4].shape)
+        let system = try Catalog.system("harmonic")
+        let truth = try HamiltonianVectorField(hamiltonian: system.hamiltonian, pairs: system.pairs, parameters: ["m": 0.5, "k": 2])
+        let starts = [[0.6, 0.3], [-1, 0.2], [0.1, 0.9]]
+        let times = (0..<41).map { 3 * Double($0) / 40 }
+        let c = try RolloutComparison.run(model: model, truth: truth, initialStates: starts, times: times)
+        var exact = 0.0
+        for x0 in starts { for t in times { exact += (x0[0] * x0[0] + x0[1] * x0[1]) * (1 - cos(2 * t)) } }
+        exact /= Double(starts.count * times.count)
+        XCTAssertEqual(c.trajectoryMSE, exact, accuracy: 1e-8 * exact)
+        XCTAssertEqual(c.energyMSE, 0, accuracy: 1e-20)
+        XCTAssertEqual(c.trajectories, 3)
     }
 
     func testOrthogonalInitialisationIsOrthogonal() {

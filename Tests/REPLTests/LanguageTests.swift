@@ -87,6 +87,36 @@ final class LanguageTests: XCTestCase {
         XCTAssertTrue(out[9].hasPrefix("error: 10:1: no value for 'p'"), out[9])
     }
 
+    /// Models in the language: the learned H, a checkpoint written by save and read back
+    /// gives the same H; resume from it equals one longer run; members and errors.
+    func testModelsHCheckpointsAndResume() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("noether-repl-\(getpid()).ckpt").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let out = run("""
+        data = dataset(harmonic, trajectories: 4, samples: 10, seed: 2)
+        long = train(hnn, data, hidden: 8, steps: 20, lr: 0.01, batch: 8, seed: 1)
+        short = train(hnn, data, hidden: 8, steps: 10, lr: 0.01, batch: 8, seed: 1)
+        save(short, "\(path)")
+        again = resume(read("\(path)"), data, steps: 10, batch: 8, seed: 1)
+        long.H([0.3, -0.2]) - again.H([0.3, -0.2])
+        short.H([0.3, -0.2]) - read("\(path)").H([0.3, -0.2])
+        long.H([0.3, -0.2]) == short.H([0.3, -0.2])
+        long.H
+        long.H([1])
+        data.H
+        train(baseline, data, hidden: 4, steps: 2).H([0, 0])
+        read("\(path)")
+        """)
+        XCTAssertEqual(out[5], "0.0", "resume from the file continues the same run, to the last bit")
+        XCTAssertEqual(out[6], "0.0", "the checkpoint holds the parameters")
+        XCTAssertEqual(out[7], "false")
+        XCTAssertTrue(out[8].contains("call it with a state or a trajectory"), out[8])
+        XCTAssertTrue(out[9].contains("the state has 1 values"), out[9])
+        XCTAssertTrue(out[10].contains("A dataset has no member '.H'"), out[10])
+        XCTAssertTrue(out[11].contains("has no learned H"), out[11])
+        XCTAssertTrue(out[12].hasPrefix("hnn model of harmonic: 2 -> 8 -> 8 -> 1 (tanh), 10 steps; read from"), out[12])
+    }
+
     func testLoadShowAndHelp() {
         let repl = Interpreter()
         XCTAssertTrue(run("load neumann(n: 4)", in: repl)[0].contains("defines H, I1, I2, I3, I4"))

@@ -32,6 +32,14 @@ public final class DynamicsModel: VectorField {
 
     public var parameters: [Variable] { network.parameters }
 
+    /// An independent model with the same architecture and parameter values.
+    public func copy() -> DynamicsModel {
+        let sizes = network.sizes
+        let other = DynamicsModel(kind: kind, dimension: dimension, hidden: sizes[1], layers: sizes.count - 2, activation: network.activation, seed: 0)
+        for (p, q) in zip(other.parameters, parameters) { p.value = q.value }
+        return other
+    }
+
     /// H_θ for a batch [batch, d] → [batch, 1] (HNN only).
     public func hamiltonian(_ x: Variable) -> Variable { network(x) }
 

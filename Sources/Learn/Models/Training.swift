@@ -13,11 +13,14 @@ public struct TrainingOptions: Sendable {
     public var clipNorm: Double?
     public var reportEvery: Int
     public var schedule: LearningRateSchedule
+    /// Write a checkpoint (model and optimizer) here every `reportEvery` steps, at the end, and
+    /// when training stops early (then with the last good parameters).
+    public var checkpointPath: String?
 
     public init(steps: Int, batchSize: Int = 0, learningRate: Double = 1e-3, seed: UInt64 = 0, clipNorm: Double? = nil,
-                reportEvery: Int = 100, schedule: LearningRateSchedule = .constant) {
+                reportEvery: Int = 100, schedule: LearningRateSchedule = .constant, checkpointPath: String? = nil) {
         self.steps = steps; self.batchSize = batchSize; self.learningRate = learningRate; self.seed = seed
-        self.clipNorm = clipNorm; self.reportEvery = reportEvery; self.schedule = schedule
+        self.clipNorm = clipNorm; self.reportEvery = reportEvery; self.schedule = schedule; self.checkpointPath = checkpointPath
     }
 }
 
@@ -65,7 +68,11 @@ public struct TrainingError: Error, CustomStringConvertible, Sendable {
 /// Trains a model on a dataset's train split with Adam, reporting progress through `progress`.
 /// A non-finite loss or gradient stops training with the message, restoring the parameters of
 /// the last good step.
-public func train(_ model: DynamicsModel, on data: Dataset, options: TrainingOptions,
+///
+/// To resume, pass the optimizer of the earlier run (from a checkpoint): steps are numbered on
+/// from its count, and minibatches are drawn from (seed, step), so 10 + 10 steps give the same
+/// parameters as 20 in one go.
+public func train(_ model: DynamicsModel, on data: Dataset, options: TrainingOptions, optimizer: Adam? = nil,
                   progress: (String) -> Void = { _ in }) throws -> TrainingReport {
     let d = data.dimension
     guard d == model.dimension else { throw TrainingError(message: "the model has dimension \(model.dimension), the data \(d)") }
@@ -80,21 +87,26 @@ public func train(_ model: DynamicsModel, on data: Dataset, options: TrainingOpt
         for r in rows { x += data.states[(r * d)..<((r + 1) * d)]; y += data.derivatives[(r * d)..<((r + 1) * d)] }
         return (Tensor(shape: [rows.count, d], storage: x), Tensor(shape: [rows.count, d], storage: y))
     }
-    let optimizer = Adam(learningRate: options.learningRate)
-    var rng = SeededGenerator(seed: options.seed)
+    let optimizer = optimizer ?? Adam(learningRate: options.learningRate)
+    let provenance = Checkpoint.Provenance(system: data.system, names: data.names, parameters: data.parameters)
+    func saveCheckpoint() throws {
+        if let path = options.checkpointPath { try Checkpoint.save(model, optimizer: optimizer, provenance: provenance, to: path) }
+    }
     let full = batch(trainRows)
     var history: [(Int, Double)] = []
     var lastGood = model.parameters.map(\.value)
     var stopped: String?
     var loss = Double.nan
-    var taken = 0
-    var scheduler = ScheduleState(schedule: options.schedule, rate: options.learningRate)
+    var taken = optimizer.steps
+    var scheduler = ScheduleState(schedule: options.schedule, rate: optimizer.steps > 0 ? optimizer.learningRate : options.learningRate)
     var rates: [(step: Int, rate: Double)] = []
-    let start = Date()
-    for step in 1...max(1, options.steps) {
+    let start = Date(), first = optimizer.steps + 1, last = optimizer.steps + max(1, options.steps)
+    for step in first...last {
         let (x, y): (Tensor, Tensor)
-        if options.batchSize <= 0 || options.batchSize >= trainRows.count { (x, y) = full }
-        else { (x, y) = batch((0..<options.batchSize).map { _ in trainRows[Int(rng.next() % UInt64(trainRows.count))] }) }
+        if options.batchSize <= 0 || options.batchSize >= trainRows.count { (x, y) = full } else {
+            var rng = SeededGenerator(seed: options.seed ^ (UInt64(step) &* 0x9E37_79B9_7F4A_7C15))
+            (x, y) = batch((0..<options.batchSize).map { _ in trainRows[Int(rng.next() % UInt64(trainRows.count))] })
+        }
         let objective = model.loss(x, y)
         loss = objective.value.scalar
         let grads = gradient(of: objective, wrt: model.parameters)
@@ -102,6 +114,7 @@ public func train(_ model: DynamicsModel, on data: Dataset, options: TrainingOpt
         guard finite else {
             for (p, v) in zip(model.parameters, lastGood) { p.value = v }
             stopped = "training stopped at step \(step): the \(loss.isFinite ? "gradient" : "loss") is not finite; the parameters of step \(step - 1) are kept"
+            try saveCheckpoint()
             break
         }
         lastGood = model.parameters.map(\.value)
@@ -110,10 +123,11 @@ public func train(_ model: DynamicsModel, on data: Dataset, options: TrainingOpt
         if let c = options.clipNorm { clipGradients(grads, maximumNorm: c) }
         optimizer.step(model.parameters, grads)
         taken = step
-        if step % max(1, options.reportEvery) == 0 || step == options.steps {
+        if step % max(1, options.reportEvery) == 0 || step == last {
             history.append((step, loss))
-            let rate = Double(step) / max(1e-9, Date().timeIntervalSince(start))
-            progress(String(format: "step %d/%d  loss %.4e  (%.0f steps/s)", step, options.steps, loss, rate))
+            let rate = Double(step - first + 1) / max(1e-9, Date().timeIntervalSince(start))
+            progress(String(format: "step %d/%d  loss %.4e  (%.0f steps/s)", step, last, loss, rate))
+            try saveCheckpoint()
         }
     }
     var testLoss: Double?

@@ -2,8 +2,6 @@
 public protocol Optimizer: AnyObject {
     var learningRate: Double { get set }
     func step(_ parameters: [Variable], _ gradients: [Variable])
-    /// The state to checkpoint (flattened per-parameter buffers and counters).
-    var state: [String: [Double]] { get set }
 }
 
 /// Plain gradient descent, optionally with momentum.
@@ -23,11 +21,6 @@ public final class SGD: Optimizer {
             }
         }
     }
-
-    public var state: [String: [Double]] {
-        get { Dictionary(uniqueKeysWithValues: velocity.enumerated().map { ("velocity\($0)", $1) }) }
-        set { velocity = (0..<newValue.count).compactMap { newValue["velocity\($0)"] } }
-    }
 }
 
 /// Adam (Kingma & Ba) with bias correction.
@@ -35,7 +28,7 @@ public final class Adam: Optimizer {
     public var learningRate: Double
     public let beta1: Double, beta2: Double, epsilon: Double
     private var m: [[Double]] = [], v: [[Double]] = []
-    public private(set) var steps = 0
+    public internal(set) var steps = 0
 
     public init(learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8) {
         self.learningRate = learningRate; self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon
@@ -58,18 +51,21 @@ public final class Adam: Optimizer {
         }
     }
 
-    public var state: [String: [Double]] {
-        get {
-            var s: [String: [Double]] = ["steps": [Double(steps)]]
-            for (k, mk) in m.enumerated() { s["m\(k)"] = mk; s["v\(k)"] = v[k] }
-            return s
-        }
-        set {
-            steps = Int(newValue["steps"]?.first ?? 0)
-            let count = newValue.keys.filter { $0.hasPrefix("m") }.count
-            m = (0..<count).compactMap { newValue["m\($0)"] }
-            v = (0..<count).compactMap { newValue["v\($0)"] }
-        }
+    /// The first and second moment estimates per parameter (zeros before the first step).
+    public func moments(for parameters: [Variable]) -> (m: [[Double]], v: [[Double]]) {
+        if m.count == parameters.count { return (m, v) }
+        let zeros = parameters.map { [Double](repeating: 0, count: $0.value.count) }
+        return (zeros, zeros)
+    }
+
+    func setMoments(_ m: [[Double]], _ v: [[Double]]) { self.m = m; self.v = v }
+
+    /// An independent optimizer in the same state.
+    public func copy() -> Adam {
+        let other = Adam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon)
+        other.steps = steps
+        other.setMoments(m, v)
+        return other
     }
 }
 

@@ -35,7 +35,7 @@ public struct ExprBuilder {
             throw Diagnostic("a string is not an expression", at: at, in: source)
         case .list(_, let at):
             throw Diagnostic("a list is not an expression here", at: at, in: source)
-        case .member(_, let name, let at):
+        case .member(_, let name, _, let at):
             throw Diagnostic("'.\(name)' does not apply to an expression", at: at, in: source, width: name.count)
         }
     }

@@ -122,7 +122,12 @@ public struct Parser {
             guard case .identifier(let name) = current.kind else { throw error("expected a name after '.', found \(current.kind.spelling)") }
             let at = current.location
             advance()
-            e = .member(e, name, at)
+            var arguments: [Syntax.Argument]?
+            if current.kind == .leftParen {
+                advance()
+                arguments = try parseArguments(closing: .rightParen, ")")
+            }
+            e = .member(e, name, arguments, at)
         }
         return e
     }

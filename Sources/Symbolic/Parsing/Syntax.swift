@@ -15,7 +15,8 @@ public indirect enum Syntax: Sendable {
     case binary(BinaryOperator, Syntax, Syntax, SourceLocation)
     case call(String, [Argument], SourceLocation)
     case list([Syntax], SourceLocation)
-    case member(Syntax, String, SourceLocation)
+    /// `base.name`, or `base.name(arguments)` when called.
+    case member(Syntax, String, [Argument]?, SourceLocation)
 
     /// A left-deep chain `a op b op c …` of operators of one precedence level (+ − or * /) as
     /// its first operand and the (operator, operand, location) steps, found without recursion,
@@ -41,7 +42,7 @@ public indirect enum Syntax: Sendable {
     public var location: SourceLocation {
         switch self {
         case .number(_, let l), .name(_, let l), .string(_, let l), .negate(_, let l),
-             .binary(_, _, _, let l), .call(_, _, let l), .list(_, let l), .member(_, _, let l):
+             .binary(_, _, _, let l), .call(_, _, let l), .list(_, let l), .member(_, _, _, let l):
             return l
         }
     }

@@ -1,0 +1,59 @@
+import Dynamics
+
+/// Greydanus et al.'s rollout metrics: from each held-out initial state, integrate the learned
+/// field and the true one over the same times and compare the coordinates (trajectory MSE) and
+/// the true energy along both (energy MSE: the true energy of the model's trajectory against the
+/// true energy, which is constant along the true trajectory).
+public struct RolloutComparison: Sendable {
+    public var trajectoryMSE: Double
+    public var energyMSE: Double
+    public var trajectories: Int
+    public var horizon: Double
+    /// Mean over trajectories of the largest relative energy error along the model's rollout.
+    public var worstRelativeEnergyError: Double
+
+    /// All rollouts are integrated together, as one system of trajectories × d states, so the
+    /// model sees one batch per evaluation. Both use dopri5 at rtol = atol = `tolerance`
+    /// (Greydanus et al. used SciPy's RK45 at rtol 1e-9).
+    public static func run(model: DynamicsModel, truth: HamiltonianVectorField, initialStates: [[Double]], times: [Double],
+                           tolerance: Double = 1e-9) throws -> RolloutComparison {
+        let d = model.dimension
+        precondition(truth.dimension == d && initialStates.allSatisfy { $0.count == d } && !initialStates.isEmpty)
+        let integrator = AdaptiveIntegrator(.dopri5, relativeTolerance: tolerance, absoluteTolerance: tolerance)
+        let learned = try integrator.run(BatchedField(model: model, count: initialStates.count), from: initialStates.flatMap { $0 }, times: times)
+        var trajectorySum = 0.0, energySum = 0.0, worst = 0.0
+        for (n, x0) in initialStates.enumerated() {
+            let exact = try integrator.run(truth, from: x0, times: times)
+            let e0 = truth.energy(x0)
+            var largest = 0.0
+            for k in 0..<times.count {
+                let predicted = Array(learned.state(k)[(learned.state(k).startIndex + n * d)...].prefix(d))
+                let reference = exact.state(k)
+                for (a, b) in zip(predicted, reference) { trajectorySum += (a - b) * (a - b) }
+                let e = truth.energy(predicted)
+                energySum += (e - e0) * (e - e0)
+                largest = max(largest, abs(e - e0) / max(abs(e0), 1e-300))
+            }
+            worst += largest
+        }
+        let samples = Double(initialStates.count * times.count)
+        return RolloutComparison(trajectoryMSE: trajectorySum / (samples * Double(d)), energyMSE: energySum / samples,
+                                 trajectories: initialStates.count, horizon: times.last ?? 0,
+                                 worstRelativeEnergyError: worst / Double(initialStates.count))
+    }
+}
+
+/// `count` independent copies of a model's field as one system, evaluated as one batch.
+final class BatchedField: VectorField {
+    let model: DynamicsModel
+    let count: Int
+    var dimension: Int { model.dimension * count }
+
+    init(model: DynamicsModel, count: Int) { self.model = model; self.count = count }
+
+    func evaluate(_ x: UnsafePointer<Double>, into derivative: UnsafeMutablePointer<Double>) {
+        let states = Tensor(shape: [count, model.dimension], storage: Array(UnsafeBufferPointer(start: x, count: dimension)))
+        let f = model.predict(states, createGraph: false).value
+        for i in 0..<dimension { derivative[i] = f.storage[i] }
+    }
+}

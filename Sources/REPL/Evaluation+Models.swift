@@ -1,0 +1,195 @@
+import Foundation
+import Symbolic
+import Dynamics
+import Learn
+
+// Models in the language: train, resume, evaluate, rollout, model.H, save and read.
+extension Evaluation {
+    /// `train(hnn, data, hidden: 200, layers: 2, steps: 2000, lr: 1e-3, batch: 0, seed: 0,
+    /// checkpoint: "file")` and `resume(model, data, steps: N)`, which continues a model's run
+    /// with its optimizer (from `train` or from `read` of a checkpoint).
+    func trainModel(_ verb: String, _ positional: [Syntax], _ labelled: [Syntax.Argument], _ at: SourceLocation) throws -> Value {
+        var previous: ModelValue?
+        var kind = DynamicsModel.Kind.hnn
+        if verb == "resume" {
+            let v = try value(positional[0])
+            guard case .model(let m) = v else { throw fail("resume continues a model (from train or read); this is \(v.kindName)", at: positional[0].location) }
+            previous = m
+        } else {
+            guard case .name(let kindName, _) = positional[0], let k = DynamicsModel.Kind(rawValue: kindName) else {
+                throw fail("train's first argument is the model kind: hnn or baseline", at: positional[0].location)
+            }
+            kind = k
+        }
+        let dataValue = try value(positional[1])
+        guard case .dataset(let data, _) = dataValue else { throw fail("\(verb) needs a dataset (from dataset or read), not \(dataValue.kindName)", at: positional[1].location) }
+        var hidden = 200, layers = 2, steps = 2000, batch = 0, seed: UInt64 = 0, lr = previous?.optimizer?.learningRate ?? 1e-3
+        var plateau: Double?, patience = 100, checkpoint: String?
+        let architecture: Set = ["hidden", "layers"]
+        for l in labelled {
+            if l.label == "checkpoint" {
+                guard case .string(let path, _) = l.value else { throw fail("checkpoint is a file name in quotes", at: l.value.location) }
+                checkpoint = path
+                continue
+            }
+            if previous != nil && architecture.contains(l.label!) {
+                throw fail("resume keeps the model's architecture; '\(l.label!):' applies to train", at: l.value.location)
+            }
+            guard let v = try? expr(l.value, verb, at).evaluate([:]), v.isFinite else { throw fail("'\(l.label!)' must be a number", at: l.value.location) }
+            switch l.label! {
+            case "hidden": hidden = Int(v)
+            case "layers": layers = Int(v)
+            case "steps": steps = Int(v)
+            case "batch": batch = Int(v)
+            case "seed": seed = UInt64(max(0, v))
+            case "lr": lr = v
+            case "plateau":
+                guard v > 0 && v < 1 else { throw fail("plateau is the factor that cuts the rate, between 0 and 1", at: l.value.location) }
+                plateau = v
+            case "patience": patience = max(1, Int(v))
+            default: throw fail("\(verb) has no option '\(l.label!):' (options: hidden, layers, steps, lr, batch, seed, plateau, patience, checkpoint)", at: l.value.location)
+            }
+        }
+        guard hidden > 0, layers > 0, (1...1_000_000).contains(steps), lr > 0 else {
+            throw fail("hidden, layers and steps must be positive (steps at most 1e6) and lr > 0", at: at, width: verb.count)
+        }
+        if let m = previous, m.names != data.names {
+            throw fail("the model was trained on (\(m.names.joined(separator: ", "))), the data is (\(data.names.joined(separator: ", ")))", at: positional[1].location)
+        }
+        // resume trains copies: the model it was given keeps its values.
+        let model = previous?.model.copy()
+            ?? DynamicsModel(kind: kind, dimension: data.dimension, hidden: hidden, layers: layers, initializer: .orthogonal, seed: seed)
+        let optimizer = previous?.optimizer?.copy() ?? Adam(learningRate: lr)
+        optimizer.learningRate = lr
+        do {
+            let schedule: LearningRateSchedule = plateau.map { .reduceOnPlateau(factor: $0, patience: patience, threshold: 1e-4, minimum: lr * 1e-4) } ?? .constant
+            // Progress goes to standard error: in place on a terminal, plain lines otherwise
+            // (transcripts and notebooks read standard output only).
+            let terminal = isatty(STDERR_FILENO) != 0
+            let options = TrainingOptions(steps: steps, batchSize: batch, learningRate: lr, seed: seed, reportEvery: max(1, steps / (terminal ? 100 : 10)),
+                                          schedule: schedule, checkpointPath: checkpoint)
+            let report = try Learn.train(model, on: data, options: options, optimizer: optimizer) { line in
+                FileHandle.standardError.write(Data((terminal ? "\r\u{1B}[2K" + line : line + "\n").utf8))
+            }
+            if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+            return .model(ModelValue(model: model, optimizer: optimizer, report: report, names: data.names, parameters: data.parameters, system: data.system))
+        } catch {
+            throw fail("\(error)", at: checkpoint == nil ? positional[1].location : at)
+        }
+    }
+
+    /// `evaluate(model, data, t: T)`: the error of the predicted dx/dt on both splits, and
+    /// Greydanus et al.'s rollout metrics from the test trajectories' first states against the
+    /// true system (over the data's time span, or T).
+    func evaluateModel(_ m: ModelValue, _ d: Dataset, _ labelled: [Syntax.Argument], _ at: SourceLocation, dataAt: SourceLocation) throws -> Value {
+        guard d.dimension == m.model.dimension else { throw fail("the model has dimension \(m.model.dimension), the dataset \(d.dimension)", at: dataAt) }
+        var lines: [String] = []
+        let n = d.dimension
+        for (split, rows) in [("train", (0..<d.count).filter { !d.isTest($0) }), ("test", (0..<d.count).filter { d.isTest($0) })] where !rows.isEmpty {
+            let x = Tensor(shape: [rows.count, n], storage: rows.flatMap { d.states[($0 * n)..<(($0 + 1) * n)] })
+            let y = Tensor(shape: [rows.count, n], storage: rows.flatMap { d.derivatives[($0 * n)..<(($0 + 1) * n)] })
+            let mse = (m.model.predict(x, createGraph: false) - Variable(y)).square().mean().value.scalar
+            lines.append("\(split): mean squared error of dx/dt \(TextPrinter.format(mse, significantDigits: 3)) over \(rows.count) samples")
+        }
+        // The first sample of each test trajectory, and the sample times of one trajectory.
+        var starts: [[Double]] = [], seen = Set<Int>()
+        for k in 0..<d.count where d.isTest(k) && seen.insert(d.trajectoryIDs[k]).inserted { starts.append(Array(d.states[(k * n)..<((k + 1) * n)])) }
+        guard !starts.isEmpty else { return .text(lines.joined(separator: "\n")) }
+        var horizon = d.times.max() ?? 0
+        let perTrajectory = max(2, d.count / max(1, d.trajectoryCount))
+        for l in labelled {
+            guard l.label == "t" else { throw fail("evaluate has one option, t: (the rollout horizon)", at: l.value.location) }
+            guard let v = try? expr(l.value, "evaluate", at).evaluate([:]), v > 0, v.isFinite else { throw fail("t must be a positive number", at: l.value.location) }
+            horizon = v
+        }
+        guard horizon > 0 else { return .text(lines.joined(separator: "\n")) }
+        let samples = max(perTrajectory, Int((Double(perTrajectory) * horizon / max(1e-300, d.times.max() ?? horizon)).rounded()))
+        let times = (0..<samples).map { horizon * Double($0) / Double(samples - 1) }
+        let truth: HamiltonianVectorField
+        do {
+            let system = try Catalog.system(d.system)
+            truth = try HamiltonianVectorField(hamiltonian: system.hamiltonian, pairs: system.pairs, parameters: d.parameters, native: true)
+        } catch {
+            lines.append("rollouts: not compared (the true system '\(d.system)' cannot be rebuilt by that name: \(error))")
+            return .text(lines.joined(separator: "\n"))
+        }
+        do {
+            let c = try RolloutComparison.run(model: m.model, truth: truth, initialStates: starts, times: times)
+            let short = { (x: Double) in TextPrinter.format(x, significantDigits: 3) }
+            lines.append("test rollouts: \(c.trajectories) trajectories over t in [0, \(short(horizon))] (dopri5, tolerance 1e-9): "
+                         + "trajectory MSE \(short(c.trajectoryMSE)), energy MSE \(short(c.energyMSE))")
+        } catch {
+            lines.append("rollouts: \(error)")
+        }
+        return .text(lines.joined(separator: "\n"))
+    }
+
+    /// `model.H(point)` and `model.H(trajectory)`: the learned Hamiltonian H_θ of an HNN.
+    func member(_ base: Syntax, _ name: String, _ arguments: [Syntax.Argument]?, _ at: SourceLocation) throws -> Value {
+        let v = try value(base)
+        guard case .model(let m) = v else {
+            throw fail("\(v.kindName.prefix(1).uppercased() + v.kindName.dropFirst()) has no member '.\(name)'", at: at, width: name.count)
+        }
+        guard name == "H" else { throw fail("a model has one member, .H (the learned Hamiltonian of an HNN)", at: at, width: name.count) }
+        let hamiltonian = try learnedHamiltonian(m, at)
+        guard let arguments, arguments.count == 1, arguments[0].label == nil else {
+            throw fail("call it with a state or a trajectory: model.H([\(m.names.joined(separator: ", "))]) or model.H(rollout(...))", at: at, width: name.count)
+        }
+        let argument = try value(arguments[0].value)
+        switch argument {
+        case .list(let items):
+            let x: [Double] = try items.map { item in
+                guard case .expr(let e) = item, let x = try? e.evaluate([:]) else { throw fail("the state must hold numbers", at: arguments[0].value.location) }
+                return x
+            }
+            guard x.count == m.model.dimension else {
+                throw fail("the state has \(x.count) values; the model's is (\(m.names.joined(separator: ", ")))", at: arguments[0].value.location)
+            }
+            return .expr(.float(hamiltonian(x)))
+        case .trajectory(let t):
+            guard t.names == m.names else { throw fail("the trajectory's state is (\(t.names.joined(separator: ", "))), the model's (\(m.names.joined(separator: ", ")))", at: arguments[0].value.location) }
+            let values = (0..<t.trajectory.count).map { hamiltonian(Array(t.trajectory.state($0))) }
+            return .text("H_theta along the trajectory: " + Drift(values).report)
+        default:
+            throw fail("model.H takes a state [..] or a trajectory, not \(argument.kindName)", at: arguments[0].value.location)
+        }
+    }
+
+    /// H_θ of an HNN as a function of one state.
+    func learnedHamiltonian(_ m: ModelValue, _ at: SourceLocation) throws -> ([Double]) -> Double {
+        guard m.model.kind == .hnn else { throw fail("a baseline model predicts dx/dt directly and has no learned H; train(hnn, ...) has one", at: at, width: 1) }
+        return { x in m.model.hamiltonian(Variable(Tensor(shape: [1, x.count], storage: x))).value.scalar }
+    }
+
+    /// `rollout(model, x0: [...], t: T, step: h, method: rk4)`: the learned field integrated.
+    func rollout(_ m: ModelValue, _ labelled: [Syntax.Argument], _ at: SourceLocation) throws -> Value {
+        var options: [String: Syntax] = [:]
+        for l in labelled { options[l.label!] = l.value }
+        guard let x0Syntax = options["x0"], case .list(let items) = try value(x0Syntax) else { throw fail("rollout needs x0: [...]", at: at, width: 7) }
+        let x0: [Double] = try items.map { item in
+            guard case .expr(let e) = item, let v = try? e.evaluate([:]) else { throw fail("x0 must hold numbers", at: x0Syntax.location) }
+            return v
+        }
+        guard x0.count == m.model.dimension else { throw fail("x0 has \(x0.count) values; the model's state has \(m.model.dimension)", at: x0Syntax.location) }
+        func number(_ key: String, _ fallback: Double) throws -> Double {
+            guard let s = options[key] else { return fallback }
+            guard let v = try? expr(s, "rollout", at).evaluate([:]) else { throw fail("'\(key)' must be a number", at: s.location) }
+            return v
+        }
+        var methodName = "rk4"
+        if let s = options["method"] { guard case .name(let n, _) = s else { throw fail("method is a name", at: s.location) }; methodName = n }
+        guard let method = FixedStepMethod(rawValue: methodName) , !method.needsSeparable else {
+            throw fail("rollout uses euler, rk4, midpoint, gl4 or gl6 (a learned field is not split into T and V)", at: options["method"]?.location ?? at)
+        }
+        let duration = try number("t", 10), step = try number("step", 0.01)
+        guard duration > 0, step > 0, duration / step <= 1e7 else { throw fail("t and step must be positive, with at most 1e7 steps", at: at, width: 7) }
+        let steps = Int((duration / step).rounded())
+        do {
+            let traj = try FixedStepIntegrator(method, step: step).run(m.model, from: x0, steps: steps, sampleEvery: Int(try number("every", 1)))
+            return .trajectory(TrajectoryValue(trajectory: traj, names: m.names, parameters: m.parameters, method: "\(m.model.kind.rawValue) model, \(methodName)"))
+        } catch let e as IntegrationError {
+            throw fail(e.description, at: at, width: 7)
+        }
+    }
+
+}
