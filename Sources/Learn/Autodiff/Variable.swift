@@ -42,6 +42,18 @@ public final class Variable {
 
     /// The same value, cut from the graph.
     public var detached: Variable { Variable(value) }
+
+    /// Bytes of the values held by the recorded graph that ends here (every node reachable
+    /// through parents, each counted once): what reverse mode must keep for the backward pass.
+    public var graphBytes: Int {
+        var seen = Set<ObjectIdentifier>(), stack = [self], total = 0
+        while let node = stack.popLast() {
+            guard seen.insert(ObjectIdentifier(node)).inserted else { continue }
+            total += 8 * node.value.count
+            stack.append(contentsOf: node.parents)
+        }
+        return total
+    }
 }
 
 /// Whether operations are recorded. The backward pass runs with recording on only when a
@@ -82,9 +94,14 @@ public func gradient(of output: Variable, wrt inputs: [Variable], createGraph: B
         leadsToInput.insert(ObjectIdentifier(node))
     }
     var gradients: [ObjectIdentifier: Variable] = [ObjectIdentifier(output): Variable(Tensor.filled(output.shape, 1))]
+    let wanted = Set(inputs.map(ObjectIdentifier.init))
     Recording.with(createGraph) {
         for node in order.reversed() {
-            guard let g = gradients[ObjectIdentifier(node)], let pullback = node.pullback else { continue }
+            guard let pullback = node.pullback else { continue }
+            // Once passed on to its parents, a node's gradient is dropped (unless asked for):
+            // the backward pass holds only the gradients still in flight.
+            let key = ObjectIdentifier(node)
+            guard let g = wanted.contains(key) ? gradients[key] : gradients.removeValue(forKey: key) else { continue }
             let need = node.parents.map { $0.requiresGradient && leadsToInput.contains(ObjectIdentifier($0)) }
             guard need.contains(true) else { continue }
             let parentGradients = pullback(g, need)

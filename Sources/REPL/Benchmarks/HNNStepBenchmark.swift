@@ -15,6 +15,8 @@ public enum HNNStepBenchmark {
         let optimizer = Adam(learningRate: 1e-3)
         var times: [Double] = []
         var loss = 0.0
+        let residentBefore = memoryKiB("VmRSS")
+        var graphBytes = 0, gradientBytes = 0
         for _ in 0..<(steps + 2) {
             let start = DispatchTime.now().uptimeNanoseconds
             let objective = model.loss(x, dx)
@@ -22,7 +24,10 @@ public enum HNNStepBenchmark {
             optimizer.step(model.parameters, grads)
             loss = objective.value.scalar
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            graphBytes = objective.graphBytes
+            gradientBytes = grads.reduce(0) { $0 + 8 * $1.value.count }
         }
+        let peakGrowth = Double(memoryKiB("VmHWM") - residentBefore) / 1024, needed = Double(graphBytes + gradientBytes) / 1048576
         let timed = Array(times.dropFirst(2)).sorted()  // two warm-up steps
         let median = timed[timed.count / 2]
         let hidden = 200
@@ -40,6 +45,15 @@ public enum HNNStepBenchmark {
         let achieved = flops / (median / 1e3) / 1e9
         return [String(format: "hnn step: %.1f ms (median of %d, batch %d, float64, 1 thread; %.1f GFLOP/s by the peer's count; loss %.4f)",
                        median, timed.count, batch, achieved, loss),
-                String(format: "dgemm peak on this machine, one thread, 2048^3: %.1f GFLOP/s (the step reaches %.0f %%)", peak, 100 * achieved / peak)]
+                String(format: "dgemm peak on this machine, one thread, 2048^3: %.1f GFLOP/s (the step reaches %.0f %%)", peak, 100 * achieved / peak),
+                String(format: "memory: peak resident growth over the steps %.1f MiB; the step's recorded graph and gradients hold %.1f MiB (ratio %.2f)",
+                       peakGrowth, needed, peakGrowth / needed)]
+    }
+
+    /// A field of /proc/self/status in KiB (VmRSS: resident now; VmHWM: peak resident).
+    static func memoryKiB(_ field: String) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }) else { return 0 }
+        return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
     }
 }
