@@ -40,8 +40,10 @@ let package = Package(
         .target(name: "Learn", dependencies: ["Dynamics", "COpenBLAS"],
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
                                 .unsafeFlags(["-O"], .when(configuration: .debug))]),
-        .target(name: "Fit", dependencies: ["Symbolic", "CGSL"],
-                swiftSettings: [.swiftLanguageMode(.v5)]),
+        .target(name: "Fit", dependencies: ["Symbolic", "CGSL", "COpenBLAS"],
+                swiftSettings: [.swiftLanguageMode(.v5),
+                                .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+                                .unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "REPL", dependencies: ["Symbolic", "Dynamics", "Learn", "Fit", "CEditLine"]),
         .executableTarget(name: "noether", dependencies: [
             "REPL",
@@ -52,5 +54,6 @@ let package = Package(
         .testTarget(name: "REPLTests", dependencies: ["REPL"]),
         .testTarget(name: "NumericsTests", dependencies: ["Fit", "Learn", "Symbolic"]),
         .testTarget(name: "LearnTests", dependencies: ["Learn", "Symbolic", "Dynamics"]),
+        .testTarget(name: "FitTests", dependencies: ["Fit", "Symbolic", "Dynamics"]),
     ]
 )

@@ -1,0 +1,111 @@
+import CGSL
+import Foundation
+import Symbolic
+
+/// SCNN appendix E, done properly: fit every degree on training rows, score on held-out rows
+/// (k-fold or one held-out fraction), and pick the lowest degree whose held-out error has
+/// stopped improving.
+public struct DegreeSelection: Sendable {
+    public var degrees: [Int]
+    public var features: [Int]
+    /// Mean held-out squared error per degree.
+    public var heldOutErrors: [Double]
+    /// Mean training squared error per degree.
+    public var trainingErrors: [Double]
+    public var chosen: Int
+    /// "5-fold" or "30% held out".
+    public var scheme: String
+
+    /// The lowest degree whose held-out error is within 5 % of the best (plus a floor of 1e-10
+    /// of the target's mean square, so exact fits at round-off level count as equal).
+    static func choose(_ degrees: [Int], _ errors: [Double], floor: Double) -> Int {
+        let best = errors.min() ?? 0
+        return degrees[errors.firstIndex { $0 <= best * 1.05 + floor } ?? 0]
+    }
+
+    /// The table, one line per degree, the chosen one marked.
+    public var table: String {
+        var lines = ["degree  features  train MSE   held-out MSE (\(scheme))"]
+        for (k, d) in degrees.enumerated() {
+            lines.append(String(format: "%6d  %8d  %10.3e  %10.3e", d, features[k], trainingErrors[k], heldOutErrors[k]) + (d == chosen ? "  <- chosen" : ""))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Selects a degree in `degrees` for a monomial basis of the largest degree. The design of
+    /// the largest degree is built once, rows shuffled (seeded) into folds; each fold's XᵀX
+    /// comes from one BLAS `dsyrk`, a training set's is the total minus its fold's, and a lower
+    /// degree's is a leading block (graded order), so every fit is a small Cholesky solve.
+    public static func select(basis: MonomialBasis, states: [Double], columns: [String], targets: [Double],
+                              degrees: ClosedRange<Int>, folds: Int = 5, heldOutFraction: Double? = nil,
+                              seed: UInt64 = 0) throws -> DegreeSelection {
+        precondition(basis.degree >= degrees.upperBound)
+        let n = targets.count, P = basis.count(upTo: degrees.upperBound)
+        guard n > 1 else { throw FitError(message: "degree selection needs at least 2 samples") }
+        let full = try basis.design(states: states, columns: columns)
+        try LeastSquares.validate(design: full, rows: n, columns: basis.count, targets: targets)
+        // Seeded shuffle, then contiguous blocks.
+        var rng = SeededGenerator(seed: seed)
+        var order = Array(0..<n)
+        for i in stride(from: n - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+        var X = [Double](repeating: 0, count: n * P), y = [Double](repeating: 0, count: n)
+        for (r, i) in order.enumerated() {
+            for j in 0..<P { X[r * P + j] = full[i * basis.count + j] }
+            y[r] = targets[i]
+        }
+        var blocks: [Range<Int>]
+        let scheme: String
+        if let f = heldOutFraction {
+            guard f > 0 && f < 1 else { throw FitError(message: "the held-out fraction must be between 0 and 1") }
+            let test = max(1, Int((Double(n) * f).rounded()))
+            blocks = [0..<test, test..<n]
+            scheme = "\(Int((f * 100).rounded()))% held out"
+        } else {
+            guard folds >= 2 && folds <= n else { throw FitError(message: "k-fold needs 2 ≤ k ≤ samples (\(n)), got \(folds)") }
+            blocks = (0..<folds).map { (($0 * n) / folds)..<((($0 + 1) * n) / folds) }
+            scheme = "\(folds)-fold"
+        }
+        let grams = X.withUnsafeBufferPointer { xs in
+            y.withUnsafeBufferPointer { ys in
+                blocks.map { b in Gram(design: Array(xs[(b.lowerBound * P)..<(b.upperBound * P)]), rows: b.count, columns: P, targets: Array(ys[b])) }
+            }
+        }
+        var total = grams[0]
+        for g in grams.dropFirst() { total = Gram(matrix: zip(total.matrix, g.matrix).map(+), rhs: zip(total.rhs, g.rhs).map(+), columns: P, rows: total.rows + g.rows) }
+        // With a held-out fraction only the first block is scored.
+        let scored = heldOutFraction == nil ? Array(blocks.indices) : [0]
+        var heldOut: [Double] = [], training: [Double] = [], features: [Int] = []
+        for d in degrees {
+            let p = basis.count(upTo: d)
+            guard n - (blocks.map(\.count).max() ?? 0) >= p else {
+                throw FitError(message: "degree \(d) has \(p) features but a training set has only \(n - (blocks.map(\.count).max() ?? 0)) samples: lower the degree or add data")
+            }
+            var testSum = 0.0, testCount = 0, trainSum = 0.0, trainCount = 0
+            for f in scored {
+                let trainGram = (total - grams[f]).leading(p)
+                let c: [Double]
+                if let solved = trainGram.solve(wantInverse: false) { c = solved.c } else {
+                    // Ill-conditioned: the SVD path on the training rows.
+                    var rows: [Double] = [], targets: [Double] = []
+                    for (k, b) in blocks.enumerated() where k != f { for r in b { rows += X[(r * P)..<(r * P + p)]; targets.append(y[r]) } }
+                    c = try LeastSquares.fit(design: rows, rows: targets.count, columns: p, targets: targets).coefficients
+                }
+                for (k, b) in blocks.enumerated() {
+                    var sum = 0.0
+                    for r in b {
+                        var pred = 0.0
+                        for j in 0..<p { pred += X[r * P + j] * c[j] }
+                        sum += (pred - y[r]) * (pred - y[r])
+                    }
+                    if k == f { testSum += sum; testCount += b.count } else { trainSum += sum; trainCount += b.count }
+                }
+            }
+            heldOut.append(testSum / Double(testCount))
+            training.append(trainSum / Double(max(1, trainCount)))
+            features.append(p)
+        }
+        let floor = 1e-10 * y.reduce(0) { $0 + $1 * $1 } / Double(n)
+        return DegreeSelection(degrees: Array(degrees), features: features, heldOutErrors: heldOut, trainingErrors: training,
+                               chosen: choose(Array(degrees), heldOut, floor: floor), scheme: scheme)
+    }
+}
