@@ -101,10 +101,13 @@ public struct PolynomialFit: Sendable {
 
     /// Like the paper: `name = -4.21 px1 - 4.21 px2 - 1.26 py1 - 1.29 py2  (mse 0.03)`, terms
     /// with |c| below `omitBelow` left out and listed.
-    public func display(name: String, omitBelow: Double = 0.05) -> String {
+    /// `labels` name the terms (by index into `terms`), e.g. the invariants a basis was given as.
+    public func display(name: String, omitBelow: Double = 0.05, labels: [String]? = nil) -> String {
         var text = "", omitted: [String] = []
-        for (term, value, _) in coefficients {
-            let termText = term.isConstantOne ? "" : " " + TextPrinter().print(term)
+        for (k, (term, value, _)) in coefficients.enumerated() {
+            var printed = labels.map { $0[support[k]] } ?? TextPrinter().print(term)
+            if labels == nil, case .sum = term.kind { printed = "(" + printed + ")" }
+            let termText = term.isConstantOne ? "" : " " + printed
             if abs(value) < omitBelow { omitted.append(TextPrinter.format(value, significantDigits: 2) + termText); continue }
             let magnitude = TextPrinter.format(abs(value), significantDigits: 3)
             text += text.isEmpty ? (value < 0 ? "-" : "") + magnitude + termText : (value < 0 ? " - " : " + ") + magnitude + termText

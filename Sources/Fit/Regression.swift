@@ -129,7 +129,7 @@ extension LeastSquares {
             let atBest = solve(best), atZero = solve(0)
             let gAtBest = atBest.rss / pow(n - atBest.dof, 2), gAtZero = atZero.rss / pow(n - atZero.dof, 2)
             if gAtZero <= gAtBest {
-                notes.append(String(format: "GCV's λ = %.3g (G = %.3g) rejected: λ = 0 has G = %.3g", best, gAtBest, gAtZero))
+                notes.append(String(format: "GCV's λ = %.3g (G = %.4g) rejected: λ = 0 has G = %.4g", best, gAtBest, gAtZero))
             } else {
                 lambda = best
             }

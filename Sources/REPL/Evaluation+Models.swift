@@ -127,6 +127,7 @@ extension Evaluation {
     /// `model.H(point)` and `model.H(trajectory)`: the learned Hamiltonian H_θ of an HNN.
     func member(_ base: Syntax, _ name: String, _ arguments: [Syntax.Argument]?, _ at: SourceLocation) throws -> Value {
         let v = try value(base)
+        if case .fit(let f) = v { return try fitMember(f, name, arguments, at) }
         guard case .model(let m) = v else {
             throw fail("\(v.kindName.prefix(1).uppercased() + v.kindName.dropFirst()) has no member '.\(name)'", at: at, width: name.count)
         }

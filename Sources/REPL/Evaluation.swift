@@ -220,6 +220,12 @@ struct Evaluation {
             guard case .model(let m) = try value(positional[0]) else { throw fail("evaluate needs a model (from train) first", at: positional[0].location) }
             guard case .dataset(let d, _) = try value(positional[1]) else { throw fail("evaluate needs a dataset second", at: positional[1].location) }
             return try evaluateModel(m, d, labelled, at, dataAt: positional[1].location)
+        case "fit":
+            try arity(2...2, labels: true)
+            return try fitValue(positional, labelled, at)
+        case "identify":
+            try arity(2...2)
+            return try identify(positional, at)
         case "rollout":
             try arity(1...1, labels: true)
             guard case .model(let m) = try value(positional[0]) else { throw fail("rollout needs a model (from train) first", at: positional[0].location) }

@@ -82,9 +82,9 @@ public final class Interpreter {
         let value = try Evaluation(session: s, source: p.source).value(syntax)
         switch value {
         case .expr(let e): s.define(name, e)
-        case .trajectory, .list, .dataset, .model: s.store(name, value)
+        case .trajectory, .list, .dataset, .model, .fit: s.store(name, value)
         default:
-            throw Diagnostic("only expressions, lists, trajectories, datasets and models can be assigned; this is \(value.kindName)", at: syntax.location, in: p.source)
+            throw Diagnostic("only expressions, lists, trajectories, datasets, models and fits can be assigned; this is \(value.kindName)", at: syntax.location, in: p.source)
         }
         return .none
     }

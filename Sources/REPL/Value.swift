@@ -40,6 +40,7 @@ public enum Value {
     case trajectory(TrajectoryValue)
     case dataset(Dataset, source: String)
     case model(ModelValue)
+    case fit(FitValue)
     case none
 
     /// The REPL's output convention: zero prints `0`, booleans `true`/`false`, exact rationals
@@ -54,6 +55,7 @@ public enum Value {
         case .trajectory(let t): return t.summary
         case .dataset(let d, let source): return Value.describe(d, source: source)
         case .model(let m): return m.summary
+        case .fit(let f): return f.summary
         case .none: return ""
         }
     }
@@ -67,6 +69,7 @@ public enum Value {
         case .trajectory: return "a trajectory"
         case .dataset: return "a dataset"
         case .model: return "a model"
+        case .fit: return "a fit"
         case .none: return "nothing"
         }
     }
