@@ -1,4 +1,5 @@
 import CGSL
+import COpenBLAS
 import Foundation
 import Symbolic
 
@@ -40,19 +41,24 @@ public struct DegreeSelection: Sendable {
                               degrees: ClosedRange<Int>, folds: Int = 5, heldOutFraction: Double? = nil,
                               seed: UInt64 = 0) throws -> DegreeSelection {
         precondition(basis.degree >= degrees.upperBound)
-        let n = targets.count, P = basis.count(upTo: degrees.upperBound)
+        let n = targets.count
         guard n > 1 else { throw FitError(message: "degree selection needs at least 2 samples") }
-        let full = try basis.design(states: states, columns: columns)
-        try LeastSquares.validate(design: full, rows: n, columns: basis.count, targets: targets)
-        // Seeded shuffle, then contiguous blocks.
+        let width = columns.count
+        guard states.count == n * width else { throw FitError(message: "\(targets.count) targets for \(states.count / max(1, width)) samples") }
+        // Seeded shuffle of the samples (states are narrow; the wide design is built once, in
+        // shuffled order), then contiguous blocks.
         var rng = SeededGenerator(seed: seed)
         var order = Array(0..<n)
         for i in stride(from: n - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
-        var X = [Double](repeating: 0, count: n * P), y = [Double](repeating: 0, count: n)
+        var shuffled = [Double](repeating: 0, count: n * width), y = [Double](repeating: 0, count: n)
         for (r, i) in order.enumerated() {
-            for j in 0..<P { X[r * P + j] = full[i * basis.count + j] }
+            for j in 0..<width { shuffled[r * width + j] = states[i * width + j] }
             y[r] = targets[i]
         }
+        let top = try MonomialBasis(variables: basis.variables, degree: degrees.upperBound)
+        let X = try top.design(states: shuffled, columns: columns)
+        let P = top.count
+        try LeastSquares.validate(design: X, rows: n, columns: P, targets: y)
         var blocks: [Range<Int>]
         let scheme: String
         if let f = heldOutFraction {
@@ -65,13 +71,22 @@ public struct DegreeSelection: Sendable {
             blocks = (0..<folds).map { (($0 * n) / folds)..<((($0 + 1) * n) / folds) }
             scheme = "\(folds)-fold"
         }
-        let grams = X.withUnsafeBufferPointer { xs in
-            y.withUnsafeBufferPointer { ys in
-                blocks.map { b in Gram(design: Array(xs[(b.lowerBound * P)..<(b.upperBound * P)]), rows: b.count, columns: P, targets: Array(ys[b])) }
+        func gram(_ b: Range<Int>) -> Gram {
+            X.withUnsafeBufferPointer { xs in
+                y.withUnsafeBufferPointer { ys in Gram(design: xs.baseAddress! + b.lowerBound * P, rows: b.count, columns: P, targets: ys.baseAddress! + b.lowerBound) }
             }
         }
-        var total = grams[0]
-        for g in grams.dropFirst() { total = Gram(matrix: zip(total.matrix, g.matrix).map(+), rhs: zip(total.rhs, g.rhs).map(+), columns: P, rows: total.rows + g.rows) }
+        // k-fold: each fold's Gram once, a training set's is the total minus its fold's. One
+        // held-out block: only the training block's Gram.
+        let trainingGrams: [Gram]
+        if heldOutFraction == nil {
+            let grams = blocks.map(gram)
+            var total = grams[0]
+            for g in grams.dropFirst() { total = Gram(matrix: zip(total.matrix, g.matrix).map(+), rhs: zip(total.rhs, g.rhs).map(+), columns: P, rows: total.rows + g.rows) }
+            trainingGrams = grams.map { total - $0 }
+        } else {
+            trainingGrams = [gram(blocks[1])]
+        }
         // With a held-out fraction only the first block is scored.
         let scored = heldOutFraction == nil ? Array(blocks.indices) : [0]
         var heldOut: [Double] = [], training: [Double] = [], features: [Int] = []
@@ -82,7 +97,7 @@ public struct DegreeSelection: Sendable {
             }
             var testSum = 0.0, testCount = 0, trainSum = 0.0, trainCount = 0
             for f in scored {
-                let trainGram = (total - grams[f]).leading(p)
+                let trainGram = trainingGrams[f].leading(p)
                 let c: [Double]
                 if let solved = trainGram.solve(wantInverse: false) { c = solved.c } else {
                     // Ill-conditioned: the SVD path on the training rows.
@@ -91,12 +106,12 @@ public struct DegreeSelection: Sendable {
                     c = try LeastSquares.fit(design: rows, rows: targets.count, columns: p, targets: targets).coefficients
                 }
                 for (k, b) in blocks.enumerated() {
-                    var sum = 0.0
-                    for r in b {
-                        var pred = 0.0
-                        for j in 0..<p { pred += X[r * P + j] * c[j] }
-                        sum += (pred - y[r]) * (pred - y[r])
+                    // Residuals of the block: y − X[b, :p] c by BLAS dgemv.
+                    var residual = Array(y[b])
+                    X.withUnsafeBufferPointer { xs in
+                        cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(b.count), Int32(p), -1, xs.baseAddress! + b.lowerBound * P, Int32(P), c, 1, 1, &residual, 1)
                     }
+                    let sum = residual.reduce(0) { $0 + $1 * $1 }
                     if k == f { testSum += sum; testCount += b.count } else { trainSum += sum; trainCount += b.count }
                 }
             }

@@ -176,6 +176,10 @@ public struct PolynomialFit: Sendable {
         let targetScale = (targets.reduce(0) { $0 + $1 * $1 } / Double(n)).squareRoot()
 
         func solve(_ keep: [Int]) throws -> Regression {
+            if keep.count == p {
+                return try LeastSquares.fit(design: design, rows: n, columns: p, targets: targets, weights: options.weights,
+                                            regularization: options.regularization)
+            }
             var sub = [Double](repeating: 0, count: n * keep.count)
             for i in 0..<n { for (k, j) in keep.enumerated() { sub[i * keep.count + k] = design[i * p + j] } }
             return try LeastSquares.fit(design: sub, rows: n, columns: keep.count, targets: targets, weights: options.weights,

@@ -168,9 +168,13 @@ struct Gram {
     var rhs: [Double]
     let columns: Int
     let rows: Int
-    let targetSquares: Double
 
     init(design X: [Double], rows: Int, columns p: Int, targets y: [Double]) {
+        self = X.withUnsafeBufferPointer { x in y.withUnsafeBufferPointer { Gram(design: x.baseAddress!, rows: rows, columns: p, targets: $0.baseAddress!) } }
+    }
+
+    /// From rows × p design values at `X` (row stride p) and their targets.
+    init(design X: UnsafePointer<Double>, rows: Int, columns p: Int, targets y: UnsafePointer<Double>) {
         self.columns = p
         self.rows = rows
         var G = [Double](repeating: 0, count: p * p), b = [Double](repeating: 0, count: p)
@@ -179,11 +183,10 @@ struct Gram {
         cblas_dgemv(CblasRowMajor, CblasTrans, Int32(rows), Int32(p), 1, X, Int32(p), y, 1, 0, &b, 1)
         matrix = G
         rhs = b
-        targetSquares = y.reduce(0) { $0 + $1 * $1 }
     }
 
     init(matrix: [Double], rhs: [Double], columns: Int, rows: Int) {
-        self.matrix = matrix; self.rhs = rhs; self.columns = columns; self.rows = rows; targetSquares = 0
+        self.matrix = matrix; self.rhs = rhs; self.columns = columns; self.rows = rows
     }
 
     var diagonal: [Double] { (0..<columns).map { matrix[$0 * columns + $0] } }

@@ -71,7 +71,7 @@ struct CheckNotebooks: ParsableCommand {
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks of the hot paths (release builds only give meaningful figures).")
 
-    @Argument(help: "Which benchmark: symbolic, compile, integrate or hnn-step.") var suite: String
+    @Argument(help: "Which benchmark: symbolic, compile, integrate, hnn-step or fit.") var suite: String
     @Option(help: "Trajectories for the integrate benchmark.") var trajectories: Int = 1000
     @Option(help: "Batch size for the hnn-step benchmark.") var batch: Int = 4096
     @Option(help: "Timed runs per suite (the median is printed).") var runs: Int = 21
@@ -82,12 +82,14 @@ struct Bench: ParsableCommand {
             for line in try SymbolicBenchmark.run(runs: runs) { print(line) }
         case "compile":
             for line in try CompileBenchmark.run() { print(line) }
+        case "fit":
+            for line in try FitBenchmark.run(runs: min(runs, 7)) { print(line) }
         case "hnn-step":
             for line in HNNStepBenchmark.run(batch: batch) { print(line) }
         case "integrate":
             for line in try IntegrationBenchmark.run(trajectories: trajectories) { print(line) }
         default:
-            throw CommandFailure(description: "unknown benchmark '\(suite)' (available: symbolic, compile, integrate, hnn-step)")
+            throw CommandFailure(description: "unknown benchmark '\(suite)' (available: symbolic, compile, integrate, hnn-step, fit)")
         }
     }
 }
