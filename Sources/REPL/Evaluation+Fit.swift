@@ -207,8 +207,9 @@ extension Evaluation {
             return e
         }
         let labels: [String] = {
-            if case .list(let syntax, _) = positional[1] { return syntax.map { $0.isName ? $0.nameText : TextPrinter().print((try? expr($0, "identify", at)) ?? .integer(0)) } }
-            return known.map { TextPrinter().print($0) }
+            func label(_ e: Expr) -> String { if case .sum = e.kind { return "(" + TextPrinter().print(e) + ")" }; return TextPrinter().print(e) }
+            if case .list(let syntax, _) = positional[1] { return syntax.map { $0.isName ? $0.nameText : label((try? expr($0, "identify", at)) ?? .integer(0)) } }
+            return known.map(label)
         }()
         let columns = try values(of: known, on: data, at: positional[1].location)
         let fitted = try values(of: fits.map(\.fit.expr), on: data, at: positional[0].location)

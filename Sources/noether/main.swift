@@ -10,12 +10,13 @@ struct Noether: ParsableCommand {
         discussion: "Without a subcommand, starts the interactive REPL (type 'help').",
         subcommands: [RunNotebook.self, CheckNotebooks.self, Bench.self])
 
-    @Option(name: .customShort("e"), help: ArgumentHelp("Evaluate statements (separated by newlines or ';') and print each result.", valueName: "statements"))
-    var statements: String?
+    @Option(name: .customShort("e"), help: ArgumentHelp("Evaluate statements (separated by newlines or ';') and print each result; repeat -e for more, in one session.", valueName: "statements"))
+    var statements: [String] = []
 
     func run() throws {
         let interpreter = Interpreter()
-        if let statements {
+        if !statements.isEmpty {
+            let statements = self.statements.joined(separator: "\n")
             var failed = false
             for outcome in interpreter.execute(statements) {
                 outcome.lines.forEach { print($0) }

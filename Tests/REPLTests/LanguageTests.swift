@@ -45,7 +45,7 @@ final class LanguageTests: XCTestCase {
             ("diff(H, 2)", "error: 1:9: diff needs a symbol here"),
             ("canonical (x, px, y)", "error: 1:17: expected ')' to close the pair"),
             ("bracket", "error: 1:1: 'bracket' is a verb; call it as bracket(f, g)"),
-            ("H = (x == 1)", "error: 1:8: only expressions, lists, trajectories, datasets and models can be assigned; this is a boolean"),
+            ("H = (x == 1)", "error: 1:8: only expressions, lists, trajectories, datasets, models and fits can be assigned; this is a boolean"),
             ("help brackt", "error: 1:6: no help for 'brackt'; did you mean 'bracket'?"),
         ]
         for (input, prefix) in cases {
@@ -115,6 +115,37 @@ final class LanguageTests: XCTestCase {
         XCTAssertTrue(out[10].contains("A dataset has no member '.H'"), out[10])
         XCTAssertTrue(out[11].contains("has no learned H"), out[11])
         XCTAssertTrue(out[12].hasPrefix("hnn model of harmonic: 2 -> 8 -> 8 -> 1 (tanh), 10 steps; read from"), out[12])
+    }
+
+    /// fit and identify in the language: the exact candidate is proven conserved; members and
+    /// errors say what is wrong and where.
+    func testFitAndIdentify() {
+        let out = run("""
+        load kepler2d
+        data = dataset(kepler2d, sampler: box, trajectories: 40, samples: 5, t: 0.2, seed: 3)
+        f = fit(L, data, degree: 2, noise: 1e-4, seed: 1)
+        conserved(f.exact)
+        f.exact == L
+        g = fit(2*L - 3, data, degree: 2, noise: 1e-4, seed: 2)
+        g.normalized == L
+        identify(g, [L])
+        f.nope
+        fit(L, data, degree: 30)
+        fit(L, H)
+        fit(L, data, wiggle: 1)
+        fit(L, data, degree: 7)
+        identify(L, [L])
+        """)
+        XCTAssertEqual(out[3], "true")
+        XCTAssertEqual(out[4], "true")
+        XCTAssertTrue(out[6] == "true", out[6])
+        XCTAssertTrue(out[7].hasPrefix("g ≈ 2.0 (±"), out[7])
+        XCTAssertTrue(out[8].contains("a fit has .expr, .exact, .normalized, .mse and .table"), out[8])
+        XCTAssertTrue(out[9].contains("degree is a whole number from 0 to 12"), out[9])
+        XCTAssertTrue(out[10].contains("fit needs a dataset second"), out[10])
+        XCTAssertTrue(out[11].contains("fit has no option 'wiggle:'"), out[11])
+        XCTAssertTrue(out[12].contains("more features (330) than samples (200)"), out[12])
+        XCTAssertTrue(out[13].contains("identify takes a fit"), out[13])
     }
 
     func testLoadShowAndHelp() {
