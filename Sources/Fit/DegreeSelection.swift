@@ -33,14 +33,13 @@ public struct DegreeSelection: Sendable {
         return lines.joined(separator: "\n")
     }
 
-    /// Selects a degree in `degrees` for a monomial basis of the largest degree. The design of
+    /// Selects a degree in `degrees` for monomials in `variables`. The design of
     /// the largest degree is built once, rows shuffled (seeded) into folds; each fold's XᵀX
     /// comes from one BLAS `dsyrk`, a training set's is the total minus its fold's, and a lower
     /// degree's is a leading block (graded order), so every fit is a small Cholesky solve.
-    public static func select(basis: MonomialBasis, states: [Double], columns: [String], targets: [Double],
+    public static func select(variables: [String], states: [Double], columns: [String], targets: [Double],
                               degrees: ClosedRange<Int>, folds: Int = 5, heldOutFraction: Double? = nil,
                               seed: UInt64 = 0) throws -> DegreeSelection {
-        precondition(basis.degree >= degrees.upperBound)
         let n = targets.count
         guard n > 1 else { throw FitError(message: "degree selection needs at least 2 samples") }
         let width = columns.count
@@ -55,7 +54,7 @@ public struct DegreeSelection: Sendable {
             for j in 0..<width { shuffled[r * width + j] = states[i * width + j] }
             y[r] = targets[i]
         }
-        let top = try MonomialBasis(variables: basis.variables, degree: degrees.upperBound)
+        let top = try MonomialBasis(variables: variables, degree: degrees.upperBound)
         let X = try top.design(states: shuffled, columns: columns)
         let P = top.count
         try LeastSquares.validate(design: X, rows: n, columns: P, targets: y)
@@ -91,7 +90,7 @@ public struct DegreeSelection: Sendable {
         let scored = heldOutFraction == nil ? Array(blocks.indices) : [0]
         var heldOut: [Double] = [], training: [Double] = [], features: [Int] = []
         for d in degrees {
-            let p = basis.count(upTo: d)
+            let p = top.count(upTo: d)
             guard n - (blocks.map(\.count).max() ?? 0) >= p else {
                 throw FitError(message: "degree \(d) has \(p) features but a training set has only \(n - (blocks.map(\.count).max() ?? 0)) samples: lower the degree or add data")
             }

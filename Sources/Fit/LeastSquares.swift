@@ -24,18 +24,7 @@ public enum LeastSquares {
     /// on more columns than rows, or on mismatched sizes — never returns a silent garbage fit.
     public static func solve(design: [Double], rows: Int, columns: Int, targets: [Double],
                              tolerance: Double = 1e-12) throws -> LeastSquaresSolution {
-        guard rows > 0, columns > 0, design.count == rows * columns, targets.count == rows else {
-            throw FitError(message: "the design is \(rows) x \(columns) but holds \(design.count) numbers for \(targets.count) targets")
-        }
-        guard rows >= columns else {
-            throw FitError(message: "more features (\(columns)) than samples (\(rows)): the fit is underdetermined")
-        }
-        if let bad = design.firstIndex(where: { !$0.isFinite }) {
-            throw FitError(message: "the design has a non-finite value at row \(bad / columns + 1), column \(bad % columns + 1)")
-        }
-        if let bad = targets.firstIndex(where: { !$0.isFinite }) {
-            throw FitError(message: "target \(bad + 1) is not finite")
-        }
+        try validate(design: design, rows: rows, columns: columns, targets: targets)
         gsl_set_error_handler_off()
         guard let X = gsl_matrix_alloc(rows, columns), let y = gsl_vector_alloc(rows),
               let c = gsl_vector_alloc(columns), let cov = gsl_matrix_alloc(columns, columns),

@@ -136,8 +136,7 @@ public struct PolynomialFit: Sendable {
             var d = options.degree
             if let range = options.degrees {
                 guard range.lowerBound >= 0 else { throw FitError(message: "degrees start at 0") }
-                let largest = try MonomialBasis(variables: vars, degree: range.upperBound)
-                let s = try DegreeSelection.select(basis: largest, states: states, columns: columns, targets: targets, degrees: range,
+                let s = try DegreeSelection.select(variables: vars, states: states, columns: columns, targets: targets, degrees: range,
                                                    folds: options.folds, heldOutFraction: options.heldOutFraction, seed: options.seed)
                 selection = s
                 d = s.chosen

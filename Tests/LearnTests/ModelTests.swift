@@ -109,6 +109,10 @@ final class ModelTests: XCTestCase {
         XCTAssertThrowsError(try Checkpoint.read(path)) { XCTAssertTrue("\($0)".contains("truncated"), "\($0)") }
         try Data("NOETHER-CHECKPOINT 1\nkind=hnn\n".utf8).write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try Checkpoint.read(path)) { XCTAssertTrue("\($0)".contains("reads 'NOETHER-CHECKPOINT 2'"), "\($0)") }
+        // A damaged header asking for a huge network is refused by length, before any allocation.
+        let huge = "NOETHER-CHECKPOINT 2\nkind=hnn sizes=2,60000,60000,1 activation=tanh shapes=x\nsystem=s names=q,p parameters=\noptimizer=none\n"
+        try Data((huge + "12345678").utf8).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try Checkpoint.read(path)) { XCTAssertTrue("\($0)".contains("truncated or damaged"), "\($0)") }
         try Data("q,p,dq,dp\n".utf8).write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try Checkpoint.read(path)) { XCTAssertTrue("\($0)".contains("not a Noether checkpoint"), "\($0)") }
         try Checkpoint.save(model, provenance: provenance, to: path)

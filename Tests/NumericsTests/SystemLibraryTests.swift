@@ -47,7 +47,7 @@ final class SystemLibraryTests: XCTestCase {
         XCTAssertEqual(fit.coefficients[1] + fit.coefficients[2], 4, accuracy: 1e-10)
         XCTAssertThrowsError(try LeastSquares.solve(design: [1, 2, 3, 4], rows: 1, columns: 4, targets: [1]))
         XCTAssertThrowsError(try LeastSquares.solve(design: [1, .nan, 1, 2], rows: 2, columns: 2, targets: [1, 2])) { e in
-            XCTAssertTrue("\(e)".contains("row 1, column 2"), "\(e)")
+            XCTAssertTrue("\(e)".contains("sample 1, feature 2"), "\(e)")
         }
     }
 

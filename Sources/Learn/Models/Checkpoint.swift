@@ -111,10 +111,18 @@ public enum Checkpoint {
         }
         let arch = try fields(lines[0], 0), origin = try fields(lines[1], 1), opt = try fields(lines[2], 2)
         guard let kind = arch["kind"].flatMap(DynamicsModel.Kind.init(rawValue:)),
-              let sizes = arch["sizes"].map({ $0.split(separator: ",").compactMap { Int($0) } }), sizes.count >= 3, sizes.allSatisfy({ $0 > 0 && $0 <= 1 << 20 }),
+              let sizes = arch["sizes"].map({ $0.split(separator: ",").compactMap { Int($0) } }), sizes.count >= 3, sizes.allSatisfy({ $0 > 0 && $0 <= 1 << 16 }),
               let activation = arch["activation"].flatMap(Activation.init(rawValue:)),
               sizes[0] % 2 == 0, sizes.last == (kind == .hnn ? 1 : sizes[0]), Set(sizes.dropFirst().dropLast()).count == 1 else {
             throw FormatError(message: "'\(path)' describes a model this version cannot build (\(lines[0]))")
+        }
+        // The length check comes before building the model, so a damaged header cannot make
+        // it allocate more than the file holds.
+        let parameterCount = zip(sizes, sizes.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 + $1.1 }
+        let optimizerLines = opt["optimizer"] == "adam" ? 3 : 1
+        let headerLength = cursor - data.startIndex
+        guard data.count == headerLength + 8 * parameterCount * optimizerLines + 8 else {
+            throw FormatError(message: "'\(path)' has \(data.count) bytes, \(headerLength + 8 * parameterCount * optimizerLines + 8) expected: truncated or damaged")
         }
         let model = DynamicsModel(kind: kind, dimension: sizes[0], hidden: sizes[1], layers: sizes.count - 2, activation: activation, seed: 0)
         guard architecture(model) == lines[0] else { throw FormatError(message: "'\(path)' has inconsistent parameter shapes (\(lines[0]))") }
@@ -137,11 +145,6 @@ public enum Checkpoint {
             optimizer!.steps = steps
         } else if opt["optimizer"] != "none" {
             throw FormatError(message: "'\(path)': unknown optimizer line '\(lines[2])'")
-        }
-        let count = model.parameters.reduce(0) { $0 + $1.value.count } * (optimizer == nil ? 1 : 3)
-        let headerLength = cursor - data.startIndex
-        guard data.count == headerLength + 8 * count + 8 else {
-            throw FormatError(message: "'\(path)' has \(data.count) bytes, \(headerLength + 8 * count + 8) expected: truncated or damaged")
         }
         let stored = data.suffix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
         guard UInt64(littleEndian: stored) == fnv1a(data.prefix(data.count - 8)) else {

@@ -30,9 +30,8 @@ public enum FitBenchmark {
         var fit: PolynomialFit?
         let one = try median { fit = try PolynomialFit.fit(targets: y, states: X, columns: names) }
         var selection: DegreeSelection?
-        let basis = try MonomialBasis(variables: names, degree: 4)
         let select = try median {
-            selection = try DegreeSelection.select(basis: basis, states: X, columns: names, targets: y, degrees: 1...4, heldOutFraction: 0.3, seed: 0)
+            selection = try DegreeSelection.select(variables: names, states: X, columns: names, targets: y, degrees: 1...4, heldOutFraction: 0.3, seed: 0)
         }
         var sindy = FitOptions()
         sindy.threshold = 0.1
