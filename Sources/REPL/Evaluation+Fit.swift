@@ -133,10 +133,10 @@ extension Evaluation {
                     }
                 }
             case "noise": noise = try number(l); guard noise >= 0 else { throw fail("noise is a standard deviation ≥ 0", at: l.value.location) }
-            case "seed": noiseSeed = UInt64(max(0, try number(l))); options.seed = noiseSeed
+            case "seed": noiseSeed = seedValue(try number(l)); options.seed = noiseSeed
             case "threshold": options.threshold = try number(l)
             case "sigmas": options.significance = try number(l)
-            case "folds": options.folds = Int(try number(l))
+            case "folds": options.folds = saturatingInt(try number(l))
             case "holdout": options.heldOutFraction = try number(l)
             case "ridge":
                 if case .name(let n, _) = l.value, n == "gcv" || n == "lcurve" { options.regularization = n == "gcv" ? .gcv : .lcurve } else {

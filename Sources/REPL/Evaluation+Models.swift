@@ -37,21 +37,21 @@ extension Evaluation {
             }
             guard let v = try? expr(l.value, verb, at).evaluate([:]), v.isFinite else { throw fail("'\(l.label!)' must be a number", at: l.value.location) }
             switch l.label! {
-            case "hidden": hidden = Int(v)
-            case "layers": layers = Int(v)
-            case "steps": steps = Int(v)
-            case "batch": batch = Int(v)
-            case "seed": seed = UInt64(max(0, v))
+            case "hidden": hidden = saturatingInt(v)
+            case "layers": layers = saturatingInt(v)
+            case "steps": steps = saturatingInt(v)
+            case "batch": batch = saturatingInt(v)
+            case "seed": seed = seedValue(v)
             case "lr": lr = v
             case "plateau":
                 guard v > 0 && v < 1 else { throw fail("plateau is the factor that cuts the rate, between 0 and 1", at: l.value.location) }
                 plateau = v
-            case "patience": patience = max(1, Int(v))
+            case "patience": patience = max(1, saturatingInt(v))
             default: throw fail("\(verb) has no option '\(l.label!):' (options: hidden, layers, steps, lr, batch, seed, plateau, patience, checkpoint)", at: l.value.location)
             }
         }
-        guard hidden > 0, layers > 0, (1...1_000_000).contains(steps), lr > 0 else {
-            throw fail("hidden, layers and steps must be positive (steps at most 1e6) and lr > 0", at: at, width: verb.count)
+        guard (1...4096).contains(hidden), (1...32).contains(layers), (1...1_000_000).contains(steps), (0...10_000_000).contains(batch), lr > 0 else {
+            throw fail("hidden (1 to 4096), layers (1 to 32) and steps (1 to 1e6) must be in range, batch at most 1e7, and lr > 0", at: at, width: verb.count)
         }
         if let m = previous, m.names != data.names {
             throw fail("the model was trained on (\(m.names.joined(separator: ", "))), the data is (\(data.names.joined(separator: ", ")))", at: positional[1].location)
@@ -186,7 +186,7 @@ extension Evaluation {
         guard duration > 0, step > 0, duration / step <= 1e7 else { throw fail("t and step must be positive, with at most 1e7 steps", at: at, width: 7) }
         let steps = Int((duration / step).rounded())
         do {
-            let traj = try FixedStepIntegrator(method, step: step).run(m.model, from: x0, steps: steps, sampleEvery: Int(try number("every", 1)))
+            let traj = try FixedStepIntegrator(method, step: step).run(m.model, from: x0, steps: steps, sampleEvery: max(1, saturatingInt(try number("every", 1))))
             return .trajectory(TrajectoryValue(trajectory: traj, names: m.names, parameters: m.parameters, method: "\(m.model.kind.rawValue) model, \(methodName)"))
         } catch let e as IntegrationError {
             throw fail(e.description, at: at, width: 7)

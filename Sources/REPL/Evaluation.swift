@@ -274,15 +274,15 @@ struct Evaluation {
                 return v
             }
             switch l.label! {
-            case "trajectories": recipe.trajectories = Int(try number())
-            case "samples": recipe.samples = Int(try number())
+            case "trajectories": recipe.trajectories = saturatingInt(try number())
+            case "samples": recipe.samples = saturatingInt(try number())
             case "t": recipe.duration = try number()
             case "test": recipe.testFraction = try number()
             case "noise": recipe.noise = try number()
             case "seed":
                 let v = try number()
                 guard v >= 0, v == v.rounded() else { throw fail("seed must be a non-negative integer", at: l.value.location) }
-                seed = UInt64(v)
+                seed = seedValue(v)
             case "sampler": break
             case "radius": radius = try number()
             default:
@@ -387,8 +387,10 @@ struct Evaluation {
             let field = try HamiltonianVectorField(hamiltonian: h, pairs: session.pairs, parameters: parameters, native: true)
             let integrator = FixedStepIntegrator(method, step: step)
             if verb == "liouville" {
+                let points = saturatingInt(try number("points", 256))
+                guard (3...1_000_000).contains(points) else { throw fail("points: between 3 and 1e6", at: options["points"]?.location ?? at) }
                 let r = try PhaseSpaceDiagnostics.liouville(field, integrator: integrator, center: x0, radius: try number("radius", 0.1),
-                                                            points: Int(try number("points", 256)), steps: steps)
+                                                            points: points, steps: steps)
                 return .text("area \(TextPrinter.format(r.initialArea, significantDigits: 10)) -> \(TextPrinter.format(r.finalArea, significantDigits: 10)) "
                              + "(relative change \(TextPrinter.format(r.relativeChange, significantDigits: 3)), \(methodName), \(steps) steps)")
             }
@@ -490,10 +492,11 @@ struct Evaluation {
                 }
                 let steps = Int((abs(duration) / step).rounded())
                 guard steps <= 100_000_000 else { throw fail("\(steps) steps is too many; use a larger step", at: at, width: name.count) }
-                let every = Int(try number("every") ?? 1)
+                let every = saturatingInt(try number("every") ?? 1)
                 trajectory = try FixedStepIntegrator(method, step: duration < 0 ? -step : step).run(field, from: x0, steps: steps, sampleEvery: max(1, every))
             } else if let method = AdaptiveMethod(rawValue: methodName) {
-                let samples = max(2, Int(try number("samples") ?? 101))
+                let samples = max(2, saturatingInt(try number("samples") ?? 101))
+                guard samples <= 10_000_000 else { throw fail("samples: at most 1e7", at: options["samples"]?.location ?? at) }
                 let times = (0..<samples).map { duration * Double($0) / Double(samples - 1) }
                 trajectory = try AdaptiveIntegrator(method, relativeTolerance: try number("rtol") ?? 1e-10,
                                                     absoluteTolerance: try number("atol") ?? 1e-10).run(field, from: x0, times: times)

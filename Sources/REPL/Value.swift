@@ -85,3 +85,14 @@ extension Value {
             + "noise \(TextPrinter.format(d.noise, significantDigits: 3)); seed \(d.seed)" + (params.isEmpty ? "" : "; \(params)")
     }
 }
+
+/// A count or size typed by the user, as an Int without trapping: NaN is 0, and magnitudes are
+/// capped at 10^15 (every verb then checks its own range and says so).
+func saturatingInt(_ v: Double) -> Int {
+    v.isNaN ? 0 : Int(max(-1e15, min(1e15, v.rounded(.towardZero))))
+}
+
+/// A seed typed by the user: negative is 0, huge values saturate.
+func seedValue(_ v: Double) -> UInt64 {
+    v.isNaN || v <= 0 ? 0 : (v >= 1.8e19 ? UInt64.max : UInt64(v.rounded(.towardZero)))
+}

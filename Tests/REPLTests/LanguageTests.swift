@@ -148,6 +148,20 @@ final class LanguageTests: XCTestCase {
         XCTAssertTrue(out[13].contains("identify takes a fit"), out[13])
     }
 
+    /// Counts and seeds of 1e300 are refused (or saturated) with a message, never a trap
+    /// converting them to integers.
+    func testHugeNumbersAreRefusedNotTrapped() {
+        let repl = Interpreter()
+        _ = run("load pendulum\nd = dataset(harmonic, trajectories: 2, samples: 3)", in: repl)
+        for input in ["dataset(harmonic, trajectories: 1e300)", "train(hnn, d, hidden: 1e300)", "train(hnn, d, steps: -1e300)",
+                      "liouville(x0: [1, 0], t: 1, step: 0.1, points: 1e300)", "simulate(x0: [1, 0], t: 1, samples: 1e300, method: rk8pd)",
+                      "fit(q, d, degree: [1, 2], folds: 1e300)", "fit(q, d, degree: 1e300)"] {
+            let outcome = repl.execute(input)
+            XCTAssertTrue(outcome.first?.failed ?? false, input)
+        }
+        XCTAssertFalse(repl.execute("dataset(harmonic, trajectories: 2, samples: 3, seed: 1e300)").first?.failed ?? true)
+    }
+
     func testLoadShowAndHelp() {
         let repl = Interpreter()
         XCTAssertTrue(run("load neumann(n: 4)", in: repl)[0].contains("defines H, I1, I2, I3, I4"))

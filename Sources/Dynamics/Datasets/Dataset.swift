@@ -43,6 +43,9 @@ public struct Dataset: Sendable {
     /// The same seed gives the same numbers.
     public static func generate(_ spec: Specification) throws -> Dataset {
         let recipe = spec.recipe
+        guard recipe.trajectories <= 10_000_000 / max(1, recipe.samples) else {
+            throw CatalogError(message: "a dataset of \(recipe.trajectories) trajectories x \(recipe.samples) samples is too large (at most 1e7 rows)")
+        }
         guard recipe.trajectories > 0, recipe.samples > 1, recipe.duration > 0, (0...1).contains(recipe.testFraction) else {
             throw CatalogError(message: "a dataset needs at least 1 trajectory, 2 samples, a positive duration and a test fraction in [0, 1]")
         }
