@@ -213,7 +213,7 @@ public struct PolynomialFit: Sendable {
             // Nothing significant: the zero function, with its residual.
             let rss = targets.reduce(0) { $0 + $1 * $1 }
             regression = Regression(coefficients: [], standardErrors: [], residualSumOfSquares: rss, rows: n, effectiveRank: 0,
-                                    conditionNumber: 1, lambda: 0, method: "no term survived", notes: [])
+                                    conditionNumber: 1, lambda: regression.lambda, method: "no term survived", notes: regression.notes)
         }
         return PolynomialFit(terms: terms, support: support, regression: regression, dropped: dropped, selection: selection,
                              degree: degree, columnScale: scale)

@@ -78,7 +78,7 @@ extension LeastSquares {
             throw FitError(message: "the data has a non-finite value (\(design[bad])) at sample \(bad / columns + 1), feature \(bad % columns + 1)")
         }
         if let bad = targets.firstIndex(where: { !$0.isFinite }) {
-            throw FitError(message: "target \(bad + 1) is \(targets[bad]): the target must be finite")
+            throw FitError(message: "the target is \(targets[bad].isNaN ? "NaN" : "\(targets[bad])") at sample \(bad + 1): it must be finite everywhere")
         }
     }
 

@@ -205,6 +205,7 @@ extension Evaluation {
             guard case .expr(let e) = item else { throw fail("the known quantities are expressions", at: positional[1].location) }
             return e
         }
+        guard !known.isEmpty else { throw fail("identify needs at least one known quantity, as in [Px, Py, L]", at: positional[1].location) }
         let labels: [String] = {
             func label(_ e: Expr) -> String { if case .sum = e.kind { return "(" + TextPrinter().print(e) + ")" }; return TextPrinter().print(e) }
             if case .list(let syntax, _) = positional[1] { return syntax.map { $0.isName ? $0.nameText : label((try? expr($0, "identify", at)) ?? .integer(0)) } }
