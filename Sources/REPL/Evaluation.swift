@@ -315,7 +315,18 @@ struct Evaluation {
         let series: [Plot.Series], title: String, xlabel: String, ylabel: String
         switch positional.count {
         case 2:
-            let t = try trajectoryArgument(positional[0], "plot")
+            let v = try value(positional[0])
+            if case .fit(let f) = v {
+                // The degree table: held-out and training MSE against degree, log scale.
+                guard let s = f.fit.selection else { throw fail("this fit has no degree table: fit with degree: [low, high]", at: positional[0].location) }
+                series = [.init(title: "held-out MSE (\(s.scheme))", points: zip(s.degrees.map(Double.init), s.heldOutErrors).filter { $0.1 > 0 }, style: "linespoints"),
+                          .init(title: "training MSE", points: zip(s.degrees.map(Double.init), s.trainingErrors).filter { $0.1 > 0 }, style: "linespoints")]
+                do { try Plot.write(series, to: path, title: "fit of \(f.name): error by degree (chosen \(s.chosen))", xlabel: "degree", ylabel: "mean squared error", logY: true, integerX: true) } catch {
+                    throw fail("\(error)", at: pathAt)
+                }
+                return .text("wrote \(path)")
+            }
+            guard case .trajectory(let t) = v else { throw fail("plot needs a trajectory or a fit here, but this is \(v.kindName)", at: positional[0].location) }
             let n = t.names.count / 2
             series = [.init(title: t.method, points: (0..<t.trajectory.count).map { k in
                 let x = t.trajectory.state(k); return (x[x.startIndex], x[x.startIndex + n]) }, style: "lines")]

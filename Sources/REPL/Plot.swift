@@ -6,7 +6,7 @@ enum Plot {
     struct Series {
         var title: String
         var points: [(Double, Double)]
-        /// "lines" or "points".
+        /// "lines", "points" or "linespoints".
         var style: String
     }
 
@@ -17,7 +17,8 @@ enum Plot {
         return path.split(separator: ":").map { $0 + "/gnuplot" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    static func write(_ series: [Series], to path: String, title: String, xlabel: String, ylabel: String, logY: Bool = false) throws {
+    static func write(_ series: [Series], to path: String, title: String, xlabel: String, ylabel: String, logY: Bool = false,
+                      integerX: Bool = false) throws {
         guard let gnuplot else {
             throw Failure(description: "plot needs gnuplot (apt-get install gnuplot-nox; scripts/setup.sh installs it)")
         }
@@ -30,7 +31,7 @@ enum Plot {
             let data = directory.appendingPathComponent("series\(k).dat")
             let text = s.points.map { String(format: "%.17g %.17g", $0.0, $0.1) }.joined(separator: "\n") + "\n"
             try text.write(to: data, atomically: true, encoding: .utf8)
-            let style = s.style == "points" ? "with points pt 7 ps 0.5" : "with lines lw 2"
+            let style = s.style == "points" ? "with points pt 7 ps 0.5" : s.style == "linespoints" ? "with linespoints lw 2 pt 7" : "with lines lw 2"
             let shown = s.title.count > 48 ? String(s.title.prefix(45)) + "..." : s.title
             plots.append("'\(data.path)' \(style) title '\(quote(shown))'")
         }
@@ -45,6 +46,7 @@ enum Plot {
         set key inside left top box opaque
         """
         if logY { script += "\nset logscale y\nset format y '%.0e'" }
+        if integerX { script += "\nset xtics 1" }
         script += "\nplot " + plots.joined(separator: ", ") + "\n"
         let scriptURL = directory.appendingPathComponent("plot.gp")
         try script.write(to: scriptURL, atomically: true, encoding: .utf8)

@@ -50,7 +50,7 @@ enum Verbs {
         .init(name: "drift", usage: "drift(f, trajectory)", summary: "max and rms deviation of f along a trajectory, relative to |f(0)| (absolute when f(0) = 0), and a sparkline of it over time",
               example: "drift(H, simulate(x0: [1, 0, 0, 0, 1, 0], t: 10, step: 0.01, method: rk4))"),
         .init(name: "plot", usage: "plot(f, trajectory, \"f.png\")   or   plot(trajectory, \"phase.png\")",
-              summary: "a PNG figure (gnuplot): f (or a list of expressions) over time, log: 1 for the relative deviation on a log scale, or the phase portrait of the first pair",
+              summary: "a PNG figure (gnuplot): f (or a list of expressions) over time, log: 1 for the relative deviation on a log scale, the phase portrait of the first pair, or plot(fit, \"degrees.png\") for a fit's error-by-degree table",
               example: "plot(H, simulate(x0: [1, 0, 0, 0, 1, 0], t: 10, step: 0.01, method: rk4), \"/tmp/energy.png\")"),
         .init(name: "liouville", usage: "liouville(x0: [q, p], radius: r, points: n, t: T, step: h, method: M)",
               summary: "transports a loop of n points around x0 (one degree of freedom) and compares the enclosed area before and after (shoelace)",
