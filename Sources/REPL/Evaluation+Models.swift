@@ -68,8 +68,8 @@ extension Evaluation {
             let terminal = isatty(STDERR_FILENO) != 0
             let options = TrainingOptions(steps: steps, batchSize: batch, learningRate: lr, seed: seed, reportEvery: max(1, steps / (terminal ? 100 : 10)),
                                           schedule: schedule, checkpointPath: checkpoint)
-            let report = try Learn.train(model, on: data, options: options, optimizer: optimizer) { line in
-                FileHandle.standardError.write(Data((terminal ? "\r\u{1B}[2K" + line : line + "\n").utf8))
+            let report = try Learn.train(model, on: data, options: options, optimizer: optimizer) { p in
+                FileHandle.standardError.write(Data((terminal ? "\r\u{1B}[2K" + p.bar() : p.line + "\n").utf8))
             }
             if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
             return .model(ModelValue(model: model, optimizer: optimizer, report: report, names: data.names, parameters: data.parameters, system: data.system))

@@ -59,6 +59,23 @@ struct ScheduleState {
     }
 }
 
+/// Where training is, reported every `reportEvery` steps.
+public struct TrainingProgress: Sendable {
+    public var step: Int, first: Int, last: Int
+    public var loss: Double
+    public var stepsPerSecond: Double
+
+    /// `step 400/2000  loss 3.4451e-02  (281 steps/s)`: one line for logs.
+    public var line: String { String(format: "step %d/%d  loss %.4e  (%.0f steps/s)", step, last, loss, stepsPerSecond) }
+
+    /// The line with a bar of `width` cells in front, for a terminal.
+    public func bar(width: Int = 24) -> String {
+        let done = Double(step - first + 1) / Double(max(1, last - first + 1))
+        let filled = min(width, Int((done * Double(width)).rounded(.down)))
+        return "[" + String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled) + "] " + line
+    }
+}
+
 /// Why training could not start.
 public struct TrainingError: Error, CustomStringConvertible, Sendable {
     public var message: String
@@ -73,7 +90,7 @@ public struct TrainingError: Error, CustomStringConvertible, Sendable {
 /// from its count, and minibatches are drawn from (seed, step), so 10 + 10 steps give the same
 /// parameters as 20 in one go.
 public func train(_ model: DynamicsModel, on data: Dataset, options: TrainingOptions, optimizer: Adam? = nil,
-                  progress: (String) -> Void = { _ in }) throws -> TrainingReport {
+                  progress: (TrainingProgress) -> Void = { _ in }) throws -> TrainingReport {
     let d = data.dimension
     guard d == model.dimension else { throw TrainingError(message: "the model has dimension \(model.dimension), the data \(d)") }
     let trainRows = (0..<data.count).filter { !data.isTest($0) }, testRows = (0..<data.count).filter { data.isTest($0) }
@@ -126,7 +143,7 @@ public func train(_ model: DynamicsModel, on data: Dataset, options: TrainingOpt
         if step % max(1, options.reportEvery) == 0 || step == last {
             history.append((step, loss))
             let rate = Double(step - first + 1) / max(1e-9, Date().timeIntervalSince(start))
-            progress(String(format: "step %d/%d  loss %.4e  (%.0f steps/s)", step, last, loss, rate))
+            progress(TrainingProgress(step: step, first: first, last: last, loss: loss, stepsPerSecond: rate))
             try saveCheckpoint()
         }
     }
