@@ -91,8 +91,9 @@ public struct DegreeSelection: Sendable {
         var heldOut: [Double] = [], training: [Double] = [], features: [Int] = []
         for d in degrees {
             let p = top.count(upTo: d)
-            guard n - (blocks.map(\.count).max() ?? 0) >= p else {
-                throw FitError(message: "degree \(d) has \(p) features but a training set has only \(n - (blocks.map(\.count).max() ?? 0)) samples: lower the degree or add data")
+            let trainingRows = heldOutFraction == nil ? n - (blocks.map(\.count).max() ?? 0) : blocks[1].count
+            guard trainingRows >= p else {
+                throw FitError(message: "degree \(d) has \(p) features but a training set has only \(trainingRows) samples: lower the degree or add data")
             }
             var testSum = 0.0, testCount = 0, trainSum = 0.0, trainCount = 0
             for f in scored {

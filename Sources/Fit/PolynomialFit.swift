@@ -90,11 +90,17 @@ public struct PolynomialFit: Sendable {
         guard failures.isEmpty else {
             throw FitError(message: "no small rational ratios for " + failures.joined(separator: "; ") + " (a learned coordinate may be a mixture: try identify)")
         }
-        // Clear denominators: multiply by their lcm (the ratios are small, so Int suffices).
+        // Clear denominators: multiply by their lcm (refused past 10¹², where the "small"
+        // rationals have stopped being small together).
         func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? abs(a) : gcd(b, a % b) }
-        let lcm = ratios.reduce(1) { acc, item in
-            let d = Int(item.1.denominator.description) ?? 1
-            return acc / gcd(acc, d) * d
+        var lcm = 1
+        for (_, q) in ratios {
+            let d = Int(q.denominator.description) ?? 1
+            let (product, overflow) = (lcm / gcd(lcm, d)).multipliedReportingOverflow(by: d)
+            guard !overflow, product <= 1_000_000_000_000 else {
+                throw FitError(message: "the ratios' common denominator exceeds 10^12: no small integer form (try identify)")
+            }
+            lcm = product
         }
         return Expr.sum(ratios.map { Expr.rational($0.1 * Rational(lcm)) * $0.0 })
     }

@@ -85,9 +85,9 @@ extension LeastSquares {
     /// The SVD path: GSL on the column-scaled design, truncated (rank-revealing) or ridge.
     static func svdFit(_ X: [Double], _ rows: Int, _ columns: Int, _ y: [Double], _ regularization: Regularization, scale: [Double]) throws -> Regression {
         gsl_set_error_handler_off()
-        guard let A = gsl_matrix_alloc(rows, columns), let yv = gsl_vector_alloc(rows), let z = gsl_vector_alloc(columns),
+        guard let A = gsl_matrix_alloc(rows, columns), let yv = gsl_vector_alloc(rows),
               let work = gsl_multifit_linear_alloc(rows, columns) else { throw FitError(message: "out of memory for a \(rows) x \(columns) fit") }
-        defer { gsl_matrix_free(A); gsl_vector_free(yv); gsl_vector_free(z); gsl_multifit_linear_free(work) }
+        defer { gsl_matrix_free(A); gsl_vector_free(yv); gsl_multifit_linear_free(work) }
         for i in 0..<rows {
             for j in 0..<columns { A.pointee.data[i * A.pointee.tda + j] = X[i * columns + j] * scale[j] }
             yv.pointee.data[i * yv.pointee.stride] = y[i]
@@ -100,19 +100,26 @@ extension LeastSquares {
         var notes: [String] = []
         if rank < columns { notes.append("rank-deficient design: \(columns - rank) of \(columns) singular values below 1e-12 of the largest were truncated") }
         // GCV function G(λ) = ‖y − X c_λ‖² / (n − Σ f_i)², f_i = s_i² / (s_i² + λ²).
+        // With A = U S Vᵀ (U in work.A, V in work.Q), c_λ = Σ_{s_i kept} f_i (u_iᵀy / s_i) v_i:
+        // ridge when λ > 0, the truncated (rank-revealing) solution when λ = 0. Computed here from
+        // the one decomposition, so every λ tried sees the same SVD.
+        var uty = [Double](repeating: 0, count: columns)
+        for i in 0..<columns { for r in 0..<rows { uty[i] += gsl_matrix_get(work.pointee.A, r, i) * y[r] } }
         func solve(_ lambda: Double) -> (c: [Double], rss: Double, dof: Double) {
-            var rnorm = 0.0, snorm = 0.0
-            if lambda == 0 && rank < columns {
-                // Truncate instead of dividing by tiny singular values.
-                var chisq = 0.0, r = 0
-                guard let cov = gsl_matrix_alloc(columns, columns) else { return ([], .infinity, 0) }
-                defer { gsl_matrix_free(cov) }
-                _ = gsl_multifit_linear_tsvd(A, yv, 1e-12, z, cov, &chisq, &r, work)
-                return ((0..<columns).map { gsl_vector_get(z, $0) }, chisq, Double(r))
+            var z = [Double](repeating: 0, count: columns), dof = 0.0
+            for i in 0..<columns where S[i] > tolerance {
+                let f = S[i] * S[i] / (S[i] * S[i] + lambda * lambda)
+                dof += f
+                for j in 0..<columns { z[j] += f * uty[i] / S[i] * gsl_matrix_get(work.pointee.Q, j, i) }
             }
-            _ = gsl_multifit_linear_solve(lambda, A, yv, z, &rnorm, &snorm, work)
-            let dof = S.reduce(0.0) { $0 + ($1 > tolerance ? $1 * $1 / ($1 * $1 + lambda * lambda) : 0) }
-            return ((0..<columns).map { gsl_vector_get(z, $0) }, rnorm * rnorm, dof)
+            // Residual of the scaled problem, directly.
+            var rss = 0.0
+            for r in 0..<rows {
+                var pred = 0.0
+                for j in 0..<columns { pred += gsl_matrix_get(A, r, j) * z[j] }
+                rss += (y[r] - pred) * (y[r] - pred)
+            }
+            return (z, rss, dof)
         }
         var lambda = 0.0
         switch regularization {
@@ -158,7 +165,7 @@ extension LeastSquares {
         }
         return Regression(coefficients: zip(z0, scale).map(*), standardErrors: errors, residualSumOfSquares: rss, rows: rows,
                           effectiveRank: rank, conditionNumber: smax / (S.filter { $0 > tolerance }.min() ?? smax),
-                          lambda: lambda, method: lambda > 0 ? "ridge through GSL's SVD" : "GSL's truncated SVD", notes: notes)
+                          lambda: lambda, method: lambda > 0 ? "ridge through GSL's SVD" : (rank < columns ? "GSL's SVD, truncated" : "GSL's SVD"), notes: notes)
     }
 }
 

@@ -103,7 +103,9 @@ extension Evaluation {
             horizon = v
         }
         guard horizon > 0 else { return .text(lines.joined(separator: "\n")) }
-        let samples = max(perTrajectory, Int((Double(perTrajectory) * horizon / max(1e-300, d.times.max() ?? horizon)).rounded()))
+        let ratio = horizon / max(1e-300, d.times.max() ?? horizon)
+        guard ratio <= 1000 else { throw fail("t is more than 1000 times the data's time span; roll out with rollout(...) instead", at: at, width: 8) }
+        let samples = max(perTrajectory, Int((Double(perTrajectory) * ratio).rounded()))
         let times = (0..<samples).map { horizon * Double($0) / Double(samples - 1) }
         let truth: HamiltonianVectorField
         do {

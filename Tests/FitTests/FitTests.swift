@@ -139,6 +139,15 @@ final class FitTests: XCTestCase {
             XCTAssertEqual(cholesky.standardErrors[j], svd.standardErrors[j], accuracy: 1e-10)
         }
         XCTAssertEqual(cholesky.effectiveRank, p)
+        // Ridge: min ‖A z − y‖² + λ²‖z‖² on the unit-norm-scaled design A = X D, c = D z, is the
+        // least-squares solution of A stacked on λI (y stacked on zeros), solved by the QR here.
+        let lambda = 3.0
+        let norms = (0..<p).map { j in (0..<n).reduce(0.0) { $0 + X[$1 * p + j] * X[$1 * p + j] }.squareRoot() }
+        var augmented = (0..<(n * p)).map { X[$0] / norms[$0 % p] }
+        for j in 0..<p { augmented += (0..<p).map { $0 == j ? lambda : 0 } }
+        let z = qrSolve(augmented, n + p, p, y + Array(repeating: 0, count: p))
+        let ridge = try LeastSquares.fit(design: X, rows: n, columns: p, targets: y, regularization: .ridge(lambda))
+        for j in 0..<p { XCTAssertEqual(ridge.coefficients[j], z[j] / norms[j], accuracy: 1e-10 * max(1, abs(z[j] / norms[j])), "ridge \(j)") }
         // Weight 2 on the first 50 rows = those rows twice.
         let weights = (0..<n).map { $0 < 50 ? 2.0 : 1.0 }
         let weighted = try LeastSquares.fit(design: X, rows: n, columns: p, targets: y, weights: weights)
@@ -179,6 +188,18 @@ final class FitTests: XCTestCase {
         XCTAssertGreaterThan(selection.heldOutErrors[0], 100 * selection.heldOutErrors[1])
         XCTAssertEqual(selection.heldOutErrors[1], 1e-6, accuracy: 0.2e-6)  // the noise variance
         XCTAssertEqual(selection.table.split(separator: "\n").count, 5)
+        // One held-out fraction (the benchmark's 70/30 scheme) picks the same degree, and its
+        // size check counts the 70 % that trains.
+        var holdout = options
+        holdout.heldOutFraction = 0.3
+        let held = try XCTUnwrap(try PolynomialFit.fit(targets: y, states: states, columns: twoBodyNames, options: holdout).selection)
+        XCTAssertEqual(held.chosen, 2)
+        XCTAssertEqual(held.scheme, "30% held out")
+        XCTAssertEqual(held.heldOutErrors[1], 1e-6, accuracy: 0.2e-6)
+        // Degree 5 has 1287 features: more than the 900 held out, fewer than the 2100 that train.
+        var five = holdout
+        five.degrees = 1...5
+        XCTAssertEqual(try PolynomialFit.fit(targets: y, states: states, columns: twoBodyNames, options: five).selection?.chosen, 2)
         var sindy = FitOptions()
         sindy.threshold = 0.1
         sindy.significance = 0
@@ -262,6 +283,10 @@ final class FitTests: XCTestCase {
                                               basis: .expressions([try Expr.parse("x*y"), try Expr.parse("2*x*y"), Expr.integer(1)]),
                                               options: { var o = FitOptions(); o.significance = 0; return o }())
         XCTAssertEqual(deficient.regression.effectiveRank, 2)
+        // The truncated solution reproduces x*y + 1: c1 + 2 c2 = 1 and the constant 1.
+        let c = deficient.regression.coefficients
+        XCTAssertEqual(c[0] + 2 * c[1], 1, accuracy: 1e-12)
+        XCTAssertEqual(c[2], 1, accuracy: 1e-12)
         XCTAssertTrue(deficient.regression.notes.contains { $0.contains("rank-deficient") }, "\(deficient.regression.notes)")
         XCTAssertLessThan(deficient.meanSquaredError, 1e-20)
     }
