@@ -70,7 +70,7 @@ enum Verbs {
         .init(name: "train", usage: "train(hnn, data, hidden: 200, layers: 2, steps: 2000, lr: 1e-3, batch: 0, seed: 0, checkpoint: \"m.ckpt\")",
               summary: "trains an HNN (ẋ = Ω∇H_θ) or a baseline MLP (predicts ẋ) on a dataset's train split with Adam; batch 0 is full batch; plateau: 0.5, patience: 100 cut the rate when the loss stalls; checkpoint: writes model and optimizer as it goes. An HNN's learned Hamiltonian is model.H([q, p]) or model.H(trajectory)",
               example: "train(hnn, dataset(harmonic, trajectories: 4, samples: 10), hidden: 16, steps: 20, lr: 0.01)"),
-        .init(name: "resume", usage: "resume(model, data, steps: 1000)", summary: "continues a model's training (from train or read) with its optimizer state: same result as one longer run",
+        .init(name: "resume", usage: "resume(model, data, steps: 1000)", summary: "continues a model's training (from train or read) with its optimizer state; with the same batch: and seed: as the first run, the result equals one longer run to the last bit",
               example: "resume(train(hnn, dataset(harmonic, trajectories: 4, samples: 10), hidden: 8, steps: 5), dataset(harmonic, trajectories: 4, samples: 10), steps: 5)"),
         .init(name: "evaluate", usage: "evaluate(model, data, t: T)", summary: "the mean squared error of the model's dx/dt on the train and test splits, and Greydanus et al.'s rollout metrics: from each test trajectory's first state, trajectory MSE and energy MSE against the true system over [0, T] (default: the data's span)",
               example: "evaluate(train(baseline, dataset(harmonic, trajectories: 4, samples: 10), hidden: 8, steps: 5), dataset(harmonic, trajectories: 4, samples: 10))"),
