@@ -23,6 +23,12 @@ let package = Package(
                        providers: [.apt(["libmpc-dev"])]),
         .systemLibrary(name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit",
                        providers: [.apt(["libedit-dev"])]),
+        // Learn's elementwise kernels: vectorised clones chosen at load time, identical bits on
+        // every machine (no contraction: the only fused multiply-adds are explicit fma calls).
+        // Optimised in debug builds too, like Learn.
+        .target(name: "CKernels", path: "Sources/CKernels",
+                cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off", "-fno-math-errno"])],
+                linkerSettings: [.linkedLibrary("m")]),
         .target(name: "Symbolic", dependencies: [
             "CMPC",
             .product(name: "BigInt", package: "BigInt"),
@@ -37,7 +43,7 @@ let package = Package(
                                 .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         // Optimised in debug builds too: the tests and notebooks train networks, and unoptimised
         // elementwise loops made the hnn notebook 3x slower.
-        .target(name: "Learn", dependencies: ["Dynamics", "COpenBLAS"],
+        .target(name: "Learn", dependencies: ["Dynamics", "COpenBLAS", "CKernels"],
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
                                 .unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "Fit", dependencies: ["Symbolic", "CGSL", "COpenBLAS"],

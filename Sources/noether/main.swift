@@ -76,6 +76,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Trajectories for the integrate benchmark.") var trajectories: Int = 1000
     @Option(help: "Batch size for the hnn-step benchmark.") var batch: Int = 4096
     @Option(help: "Timed runs per suite (the median is printed).") var runs: Int = 21
+    @Option(help: "Timed steps for the hnn-step benchmark (after two warm-up steps).") var steps: Int = 20
 
     func run() throws {
         switch suite {
@@ -86,7 +87,7 @@ struct Bench: ParsableCommand {
         case "fit":
             for line in try FitBenchmark.run(runs: min(runs, 7)) { print(line) }
         case "hnn-step":
-            for line in HNNStepBenchmark.run(batch: batch) { print(line) }
+            for line in HNNStepBenchmark.run(batch: batch, steps: max(1, steps)) { print(line) }
         case "integrate":
             for line in try IntegrationBenchmark.run(trajectories: trajectories) { print(line) }
         default:

@@ -83,7 +83,7 @@ extension Variable {
     // output node from the value already computed — recorded with the same pullback, so higher
     // derivatives stay exact — instead of evaluating tanh again.
 
-    public func tanh() -> Variable { tanh(precomputed: value.map(Tensor.fastTanh)) }
+    public func tanh() -> Variable { tanh(precomputed: value.tanh()) }
 
     func tanh(precomputed t: Tensor) -> Variable {
         .record(t, [self]) { g, need in
@@ -93,7 +93,8 @@ extension Variable {
 
     /// g ⊙ (1 − t²) in one pass (tanh's backward), itself differentiable in g and t.
     public func timesOneMinusSquare(_ t: Variable) -> Variable {
-        .record(Tensor.zip(value, t.value) { g, t in g * (1 - t * t) }, [self, t]) { upstream, need in
+        precondition(shape == t.shape, "timesOneMinusSquare takes equal shapes")
+        return .record(value.timesOneMinusSquare(t.value), [self, t]) { upstream, need in
             [need[0] ? upstream.timesOneMinusSquare(t) : nil, need[1] ? Variable.tripleProduct(upstream, self, t, scale: -2) : nil]
         }
     }
@@ -102,16 +103,7 @@ extension Variable {
     /// is differentiable to any order.
     public static func tripleProduct(_ a: Variable, _ b: Variable, _ c: Variable, scale: Double) -> Variable {
         precondition(a.shape == b.shape && b.shape == c.shape, "tripleProduct takes equal shapes")
-        let n = a.value.count
-        let out = a.value.storage.withUnsafeBufferPointer { x in b.value.storage.withUnsafeBufferPointer { y in
-            c.value.storage.withUnsafeBufferPointer { z in
-                [Double](unsafeUninitializedCapacity: n) { o, count in
-                    for i in 0..<n { o[i] = scale * x[i] * y[i] * z[i] }
-                    count = n
-                }
-            }
-        } }
-        return .record(Tensor(shape: a.shape, storage: out), [a, b, c]) { g, need in
+        return .record(Tensor.tripleProduct(a.value, b.value, c.value, scale: scale), [a, b, c]) { g, need in
             [need[0] ? tripleProduct(g, b, c, scale: scale) : nil,
              need[1] ? tripleProduct(g, a, c, scale: scale) : nil,
              need[2] ? tripleProduct(g, a, b, scale: scale) : nil]

@@ -12,30 +12,36 @@ public final class Variable {
     /// True for parameters and inputs to differentiate with respect to, and for anything
     /// recorded from them.
     public let requiresGradient: Bool
+    /// Bytes a fused operation keeps for its pullback besides its value (intermediates that a
+    /// chain of single operations would have held as nodes).
+    let savedBytes: Int
 
     public init(_ value: Tensor, requiresGradient: Bool = false) {
         self.value = value
         self.parents = []
         self.pullback = nil
         self.requiresGradient = requiresGradient
+        self.savedBytes = 0
     }
 
     public convenience init(_ scalar: Double) { self.init(Tensor(scalar)) }
 
-    init(value: Tensor, parents: [Variable], pullback: @escaping (Variable, [Bool]) -> [Variable?]) {
+    init(value: Tensor, parents: [Variable], savedBytes: Int = 0, pullback: @escaping (Variable, [Bool]) -> [Variable?]) {
         self.value = value
         self.parents = parents
         self.pullback = pullback
         self.requiresGradient = true
+        self.savedBytes = savedBytes
     }
 
     public var shape: [Int] { value.shape }
 
     /// A result of an operation: recorded with its pullback when recording is on and an input
     /// needs a gradient, otherwise a constant.
-    static func record(_ value: Tensor, _ parents: [Variable], _ pullback: @escaping (Variable, [Bool]) -> [Variable?]) -> Variable {
+    static func record(_ value: Tensor, _ parents: [Variable], savedBytes: Int = 0,
+                       _ pullback: @escaping (Variable, [Bool]) -> [Variable?]) -> Variable {
         if Recording.isOn && parents.contains(where: \.requiresGradient) {
-            return Variable(value: value, parents: parents, pullback: pullback)
+            return Variable(value: value, parents: parents, savedBytes: savedBytes, pullback: pullback)
         }
         return Variable(value)
     }
@@ -49,7 +55,7 @@ public final class Variable {
         var seen = Set<ObjectIdentifier>(), stack = [self], total = 0
         while let node = stack.popLast() {
             guard seen.insert(ObjectIdentifier(node)).inserted else { continue }
-            total += 8 * node.value.count
+            total += 8 * node.value.count + node.savedBytes
             stack.append(contentsOf: node.parents)
         }
         return total

@@ -50,11 +50,7 @@ public final class DynamicsModel: VectorField {
         case .baseline:
             return Recording.with(createGraph) { network(Variable(x)) }
         case .hnn:
-            let input = Variable(x, requiresGradient: true)
-            let gradientOfH = Recording.with(true) {
-                gradient(of: network(input).sum(), wrt: [input], createGraph: createGraph)[0]
-            }
-            return Recording.with(createGraph) { Variable.matmul(gradientOfH, symplecticTranspose) }
+            return Recording.with(createGraph) { Variable.matmul(network.inputGradient(Variable(x)), symplecticTranspose) }
         }
     }
 

@@ -1,3 +1,4 @@
+import CKernels
 import COpenBLAS
 import Foundation
 
@@ -107,14 +108,32 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
         return Tensor(shape: shape, storage: out)
     }
 
-    /// tanh through expm1: tanh x = e/(e + 2) with e = expm1(2x), accurate near 0 (no
-    /// cancellation) and about 3× cheaper than libm's tanh here; ±1 beyond |x| = 20.
-    @inline(__always)
-    public static func fastTanh(_ x: Double) -> Double {
-        if x > 20 { return 1 }
-        if x < -20 { return -1 }
-        let e = Foundation.expm1(2 * x)
-        return e / (e + 2)
+    /// tanh elementwise, vectorised (CKernels: within 3 ulp, ~1 ns per element against
+    /// libm's ~14 ns here, the same bits on every machine).
+    public func tanh() -> Tensor { Tensor.elementwise(shape, [storage]) { p, o, n in nk_tanh(p[0], o, n) } }
+
+    /// self ⊙ (1 − t²), same shapes: tanh's backward from its output t.
+    public func timesOneMinusSquare(_ t: Tensor) -> Tensor {
+        Tensor.elementwise(shape, [storage, t.storage]) { p, o, n in nk_times_one_minus_square(p[0], p[1], o, n) }
+    }
+
+    /// scale · a ⊙ b ⊙ c, same shapes.
+    public static func tripleProduct(_ a: Tensor, _ b: Tensor, _ c: Tensor, scale: Double) -> Tensor {
+        Tensor.elementwise(a.shape, [a.storage, b.storage, c.storage]) { p, o, n in nk_triple_product(scale, p[0], p[1], p[2], o, n) }
+    }
+
+    /// A fresh tensor of `shape` written by `kernel(inputs, output, count)`.
+    static func elementwise(_ shape: [Int], _ inputs: [[Double]],
+                            _ kernel: ([UnsafePointer<Double>], UnsafeMutablePointer<Double>, Int) -> Void) -> Tensor {
+        let n = shape.reduce(1, *)
+        precondition(inputs.allSatisfy { $0.count == n }, "elementwise kernels take equal shapes")
+        let out = withStoragePointers(inputs[...]) { p in
+            [Double](unsafeUninitializedCapacity: n) { o, count in
+                if n > 0 { kernel(p, o.baseAddress!, n) }
+                count = n
+            }
+        }
+        return Tensor(shape: shape, storage: out)
     }
 
     /// This tensor repeated along broadcast dimensions to `target`.
@@ -216,4 +235,14 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
         _ = mallopt(M_MMAP_THRESHOLD, 32 << 20)  // glibc's largest allowed threshold
         _ = mallopt(M_TRIM_THRESHOLD, 256 << 20)
     }()
+}
+
+/// Pointers to the storage of several arrays at once, valid inside `body` (an empty array gives
+/// a valid pointer that must not be read).
+func withStoragePointers<R>(_ arrays: ArraySlice<[Double]>, _ collected: [UnsafePointer<Double>] = [],
+                            _ body: ([UnsafePointer<Double>]) -> R) -> R {
+    guard let first = arrays.first else { return body(collected) }
+    return first.withUnsafeBufferPointer { buffer in
+        withStoragePointers(arrays.dropFirst(), collected + [buffer.baseAddress ?? UnsafePointer(bitPattern: 8)!], body)
+    }
 }

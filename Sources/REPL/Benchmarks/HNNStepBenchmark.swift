@@ -13,23 +13,30 @@ public enum HNNStepBenchmark {
         let x = Tensor(shape: [batch, dim], storage: (0..<(batch * dim)).map { _ in rng.normal() })
         let dx = Tensor(shape: [batch, dim], storage: (0..<(batch * dim)).map { _ in rng.normal() })
         let optimizer = Adam(learningRate: 1e-3)
-        var times: [Double] = []
+        var times: [Double] = [], phases: [[Double]] = [[], [], []]
         var loss = 0.0
         let residentBefore = memoryKiB("VmRSS")
         var graphBytes = 0, gradientBytes = 0
         for _ in 0..<(steps + 2) {
             let start = DispatchTime.now().uptimeNanoseconds
             let objective = model.loss(x, dx)
+            let forwardEnd = DispatchTime.now().uptimeNanoseconds
             let grads = gradient(of: objective, wrt: model.parameters)
+            let backwardEnd = DispatchTime.now().uptimeNanoseconds
             optimizer.step(model.parameters, grads)
             loss = objective.value.scalar
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            let end = DispatchTime.now().uptimeNanoseconds
+            times.append(Double(end - start) / 1e6)
+            for (k, span) in [(start, forwardEnd), (forwardEnd, backwardEnd), (backwardEnd, end)].enumerated() {
+                phases[k].append(Double(span.1 - span.0) / 1e6)
+            }
             graphBytes = objective.graphBytes
             gradientBytes = grads.reduce(0) { $0 + 8 * $1.value.count }
         }
         let peakGrowth = Double(memoryKiB("VmHWM") - residentBefore) / 1024, needed = Double(graphBytes + gradientBytes) / 1048576
-        let timed = Array(times.dropFirst(2)).sorted()  // two warm-up steps
-        let median = timed[timed.count / 2]
+        func middle(_ values: [Double]) -> Double { let v = values.dropFirst(2).sorted(); return v[v.count / 2] }  // two warm-up steps
+        let timed = times.dropFirst(2)
+        let median = middle(times)
         let hidden = 200
         let flops = 6.0 * 2 * Double(batch) * Double(dim * hidden + hidden * hidden + hidden)  // the peer's count
         // The machine's dgemm rate on one thread (2048³, best of 3), for scale.
@@ -45,6 +52,8 @@ public enum HNNStepBenchmark {
         let achieved = flops / (median / 1e3) / 1e9
         return [String(format: "hnn step: %.1f ms (median of %d, batch %d, float64, 1 thread; %.1f GFLOP/s by the peer's count; loss %.4f)",
                        median, timed.count, batch, achieved, loss),
+                String(format: "phases (medians): forward and loss %.1f ms, backward %.1f ms, Adam %.1f ms",
+                       middle(phases[0]), middle(phases[1]), middle(phases[2])),
                 String(format: "dgemm peak on this machine, one thread, 2048^3: %.1f GFLOP/s (the step reaches %.0f %%)", peak, 100 * achieved / peak),
                 String(format: "memory: peak resident growth over the steps %.1f MiB; the step's recorded graph and gradients hold %.1f MiB (ratio %.2f)",
                        peakGrowth, needed, peakGrowth / needed)]

@@ -1,0 +1,40 @@
+// Elementwise kernels of Learn's hot path, in C so that they vectorise (AVX2 + FMA where the
+// CPU has it, chosen at load time) while giving the same bits on every machine: every product
+// that is fused is an explicit fma(), nothing is contracted or reassociated, so the AVX2 clone
+// and the baseline clone compute identical results.
+//
+// Arrays are contiguous row-major doubles; a "row vector" has `cols` entries and applies to
+// every row. Outputs may alias an input only where stated.
+#ifndef NOETHER_KERNELS_H
+#define NOETHER_KERNELS_H
+#include <stddef.h>
+
+/// y = tanh(x), within a few ulp of libm's (y may be x). NaN stays NaN, ±inf gives ±1.
+void nk_tanh(const double *x, double *y, size_t n);
+
+/// z = tanh(z + b) in place, b a row vector.
+void nk_bias_tanh(double *z, const double *b, size_t rows, size_t cols);
+
+/// z = tanh(z + b) in place, and e = w ⊙ (1 − z²) with w a row vector: the last hidden layer
+/// of a scalar network, whose input gradient starts from the output weights w.
+void nk_bias_tanh_top(double *z, const double *b, const double *w, double *e, size_t rows, size_t cols);
+
+/// e = u ⊙ (1 − a²): tanh's backward from its output a (e may be u).
+void nk_times_one_minus_square(const double *u, const double *a, double *e, size_t n);
+
+/// out = scale · a ⊙ b ⊙ c.
+void nk_triple_product(double scale, const double *a, const double *b, const double *c, double *out, size_t n);
+
+/// Second-order backward through e = u ⊙ (1 − a²) with a = tanh z, given ē (the adjoint of e):
+/// ū = ē ⊙ (1 − a²) written over ē, and z̄ₚ = −2 ē ⊙ u ⊙ a ⊙ (1 − a²).
+void nk_tanh_second(double *ebar, const double *u, const double *a, double *zp, size_t n);
+
+/// The same for the top layer, where u = w is a row vector: z̄ₚ = −2 ē ⊙ w ⊙ a ⊙ (1 − a²);
+/// wbar = Σ_rows ē ⊙ (1 − a²) and bbar = Σ_rows z̄ₚ (both overwritten).
+void nk_tanh_second_top(const double *ebar, const double *w, const double *a, double *zp,
+                        double *wbar, double *bbar, size_t rows, size_t cols);
+
+/// z̄ = z̄ₚ + ā ⊙ (1 − a²) written over ā, and bbar = Σ_rows z̄ (overwritten).
+void nk_tanh_adjoint(double *abar, const double *a, const double *zp, double *bbar, size_t rows, size_t cols);
+
+#endif

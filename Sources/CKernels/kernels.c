@@ -1,0 +1,104 @@
+// See CKernels.h. Built with -ffp-contract=off (Package.swift): a·b + c is never fused behind
+// our back, so the AVX2 clone and the baseline clone give identical bits; the fused operations
+// are the explicit fma() calls, which the baseline clone takes from libm (correctly rounded).
+#include "CKernels.h"
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#define CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+
+// tanh x = e / (e + 2) with e = expm1(2x): no cancellation near 0. expm1 by Cody–Waite
+// reduction 2x = k ln2 + r, |r| ≤ ln2/2, Taylor series of expm1(r) to r¹³ (truncation below
+// 2e-17 relative), then expm1(2x) = 2ᵏ·expm1(r) + (2ᵏ − 1) in one fma. |x| > 20 saturates
+// (tanh rounds to ±1 from 19.06 on); the comparisons let NaN through.
+static const double ln2_hi = 6.93147180369123816490e-01;  // 32 significant bits: k·ln2_hi exact
+static const double ln2_lo = 1.90821492927058770002e-10;
+static const double inv_ln2 = 1.44269504088896338700e+00;
+static const double shifter = 6755399441055744.0;  // 1.5·2⁵²: adding it rounds to an integer
+
+static inline __attribute__((always_inline)) double tanh1(double x) {
+    double c = x > 20.0 ? 20.0 : (x < -20.0 ? -20.0 : x);
+    double y = c + c;
+    double t = fma(y, inv_ln2, shifter);
+    double k = t - shifter;
+    double r = fma(-k, ln2_hi, y);
+    r = fma(-k, ln2_lo, r);
+    double q = 1.0 / 6227020800.0;               // 1/13!
+    q = fma(q, r, 1.0 / 479001600.0);
+    q = fma(q, r, 1.0 / 39916800.0);
+    q = fma(q, r, 1.0 / 3628800.0);
+    q = fma(q, r, 1.0 / 362880.0);
+    q = fma(q, r, 1.0 / 40320.0);
+    q = fma(q, r, 1.0 / 5040.0);
+    q = fma(q, r, 1.0 / 720.0);
+    q = fma(q, r, 1.0 / 120.0);
+    q = fma(q, r, 1.0 / 24.0);
+    q = fma(q, r, 1.0 / 6.0);
+    q = fma(q, r, 0.5);
+    double p = fma(q, r * r, r);                 // expm1(r)
+    uint64_t bits;
+    memcpy(&bits, &t, sizeof bits);              // low bits of t hold k
+    bits = (bits + 1023) << 52;
+    double s;
+    memcpy(&s, &bits, sizeof s);                 // 2ᵏ
+    double e = fma(s, p, s - 1.0);               // expm1(2x)
+    return copysign(e / (e + 2.0), x);           // odd: keeps the sign of ±0
+}
+
+CLONES void nk_tanh(const double *x, double *y, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = tanh1(x[i]);
+}
+
+CLONES void nk_bias_tanh(double *z, const double *b, size_t rows, size_t cols) {
+    for (size_t i = 0; i < rows; i++, z += cols)
+        for (size_t j = 0; j < cols; j++) z[j] = tanh1(z[j] + b[j]);
+}
+
+CLONES void nk_bias_tanh_top(double *z, const double *b, const double *w, double *e, size_t rows, size_t cols) {
+    for (size_t i = 0; i < rows; i++, z += cols, e += cols)
+        for (size_t j = 0; j < cols; j++) {
+            double a = tanh1(z[j] + b[j]);
+            z[j] = a;
+            e[j] = w[j] * fma(-a, a, 1.0);
+        }
+}
+
+CLONES void nk_times_one_minus_square(const double *u, const double *a, double *e, size_t n) {
+    for (size_t i = 0; i < n; i++) e[i] = u[i] * fma(-a[i], a[i], 1.0);
+}
+
+CLONES void nk_triple_product(double scale, const double *a, const double *b, const double *c, double *out, size_t n) {
+    for (size_t i = 0; i < n; i++) out[i] = scale * a[i] * b[i] * c[i];
+}
+
+CLONES void nk_tanh_second(double *ebar, const double *u, const double *a, double *zp, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        double d = fma(-a[i], a[i], 1.0), g = ebar[i];
+        ebar[i] = g * d;
+        zp[i] = -2.0 * g * u[i] * a[i] * d;
+    }
+}
+
+CLONES void nk_tanh_second_top(const double *ebar, const double *w, const double *a, double *zp,
+                               double *wbar, double *bbar, size_t rows, size_t cols) {
+    for (size_t j = 0; j < cols; j++) { wbar[j] = 0; bbar[j] = 0; }
+    for (size_t i = 0; i < rows; i++, ebar += cols, a += cols, zp += cols)
+        for (size_t j = 0; j < cols; j++) {
+            double d = fma(-a[j], a[j], 1.0), g = ebar[j];
+            double z = -2.0 * g * w[j] * a[j] * d;
+            zp[j] = z;
+            wbar[j] += g * d;
+            bbar[j] += z;
+        }
+}
+
+CLONES void nk_tanh_adjoint(double *abar, const double *a, const double *zp, double *bbar, size_t rows, size_t cols) {
+    for (size_t j = 0; j < cols; j++) bbar[j] = 0;
+    for (size_t i = 0; i < rows; i++, abar += cols, a += cols, zp += cols)
+        for (size_t j = 0; j < cols; j++) {
+            double z = fma(abar[j], fma(-a[j], a[j], 1.0), zp[j]);
+            abar[j] = z;
+            bbar[j] += z;
+        }
+}

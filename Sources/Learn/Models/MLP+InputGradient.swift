@@ -1,0 +1,208 @@
+import CKernels
+import COpenBLAS
+
+// ∇ₓ Σ_rows f(x) of a scalar network as one recorded operation.
+//
+// An HNN's field is Ω∇ₓH_θ and its loss is differentiated once more, to the parameters. As a
+// chain of single operations that is ~25 elementwise passes over [batch, hidden] tensors around
+// six large products; written out by hand for tanh layers it is one pass per layer and phase,
+// vectorised, around the same six products (measured in BENCHMARKS.md). Notation, for hidden
+// layers k = 1…L with widths s_k, a₀ = x, output weights w (s_L × 1):
+//
+//   forward      z_k = a_{k−1} W_k + b_k,  a_k = tanh z_k,  d_k = 1 − a_k²
+//   input grad   u_L = wᵀ (every row),  e_k = u_k ⊙ d_k,  u_{k−1} = e_k W_kᵀ,  value u₀
+//
+// The pullback, given ū₀ (the loss's gradient with respect to the value), walks the input
+// gradient's chain up and then the forward chain down:
+//
+//   up     ē_k = ū_{k−1} W_k,  W̄_k += ū_{k−1}ᵀ e_k,  ū_k = ē_k ⊙ d_k,
+//          z̄_k ← −2 ē_k ⊙ u_k ⊙ a_k ⊙ d_k          (d_k depends on z_k),   w̄ = Σ_rows ū_L
+//   down   W̄_k += a_{k−1}ᵀ z̄_k,  b̄_k = Σ_rows z̄_k,  z̄_{k−1} += (z̄_k W_kᵀ) ⊙ d_{k−1},
+//          x̄ = z̄₁ W₁ᵀ
+//
+// That pullback is not itself recorded. When a caller differentiates through it (the backward
+// pass is recorded: third derivatives, MAML over an HNN), the operation is rebuilt from single
+// operations and differentiated that way, so every order stays exact.
+
+extension MLP {
+    /// ∇ₓ Σ_rows f(x) for x of shape [batch, inputs], as a [batch, inputs] variable: the
+    /// gradient of a learned Hamiltonian, differentiable in x and the parameters when recording
+    /// is on. One fused operation for tanh networks with one output; otherwise the reverse pass
+    /// through the network's own graph.
+    public func inputGradient(_ x: Variable) -> Variable {
+        guard activation == .tanh, sizes.last == 1, x.value.rank == 2, x.shape[1] == sizes[0], x.shape[0] > 0 else {
+            return composedInputGradient(x, createGraph: Recording.isOn)
+        }
+        let pass = TanhInputGradient(network: self, x: x.value)
+        let parents = [x] + parameters
+        return .record(pass.value, parents, savedBytes: pass.savedBytes) { [weak self] g, need in
+            if Recording.isOn, let network = self {
+                return network.differentiatedThroughComposition(x, parents: parents, upstream: g, need: need)
+            }
+            return pass.pullback(g.value, need: need).map { $0.map { Variable($0) } }
+        }
+    }
+
+    /// The same gradient by reverse mode through the network's graph.
+    func composedInputGradient(_ x: Variable, createGraph: Bool) -> Variable {
+        let input = x.requiresGradient ? x : Variable(x.value, requiresGradient: true)
+        return Recording.with(true) { gradient(of: self(input).sum(), wrt: [input], createGraph: createGraph)[0] }
+    }
+
+    /// The fused operation's pullback, recorded: ∂⟨ḡ, ∇ₓf⟩/∂parents through the composed graph.
+    private func differentiatedThroughComposition(_ x: Variable, parents: [Variable], upstream: Variable, need: [Bool]) -> [Variable?] {
+        let input = x.requiresGradient ? x : Variable(x.value, requiresGradient: true)
+        let inner = [input] + parents.dropFirst()
+        let contracted = Recording.with(true) { (composedInputGradient(input, createGraph: true) * upstream).sum() }
+        let wanted = inner.indices.filter { need[$0] }
+        let grads = gradient(of: contracted, wrt: wanted.map { inner[$0] }, createGraph: true)
+        var out = [Variable?](repeating: nil, count: parents.count)
+        for (i, g) in zip(wanted, grads) { out[i] = g }
+        return out
+    }
+}
+
+/// Owned scratch memory for one intermediate of a fused operation (freed with the graph).
+private final class Buffer {
+    let pointer: UnsafeMutablePointer<Double>
+    let count: Int
+    init(_ count: Int) { pointer = .allocate(capacity: max(count, 1)); self.count = count }
+    deinit { pointer.deallocate() }
+}
+
+/// C = op(A)·op(B) + β C, row-major, through OpenBLAS.
+@inline(__always)
+private func gemm(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int,
+                  _ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int,
+                  _ beta: Double, _ c: UnsafeMutablePointer<Double>, _ ldc: Int) {
+    cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+/// The forward computation of `MLP.inputGradient` for tanh layers, keeping what its pullback
+/// reads: a_k, u_k (k < L) and e_k, each [batch, s_k].
+private struct TanhInputGradient {
+    let sizes: [Int]            // s₀ = inputs, s₁…s_L hidden, 1
+    let batch: Int
+    let x: Tensor
+    let weights: [Tensor]       // W₁…W_L, then w = W_{L+1}
+    let a: [Buffer]             // a[k − 1] = a_k
+    let u: [Buffer?]            // u[k − 1] = u_k for k < L
+    let e: [Buffer]             // e[k − 1] = e_k
+    let value: Tensor           // u₀
+
+    var hidden: Int { sizes.count - 2 }
+    var savedBytes: Int { 8 * (a.map(\.count).reduce(0, +) + u.compactMap { $0?.count }.reduce(0, +) + e.map(\.count).reduce(0, +)) }
+
+    init(network: MLP, x: Tensor) {
+        Tensor.configureThreads
+        let sizes = network.sizes, batch = x.shape[0], L = sizes.count - 2
+        let weights = network.weights.map(\.value), biases = network.biases.map(\.value.storage)
+        var a: [Buffer] = [], u = [Buffer?](repeating: nil, count: L), e: [Buffer] = []
+        var gradientOut = [Double](repeating: 0, count: batch * sizes[0])
+        withStoragePointers(ArraySlice([x.storage] + weights.map(\.storage) + biases)) { p in
+            let W = Array(p[1...(L + 1)]), b = Array(p[(L + 2)...])
+            for k in 1...L {
+                let z = Buffer(batch * sizes[k])
+                gemm(false, false, batch, sizes[k], sizes[k - 1], k == 1 ? p[0] : UnsafePointer(a[k - 2].pointer), sizes[k - 1],
+                     W[k - 1], sizes[k], 0, z.pointer, sizes[k])
+                if k < L {
+                    nk_bias_tanh(z.pointer, b[k - 1], batch, sizes[k])
+                } else {
+                    let top = Buffer(batch * sizes[k])
+                    nk_bias_tanh_top(z.pointer, b[k - 1], W[L], top.pointer, batch, sizes[k])
+                    e = [Buffer](repeating: top, count: L)
+                }
+                a.append(z)
+            }
+            for k in stride(from: L, through: 1, by: -1) {
+                if k < L {
+                    e[k - 1] = Buffer(batch * sizes[k])
+                    nk_times_one_minus_square(u[k - 1]!.pointer, a[k - 1].pointer, e[k - 1].pointer, batch * sizes[k])
+                }
+                if k > 1 {
+                    u[k - 2] = Buffer(batch * sizes[k - 1])
+                    gemm(false, true, batch, sizes[k - 1], sizes[k], e[k - 1].pointer, sizes[k], W[k - 1], sizes[k], 0, u[k - 2]!.pointer, sizes[k - 1])
+                } else {
+                    gradientOut.withUnsafeMutableBufferPointer { out in
+                        gemm(false, true, batch, sizes[0], sizes[1], e[0].pointer, sizes[1], W[0], sizes[1], 0, out.baseAddress!, sizes[0])
+                    }
+                }
+            }
+        }
+        self.sizes = sizes; self.batch = batch; self.x = x; self.weights = weights
+        self.a = a; self.u = u; self.e = e
+        value = Tensor(shape: [batch, sizes[0]], storage: gradientOut)
+    }
+
+    /// Gradients for [x, W₁, b₁, …, W_{L+1}, b_{L+1}] given ū₀ = `upstream` (nil where not
+    /// needed; the output bias does not change ∇ₓf and gets none).
+    func pullback(_ upstream: Tensor, need: [Bool]) -> [Tensor?] {
+        let L = hidden, s = sizes
+        let needParameters = need.dropFirst().contains(true)
+        var dW = (1...L).map { [Double](repeating: 0, count: s[$0 - 1] * s[$0]) }
+        var db = (1...L).map { [Double](repeating: 0, count: s[$0]) }
+        var dw = [Double](repeating: 0, count: s[L])
+        var dx: [Double]? = need[0] ? [Double](repeating: 0, count: batch * s[0]) : nil
+        withStoragePointers(ArraySlice([upstream.storage, x.storage] + weights.map(\.storage))) { p in
+            let G = p[0], X = p[1], W = Array(p[2...])
+            // Up the input gradient's chain: ē_k, ū_k and the first part of z̄_k.
+            var zbar = [Buffer?](repeating: nil, count: L)
+            var ubar: Buffer? = nil               // ū_{k−1} for k ≥ 2 (ū₀ is the upstream)
+            for k in 1...L {
+                let ebar = Buffer(batch * s[k])
+                let previous = k == 1 ? G : UnsafePointer(ubar!.pointer)
+                gemm(false, false, batch, s[k], s[k - 1], previous, s[k - 1], W[k - 1], s[k], 0, ebar.pointer, s[k])
+                if needParameters {
+                    dW[k - 1].withUnsafeMutableBufferPointer { d in
+                        gemm(true, false, s[k - 1], s[k], batch, previous, s[k - 1], e[k - 1].pointer, s[k], 0, d.baseAddress!, s[k])
+                    }
+                }
+                if k < L {
+                    let zp = Buffer(batch * s[k])
+                    nk_tanh_second(ebar.pointer, u[k - 1]!.pointer, a[k - 1].pointer, zp.pointer, batch * s[k])
+                    zbar[k - 1] = zp
+                    ubar = ebar
+                } else {
+                    // z̄_L written over ē_L (elementwise, so in place is safe).
+                    dw.withUnsafeMutableBufferPointer { w̄ in db[L - 1].withUnsafeMutableBufferPointer { b̄ in
+                        nk_tanh_second_top(ebar.pointer, W[L], a[L - 1].pointer, ebar.pointer, w̄.baseAddress!, b̄.baseAddress!, batch, s[L])
+                    } }
+                    zbar[L - 1] = ebar
+                    ubar = nil
+                }
+            }
+            // Down the forward chain: weight gradients and z̄_{k−1}.
+            for k in stride(from: L, through: 1, by: -1) {
+                let zk = zbar[k - 1]!
+                if needParameters {
+                    let input = k == 1 ? X : UnsafePointer(a[k - 2].pointer)
+                    dW[k - 1].withUnsafeMutableBufferPointer { d in
+                        gemm(true, false, s[k - 1], s[k], batch, input, s[k - 1], zk.pointer, s[k], 1, d.baseAddress!, s[k])
+                    }
+                }
+                if k > 1 {
+                    let abar = Buffer(batch * s[k - 1])
+                    gemm(false, true, batch, s[k - 1], s[k], zk.pointer, s[k], W[k - 1], s[k], 0, abar.pointer, s[k - 1])
+                    db[k - 2].withUnsafeMutableBufferPointer { b̄ in
+                        nk_tanh_adjoint(abar.pointer, a[k - 2].pointer, zbar[k - 2]!.pointer, b̄.baseAddress!, batch, s[k - 1])
+                    }
+                    zbar[k - 2] = abar
+                } else if dx != nil {
+                    dx!.withUnsafeMutableBufferPointer { out in
+                        gemm(false, true, batch, s[0], s[1], zk.pointer, s[1], W[0], s[1], 0, out.baseAddress!, s[0])
+                    }
+                }
+                zbar[k - 1] = nil
+            }
+        }
+        var out: [Tensor?] = [dx.map { Tensor(shape: [batch, s[0]], storage: $0) }]
+        for k in 1...L {
+            out.append(need[2 * k - 1] ? Tensor(shape: [s[k - 1], s[k]], storage: dW[k - 1]) : nil)
+            out.append(need[2 * k] ? Tensor(shape: [s[k]], storage: db[k - 1]) : nil)
+        }
+        out.append(need[2 * L + 1] ? Tensor(shape: [s[L], 1], storage: dw) : nil)
+        out.append(nil)
+        return out
+    }
+}
