@@ -72,23 +72,23 @@ CLONES void nk_triple_product(double scale, const double *a, const double *b, co
     for (size_t i = 0; i < n; i++) out[i] = scale * a[i] * b[i] * c[i];
 }
 
-CLONES void nk_tanh_second(double *ebar, const double *u, const double *a, double *zp, size_t n) {
+CLONES void nk_tanh_second(double *ebar, const double *e, const double *a, double *zp, size_t n) {
     for (size_t i = 0; i < n; i++) {
-        double d = fma(-a[i], a[i], 1.0), g = ebar[i];
-        ebar[i] = g * d;
-        zp[i] = -2.0 * g * u[i] * a[i] * d;
+        double g = ebar[i];
+        ebar[i] = g * fma(-a[i], a[i], 1.0);
+        zp[i] = -2.0 * g * a[i] * e[i];
     }
 }
 
-CLONES void nk_tanh_second_top(const double *ebar, const double *w, const double *a, double *zp,
+CLONES void nk_tanh_second_top(const double *ebar, const double *e, const double *a, double *zp,
                                double *wbar, double *bbar, size_t rows, size_t cols) {
     for (size_t j = 0; j < cols; j++) { wbar[j] = 0; bbar[j] = 0; }
-    for (size_t i = 0; i < rows; i++, ebar += cols, a += cols, zp += cols)
+    for (size_t i = 0; i < rows; i++, ebar += cols, e += cols, a += cols, zp += cols)
         for (size_t j = 0; j < cols; j++) {
-            double d = fma(-a[j], a[j], 1.0), g = ebar[j];
-            double z = -2.0 * g * w[j] * a[j] * d;
+            double g = ebar[j];
+            double z = -2.0 * g * a[j] * e[j];
+            wbar[j] += g * fma(-a[j], a[j], 1.0);
             zp[j] = z;
-            wbar[j] += g * d;
             bbar[j] += z;
         }
 }
@@ -101,4 +101,13 @@ CLONES void nk_tanh_adjoint(double *abar, const double *a, const double *zp, dou
             abar[j] = z;
             bbar[j] += z;
         }
+}
+
+CLONES void nk_adam(double *p, const double *g, double *m, double *v, size_t n, double rate,
+                    double beta1, double beta2, double c1, double c2, double epsilon) {
+    for (size_t i = 0; i < n; i++) {
+        m[i] = beta1 * m[i] + (1 - beta1) * g[i];
+        v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
+        p[i] -= rate * (m[i] / c1) / (sqrt(v[i] / c2) + epsilon);
+    }
 }

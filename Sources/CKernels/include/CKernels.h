@@ -25,16 +25,21 @@ void nk_times_one_minus_square(const double *u, const double *a, double *e, size
 /// out = scale · a ⊙ b ⊙ c.
 void nk_triple_product(double scale, const double *a, const double *b, const double *c, double *out, size_t n);
 
-/// Second-order backward through e = u ⊙ (1 − a²) with a = tanh z, given ē (the adjoint of e):
-/// ū = ē ⊙ (1 − a²) written over ē, and z̄ₚ = −2 ē ⊙ u ⊙ a ⊙ (1 − a²).
-void nk_tanh_second(double *ebar, const double *u, const double *a, double *zp, size_t n);
+/// Second-order backward through e = u ⊙ (1 − a²) with a = tanh z, given ē (the adjoint of e)
+/// and e itself: ū = ē ⊙ (1 − a²) written over ē, and z̄ₚ = −2 ē ⊙ a ⊙ e.
+void nk_tanh_second(double *ebar, const double *e, const double *a, double *zp, size_t n);
 
-/// The same for the top layer, where u = w is a row vector: z̄ₚ = −2 ē ⊙ w ⊙ a ⊙ (1 − a²);
-/// wbar = Σ_rows ē ⊙ (1 − a²) and bbar = Σ_rows z̄ₚ (both overwritten).
-void nk_tanh_second_top(const double *ebar, const double *w, const double *a, double *zp,
+/// The same for the top layer, where u = w is a row vector: z̄ₚ = −2 ē ⊙ a ⊙ e (zp may be
+/// ebar); wbar = Σ_rows ē ⊙ (1 − a²) and bbar = Σ_rows z̄ₚ (both overwritten).
+void nk_tanh_second_top(const double *ebar, const double *e, const double *a, double *zp,
                         double *wbar, double *bbar, size_t rows, size_t cols);
 
 /// z̄ = z̄ₚ + ā ⊙ (1 − a²) written over ā, and bbar = Σ_rows z̄ (overwritten).
 void nk_tanh_adjoint(double *abar, const double *a, const double *zp, double *bbar, size_t rows, size_t cols);
+
+/// One Adam step over n parameters: m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g²,
+/// p ← p − rate · (m/c₁) / (√(v/c₂) + ε), with c₁, c₂ the bias corrections.
+void nk_adam(double *p, const double *g, double *m, double *v, size_t n, double rate,
+             double beta1, double beta2, double c1, double c2, double epsilon);
 
 #endif

@@ -16,7 +16,8 @@ import COpenBLAS
 // gradient's chain up and then the forward chain down:
 //
 //   up     ē_k = ū_{k−1} W_k,  W̄_k += ū_{k−1}ᵀ e_k,  ū_k = ē_k ⊙ d_k,
-//          z̄_k ← −2 ē_k ⊙ u_k ⊙ a_k ⊙ d_k          (d_k depends on z_k),   w̄ = Σ_rows ū_L
+//          z̄_k ← −2 ē_k ⊙ u_k ⊙ a_k ⊙ d_k = −2 ē_k ⊙ a_k ⊙ e_k  (d_k depends on z_k),
+//          w̄ = Σ_rows ū_L
 //   down   W̄_k += a_{k−1}ᵀ z̄_k,  b̄_k = Σ_rows z̄_k,  z̄_{k−1} += (z̄_k W_kᵀ) ⊙ d_{k−1},
 //          x̄ = z̄₁ W₁ᵀ
 //
@@ -80,25 +81,24 @@ private func gemm(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ 
 }
 
 /// The forward computation of `MLP.inputGradient` for tanh layers, keeping what its pullback
-/// reads: a_k, u_k (k < L) and e_k, each [batch, s_k].
+/// reads: a_k and e_k, each [batch, s_k] (u_k is not needed once e_k is formed).
 private struct TanhInputGradient {
     let sizes: [Int]            // s₀ = inputs, s₁…s_L hidden, 1
     let batch: Int
     let x: Tensor
     let weights: [Tensor]       // W₁…W_L, then w = W_{L+1}
     let a: [Buffer]             // a[k − 1] = a_k
-    let u: [Buffer?]            // u[k − 1] = u_k for k < L
     let e: [Buffer]             // e[k − 1] = e_k
     let value: Tensor           // u₀
 
     var hidden: Int { sizes.count - 2 }
-    var savedBytes: Int { 8 * (a.map(\.count).reduce(0, +) + u.compactMap { $0?.count }.reduce(0, +) + e.map(\.count).reduce(0, +)) }
+    var savedBytes: Int { 8 * (a.map(\.count).reduce(0, +) + e.map(\.count).reduce(0, +)) }
 
     init(network: MLP, x: Tensor) {
         Tensor.configureThreads
         let sizes = network.sizes, batch = x.shape[0], L = sizes.count - 2
         let weights = network.weights.map(\.value), biases = network.biases.map(\.value.storage)
-        var a: [Buffer] = [], u = [Buffer?](repeating: nil, count: L), e: [Buffer] = []
+        var a: [Buffer] = [], e: [Buffer] = []
         var gradientOut = [Double](repeating: 0, count: batch * sizes[0])
         withStoragePointers(ArraySlice([x.storage] + weights.map(\.storage) + biases)) { p in
             let W = Array(p[1...(L + 1)]), b = Array(p[(L + 2)...])
@@ -116,13 +116,12 @@ private struct TanhInputGradient {
                 a.append(z)
             }
             for k in stride(from: L, through: 1, by: -1) {
-                if k < L {
-                    e[k - 1] = Buffer(batch * sizes[k])
-                    nk_times_one_minus_square(u[k - 1]!.pointer, a[k - 1].pointer, e[k - 1].pointer, batch * sizes[k])
-                }
                 if k > 1 {
-                    u[k - 2] = Buffer(batch * sizes[k - 1])
-                    gemm(false, true, batch, sizes[k - 1], sizes[k], e[k - 1].pointer, sizes[k], W[k - 1], sizes[k], 0, u[k - 2]!.pointer, sizes[k - 1])
+                    // u_{k−1}, then e_{k−1} = u_{k−1} ⊙ d_{k−1} over it.
+                    let next = Buffer(batch * sizes[k - 1])
+                    gemm(false, true, batch, sizes[k - 1], sizes[k], e[k - 1].pointer, sizes[k], W[k - 1], sizes[k], 0, next.pointer, sizes[k - 1])
+                    nk_times_one_minus_square(next.pointer, a[k - 2].pointer, next.pointer, batch * sizes[k - 1])
+                    e[k - 2] = next
                 } else {
                     gradientOut.withUnsafeMutableBufferPointer { out in
                         gemm(false, true, batch, sizes[0], sizes[1], e[0].pointer, sizes[1], W[0], sizes[1], 0, out.baseAddress!, sizes[0])
@@ -131,7 +130,7 @@ private struct TanhInputGradient {
             }
         }
         self.sizes = sizes; self.batch = batch; self.x = x; self.weights = weights
-        self.a = a; self.u = u; self.e = e
+        self.a = a; self.e = e
         value = Tensor(shape: [batch, sizes[0]], storage: gradientOut)
     }
 
@@ -160,13 +159,13 @@ private struct TanhInputGradient {
                 }
                 if k < L {
                     let zp = Buffer(batch * s[k])
-                    nk_tanh_second(ebar.pointer, u[k - 1]!.pointer, a[k - 1].pointer, zp.pointer, batch * s[k])
+                    nk_tanh_second(ebar.pointer, e[k - 1].pointer, a[k - 1].pointer, zp.pointer, batch * s[k])
                     zbar[k - 1] = zp
                     ubar = ebar
                 } else {
                     // z̄_L written over ē_L (elementwise, so in place is safe).
                     dw.withUnsafeMutableBufferPointer { w̄ in db[L - 1].withUnsafeMutableBufferPointer { b̄ in
-                        nk_tanh_second_top(ebar.pointer, W[L], a[L - 1].pointer, ebar.pointer, w̄.baseAddress!, b̄.baseAddress!, batch, s[L])
+                        nk_tanh_second_top(ebar.pointer, e[L - 1].pointer, a[L - 1].pointer, ebar.pointer, w̄.baseAddress!, b̄.baseAddress!, batch, s[L])
                     } }
                     zbar[L - 1] = ebar
                     ubar = nil

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Updates parameters from their gradients. Implementations keep per-parameter state.
 public protocol Optimizer: AnyObject {
     var learningRate: Double { get set }
@@ -42,11 +44,16 @@ public final class Adam: Optimizer {
         steps += 1
         let c1 = 1 - pow(beta1, Double(steps)), c2 = 1 - pow(beta2, Double(steps))
         for (k, (p, g)) in zip(parameters, gradients).enumerated() {
-            for i in 0..<p.value.count {
-                let gi = g.value.storage[i]
-                m[k][i] = beta1 * m[k][i] + (1 - beta1) * gi
-                v[k][i] = beta2 * v[k][i] + (1 - beta2) * gi * gi
-                p.value.storage[i] -= learningRate * (m[k][i] / c1) / ((v[k][i] / c2).squareRoot() + epsilon)
+            precondition(p.value.count == g.value.count && m[k].count == g.value.count, "Adam: a gradient does not match its parameter")
+            g.value.storage.withUnsafeBufferPointer { g in
+                p.value.storage.withUnsafeMutableBufferPointer { p in
+                    m[k].withUnsafeMutableBufferPointer { m in
+                        v[k].withUnsafeMutableBufferPointer { v in
+                            guard let base = p.baseAddress else { return }
+                            nk_adam(base, g.baseAddress!, m.baseAddress!, v.baseAddress!, p.count, learningRate, beta1, beta2, c1, c2, epsilon)
+                        }
+                    }
+                }
             }
         }
     }
