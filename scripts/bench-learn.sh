@@ -29,6 +29,8 @@ echo "## unpinned"
 "$venv/bin/python" scripts/peer-cores.py "$peers" jax float64 2>&1 | quiet
 echo "## one core each (taskset -c 0)"
 taskset -c 0 .build/release/noether bench hnn-step
+echo "noether with the kernel OpenBLAS picks for this CPU:"
+env -u OPENBLAS_CORETYPE taskset -c 0 .build/release/noether bench hnn-step | head -1
 taskset -c 0 "$venv/bin/python" "$peers/hnn_step.py" --threads 1 2>&1 | quiet
 taskset -c 0 "$venv/bin/python" scripts/peer-cores.py "$peers" jax float64 2>&1 | quiet
 echo "## unpinned again"

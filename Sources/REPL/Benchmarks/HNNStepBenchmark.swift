@@ -50,11 +50,26 @@ public enum HNNStepBenchmark {
         }
         let peak = 2 * pow(Double(n), 3) / best / 1e9
         let achieved = flops / (median / 1e3) / 1e9
+        // The step's large product alone, and tanh over one layer's activations (best of 10).
+        func fastest(_ body: () -> Void) -> Double {
+            (0..<10).map { _ in
+                let start = DispatchTime.now().uptimeNanoseconds
+                body()
+                return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            }.min()!
+        }
+        let activations = Tensor(shape: [batch, hidden], storage: (0..<(batch * hidden)).map { _ in rng.uniform(-3, 3) })
+        let weights = Tensor(shape: [hidden, hidden], storage: (0..<(hidden * hidden)).map { _ in rng.uniform(-1, 1) })
+        let product = 2 * Double(batch * hidden * hidden) / fastest { _ = Tensor.matmul(activations, weights) } / 1e9
+        let kernelTanh = fastest { _ = activations.tanh() } / Double(activations.count) * 1e9
+        let libmTanh = fastest { _ = activations.map(Foundation.tanh) } / Double(activations.count) * 1e9
         return [String(format: "hnn step: %.1f ms (median of %d, batch %d, float64, 1 thread; %.1f GFLOP/s by the peer's count; loss %.4f)",
                        median, timed.count, batch, achieved, loss),
                 String(format: "phases (medians): forward and loss %.1f ms, backward %.1f ms, Adam %.1f ms",
                        middle(phases[0]), middle(phases[1]), middle(phases[2])),
                 String(format: "dgemm peak on this machine, one thread, 2048^3: %.1f GFLOP/s (the step reaches %.0f %%)", peak, 100 * achieved / peak),
+                String(format: "dgemm %dx%dx%d (the step's large product): %.1f GFLOP/s; tanh: %.2f ns per element (libm: %.2f)",
+                       batch, hidden, hidden, product, kernelTanh, libmTanh),
                 String(format: "memory: peak resident growth over the steps %.1f MiB; the step's recorded graph and gradients hold %.1f MiB (ratio %.2f)",
                        peakGrowth, needed, peakGrowth / needed)]
     }
