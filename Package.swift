@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "DynamicsTests", dependencies: ["Dynamics"]),
         .testTarget(name: "REPLTests", dependencies: ["REPL"]),
         .testTarget(name: "NumericsTests", dependencies: ["Fit", "Learn", "Symbolic"]),
-        .testTarget(name: "LearnTests", dependencies: ["Learn", "Symbolic", "Dynamics"]),
+        .testTarget(name: "LearnTests", dependencies: ["Learn", "Symbolic", "Dynamics", "CKernels"]),
         .testTarget(name: "FitTests", dependencies: ["Fit", "Symbolic", "Dynamics"]),
     ]
 )

@@ -50,6 +50,10 @@ CLONES void nk_tanh(const double *x, double *y, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] = tanh1(x[i]);
 }
 
+__attribute__((target("arch=x86-64"), noinline)) void nk_tanh_baseline(const double *x, double *y, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = tanh1(x[i]);
+}
+
 CLONES void nk_bias_tanh(double *z, const double *b, size_t rows, size_t cols) {
     for (size_t i = 0; i < rows; i++, z += cols)
         for (size_t j = 0; j < cols; j++) z[j] = tanh1(z[j] + b[j]);

@@ -12,6 +12,10 @@
 /// y = tanh(x), within a few ulp of libm's (y may be x). NaN stays NaN, ±inf gives ±1.
 void nk_tanh(const double *x, double *y, size_t n);
 
+/// nk_tanh compiled for plain x86-64 only (libm's fma, no vector extensions): the tests compare
+/// it bit for bit with the clone the CPU runs.
+void nk_tanh_baseline(const double *x, double *y, size_t n);
+
 /// z = tanh(z + b) in place, b a row vector.
 void nk_bias_tanh(double *z, const double *b, size_t rows, size_t cols);
 

@@ -36,9 +36,9 @@ extension MLP {
         }
         let pass = TanhInputGradient(network: self, x: x.value)
         let parents = [x] + parameters
-        return .record(pass.value, parents, savedBytes: pass.savedBytes) { [weak self] g, need in
-            if Recording.isOn, let network = self {
-                return network.differentiatedThroughComposition(x, parents: parents, upstream: g, need: need)
+        return .record(pass.value, parents, savedBytes: pass.savedBytes) { g, need in
+            if Recording.isOn {
+                return self.differentiatedThroughComposition(x, parents: parents, upstream: g, need: need)
             }
             return pass.pullback(g.value, need: need).map { $0.map { Variable($0) } }
         }
