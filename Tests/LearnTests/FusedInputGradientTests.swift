@@ -90,6 +90,8 @@ final class FusedInputGradientTests: XCTestCase {
         let constant = Recording.with(false) { net.inputGradient(Variable(x)) }
         XCTAssertFalse(constant.requiresGradient)
         XCTAssertEqual(constant.value, net.inputGradient(Variable(x)).value)
+        let linear = network([3, 1], seed: 6)  // no hidden layer: ∇ₓf = wᵀ on every row
+        XCTAssertEqual(linear.inputGradient(Variable(x)).value.storage, linear.weights[0].value.storage + linear.weights[0].value.storage)
         let softplus = MLP(sizes: [3, 5, 1], activation: .softplus, seed: 1)
         let h = 1e-6
         let g = softplus.inputGradient(Variable(x)).value

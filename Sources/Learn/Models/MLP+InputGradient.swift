@@ -28,10 +28,10 @@ import COpenBLAS
 extension MLP {
     /// ∇ₓ Σ_rows f(x) for x of shape [batch, inputs], as a [batch, inputs] variable: the
     /// gradient of a learned Hamiltonian, differentiable in x and the parameters when recording
-    /// is on. One fused operation for tanh networks with one output; otherwise the reverse pass
-    /// through the network's own graph.
+    /// is on. One fused operation for tanh networks with hidden layers and one output;
+    /// otherwise the reverse pass through the network's own graph.
     public func inputGradient(_ x: Variable) -> Variable {
-        guard activation == .tanh, sizes.last == 1, x.value.rank == 2, x.shape[1] == sizes[0], x.shape[0] > 0 else {
+        guard activation == .tanh, sizes.count >= 3, sizes.last == 1, x.value.rank == 2, x.shape[1] == sizes[0], x.shape[0] > 0 else {
             return composedInputGradient(x, createGraph: Recording.isOn)
         }
         let pass = TanhInputGradient(network: self, x: x.value)
@@ -69,15 +69,6 @@ private final class Buffer {
     let count: Int
     init(_ count: Int) { pointer = .allocate(capacity: max(count, 1)); self.count = count }
     deinit { pointer.deallocate() }
-}
-
-/// C = op(A)·op(B) + β C, row-major, through OpenBLAS.
-@inline(__always)
-private func gemm(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int,
-                  _ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int,
-                  _ beta: Double, _ c: UnsafeMutablePointer<Double>, _ ldc: Int) {
-    cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
 /// The forward computation of `MLP.inputGradient` for tanh layers, keeping what its pullback

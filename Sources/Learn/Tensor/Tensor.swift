@@ -209,9 +209,7 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
         // dgemm with β = 0 writes every element: the output needs no zero fill.
         let out = a.storage.withUnsafeBufferPointer { pa in b.storage.withUnsafeBufferPointer { pb in
             [Double](unsafeUninitializedCapacity: m * n) { pc, count in
-                cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                            Int32(m), Int32(n), Int32(k), 1, pa.baseAddress, Int32(a.shape[1]), pb.baseAddress, Int32(b.shape[1]),
-                            0, pc.baseAddress, Int32(n))
+                gemm(transposeA, transposeB, m, n, k, pa.baseAddress!, a.shape[1], pb.baseAddress!, b.shape[1], 0, pc.baseAddress!, n)
                 count = m * n
             }
         } }
@@ -245,4 +243,13 @@ func withStoragePointers<R>(_ arrays: ArraySlice<[Double]>, _ collected: [Unsafe
     return first.withUnsafeBufferPointer { buffer in
         withStoragePointers(arrays.dropFirst(), collected + [buffer.baseAddress ?? UnsafePointer(bitPattern: 8)!], body)
     }
+}
+
+/// C = op(A)·op(B) + β C, row-major, through OpenBLAS (transposes as flags).
+@inline(__always)
+func gemm(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int,
+          _ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int,
+          _ beta: Double, _ c: UnsafeMutablePointer<Double>, _ ldc: Int) {
+    cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
