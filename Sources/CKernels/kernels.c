@@ -1,12 +1,18 @@
 // See CKernels.h. Built with -ffp-contract=off (Package.swift): a·b + c is never fused behind
-// our back, so the AVX2 clone and the baseline clone give identical bits; the fused operations
+// our back, so the AVX-512, AVX2 and baseline clones give identical bits; the fused operations
 // are the explicit fma() calls, which the baseline clone takes from libm (correctly rounded).
 #include "CKernels.h"
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 
+#if defined(__x86_64__)
 #define CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#define BASELINE __attribute__((target("arch=x86-64"), noinline))
+#else
+#define CLONES
+#define BASELINE __attribute__((noinline))
+#endif
 
 // tanh x = e / (e + 2) with e = expm1(2x): no cancellation near 0. expm1 by Cody–Waite
 // reduction 2x = k ln2 + r, |r| ≤ ln2/2, Taylor series of expm1(r) to r¹³ (truncation below
@@ -50,7 +56,7 @@ CLONES void nk_tanh(const double *x, double *y, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] = tanh1(x[i]);
 }
 
-__attribute__((target("arch=x86-64"), noinline)) void nk_tanh_baseline(const double *x, double *y, size_t n) {
+BASELINE void nk_tanh_baseline(const double *x, double *y, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] = tanh1(x[i]);
 }
 
