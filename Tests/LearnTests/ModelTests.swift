@@ -147,6 +147,37 @@ final class ModelTests: XCTestCase {
         XCTAssertNotEqual(rerun.parameters.map(\.value), straight.parameters.map(\.value))
     }
 
+    /// With reduce-on-plateau, the schedule's memory travels in the checkpoint: 12 + 12 steps
+    /// cut the rate at the same steps and end at the same parameters as 24 in one go, and
+    /// forgetting that memory changes the run.
+    func testResumingContinuesAPlateauSchedule() throws {
+        let data = try springData(trajectories: 6)
+        let path = temporaryPath("plateau")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let schedule = LearningRateSchedule.reduceOnPlateau(factor: 0.5, patience: 2, threshold: 0.2, minimum: 1e-6)
+        let options = { (steps: Int) in
+            TrainingOptions(steps: steps, batchSize: 16, learningRate: 1e-2, seed: 7, reportEvery: 4, schedule: schedule, checkpointPath: path)
+        }
+        let straight = DynamicsModel(kind: .hnn, dimension: 2, hidden: 8, layers: 2, seed: 3)
+        let whole = try train(straight, on: data, options: options(24))
+        XCTAssertTrue(whole.learningRates.contains { $0.step <= 12 && $0.step > 1 } && whole.learningRates.contains { $0.step > 12 },
+                      "the schedule must act on both sides of the break: \(whole.learningRates)")
+        let interrupted = DynamicsModel(kind: .hnn, dimension: 2, hidden: 8, layers: 2, seed: 3)
+        _ = try train(interrupted, on: data, options: options(12))
+        let saved = try Checkpoint.read(path)
+        XCTAssertTrue(saved.optimizer!.plateauBest.isFinite)
+        let resumed = try train(saved.model, on: data, options: options(12), optimizer: saved.optimizer)
+        // The resumed run lists its starting rate at step 13, then the same cuts.
+        XCTAssertEqual(resumed.learningRates.filter { $0.step > 13 }.map(\.step), whole.learningRates.filter { $0.step > 13 }.map(\.step))
+        XCTAssertEqual(resumed.learningRates.last?.rate, whole.learningRates.last?.rate)
+        XCTAssertEqual(saved.model.parameters.map(\.value), straight.parameters.map(\.value))
+        // Without the memory (a file from before it was saved) the run differs.
+        let forgetful = try Checkpoint.read(path)
+        (forgetful.optimizer!.plateauBest, forgetful.optimizer!.plateauWaited) = (.infinity, 0)
+        _ = try train(forgetful.model, on: data, options: options(12), optimizer: forgetful.optimizer)
+        XCTAssertNotEqual(forgetful.model.parameters.map(\.value), straight.parameters.map(\.value))
+    }
+
     /// A model whose output layer is zero has ẋ = 0: its rollout stays at x0 while the true
     /// spring (H = q² + p²) rotates by 2t, so the trajectory MSE is the mean over samples of
     /// |x0|²(1 − cos 2t) and the energy MSE is exactly 0.

@@ -5,8 +5,10 @@ import Foundation
 ///     NOETHER-CHECKPOINT 2
 ///     kind=hnn sizes=2,200,200,1 activation=tanh shapes=2x200,200,200x200,200,200x1,1
 ///     system=harmonic names=q,p parameters=k:2,m:0.5
-///     optimizer=adam steps=2000 rate=0.001 beta1=0.9 beta2=0.999 epsilon=1e-08
+///     optimizer=adam steps=2000 rate=0.001 beta1=0.9 beta2=0.999 epsilon=1e-08 best=0.0123 waited=4
 ///
+/// (best and waited: a reduce-on-plateau schedule's memory; files without them read as a fresh
+/// schedule.)
 /// then the parameters as little-endian doubles, Adam's first and second moments in the same
 /// layout (when there is an optimizer), and an FNV-1a checksum of everything before it.
 /// Written to a temporary name and renamed, so a crash never leaves half a file; loading checks
@@ -53,7 +55,7 @@ public enum Checkpoint {
         let parameters = provenance.parameters.keys.sorted().map { "\($0):\(number(provenance.parameters[$0]!))" }.joined(separator: ",")
         var header = magic + architecture(model) + "\nsystem=\(provenance.system) names=\(names) parameters=\(parameters)\n"
         if let o = optimizer {
-            header += "optimizer=adam steps=\(o.steps) rate=\(number(o.learningRate)) beta1=\(number(o.beta1)) beta2=\(number(o.beta2)) epsilon=\(number(o.epsilon))\n"
+            header += "optimizer=adam steps=\(o.steps) rate=\(number(o.learningRate)) beta1=\(number(o.beta1)) beta2=\(number(o.beta2)) epsilon=\(number(o.epsilon)) best=\(number(o.plateauBest)) waited=\(o.plateauWaited)\n"
         } else {
             header += "optimizer=none\n"
         }
@@ -141,8 +143,11 @@ public enum Checkpoint {
                   let b2 = opt["beta2"].flatMap(Double.init), let eps = opt["epsilon"].flatMap(Double.init) else {
                 throw FormatError(message: "'\(path)': damaged optimizer line '\(lines[2])'")
             }
+            let best = opt["best"].map { Double($0) } ?? Double.infinity, waited = opt["waited"].map { Int($0) } ?? 0
+            guard let best, let waited, waited >= 0 else { throw FormatError(message: "'\(path)': damaged optimizer line '\(lines[2])'") }
             optimizer = Adam(learningRate: rate, beta1: b1, beta2: b2, epsilon: eps)
             optimizer!.steps = steps
+            (optimizer!.plateauBest, optimizer!.plateauWaited) = (best, waited)
         } else if opt["optimizer"] != "none" {
             throw FormatError(message: "'\(path)': unknown optimizer line '\(lines[2])'")
         }
@@ -177,6 +182,7 @@ public enum Checkpoint {
         if let o = optimizer, let saved = contents.optimizer {
             o.steps = saved.steps
             o.learningRate = saved.learningRate
+            (o.plateauBest, o.plateauWaited) = (saved.plateauBest, saved.plateauWaited)
             let (m, v) = saved.moments(for: model.parameters)
             o.setMoments(m, v)
         }

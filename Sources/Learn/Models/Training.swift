@@ -115,7 +115,8 @@ public func train(_ model: DynamicsModel, on data: Dataset, options: TrainingOpt
     var stopped: String?
     var loss = Double.nan
     var taken = optimizer.steps
-    var scheduler = ScheduleState(schedule: options.schedule, rate: optimizer.steps > 0 ? optimizer.learningRate : options.learningRate)
+    var scheduler = ScheduleState(schedule: options.schedule, rate: optimizer.steps > 0 ? optimizer.learningRate : options.learningRate,
+                                  best: optimizer.plateauBest, waited: optimizer.plateauWaited)
     var rates: [(step: Int, rate: Double)] = []
     let start = Date(), first = optimizer.steps + 1, last = optimizer.steps + max(1, options.steps)
     for step in first...last {
@@ -136,6 +137,7 @@ public func train(_ model: DynamicsModel, on data: Dataset, options: TrainingOpt
         }
         lastGood = model.parameters.map(\.value)
         optimizer.learningRate = scheduler.rate(at: step, loss: loss)
+        (optimizer.plateauBest, optimizer.plateauWaited) = (scheduler.best, scheduler.waited)
         if rates.last?.rate != optimizer.learningRate { rates.append((step, optimizer.learningRate)) }
         if let c = options.clipNorm { clipGradients(grads, maximumNorm: c) }
         optimizer.step(model.parameters, grads)
