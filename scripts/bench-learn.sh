@@ -27,6 +27,7 @@ echo "## unpinned"
 .build/release/noether bench hnn-step
 "$venv/bin/python" "$peers/hnn_step.py" --threads 1 2>&1 | quiet
 "$venv/bin/python" scripts/peer-cores.py "$peers" jax float64 2>&1 | quiet
+"$venv/bin/python" scripts/peer-cores.py "$peers" torch float64 2>&1 | quiet
 echo "## one core each (taskset -c 0)"
 taskset -c 0 .build/release/noether bench hnn-step
 echo "noether with the kernel OpenBLAS picks for this CPU:"
