@@ -22,6 +22,9 @@ public struct ModelValue {
         if let r = report {
             s += "; train loss \(short(r.finalTrainingLoss))"
             if let t = r.testLoss { s += ", test loss \(short(t))" }
+            // The first entry is the starting rate; the rest are a schedule's cuts.
+            let cuts = r.learningRates.dropFirst()
+            if let last = cuts.last { s += "; lr cut to \(short(last.rate)) at step\(cuts.count > 1 ? "s" : "") \(cuts.map { String($0.step) }.joined(separator: ", "))" }
             if let stop = r.stoppedEarly { s += "; \(stop)" }
         }
         if let source { s += "; read from \(source)" }

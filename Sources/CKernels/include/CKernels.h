@@ -1,7 +1,7 @@
-// Elementwise kernels of Learn's hot path, in C so that they vectorise (AVX2 + FMA where the
-// CPU has it, chosen at load time) while giving the same bits on every machine: every product
-// that is fused is an explicit fma(), nothing is contracted or reassociated, so the AVX2 clone
-// and the baseline clone compute identical results.
+// Elementwise kernels of Learn's hot path, in C so that they vectorise (AVX-512 or AVX2 with
+// FMA where the CPU has it, chosen at load time) while giving the same bits on every machine:
+// every product that is fused is an explicit fma(), nothing is contracted or reassociated, so
+// the vector clones and the plain x86-64 one compute identical results.
 //
 // Arrays are contiguous row-major doubles; a "row vector" has `cols` entries and applies to
 // every row. Outputs may alias an input only where stated.
@@ -9,7 +9,7 @@
 #define NOETHER_KERNELS_H
 #include <stddef.h>
 
-/// y = tanh(x), within a few ulp of libm's (y may be x). NaN stays NaN, ±inf gives ±1.
+/// y = tanh(x), within 3 ulp (y may be x). NaN stays NaN, ±inf gives ±1, ±0 keeps its sign.
 void nk_tanh(const double *x, double *y, size_t n);
 
 /// nk_tanh compiled for plain x86-64 only (libm's fma, no vector extensions): the tests compare
