@@ -7,6 +7,18 @@ import CMPC
 struct HighPrecisionEvaluator {
     let bits: Int
     let point: [String: Double]
+    /// What the last evaluations met: see `absorption`.
+    let statistics = Statistics()
+
+    final class Statistics {
+        /// The largest gap, in bits, between the largest and the smallest non-zero term of a sum
+        /// evaluated: a term more than `bits` below its neighbours is absorbed by rounding
+        /// (1 + exp(-2000) is 1 at 256 bits), so the precision must exceed this gap before an
+        /// evaluation can be trusted to have seen every term.
+        var absorption = 0
+    }
+
+    init(bits: Int, point: [String: Double]) { self.bits = bits; self.point = point }
 
     /// A heap-allocated MPC number (MPC values hold pointers to their limbs; never copy the struct).
     final class Value {
@@ -22,26 +34,39 @@ struct HighPrecisionEvaluator {
 
     func make() -> Value { Value(bits: bits) }
 
-    /// |value| and the sum of the top-level terms' magnitudes, as doubles (enough to compare).
-    func magnitudeAndScale(_ e: Expr) -> (Double, Double)? {
-        guard let v = try? evaluate(e) else { return nil }
-        let terms: [Expr]
-        if case .sum(let ts) = e.kind { terms = ts } else { terms = [e] }
-        var scale = 0.0
-        for t in terms {
-            guard let x = try? evaluate(t) else { return nil }
-            scale += magnitude(x)
-        }
-        let m = magnitude(v)
-        return m.isFinite && scale.isFinite ? (m, scale) : nil
-    }
-
-    func magnitude(_ v: Value) -> Double {
+    /// log2 |v|: `-infinity` for an exact zero, nil when `v` is not finite. Works far outside
+    /// the range of a double (MPFR's exponents are wide), so exp(-10^5) is not mistaken for 0.
+    func log2Magnitude(_ v: Value) -> Double? {
         let r = UnsafeMutablePointer<__mpfr_struct>.allocate(capacity: 1)
         mpfr_init2(r, mpfr_prec_t(bits))
         defer { mpfr_clear(r); r.deallocate() }
         withExtendedLifetime(v) { _ = mpc_abs(r, v.pointer, MPFR_RNDN) }
-        return mpfr_get_d(r, MPFR_RNDN)
+        if mpfr_number_p(r) == 0 { return nil }
+        if mpfr_zero_p(r) != 0 { return -.infinity }
+        var exponent: Int = 0
+        let mantissa = mpfr_get_d_2exp(&exponent, r, MPFR_RNDN)
+        return Foundation_log2(mantissa) + Double(exponent)
+    }
+
+    /// The binary exponent of the larger part of v (|v| is within a factor 2 of 2^k); nil for
+    /// zero and non-finite values. O(1): reads the exponents, computes nothing.
+    static func binaryExponent(_ v: Value) -> Int? {
+        withExtendedLifetime(v) {
+            var k: Int?
+            for part in [withUnsafeMutablePointer(to: &v.pointer.pointee.re) { $0 }, withUnsafeMutablePointer(to: &v.pointer.pointee.im) { $0 }]
+            where mpfr_regular_p(part) != 0 {
+                let e = Int(mpfr_get_exp(part))
+                k = max(k ?? e, e)
+            }
+            return k
+        }
+    }
+
+    /// a − b at this evaluator's precision (the operands may have other precisions).
+    func difference(_ a: Value, _ b: Value) -> Value {
+        let out = make()
+        withExtendedLifetime((a, b)) { _ = mpc_sub(out.pointer, a.pointer, b.pointer, HighPrecisionEvaluator.round) }
+        return out
     }
 
     func evaluate(_ e: Expr) throws -> Value {
@@ -71,10 +96,13 @@ struct HighPrecisionEvaluator {
             throw EvaluationError(message: "the expression is undefined")
         case .sum(let ts):
             mpc_set_si(out.pointer, 0, rnd)
+            var largest = Int.min, smallest = Int.max
             for t in ts {
                 let x = try evaluate(t)
+                if let k = HighPrecisionEvaluator.binaryExponent(x) { largest = max(largest, k); smallest = min(smallest, k) }
                 withExtendedLifetime(x) { mpc_add(out.pointer, out.pointer, x.pointer, rnd) }
             }
+            if largest > smallest { statistics.absorption = max(statistics.absorption, largest - smallest) }
         case .product(let c, let fs):
             let coefficient = try evaluate(.number(c))
             withExtendedLifetime(coefficient) { mpc_set(out.pointer, coefficient.pointer, rnd) }

@@ -31,18 +31,19 @@ public enum ZeroDecision: Equatable, Sendable {
 public enum Simplifier {
     public static let numericPoints = 8
 
-    public static func isZero(_ e: Expr) -> ZeroDecision { isZero(e, in: RationalForm()) }
+    public static func isZero(_ e: Expr) -> ZeroDecision { isZero(e, in: RationalForm(floatsAreExact: true)) }
 
     /// Decides several expressions in one context: conversions of shared subexpressions (the
     /// Hamiltonian, the invariants' pieces) are done once. Same answers as deciding each alone.
     public static func areZero(_ expressions: [Expr]) -> [ZeroDecision] {
-        let form = RationalForm()
+        let form = RationalForm(floatsAreExact: true)
         return expressions.map { isZero($0, in: form) }
     }
 
     static func isZero(_ e: Expr, in form: RationalForm) -> ZeroDecision {
         if e.isZero { return .zero }
-        if case .number(.exact) = e.kind { return .nonzero(witness: [:]) }
+        // A number is zero only when it is; a float is the binary number it holds (1e-10 is not 0).
+        if case .number(let n) = e.kind { return n.isZero ? .zero : .nonzero(witness: [:]) }
         do {
             let r = try form.convert(e)
             let n = try form.reduce(r.numerator)
@@ -81,18 +82,28 @@ public enum Simplifier {
         return best.size <= e.size ? best : e
     }
 
-    /// Precision of the randomised test, in bits (about 77 decimal digits).
+    /// Precision of the randomised test's first evaluation, in bits (about 77 decimal digits).
     public static let numericBits = 256
+    /// The highest precision the randomised test raises to, in bits (about 1,233 digits).
+    public static let maximumNumericBits = 4096
+    /// How many leading bits two evaluations at different precisions must share for their
+    /// value to count as resolved (a non-zero that is no rounding artefact).
+    static let agreementBits = 40.0
 
     /// Evaluates at `numericPoints` random real points — each symbol an exact dyadic rational
     /// in ±[0.3, 1.7] (both signs, so `sqrt(x^2) == x` is refuted) — over the complex numbers
-    /// (a negative radicand is not an error) in `numericBits`-bit arithmetic. Zero means below
-    /// 1e-40 of the magnitude of the terms; with floats in the expression, which carry only
-    /// double precision, below 1e-9.
+    /// (a negative radicand is not an error) in arbitrary precision. Floats are the exact
+    /// binary numbers they hold. There is no absolute threshold: at each point the precision
+    /// is doubled from `numericBits` up to `maximumNumericBits` (`decide(_:at:)`), and a value
+    /// that stays the same as the precision grows is a non-zero however small it is
+    /// (`exp(-100)`, `1e-10*q`), while rounding noise falls with the precision.
+    ///
+    /// `0^u` with a non-constant `u` is never called zero: it is 1 where u = 0, which random
+    /// points do not meet.
     static func numericZeroTest(_ e: Expr) -> ZeroDecision {
+        if e.containsZeroToVariablePower { return .nonzero(witness: nil) }
         let names = e.freeSymbols
         var rng = SeededGenerator(seed: 0x5EED_2026)
-        let tolerance = e.containsFloat ? 1e-9 : 1e-40
         var tested = 0, attempts = 0
         // Without symbols every point is the same point.
         let wanted = names.isEmpty ? 1 : numericPoints
@@ -104,11 +115,66 @@ public enum Simplifier {
                 let magnitude = 0.3 + 1.4 * rng.uniform()
                 point[n] = rng.next() & 1 == 0 ? magnitude : -magnitude
             }
-            let evaluator = HighPrecisionEvaluator(bits: numericBits, point: point)
-            guard let (value, scale) = evaluator.magnitudeAndScale(e) else { continue }
-            tested += 1
-            if value > tolerance * max(1, scale) { return .nonzero(witness: point) }
+            switch decide(e, at: point) {
+            case .undefined: continue
+            case .nonzero: return .nonzero(witness: point)
+            case .zero: tested += 1
+            }
         }
         return tested == 0 ? .nonzero(witness: nil) : .numericallyZero(points: tested)
+    }
+
+    enum PointVerdict: Equatable { case zero, nonzero, undefined }
+
+    /// Whether `e` vanishes at `point`, by evaluation at 256, 512, 1024, … bits:
+    /// - non-zero when two successive precisions give non-zero values that agree in their
+    ///   leading `agreementBits` bits: a value that does not move with the precision is
+    ///   resolved, however small (no absolute threshold anywhere);
+    /// - zero when the value falls with the precision at three successive precisions (by at
+    ///   least a quarter of the precision each time, as rounding noise does: a true value
+    ///   would then be below 2^-768 of the noise scale), or when no precision up to
+    ///   `maximumNumericBits` resolves a value (exact zeros, noise);
+    /// - undefined when the value is not finite (a pole or a branch point).
+    static func decide(_ e: Expr, at point: [String: Double]) -> PointVerdict {
+        var previous: (value: HighPrecisionEvaluator.Value, log2: Double, bits: Int)?
+        var falls = 0
+        var bits = numericBits
+        var ceiling = maximumNumericBits
+        while bits <= ceiling {
+            let evaluator = HighPrecisionEvaluator(bits: bits, point: point)
+            guard let value = try? evaluator.evaluate(e), let log2 = evaluator.log2Magnitude(value) else { return .undefined }
+            // A term absorbed by rounding was not seen: raise the precision past the gap first.
+            let needed = evaluator.statistics.absorption + 64
+            if needed > bits {
+                guard needed <= absoluteMaximumNumericBits else { return .undefined }
+                ceiling = max(ceiling, 2 * needed)
+                previous = nil; falls = 0
+                bits = max(2 * bits, needed)
+                continue
+            }
+            if let p = previous, log2 > -.infinity, p.log2 > -.infinity {
+                let difference = evaluator.log2Magnitude(evaluator.difference(value, p.value)) ?? 0
+                if difference <= log2 - agreementBits { return .nonzero }
+                falls = log2 <= p.log2 - Double(p.bits) / 4 ? falls + 1 : 0
+                if falls >= 2 { return .zero }
+            } else if log2 > -.infinity {
+                falls = 0
+            }
+            previous = (value, log2, bits)
+            bits *= 2
+        }
+        return .zero
+    }
+
+    /// The precision beyond which a point is not decided (about 79,000 digits): a term 2^-262144
+    /// below its neighbours (exp(-180000) beside 1) leaves the point undecided.
+    static let absoluteMaximumNumericBits = 1 << 18
+}
+
+extension Expr {
+    /// Whether `0^u` with a non-numeric exponent occurs (1 where u = 0, 0 or undefined elsewhere).
+    var containsZeroToVariablePower: Bool {
+        if case .power(let b, let x) = kind, b.isZero, x.numberValue == nil { return true }
+        return children.contains { $0.containsZeroToVariablePower }
     }
 }

@@ -8,6 +8,7 @@ import Darwin
 @inline(__always) func Foundation_pow(_ a: Double, _ b: Double) -> Double { pow(a, b) }
 @inline(__always) func Foundation_exp(_ x: Double) -> Double { exp(x) }
 @inline(__always) func Foundation_log(_ x: Double) -> Double { log(x) }
+@inline(__always) func Foundation_log2(_ x: Double) -> Double { log2(x) }
 @inline(__always) func Foundation_sin(_ x: Double) -> Double { sin(x) }
 @inline(__always) func Foundation_cos(_ x: Double) -> Double { cos(x) }
 @inline(__always) func Foundation_tan(_ x: Double) -> Double { tan(x) }

@@ -35,8 +35,12 @@ final class SimplifierTests: XCTestCase {
         let d = try zero("sqrt(x^2) - abs(x)")
         XCTAssertEqual(d, .numericallyZero(points: Simplifier.numericPoints))
         XCTAssertEqual(d.verdict, "true (numeric, 8 points)")
-        XCTAssertEqual(try zero("0.1 + 0.2 - 0.3"), .numericallyZero(points: 1))
-        XCTAssertEqual(try zero("0.1*x + 0.2*x - 0.3*x"), .numericallyZero(points: Simplifier.numericPoints))
+        // A float is the binary number it holds, decided exactly: 0.1 + 0.2 is not 0.3 in
+        // binary (as in IEEE arithmetic), 0.5 is exactly 1/2.
+        XCTAssertEqual(try zero("0.1 + 0.2 - 0.3"), .nonzero(witness: [:]))
+        XCTAssertEqual(try zero("0.1*x + 0.2*x - 0.3*x").isZero, false)
+        XCTAssertEqual(try zero("0.5*x - x/2"), .zero)
+        XCTAssertEqual(try zero("0.25*x + 0.5*x - 0.75*x"), .zero)
         XCTAssertFalse(try zero("0.5*x - x/3").isZero)
     }
 
@@ -58,5 +62,41 @@ final class SimplifierTests: XCTestCase {
         XCTAssertEqual(Simplifier.simplify(try Expr.parse("cos(x)^2")), try Expr.parse("cos(x)^2"))
         XCTAssertEqual(Simplifier.simplify(try Expr.parse("(x*y + x)/(y + 1)")), "x")
         XCTAssertEqual(Simplifier.simplify(try Expr.parse("1/(a - b) - 1/(b - a)")), try Expr.parse("2/(a - b)"))
+    }
+
+    /// The hostile probe's wrong answers (issue P5): small is not zero.
+    func testSmallNonZeroValuesAreNeverCalledZero() throws {
+        let nonZero = [
+            "1e-10*q", "-2e-10*q", "exp(-200)*q", "exp(-100)", "(sqrt(2) - 1)^200", "sin(10^-50)",
+            "x*1e-10 - x*2e-10", "1e-10", "1e-300", "6.674e-11*M*m/r^2", "exp(-100000)",
+            "log(1 + exp(-2000))", "log(1 + x*exp(-3000))", "sqrt(x^2) - abs(x) + exp(-500)",
+            "sin(2*x) - 2*sin(x)*cos(x) + 10^-200*x", "exp(-200)*sin(x)", "tanh(10^-60)",
+            "(sqrt(3) - sqrt(2))^150 - 0", "0^x", "0^(x^2 + 1) - 0^(y^2+1) + 0^x",
+            "cos(10^-40) - 1", "sqrt(1 + 10^-100) - 1", "1e-10*q + exp(-200)*sin(q)",
+        ]
+        for s in nonZero { XCTAssertFalse(try zero(s).isZero, s) }
+    }
+
+    /// Adaptive precision must not turn true identities into false ones.
+    func testIdentitiesStayTrueAtEveryPrecision() throws {
+        let numeric = [
+            "sqrt(x^2) - abs(x)", "sin(2*x) - 2*sin(x)*cos(x)", "cos(2*x) - cos(x)^2 + sin(x)^2",
+            "sqrt(2*x^2) - sqrt(2)*abs(x)", "tan(2*x) - 2*tan(x)/(1 - tan(x)^2)",
+            "exp(I*pi) + 1", "sqrt(2)*sqrt(3) - sqrt(6)", "log(x^2) - 2*log(abs(x))",
+            "sin(x + y) - sin(x)*cos(y) - cos(x)*sin(y)", "(sqrt(2) - 1)^20 - (22619537 - 15994428*sqrt(2))",
+            "exp(-100)*(sin(2*x) - 2*sin(x)*cos(x))", "1e-10*(sqrt(x^2) - abs(x))",
+        ]
+        for s in numeric { XCTAssertTrue(try zero(s).isZero, s) }
+        // A float that cancels exactly is exact: 1e-10 is one binary number on both sides.
+        XCTAssertEqual(try zero("1e-10*q - 1e-10*q"), .zero)
+        XCTAssertEqual(try zero("2e-10*q - 2*(1e-10*q)"), .zero)
+    }
+
+    /// The per-point decision: values that stay put as the precision doubles are resolved.
+    func testPointDecisionRaisesPrecisionPastAbsorbedTerms() throws {
+        // 1 + exp(-2000) is 1 at 256 bits; the absorbed term forces a higher precision.
+        XCTAssertEqual(Simplifier.decide(try Expr.parse("log(1 + exp(-2000))"), at: [:]), .nonzero)
+        XCTAssertEqual(Simplifier.decide(try Expr.parse("sin(2*x) - 2*sin(x)*cos(x)"), at: ["x": 0.75]), .zero)
+        XCTAssertEqual(Simplifier.decide(try Expr.parse("1/(x - 1/2)"), at: ["x": 0.5]), .undefined)
     }
 }

@@ -43,6 +43,11 @@ final class RationalForm {
     /// Whether a kernel other than `I` was introduced (dependent kernels are possible). In a
     /// shared context this is conservative: a kernel met by any expression counts.
     private(set) var hasKernels = false
+    /// Whether floats take their exact binary value (the zero test) or stay outside the exact
+    /// form (simplification, which must not print 1e-10 as a 34-digit fraction).
+    let floatsAreExact: Bool
+
+    init(floatsAreExact: Bool = false) { self.floatsAreExact = floatsAreExact }
 
     // MARK: Variables and factors
 
@@ -163,13 +168,24 @@ final class RationalForm {
 
     // MARK: Conversion
 
+    /// The exact value of a number: a float is the dyadic rational it holds, so `1e-10*q` is
+    /// decided exactly (non-zero) like any other coefficient. Not finite: outside the exact test.
+    func exactValue(_ n: Number) throws -> Rational {
+        switch n {
+        case .exact(let r): return r
+        case .float(let x):
+            guard floatsAreExact else { throw RationalFormFailure.inexact("a floating-point number") }
+            guard let r = Rational(exactly: x) else { throw RationalFormFailure.inexact("a non-finite number") }
+            return r
+        }
+    }
+
     func convert(_ e: Expr) throws -> RationalFunction {
         if let known = memo[e] { return known }
         let result: RationalFunction
         switch e.kind {
         case .number(let n):
-            guard case .exact(let r) = n else { throw RationalFormFailure.inexact("a floating-point number") }
-            result = RationalFunction(Polynomial(constant: r))
+            result = RationalFunction(Polynomial(constant: try exactValue(n)))
         case .symbol, .pi:
             result = RationalFunction(Polynomial(variable: try variable(e)))
         case .imaginaryUnit:
@@ -197,8 +213,7 @@ final class RationalForm {
         case .sum(let ts):
             result = try mergeByDenominator(try ts.flatMap { try terms($0) })
         case .product(let c, let fs):
-            guard case .exact(let r) = c else { throw RationalFormFailure.inexact("a floating-point number") }
-            var acc = [RationalFunction(Polynomial(constant: r))]
+            var acc = [RationalFunction(Polynomial(constant: try exactValue(c)))]
             for f in fs {
                 var next = try terms(f)
                 if acc.count * next.count > RationalForm.maximumDistributedTerms {
@@ -248,7 +263,7 @@ final class RationalForm {
     }
 
     private func convertPower(_ e: Expr, _ b: Expr, _ x: Expr) throws -> RationalFunction {
-        guard let r = x.rationalValue else {
+        guard let r = try x.numberValue.map(exactValue) else {
             if x.containsFloat { throw RationalFormFailure.inexact("a floating-point exponent") }
             return RationalFunction(Polynomial(variable: try kernel(e)))
         }
