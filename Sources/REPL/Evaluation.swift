@@ -37,15 +37,11 @@ struct Evaluation {
                 let decision = Simplifier.areEqual(a, b)
                 return op == .equal ? .decision(decision) : .bool(!decision.isZero)
             }
-            if let (head, steps) = s.chain {
-                var acc = try expr(head, "'\(op.rawValue)'", at)
-                for (o, operand, location) in steps {
-                    acc = try ExprBuilder.arithmetic(o, acc, try expr(operand, "'\(o.rawValue)'", location), at: location, in: source)
-                }
-                return .expr(acc)
-            }
             let (a, b) = (try expr(l, "'\(op.rawValue)'", at), try expr(r, "'\(op.rawValue)'", at))
             return .expr(try ExprBuilder.arithmetic(op, a, b, at: at, in: source))
+        case .chain(let head, let steps):
+            let operands = try steps.map { ($0.0, try expr($0.1, "'\($0.0.rawValue)'", $0.2), $0.2) }
+            return .expr(try ExprBuilder.chain(try expr(head, "'\(steps[0].0.rawValue)'", steps[0].2), operands, in: source))
         case .call(let name, let args, let at):
             return try call(name, args, at)
         case .list(let items, _):
@@ -119,13 +115,27 @@ struct Evaluation {
                 }
                 times = n
             }
-            return .expr(e.diff(x, times: times))
+            do { return .expr(try e.diff(x, times: times, maximumSize: 2_000_000)) } catch let limit as SizeLimitExceeded {
+                throw fail(limit.description, at: at, width: name.count)
+            }
         case "simplify":
             try arity(1...1)
             return .expr(Simplifier.simplify(try arg(0)))
         case "expand":
-            try arity(1...1)
-            return .expr(try arg(0).expand())
+            try arity(1...1, labels: true)
+            var limit = Expr.defaultExpansionLimit
+            for l in labelled {
+                guard l.label == "limit" else {
+                    throw fail("expand has no option '\(l.label ?? "")' (options: limit)", at: l.value.location)
+                }
+                guard let v = try expr(l.value, name, at).numberValue?.doubleValue, v >= 1, v <= 1e12, v == v.rounded() else {
+                    throw fail("limit: takes a whole number of terms from 1 to 10^12", at: l.value.location)
+                }
+                limit = Int(v)
+            }
+            do { return .expr(try arg(0).expand(maximumTerms: limit)) } catch let refused as SizeLimitExceeded {
+                throw fail(refused.description, at: at, width: name.count)
+            }
         case "latex":
             try arity(1...1)
             return .text(LaTeXPrinter().print(try arg(0)))

@@ -65,7 +65,33 @@ public final class Interpreter {
             }
         }
         let syntax = try p.parseExpression()
-        return try Evaluation(session: s, source: p.source).value(syntax)
+        return try Interpreter.bounded(try Evaluation(session: s, source: p.source).value(syntax), syntax, p.source)
+    }
+
+    /// The value, unless it holds an expression nested deeper than `Expr.maximumDepth`: such
+    /// an expression would overflow the stack of the next verb that walks it, so it is refused
+    /// where it is made (a chain of definitions a_k = sin(a_{k-1}) stops at the limit).
+    static func bounded(_ value: Value, _ syntax: Syntax, _ source: String) throws -> Value {
+        var deepest = 0
+        switch value {
+        case .expr(let e): deepest = e.depth
+        case .list(let items): for case .expr(let e) in items { deepest = max(deepest, e.depth) }
+        default: break
+        }
+        guard deepest <= Expr.maximumDepth else {
+            throw Diagnostic("the result nests \(deepest) levels deep, past the limit of \(Expr.maximumDepth) (each level is a function, power, product or sum inside another)", at: syntax.location, in: source)
+        }
+        // Verbs compute with floats too (subs, eval): overflow and NaN are errors, not values.
+        var values: [Expr] = []
+        switch value {
+        case .expr(let e): values = [e]
+        case .list(let items): for case .expr(let e) in items { values.append(e) }
+        default: break
+        }
+        if values.contains(where: \.containsNonFiniteNumber) {
+            throw Diagnostic("the result is not a finite number (a float overflowed past 1.8e308, or is NaN)", at: syntax.location, in: source)
+        }
+        return value
     }
 
     func assignment(_ p: inout Parser, _ s: inout Session, _ name: String) throws -> Value {
@@ -79,7 +105,7 @@ public final class Interpreter {
         p.advance(); p.advance()
         if p.atEnd { throw p.error("expected an expression after '=', found \(p.current.kind.spelling)") }
         let syntax = try p.parseExpression()
-        let value = try Evaluation(session: s, source: p.source).value(syntax)
+        let value = try Interpreter.bounded(try Evaluation(session: s, source: p.source).value(syntax), syntax, p.source)
         switch value {
         case .expr(let e): s.define(name, e)
         case .trajectory, .list, .dataset, .model, .fit: s.store(name, value)

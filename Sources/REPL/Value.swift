@@ -46,11 +46,19 @@ public enum Value {
     case fit(FitValue)
     case none
 
+    /// The most nodes an expression may have to be printed whole.
+    static let largestPrintedSize = 1_000_000
+
     /// The REPL's output convention: zero prints `0`, booleans `true`/`false`, exact rationals
     /// `3/2`, floats with up to 6 significant digits.
     public var display: String {
         switch self {
-        case .expr(let e): return TextPrinter(floatDigits: 6).print(e)
+        case .expr(let e):
+            // Shared subtrees print each time: a 40-level definition chain can be 2^40 characters.
+            guard e.size <= Value.largestPrintedSize else {
+                return "(an expression of \(e.size == Int.max ? "more than 10^18" : String(e.size)) nodes, too large to print; it is kept, and verbs such as eval, conserved and diff use it)"
+            }
+            return TextPrinter(floatDigits: 6).print(e)
         case .decision(let d): return d.verdict
         case .bool(let b): return b ? "true" : "false"
         case .list(let vs): return "[" + vs.map(\.display).joined(separator: ", ") + "]"

@@ -35,7 +35,7 @@ enum Verbs {
               example: "diff(H, p1)"),
         .init(name: "simplify", usage: "simplify(e)", summary: "one fraction, side relations applied (sqrt(P)^2 = P, sin^2 + cos^2 = 1, ...), common factors cancelled",
               example: "simplify((q1^2 - 1)/(q1 - 1))"),
-        .init(name: "expand", usage: "expand(e)", summary: "products and positive integer powers of sums multiplied out",
+        .init(name: "expand", usage: "expand(e)   or   expand(e, limit: N)", summary: "products and positive integer powers of sums multiplied out (refused past N terms, 10^6 unless given)",
               example: "expand((q1 + p1)^2)"),
         .init(name: "subs", usage: "subs(e, x, v)   or   subs(e, x: v, y: w)", summary: "substitutes values or expressions for symbols, simultaneously",
               example: "subs(H, k: 1)"),

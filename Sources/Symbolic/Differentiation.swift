@@ -66,4 +66,34 @@ extension Expr {
         for _ in 0..<max(0, n) { e = e.diff(x) }
         return e
     }
+
+    /// The highest derivative order `diff(_:times:maximumSize:)` takes.
+    public static let maximumDerivativeOrder = 1000
+
+    /// The n-th derivative, refused when n exceeds `maximumDerivativeOrder` or a derivative
+    /// grows past `maximumSize` nodes (nested functions grow at every order: the 50th derivative
+    /// of sin(sin(sin(x))) would take gigabytes). A derivative that comes back to an earlier one
+    /// (sin, exp) is periodic, so the rest is found without differentiating again.
+    public func diff(_ x: String, times n: Int, maximumSize: Int) throws -> Expr {
+        guard n <= Expr.maximumDerivativeOrder else {
+            throw SizeLimitExceeded("derivatives of order above \(Expr.maximumDerivativeOrder) are refused (got \(n))")
+        }
+        var history: [Expr] = [self]
+        var seen: [Expr: Int] = [self: 0]
+        var e = self
+        for order in stride(from: 1, through: n, by: 1) {
+            e = e.diff(x)
+            if e.isZero { return e }
+            if let first = seen[e] {
+                let period = order - first
+                return history[first + (n - order) % period]
+            }
+            guard e.size <= maximumSize else {
+                throw SizeLimitExceeded("the derivative of order \(order) already has \(e.size) nodes, past the limit of \(maximumSize); a lower order, or expanding first, may stay smaller")
+            }
+            seen[e] = order
+            history.append(e)
+        }
+        return e
+    }
 }

@@ -41,8 +41,36 @@ public struct Expr: Hashable, Sendable, CustomStringConvertible {
         /// Total degree in the symbols (numeric exponents; functions and constants count 0),
         /// the first key of the term order, so polynomials print by descending degree.
         let degree: Double
+        /// Nesting depth: 1 for an atom, 1 + the deepest child otherwise.
+        let depth: Int
+        /// Whether a float, and whether a non-finite float, occurs below (cached: a walk over a
+        /// tree with shared subtrees is exponential in its depth).
+        let hasFloat: Bool, hasNonFinite: Bool
         init(_ kind: Kind) {
             self.kind = kind
+            var float = false, nonFinite = false
+            switch kind {
+            case .number(.float(let x)), .product(.float(let x), _): float = true; nonFinite = !x.isFinite
+            default: break
+            }
+            switch kind {
+            case .sum(let ts): for t in ts { float = float || t.node.hasFloat; nonFinite = nonFinite || t.node.hasNonFinite }
+            case .product(_, let fs): for f in fs { float = float || f.node.hasFloat; nonFinite = nonFinite || f.node.hasNonFinite }
+            case .power(let b, let e):
+                float = float || b.node.hasFloat || e.node.hasFloat
+                nonFinite = nonFinite || b.node.hasNonFinite || e.node.hasNonFinite
+            case .function(_, let a): float = float || a.node.hasFloat; nonFinite = nonFinite || a.node.hasNonFinite
+            default: break
+            }
+            hasFloat = float
+            hasNonFinite = nonFinite
+            switch kind {
+            case .sum(let ts): depth = 1 + ts.reduce(0) { max($0, $1.node.depth) }
+            case .product(_, let fs): depth = 1 + fs.reduce(0) { max($0, $1.node.depth) }
+            case .power(let b, let e): depth = 1 + max(b.node.depth, e.node.depth)
+            case .function(_, let a): depth = 1 + a.node.depth
+            default: depth = 1
+            }
             switch kind {
             case .symbol: degree = 1
             case .sum(let ts): degree = ts.reduce(0) { max($0, $1.node.degree) }
@@ -74,18 +102,23 @@ public struct Expr: Hashable, Sendable, CustomStringConvertible {
             case .pi: h = 3
             case .sum(let ts):
                 h = 4
-                for t in ts { h = Node.mix(h, t.node.hash); count += t.node.size }
+                for t in ts { h = Node.mix(h, t.node.hash); count = Node.saturatingAdd(count, t.node.size) }
             case .product(let c, let fs):
                 var hasher = Hasher(); hasher.combine(c); h = Node.mix(5, UInt64(bitPattern: Int64(hasher.finalize())))
-                for f in fs { h = Node.mix(h, f.node.hash); count += f.node.size }
-            case .power(let b, let e): h = Node.mix(Node.mix(6, b.node.hash), e.node.hash); count += b.node.size + e.node.size
-            case .function(let f, let a): h = Node.mix(Node.mix(7, UInt64(f.rank)), a.node.hash); count += a.node.size
+                for f in fs { h = Node.mix(h, f.node.hash); count = Node.saturatingAdd(count, f.node.size) }
+            case .power(let b, let e): h = Node.mix(Node.mix(6, b.node.hash), e.node.hash); count = Node.saturatingAdd(count, Node.saturatingAdd(b.node.size, e.node.size))
+            case .function(let f, let a): h = Node.mix(Node.mix(7, UInt64(f.rank)), a.node.hash); count = Node.saturatingAdd(count, a.node.size)
             case .undefined: h = 8
             }
             hash = Int(bitPattern: UInt(h))
             size = count
         }
 
+        /// Tree sizes count shared subtrees each time, so they can pass Int.max: they saturate.
+        @inline(__always) static func saturatingAdd(_ a: Int, _ b: Int) -> Int {
+            let (s, overflow) = a.addingReportingOverflow(b)
+            return overflow ? Int.max : s
+        }
         @inline(__always) static func mix(_ h: UInt64, _ x: Int) -> UInt64 { mix(h, UInt64(bitPattern: Int64(x))) }
         @inline(__always) static func mix(_ h: UInt64, _ x: UInt64) -> UInt64 {
             var z = (h ^ x) &* 0x9E37_79B9_7F4A_7C15
@@ -175,11 +208,10 @@ public struct Expr: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Whether any floating-point number occurs in the expression.
-    public var containsFloat: Bool {
-        if case .number(.float) = kind { return true }
-        if case .product(.float, _) = kind { return true }
-        return children.contains { $0.containsFloat }
-    }
+    public var containsFloat: Bool { node.hasFloat }
+
+    /// Whether an infinite or NaN float occurs anywhere.
+    public var containsNonFiniteNumber: Bool { node.hasNonFinite }
 
     /// The symbols that occur, sorted by name.
     public var freeSymbols: [String] {
@@ -194,4 +226,13 @@ public struct Expr: Hashable, Sendable, CustomStringConvertible {
 
     /// Number of nodes (a size measure for choosing between equivalent forms).
     public var size: Int { node.size }
+
+    /// Nesting depth (an atom is 1; `sin(sin(x))` is 3).
+    public var depth: Int { node.depth }
+
+    /// The deepest expression the language accepts. Every algorithm on expressions (printing,
+    /// evaluation, differentiation, the zero test) recurses along the depth, and a debug build's
+    /// main-thread stack holds about 1,500 levels of the deepest of them; definitions chained
+    /// past this limit (a1 = sin(x), a2 = sin(a1), …) are refused instead of crashing.
+    public static let maximumDepth = 500
 }

@@ -9,6 +9,8 @@ import Darwin
 @inline(__always) func Foundation_exp(_ x: Double) -> Double { exp(x) }
 @inline(__always) func Foundation_log(_ x: Double) -> Double { log(x) }
 @inline(__always) func Foundation_log2(_ x: Double) -> Double { log2(x) }
+@inline(__always) func Foundation_log10(_ x: Double) -> Double { log10(x) }
+@inline(__always) func Foundation_lgamma(_ x: Double) -> Double { lgamma(x) }
 @inline(__always) func Foundation_sin(_ x: Double) -> Double { sin(x) }
 @inline(__always) func Foundation_cos(_ x: Double) -> Double { cos(x) }
 @inline(__always) func Foundation_tan(_ x: Double) -> Double { tan(x) }

@@ -1,3 +1,4 @@
+import BigInt
 /// Turns syntax into a canonical `Expr`: names become symbols (`I` the imaginary unit, `pi`
 /// the constant), calls of `sqrt` and the elementary functions become function nodes.
 /// Anything else — an unknown function, a wrong number of arguments, division by an exact
@@ -18,12 +19,9 @@ public struct ExprBuilder {
             return ExprBuilder.atom(name)
         case .negate(let e, _):
             return -(try build(e))
+        case .chain(let head, let steps):
+            return try ExprBuilder.chain(try build(head), try steps.map { ($0.0, try build($0.1), $0.2) }, in: source)
         case .binary(let op, let l, let r, let at):
-            if let (head, steps) = s.chain {
-                var acc = try build(head)
-                for (o, operand, location) in steps { acc = try ExprBuilder.arithmetic(o, acc, try build(operand), at: location, in: source) }
-                return acc
-            }
             let (a, b) = (try build(l), try build(r))
             return try ExprBuilder.arithmetic(op, a, b, at: at, in: source)
         case .call(let name, let args, let at):
@@ -53,10 +51,11 @@ public struct ExprBuilder {
     public static func number(_ text: String, at: SourceLocation, in source: String) throws -> Expr {
         if text.allSatisfy(\.isNumber) {
             if let n = Int(text) { return .integer(n) }
-            let digits = text.compactMap { $0.wholeNumberValue }
-            var r = Rational.zero
-            for d in digits { r = r * Rational(10) + Rational(d) }
-            return .rational(r)
+            // One conversion (subquadratic in BigInt), not a Rational step per digit.
+            guard let n = BigInt(text, radix: 10) else {
+                throw Diagnostic("'\(text)' is not a whole number", at: at, in: source, width: text.count)
+            }
+            return .rational(Rational(big: n, 1))
         }
         guard let d = Double(text), d.isFinite else {
             throw Diagnostic("'\(text)' is not a finite number", at: at, in: source, width: text.count)
@@ -64,7 +63,7 @@ public struct ExprBuilder {
         return .float(d)
     }
 
-    /// a op b for the arithmetic operators, with division by an exact zero reported at the operator.
+    /// a op b for the arithmetic operators, with division by zero reported at the operator.
     public static func arithmetic(_ op: Syntax.BinaryOperator, _ a: Expr, _ b: Expr, at: SourceLocation, in source: String) throws -> Expr {
         let result: Expr
         switch op {
@@ -72,16 +71,71 @@ public struct ExprBuilder {
         case .subtract: result = a - b
         case .multiply: result = a * b
         case .divide:
-            if b.isZero { throw Diagnostic("division by zero", at: at, in: source) }
+            try checkDenominator(b, at: at, in: source)
             result = a / b
-        case .power: result = Expr.power(a, b)
+        case .power:
+            if let k = b.numberValue, k.doubleValue < 0 { try checkDenominator(a, at: at, in: source) }
+            result = Expr.power(a, b)
         case .equal, .notEqual:
             throw Diagnostic("a comparison is not an expression here", at: at, in: source, width: 2)
         }
         if result.isUndefined && !a.isUndefined && !b.isUndefined {
             throw Diagnostic("division by zero (\(op == .power ? "zero to a negative power" : "an exact zero"))", at: at, in: source)
         }
+        try checkFinite(result, at: at, in: source)
         return result
+    }
+
+    /// `a op b op c …` of one precedence level (+ − or * /), built as one n-ary sum or product:
+    /// folding two at a time re-sorts the growing sum at every step, quadratic in its length
+    /// (a sum of 20,000 distinct symbols took minutes). Same canonical result.
+    public static func chain(_ head: Expr, _ steps: [(Syntax.BinaryOperator, Expr, SourceLocation)], in source: String) throws -> Expr {
+        guard let (first, _, at) = steps.first else { return head }
+        var operands = [head]
+        operands.reserveCapacity(steps.count + 1)
+        let result: Expr
+        if first == .add || first == .subtract {
+            for (op, x, _) in steps { operands.append(op == .subtract ? -x : x) }
+            result = Expr.sum(operands)
+        } else if first == .multiply || first == .divide {
+            for (op, x, location) in steps {
+                if op == .divide {
+                    try checkDenominator(x, at: location, in: source)
+                    operands.append(Expr.power(x, .minusOne))
+                } else {
+                    operands.append(x)
+                }
+            }
+            result = Expr.product(operands)
+        } else {
+            return try arithmetic(first, head, steps[0].1, at: at, in: source)
+        }
+        if result.isUndefined && !operands.contains(where: \.isUndefined) {
+            throw Diagnostic("division by zero (an exact zero)", at: at, in: source)
+        }
+        try checkFinite(result, at: at, in: source)
+        return result
+    }
+
+    /// Refuses a divisor that is zero: an exact zero, or an expression that the zero test
+    /// proves zero (`sin(x)^2 + cos(x)^2 - 1`, `(x + 1)^2 - x^2 - 2*x - 1`) or finds zero at
+    /// every test point. Only sums (and powers and products of them) can hide a zero.
+    public static func checkDenominator(_ b: Expr, at: SourceLocation, in source: String) throws {
+        if b.isZero { throw Diagnostic("division by zero", at: at, in: source) }
+        for factor in b.factorsThatMayVanish {
+            let decision = Simplifier.isZero(factor)
+            if decision.isZero {
+                let how = decision == .zero ? "is identically zero" : "is zero at every test point (\(decision.verdict))"
+                throw Diagnostic("division by zero: the divisor \(factor) \(how)", at: at, in: source)
+            }
+        }
+    }
+
+    /// Overflow to infinity (1e308*10) or NaN from float arithmetic is an error where it happens.
+    public static func checkFinite(_ e: Expr, at: SourceLocation, in source: String) throws {
+        if e.hasNonFiniteNumberNearTop {
+            throw Diagnostic("the result is not a finite number (floats overflow past 1.8e308); write large or exact values as integers or powers, e.g. 10^400", at: at, in: source)
+        }
     }
 
     public static let functionNames: [String] = ["sqrt"] + MathFunction.allCases.map(\.rawValue)
@@ -97,8 +151,12 @@ public struct ExprBuilder {
         }
         let result = name == "sqrt" ? Expr.sqrt(args[0]) : Expr.apply(MathFunction(rawValue: name)!, args[0])
         if result.isUndefined && !args[0].isUndefined {
+            if case .number(.float) = args[0].kind, name != "log" {
+                throw Diagnostic("\(name)(\(args[0])) is not a finite number (it overflows a float)", at: at, in: source, width: name.count)
+            }
             throw Diagnostic("\(name)(\(args[0])) is undefined", at: at, in: source, width: name.count)
         }
+        try checkFinite(result, at: at, in: source)
         return result
     }
 
@@ -126,6 +184,35 @@ public struct ExprBuilder {
 }
 
 extension Expr {
+    /// The parts of a divisor that could be zero: sums, and functions other than exp, found
+    /// through products and powers (x^2 * (a - b)^3 is zero only where a - b is).
+    var factorsThatMayVanish: [Expr] {
+        switch kind {
+        case .sum: return [self]
+        case .function(.exp, _): return []
+        case .function: return [self]
+        case .product(_, let fs): return fs.flatMap(\.factorsThatMayVanish)
+        case .power(let b, let x): return x.numberValue != nil ? b.factorsThatMayVanish : []
+        default: return []
+        }
+    }
+
+    /// A non-finite float in the number, a product's coefficient or a sum's terms (children
+    /// were checked when they were built, so the top levels are where overflow can appear).
+    var hasNonFiniteNumberNearTop: Bool {
+        func bad(_ n: Number) -> Bool { if case .float(let x) = n { return !x.isFinite }; return false }
+        switch kind {
+        case .number(let n): return bad(n)
+        case .product(let c, _): return bad(c)
+        case .sum(let ts):
+            return ts.contains { t in
+                switch t.kind { case .number(let n), .product(let n, _): return bad(n); default: return false }
+            }
+        case .power(let b, _): return b.hasNonFiniteNumberNearTop
+        default: return false
+        }
+    }
+
     /// Parses text such as `(px^2 + py^2)/2 - k/sqrt(x^2 + y^2)`.
     public static func parse(_ text: String) throws -> Expr {
         try ExprBuilder(source: text).build(try Parser.parseExpression(text))

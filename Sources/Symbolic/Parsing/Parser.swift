@@ -62,24 +62,26 @@ public struct Parser {
     }
 
     mutating func parseSum() throws -> Syntax {
-        var lhs = try parseProduct()
+        let head = try parseProduct()
+        var steps: [Syntax.Step] = []
         while true {
             let op: Syntax.BinaryOperator
-            switch current.kind { case .plus: op = .add; case .minus: op = .subtract; default: return lhs }
+            switch current.kind { case .plus: op = .add; case .minus: op = .subtract; default: return steps.isEmpty ? head : .chain(head, steps) }
             let at = current.location
             advance()
-            lhs = .binary(op, lhs, try parseProduct(), at)
+            steps.append((op, try parseProduct(), at))
         }
     }
 
     mutating func parseProduct() throws -> Syntax {
-        var lhs = try parseUnary()
+        let head = try parseUnary()
+        var steps: [Syntax.Step] = []
         while true {
             let op: Syntax.BinaryOperator
-            switch current.kind { case .star: op = .multiply; case .slash: op = .divide; default: return lhs }
+            switch current.kind { case .star: op = .multiply; case .slash: op = .divide; default: return steps.isEmpty ? head : .chain(head, steps) }
             let at = current.location
             advance()
-            lhs = .binary(op, lhs, try parseUnary(), at)
+            steps.append((op, try parseUnary(), at))
         }
     }
 

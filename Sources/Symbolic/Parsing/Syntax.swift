@@ -13,26 +13,21 @@ public indirect enum Syntax: Sendable {
     case string(String, SourceLocation)
     case negate(Syntax, SourceLocation)
     case binary(BinaryOperator, Syntax, Syntax, SourceLocation)
+    /// `a op b op c …` at one precedence level (+ − or * /), flat: a sum of 100,000 terms is
+    /// one node with 100,000 steps, not a tree 100,000 deep (whose release alone overflowed
+    /// the stack). Each step is (operator, operand, the operator's location).
+    case chain(Syntax, [Step])
+
+    public typealias Step = (BinaryOperator, Syntax, SourceLocation)
     case call(String, [Argument], SourceLocation)
     case list([Syntax], SourceLocation)
     /// `base.name`, or `base.name(arguments)` when called.
     case member(Syntax, String, [Argument]?, SourceLocation)
 
-    /// A left-deep chain `a op b op c …` of operators of one precedence level (+ − or * /) as
-    /// its first operand and the (operator, operand, location) steps, found without recursion,
-    /// so long flat sums never nest evaluation deeply.
-    public var chain: (head: Syntax, steps: [(BinaryOperator, Syntax, SourceLocation)])? {
-        guard case .binary(let op, _, _, _) = self else { return nil }
-        let level: Set<BinaryOperator> = op == .add || op == .subtract ? [.add, .subtract]
-            : op == .multiply || op == .divide ? [.multiply, .divide] : []
-        guard !level.isEmpty else { return nil }
-        var steps: [(BinaryOperator, Syntax, SourceLocation)] = []
-        var node = self
-        while case .binary(let o, let l, let r, let at) = node, level.contains(o) {
-            steps.append((o, r, at))
-            node = l
-        }
-        return (node, steps.reversed())
+    /// The first operand and the (operator, operand, location) steps of a chain of + − or * /.
+    public var chain: (head: Syntax, steps: [Step])? {
+        guard case .chain(let head, let steps) = self else { return nil }
+        return (head, steps)
     }
 
     public var isName: Bool { if case .name = self { return true }; return false }
@@ -44,6 +39,8 @@ public indirect enum Syntax: Sendable {
         case .number(_, let l), .name(_, let l), .string(_, let l), .negate(_, let l),
              .binary(_, _, _, let l), .call(_, _, let l), .list(_, let l), .member(_, _, _, let l):
             return l
+        case .chain(let head, let steps):
+            return steps.last?.2 ?? head.location
         }
     }
 }
