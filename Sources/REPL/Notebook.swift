@@ -38,7 +38,7 @@ public struct Notebook {
                 lines.append(.prose(line)); i += 1
             }
         }
-        if case .prose("") = lines.last, text.hasSuffix("\n") { lines.removeLast() }
+        if case .prose("") = lines.last, text.unicodeScalars.last == "\n" { lines.removeLast() }
         self.lines = lines
         self.cells = cells
     }
