@@ -35,7 +35,7 @@ final class RobustnessFilesTests: XCTestCase {
         XCTAssertEqual(run(makeData, in: repl), [""])
         XCTAssertEqual(mkfifo(path("pipe"), 0o644), 0)
         XCTAssertEqual(run("save(d, \"\(path("pipe"))\")", in: repl),
-                       ["error: 1:9: cannot write '\(path("pipe"))': it is a FIFO (named pipe), not a regular file; save writes regular files only\n"
+                       ["error: 1:9: cannot write '\(path("pipe"))': it is a FIFO (named pipe), not a regular file; only regular files are written\n"
                         + "  save(d, \"\(path("pipe"))\")\n          ^"])
         XCTAssertEqual(kind(path("pipe")), S_IFIFO, "the FIFO is still a FIFO")
         XCTAssertTrue(run("save(d, \"/dev/null\")", in: repl)[0].contains("it is a character device"))

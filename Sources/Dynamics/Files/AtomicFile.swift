@@ -79,7 +79,7 @@ public enum AtomicFile {
         if lstat(target, &info) == 0 {
             guard FileError.isRegular(info.st_mode) else {
                 let shown = target == path ? "'\(path)'" : "'\(path)' (a link to '\(target)')"
-                throw FileError("cannot write \(shown): it is \(FileError.kindName(info.st_mode)), not a regular file; save writes regular files only")
+                throw FileError("cannot write \(shown): it is \(FileError.kindName(info.st_mode)), not a regular file; only regular files are written")
             }
             return Destination(target: target, exists: true)
         }
