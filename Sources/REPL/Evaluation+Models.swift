@@ -110,6 +110,14 @@ extension Evaluation {
         let truth: HamiltonianVectorField
         do {
             let system = try Catalog.system(d.system)
+            // The header names the system; its state must be the data's columns, or the
+            // rollouts would compare different things (or not fit together at all).
+            let stateNames = system.pairs.map(\.q) + system.pairs.map(\.p)
+            guard stateNames == d.names else {
+                lines.append("rollouts: not compared (the data names the system '\(d.system)', whose state is (\(stateNames.joined(separator: ", "))), "
+                             + "but its columns are (\(d.names.joined(separator: ", "))))")
+                return .text(lines.joined(separator: "\n"))
+            }
             truth = try HamiltonianVectorField(hamiltonian: system.hamiltonian, pairs: system.pairs, parameters: d.parameters, native: true)
         } catch {
             lines.append("rollouts: not compared (the true system '\(d.system)' cannot be rebuilt by that name: \(error))")

@@ -210,12 +210,18 @@ struct Evaluation {
             try arity(1...1)
             guard case .string(let path, _) = positional[0] else { throw fail("read needs a file name in quotes, as in read(\"data.csv\")", at: positional[0].location) }
             do {
-                if Checkpoint.isCheckpoint(path) {
-                    let c = try Checkpoint.read(path)
+                // One read (which refuses FIFOs, devices and directories), then the kind from the bytes.
+                let bytes = try RegularFile.read(path)
+                guard !bytes.isEmpty else { throw FileError("'\(path)' is empty (0 bytes): neither a dataset nor a checkpoint") }
+                if Checkpoint.looksLikeCheckpoint(bytes) {
+                    let c = try Checkpoint.decode(bytes, path: path)
                     return .model(ModelValue(model: c.model, optimizer: c.optimizer, report: nil, names: c.provenance.names,
                                              parameters: c.provenance.parameters, system: c.provenance.system, source: path))
                 }
-                return .dataset(try DatasetFile.read(path), source: "read from \(path)")
+                guard DatasetFile.looksLikeDataset(bytes) else {
+                    throw FileError("'\(path)' is neither a Noether dataset (its first line would be '# noether dataset 1') nor a checkpoint ('NOETHER-CHECKPOINT 2')")
+                }
+                return .dataset(try DatasetFile.decode(bytes, path: path), source: "read from \(path)")
             } catch { throw fail("\(error)", at: positional[0].location) }
         case "plot":
             return try plot(positional, labelled, at)

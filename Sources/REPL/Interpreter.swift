@@ -112,6 +112,8 @@ public final class Interpreter {
         default:
             throw Diagnostic("only expressions, lists, trajectories, datasets, models and fits can be assigned; this is \(value.kindName)", at: syntax.location, in: p.source)
         }
+        // An assignment prints nothing, except what reading a file noticed.
+        if case .dataset(let d, _) = value, !d.notes.isEmpty { return .text(String(Value.notes(d).dropFirst())) }
         return .none
     }
 

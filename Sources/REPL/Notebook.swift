@@ -1,6 +1,9 @@
+import Dynamics
 import Foundation
+
 /// A plain-text notebook: `> ` lines are inputs; the lines after an input, up to the next
-/// input, blank line or `#` line, are its expected output; everything else is prose.
+/// input, blank line or `#` line, are its expected output; everything else is prose. Windows
+/// line endings ("\r\n") read as "\n"; the transcript is written with "\n".
 public struct Notebook {
     public struct Cell {
         /// 1-based line number of the input in the file.
@@ -17,7 +20,7 @@ public struct Notebook {
     public init(text: String) {
         var lines: [Line] = []
         var cells: [Cell] = []
-        let raw = text.components(separatedBy: "\n")
+        let raw = TextLines.split(text).map(String.init)
         var i = 0
         while i < raw.count {
             let line = raw[i]
@@ -35,9 +38,19 @@ public struct Notebook {
                 lines.append(.prose(line)); i += 1
             }
         }
-        if case .prose("") = lines.last, text.hasSuffix("\n") { lines.removeLast() }
+        if case .prose("") = lines.last, text.unicodeScalars.last == "\n" { lines.removeLast() }
         self.lines = lines
         self.cells = cells
+    }
+
+    /// The text of the notebook file at `path`: a regular file (a FIFO or device is refused
+    /// before it is opened for reading), in UTF-8.
+    public static func text(ofFile path: String) throws -> String {
+        let data = try RegularFile.read(path)
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw FileError("'\(path)' is not UTF-8 text, so it is not a notebook")
+        }
+        return text
     }
 
     /// Runs every input in a fresh session; returns the actual output lines of each cell.

@@ -1,7 +1,10 @@
+import Dynamics
 import Foundation
 
-/// PNG figures through gnuplot (Debian's gnuplot-nox): data and script go to temporary files,
-/// the image is written to a temporary name and renamed, so a failure never leaves half a file.
+/// PNG figures through gnuplot (Debian's gnuplot-nox): data, script and image go to a private
+/// temporary folder, and the image is then written to its place by `AtomicFile` (atomically,
+/// through links, keeping a replaced file's mode, refusing what is not a regular file), so a
+/// failure never leaves half a file.
 enum Plot {
     struct Series {
         var title: String
@@ -23,8 +26,8 @@ enum Plot {
             throw Failure(description: "plot needs gnuplot (apt-get install gnuplot-nox; scripts/setup.sh installs it)")
         }
         guard path.hasSuffix(".png") else { throw Failure(description: "the file name must end in .png") }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("noether-plot-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try AtomicFile.checkDestination(path)
+        let directory = try TemporaryFolder.create("noether-plot")
         defer { try? FileManager.default.removeItem(at: directory) }
         var plots: [String] = []
         for (k, s) in series.enumerated() {
@@ -35,7 +38,7 @@ enum Plot {
             let shown = s.title.count > 48 ? String(s.title.prefix(45)) + "..." : s.title
             plots.append("'\(data.path)' \(style) title '\(quote(shown))'")
         }
-        let temporary = path + ".tmp-\(getpid()).png"
+        let temporary = directory.appendingPathComponent("plot.png").path
         var script = """
         set terminal png size 900,560 font ",11"
         set output '\(quote(temporary))'
@@ -62,11 +65,7 @@ enum Plot {
             try? FileManager.default.removeItem(atPath: temporary)
             throw Failure(description: "gnuplot failed: \(String(decoding: message.prefix(300), as: UTF8.self))")
         }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw Failure(description: "cannot write '\(path)': \(reason)")
-        }
+        try AtomicFile.write(try RegularFile.read(temporary), to: path)
     }
 
     static func quote(_ s: String) -> String { s.replacingOccurrences(of: "'", with: "''") }

@@ -94,6 +94,12 @@ extension Value {
         return "dataset: \(d.system) (\(source)), \(trajectories) trajectories x \(perTrajectory) samples = \(d.count) rows, "
             + "\(trajectories - test) train / \(test) test trajectories; state (\(d.names.joined(separator: ", "))) with exact derivatives; "
             + "noise \(TextPrinter.format(d.noise, significantDigits: 3)); seed \(d.seed)" + (params.isEmpty ? "" : "; \(params)")
+            + notes(d)
+    }
+
+    /// What reading the data's file noticed, one "note:" line each (empty when nothing).
+    static func notes(_ d: Dataset) -> String {
+        d.notes.map { "\nnote: " + $0 }.joined()
     }
 }
 

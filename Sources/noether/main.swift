@@ -102,11 +102,7 @@ struct CommandFailure: Error, CustomStringConvertible {
 }
 
 func readNotebook(_ path: String) throws -> String {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw CommandFailure(description: "cannot read notebook '\(path)' (no such file, or not readable)")
+    do { return try Notebook.text(ofFile: path) } catch {
+        throw CommandFailure(description: "\(error)")
     }
-    guard let text = String(data: data, encoding: .utf8) else {
-        throw CommandFailure(description: "'\(path)' is not UTF-8 text, so it is not a notebook")
-    }
-    return text
 }

@@ -16,6 +16,9 @@ public struct Dataset: Sendable {
     public var trajectoryIDs: [Int]
     /// Whether each trajectory is in the test set, by trajectory id.
     public var isTestTrajectory: [Bool]
+    /// What reading it from a file noticed and the user should know (an older file without a
+    /// row count, renumbered trajectory ids); empty for generated data.
+    public var notes: [String] = []
 
     public var dimension: Int { names.count }
     public var count: Int { times.count }

@@ -1,3 +1,4 @@
+import Dynamics
 import Foundation
 
 /// A model and its optimizer in a file, so training can stop and resume:
@@ -11,8 +12,10 @@ import Foundation
 /// schedule.)
 /// then the parameters as little-endian doubles, Adam's first and second moments in the same
 /// layout (when there is an optimizer), and an FNV-1a checksum of everything before it.
-/// Written to a temporary name and renamed, so a crash never leaves half a file; loading checks
-/// the magic, the header, the length and the checksum, and says which failed.
+/// Written atomically (`AtomicFile`: a crash never leaves half a file, links are followed, the
+/// mode of a replaced file is kept); loading refuses what is not a regular file, then checks the
+/// magic, the header (every number in range: steps in 0...10^15, rates and epsilon positive and
+/// finite, betas in [0, 1)), the length and the checksum, and says which failed.
 public enum Checkpoint {
     public struct FormatError: Error, CustomStringConvertible, Sendable {
         public var message: String
@@ -44,11 +47,11 @@ public enum Checkpoint {
 
     static func number(_ x: Double) -> String { String(format: "%.17g", x) }
 
-    static func fnv1a(_ bytes: Data) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return h
-    }
+    static func fnv1a(_ bytes: Data) -> UInt64 { FNV1a.of(bytes) }
+
+    /// The most optimizer steps a checkpoint may record: far beyond any run, far below overflow
+    /// when a run's steps are added.
+    public static let maximumSteps = 1_000_000_000_000_000
 
     public static func save(_ model: DynamicsModel, optimizer: Adam? = nil, provenance: Provenance, to path: String) throws {
         let names = provenance.names.joined(separator: ",")
@@ -67,32 +70,32 @@ public enum Checkpoint {
             m.forEach(append); v.forEach(append)
         }
         withUnsafeBytes(of: fnv1a(data).littleEndian) { data.append(contentsOf: $0) }
-        let temporary = path + ".tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: temporary, contents: data) else {
-            throw FormatError(message: "cannot write '\(path)' (is the directory there and writable?)")
-        }
-        guard rename(temporary, path) == 0 else {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw FormatError(message: "cannot write '\(path)': \(String(cString: strerror(errno)))")
-        }
+        try AtomicFile.write(data, to: path)
     }
 
-    /// Whether the file starts like a checkpoint (any version).
-    public static func isCheckpoint(_ path: String) -> Bool {
-        guard let h = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? h.close() }
-        return (try? h.read(upToCount: 19)).map { $0 == Data("NOETHER-CHECKPOINT ".utf8) } ?? false
+    /// What every checkpoint starts with (any version).
+    static let signature = Data("NOETHER-CHECKPOINT ".utf8)
+
+    /// Whether these bytes start like a checkpoint (any version), or are a cut-off start of one.
+    public static func looksLikeCheckpoint(_ data: Data) -> Bool {
+        !data.isEmpty && (data.starts(with: signature) || signature.starts(with: data))
     }
 
     /// Reads a checkpoint: builds the model it describes, with its parameters, and its optimizer.
     public static func read(_ path: String) throws -> Contents {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw FormatError(message: "cannot read '\(path)' (no such file, or not readable)")
+        try decode(try RegularFile.read(path), path: path)
+    }
+
+    /// Parses the bytes of a checkpoint read from `path` (named in messages).
+    public static func decode(_ data: Data, path: String) throws -> Contents {
+        guard !data.isEmpty else { throw FormatError(message: "'\(path)' is empty (0 bytes): not a checkpoint") }
+        guard data.starts(with: signature) else {
+            if signature.starts(with: data) { throw FormatError(message: "'\(path)' ends inside its first line: truncated") }
+            throw FormatError(message: "'\(path)' is not a Noether checkpoint")
         }
-        guard data.starts(with: Data("NOETHER-CHECKPOINT ".utf8)) else { throw FormatError(message: "'\(path)' is not a Noether checkpoint") }
         guard data.starts(with: Data(magic.utf8)) else {
             let line = String(decoding: data.prefix(40).prefix { $0 != 10 }, as: UTF8.self)
-            throw FormatError(message: "'\(path)' is '\(line)'; this version of Noether reads '\(magic.dropLast())'")
+            throw FormatError(message: "'\(path)' is '\(FileError.quoted(line))'; this version of Noether reads '\(magic.dropLast())'")
         }
         // Three header lines after the magic.
         var lines: [String] = [], cursor = data.startIndex + magic.utf8.count
@@ -106,7 +109,7 @@ public enum Checkpoint {
         func fields(_ line: String, _ k: Int) throws -> [String: String] {
             var out: [String: String] = [:]
             for part in line.split(separator: " ") {
-                guard let eq = part.firstIndex(of: "=") else { throw FormatError(message: "'\(path)': header line \(k + 2) is damaged near '\(part)'") }
+                guard let eq = part.firstIndex(of: "=") else { throw FormatError(message: "'\(path)': header line \(k + 2) is damaged near '\(FileError.quoted(part))'") }
                 out[String(part[..<eq])] = String(part[part.index(after: eq)...])
             }
             return out
@@ -116,7 +119,7 @@ public enum Checkpoint {
               let sizes = arch["sizes"].map({ $0.split(separator: ",").compactMap { Int($0) } }), sizes.count >= 3, sizes.allSatisfy({ $0 > 0 && $0 <= 1 << 16 }),
               let activation = arch["activation"].flatMap(Activation.init(rawValue:)),
               sizes[0] % 2 == 0, sizes.last == (kind == .hnn ? 1 : sizes[0]), Set(sizes.dropFirst().dropLast()).count == 1 else {
-            throw FormatError(message: "'\(path)' describes a model this version cannot build (\(lines[0]))")
+            throw FormatError(message: "'\(path)' describes a model this version cannot build (\(FileError.quoted(lines[0], limit: 200)))")
         }
         // The length check comes before building the model, so a damaged header cannot make
         // it allocate more than the file holds.
@@ -127,11 +130,11 @@ public enum Checkpoint {
             throw FormatError(message: "'\(path)' has \(data.count) bytes, \(headerLength + 8 * parameterCount * optimizerLines + 8) expected: truncated or damaged")
         }
         let model = DynamicsModel(kind: kind, dimension: sizes[0], hidden: sizes[1], layers: sizes.count - 2, activation: activation, seed: 0)
-        guard architecture(model) == lines[0] else { throw FormatError(message: "'\(path)' has inconsistent parameter shapes (\(lines[0]))") }
+        guard architecture(model) == lines[0] else { throw FormatError(message: "'\(path)' has inconsistent parameter shapes (\(FileError.quoted(lines[0], limit: 200)))") }
         var parameters: [String: Double] = [:]
         for item in (origin["parameters"] ?? "").split(separator: ",") {
             let kv = item.split(separator: ":")
-            guard kv.count == 2, let v = Double(kv[1]) else { throw FormatError(message: "'\(path)': damaged parameter '\(item)'") }
+            guard kv.count == 2, let v = Double(kv[1]), v.isFinite else { throw FormatError(message: "'\(path)': damaged parameter '\(FileError.quoted(item))'") }
             parameters[String(kv[0])] = v
         }
         let provenance = Provenance(system: origin["system"] ?? "?", names: (origin["names"] ?? "").split(separator: ",").map(String.init),
@@ -141,15 +144,26 @@ public enum Checkpoint {
         if opt["optimizer"] == "adam" {
             guard let steps = opt["steps"].flatMap(Int.init), let rate = opt["rate"].flatMap(Double.init), let b1 = opt["beta1"].flatMap(Double.init),
                   let b2 = opt["beta2"].flatMap(Double.init), let eps = opt["epsilon"].flatMap(Double.init) else {
-                throw FormatError(message: "'\(path)': damaged optimizer line '\(lines[2])'")
+                throw FormatError(message: "'\(path)': damaged optimizer line '\(FileError.quoted(lines[2], limit: 200))'")
             }
             let best = opt["best"].map { Double($0) } ?? Double.infinity, waited = opt["waited"].map { Int($0) } ?? 0
-            guard let best, let waited, waited >= 0 else { throw FormatError(message: "'\(path)': damaged optimizer line '\(lines[2])'") }
+            guard let best, let waited, waited >= 0 else { throw FormatError(message: "'\(path)': damaged optimizer line '\(FileError.quoted(lines[2], limit: 200))'") }
+            // Each number in its range, so that resuming cannot trap or train on nonsense.
+            func outOfRange(_ field: String, _ value: String, _ range: String) -> FormatError {
+                FormatError(message: "'\(path)' header line 4: \(field)=\(FileError.quoted(value)) is out of range (\(range)): the file is damaged")
+            }
+            guard (0...maximumSteps).contains(steps) else { throw outOfRange("steps", opt["steps"]!, "0 to 1e15") }
+            guard rate.isFinite, rate > 0 else { throw outOfRange("rate", opt["rate"]!, "a finite number > 0") }
+            guard (0..<1).contains(b1) else { throw outOfRange("beta1", opt["beta1"]!, "0 <= beta1 < 1") }
+            guard (0..<1).contains(b2) else { throw outOfRange("beta2", opt["beta2"]!, "0 <= beta2 < 1") }
+            guard eps.isFinite, eps > 0 else { throw outOfRange("epsilon", opt["epsilon"]!, "a finite number > 0") }
+            guard !best.isNaN else { throw outOfRange("best", opt["best"]!, "a number or inf") }
+            guard waited <= maximumSteps else { throw outOfRange("waited", opt["waited"]!, "0 to 1e15") }
             optimizer = Adam(learningRate: rate, beta1: b1, beta2: b2, epsilon: eps)
             optimizer!.steps = steps
             (optimizer!.plateauBest, optimizer!.plateauWaited) = (best, waited)
         } else if opt["optimizer"] != "none" {
-            throw FormatError(message: "'\(path)': unknown optimizer line '\(lines[2])'")
+            throw FormatError(message: "'\(path)': unknown optimizer line '\(FileError.quoted(lines[2], limit: 200))'")
         }
         let stored = data.suffix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
         guard UInt64(littleEndian: stored) == fnv1a(data.prefix(data.count - 8)) else {

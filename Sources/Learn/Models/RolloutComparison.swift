@@ -18,7 +18,10 @@ public struct RolloutComparison: Sendable {
     public static func run(model: DynamicsModel, truth: HamiltonianVectorField, initialStates: [[Double]], times: [Double],
                            tolerance: Double = 1e-9) throws -> RolloutComparison {
         let d = model.dimension
-        precondition(truth.dimension == d && initialStates.allSatisfy { $0.count == d } && !initialStates.isEmpty)
+        guard truth.dimension == d, initialStates.allSatisfy({ $0.count == d }) else {
+            throw TrainingError(message: "the true system has dimension \(truth.dimension), the model \(d)\(initialStates.contains { $0.count != d } ? ", and an initial state has another" : ""): they cannot be compared")
+        }
+        guard !initialStates.isEmpty else { throw TrainingError(message: "no initial states to roll out from") }
         let integrator = AdaptiveIntegrator(.dopri5, relativeTolerance: tolerance, absoluteTolerance: tolerance)
         let learned = try integrator.run(BatchedField(model: model, count: initialStates.count), from: initialStates.flatMap { $0 }, times: times)
         var trajectorySum = 0.0, energySum = 0.0, worst = 0.0

@@ -105,6 +105,13 @@ public func train(_ model: DynamicsModel, on data: Dataset, options: TrainingOpt
         return (Tensor(shape: [rows.count, d], storage: x), Tensor(shape: [rows.count, d], storage: y))
     }
     let optimizer = optimizer ?? Adam(learningRate: options.learningRate)
+    // Step numbers continue the optimizer's count; a damaged count must not trap in the sums.
+    let (last, overflow) = optimizer.steps.addingReportingOverflow(max(1, options.steps))
+    guard optimizer.steps >= 0, !overflow else {
+        throw TrainingError(message: "cannot continue a run at step \(optimizer.steps) for \(options.steps) more steps: the step count must stay between 0 and \(Int.max)")
+    }
+    // A checkpoint file that cannot be written is refused before any training.
+    if let path = options.checkpointPath { try AtomicFile.checkDestination(path) }
     let provenance = Checkpoint.Provenance(system: data.system, names: data.names, parameters: data.parameters)
     func saveCheckpoint() throws {
         if let path = options.checkpointPath { try Checkpoint.save(model, optimizer: optimizer, provenance: provenance, to: path) }
@@ -118,7 +125,7 @@ public func train(_ model: DynamicsModel, on data: Dataset, options: TrainingOpt
     var scheduler = ScheduleState(schedule: options.schedule, rate: optimizer.steps > 0 ? optimizer.learningRate : options.learningRate,
                                   best: optimizer.plateauBest, waited: optimizer.plateauWaited)
     var rates: [(step: Int, rate: Double)] = []
-    let start = Date(), first = optimizer.steps + 1, last = optimizer.steps + max(1, options.steps)
+    let start = Date(), first = optimizer.steps + 1
     for step in first...last {
         let (x, y): (Tensor, Tensor)
         if options.batchSize <= 0 || options.batchSize >= trainRows.count { (x, y) = full } else {

@@ -77,12 +77,13 @@ public final class NativeLibrary: @unchecked Sendable {
         let names = programs.indices.map { "noether_f\($0)" }
         let source = "#include <math.h>\n" + zip(programs, names).map { $0.cSource(name: $1) }.joined(separator: "\n\n") + "\n"
             + kernels.map(\.source).joined(separator: "\n") + "\n"
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("noether-native-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let stem = "lib\(UInt64(bitPattern: Int64(source.hashValue)))_\(NativeLibrary.counter.next())"
+        // A fresh folder per library, removed with everything in it when this returns (the
+        // loaded library stays mapped), so no run leaves anything in the temporary directory.
+        let directory = try NativeLibrary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let stem = "lib\(NativeLibrary.counter.next())"
         let sourceURL = directory.appendingPathComponent(stem + ".c"), libraryURL = directory.appendingPathComponent(stem + ".so")
         try source.write(to: sourceURL, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: sourceURL) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: compiler)
         process.arguments = ["-O2", "-fno-slp-vectorize", "-ffp-contract=off", "-fno-math-errno", "-fPIC", "-shared", "-o", libraryURL.path, sourceURL.path, "-lm"]
@@ -98,7 +99,6 @@ public final class NativeLibrary: @unchecked Sendable {
         guard let handle = dlopen(libraryURL.path, RTLD_NOW | RTLD_LOCAL) else {
             throw NativeCompilationError(message: "dlopen failed: \(String(cString: dlerror()))")
         }
-        try? FileManager.default.removeItem(at: libraryURL)  // the mapping stays valid
         self.handle = handle
         functions = try names.map { name in
             guard let symbol = dlsym(handle, name) else { throw NativeCompilationError(message: "symbol \(name) missing") }
@@ -108,6 +108,16 @@ public final class NativeLibrary: @unchecked Sendable {
             guard let symbol = dlsym(handle, name) else { throw NativeCompilationError(message: "symbol \(name) missing") }
             return symbol
         }
+    }
+
+    /// A new private folder `noether-native-PID-XXXXXX` (mkdtemp: mode 0700, a name no one else has).
+    static func temporaryFolder() throws -> URL {
+        let template = FileManager.default.temporaryDirectory.appendingPathComponent("noether-native-\(getpid())-XXXXXX").path
+        var bytes = Array(template.utf8CString)
+        guard let made = bytes.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw NativeCompilationError(message: "cannot create a folder in the temporary directory: \(String(cString: strerror(errno)))")
+        }
+        return URL(fileURLWithPath: String(cString: made), isDirectory: true)
     }
 
     /// `$CC`, else clang beside the running Swift toolchain or on PATH, else cc.
