@@ -108,6 +108,31 @@ final class TrainingDivergenceTests: XCTestCase {
         }
     }
 
+    /// Without the divergence test, a rate of 1e200 from step 21 on makes the loss overflow;
+    /// the parameters kept are the last ones whose loss was evaluated finite (and whose output
+    /// is bounded), exactly those of a run of that many steps, and the message
+    /// names the step and the loss.
+    func testANonFiniteLossLaterInARunKeepsTheLastFiniteParameters() throws {
+        let data = try springData()
+        let options = { (steps: Int) in
+            TrainingOptions(steps: steps, learningRate: 0.02, schedule: .piecewise([(21, 1e200)]), divergenceFactor: .infinity)
+        }
+        let model = DynamicsModel(kind: .baseline, dimension: 2, hidden: 16, layers: 2, seed: 6)
+        let report = try train(model, on: data, options: options(100))
+        let message = try XCTUnwrap(report.stoppedEarly)
+        XCTAssertTrue(message.contains("at step 22 of 100: the loss is not finite (inf)"), message)
+        // Step 21's update (at 1e200) gave the parameters whose loss, measured at step 22,
+        // overflowed; the last finite loss was that of the parameters after 20 steps.
+        XCTAssertEqual(report.stepsTaken, 20, message)
+        XCTAssertTrue(message.contains("kept the parameters after 20 steps"), message)
+        let reference = DynamicsModel(kind: .baseline, dimension: 2, hidden: 16, layers: 2, seed: 6)
+        let referenceReport = try train(reference, on: data, options: options(20))
+        XCTAssertEqual(model.parameters.map(\.value), reference.parameters.map(\.value))
+        XCTAssertEqual(report.finalTrainingLoss, referenceReport.finalTrainingLoss)
+        XCTAssertEqual(report.finalTrainingLoss, meanSquaredError(reference, data), accuracy: 1e-12 * report.finalTrainingLoss)
+        XCTAssertTrue(report.finalTrainingLoss.isFinite)
+    }
+
     /// The factor is what decides: a baseline at lr 100 grows its loss about a
     /// hundredfold over 40 steps, which passes at 1e6 and stops at 10.
     func testTheDivergenceFactorDecides() throws {
