@@ -146,4 +146,39 @@ public final class HamiltonianVectorField: SeparableField {
     }
 
     public func energy(_ x: [Double]) -> Double { x.withUnsafeBufferPointer { energy($0.baseAddress!) } }
+
+    /// H's terms: the summands of its canonical form (H itself when it is not a sum), compiled
+    /// on first use. Their sum is H; the sum of their magnitudes is the size of what cancels in
+    /// H, the scale against which a change of H is small or not (it is never below |H|).
+    private lazy var terms: EnergyTerms? = {
+        var list = [hamiltonian]
+        if case .sum(let summands) = hamiltonian.kind { list = summands }
+        guard let function = try? CompiledFunction(list, inputs: stateNames, constants: parameterValues) else { return nil }
+        return EnergyTerms(function)
+    }()
+
+    /// H(x) as the sum of its terms, and the sum of their magnitudes (nil when the terms cannot
+    /// be compiled). For Kepler, H = |p|²/2 − k/r gives the scale |p|²/2 + k/r.
+    public func energyAndScale(_ x: UnsafePointer<Double>) -> (energy: Double, scale: Double)? {
+        guard let terms else { return nil }
+        terms.evaluator.evaluate(x, into: terms.values)
+        var energy = 0.0, scale = 0.0
+        for i in 0..<terms.count { energy += terms.values[i]; scale += abs(terms.values[i]) }
+        return (energy, scale)
+    }
+}
+
+/// A compiled list of H's terms with room for their values.
+private final class EnergyTerms {
+    let evaluator: CompiledEvaluator
+    let values: UnsafeMutablePointer<Double>
+    let count: Int
+
+    init(_ function: CompiledFunction) {
+        evaluator = CompiledEvaluator(function)
+        count = function.outputCount
+        values = .allocate(capacity: max(1, count))
+    }
+
+    deinit { values.deallocate() }
 }

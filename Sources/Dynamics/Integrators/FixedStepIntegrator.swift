@@ -83,20 +83,32 @@ public struct FixedStepIntegrator {
         var stats = IntegrationStatistics()
         let every = max(1, sampleEvery)
         var untilSample = every  // a countdown: an integer % per step costs as much as a leapfrog step
+        var monitor = FixedStepMonitor(field: field, from: x, startTime: startTime, step: step)
+        defer { monitor.release() }
+        /// The error with what was computed up to the last good step.
+        func stopped(_ error: IntegrationError, goodSteps: Int) -> IntegrationError {
+            var e = error
+            trajectory.keepFirst(1 + goodSteps / every)
+            trajectory.statistics = stats
+            e.partial = trajectory
+            return e
+        }
         for k in 1...max(1, steps) where steps > 0 {
             let t = startTime + Double(k) * step
             do {
                 try advance(field, separable, &workspace, &stats, time: t - step)
                 try checkState(x, n, time: t)
-            } catch var e as IntegrationError {
-                trajectory.statistics = stats
-                e.partial = trajectory
-                throw e
+            } catch let e as IntegrationError {
+                // An energy jump earlier in the window is the cause to report.
+                if let jump = monitor.energyJump() { throw stopped(jump.error, goodSteps: jump.goodSteps) }
+                throw stopped(e, goodSteps: k - 1)
             }
+            if let problem = monitor.record(x, afterStep: k) { throw stopped(problem.error, goodSteps: problem.goodSteps) }
             stats.steps += 1
             untilSample -= 1
             if untilSample == 0 || k == steps { trajectory.append(t, x); untilSample = every }
         }
+        if let problem = monitor.finish() { throw stopped(problem.error, goodSteps: problem.goodSteps) }
         trajectory.statistics = stats
         return trajectory
     }

@@ -34,6 +34,13 @@ public struct Trajectory: Sendable {
     public func state(_ k: Int) -> ArraySlice<Double> { states[(k * dimension)..<((k + 1) * dimension)] }
     public var last: [Double] { Array(state(count - 1)) }
 
+    /// Drops the samples after the first `count`.
+    mutating func keepFirst(_ count: Int) {
+        guard count < times.count else { return }
+        times.removeLast(times.count - count)
+        states.removeLast(states.count - count * dimension)
+    }
+
     mutating func append(_ t: Double, _ x: UnsafePointer<Double>) {
         times.append(t)
         states.append(contentsOf: UnsafeBufferPointer(start: x, count: dimension))

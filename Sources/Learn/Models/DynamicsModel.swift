@@ -59,6 +59,31 @@ public final class DynamicsModel: VectorField {
         (predict(x, createGraph: true) - Variable(target)).square().mean()
     }
 
+    /// Outputs beyond this are treated as overflowing: a margin below Double's 1.8e308, so that
+    /// the rounding of a sum whose bound is finite cannot itself overflow.
+    static let outputLimit = 1e300
+
+    /// Why the network's output may not be finite at the current parameters, or nil when it is:
+    /// a parameter that is not finite, or an output (H_θ of an HNN, ẋ of a baseline) that can
+    /// overflow. With a bounded activation the check holds for every input, by the output
+    /// layer's bound (`MLP.outputBound`, a few hundred additions); otherwise it evaluates the
+    /// network on the rows of `x`. A finite loss says the predicted ẋ is finite on its batch,
+    /// but not H_θ: saturated tanh units give ∇H_θ = 0 while output weights of 1e309 make H_θ
+    /// infinite.
+    public func outputProblem(on x: Tensor) -> String? {
+        for p in parameters where !p.value.storage.allSatisfy(\.isFinite) { return "a parameter is not finite" }
+        let name = kind == .hnn ? "H_theta" : "the predicted dx/dt"
+        if let bound = network.outputBound {
+            guard bound <= Self.outputLimit else {
+                return "\(name) can overflow (its bound over all states, \(TextPrinter.format(bound, significantDigits: 3)), is above 1e300)"
+            }
+            return nil
+        }
+        let output = Recording.with(false) { network(Variable(x)) }.value.storage
+        guard let worst = output.first(where: { !(abs($0) <= Self.outputLimit) }) else { return nil }
+        return "\(name) overflows on the training states (\(TextPrinter.format(worst, significantDigits: 3)))"
+    }
+
     public func evaluate(_ x: UnsafePointer<Double>, into derivative: UnsafeMutablePointer<Double>) {
         let state = Tensor(shape: [1, dimension], storage: Array(UnsafeBufferPointer(start: x, count: dimension)))
         let f = predict(state, createGraph: false).value

@@ -16,21 +16,32 @@ public struct TrainingOptions: Sendable {
     /// Write a checkpoint (model and optimizer) here every `reportEvery` steps, at the end, and
     /// when training stops early (then with the last good parameters).
     public var checkpointPath: String?
+    /// Training stops as diverging when a loss exceeds this multiple of the lowest loss of the
+    /// run. A learning rate far too large grows the loss by many orders of magnitude within a
+    /// few steps (a baseline at lr 1e10: from 6 to 1e22 in one); 1e6 leaves room for minibatch
+    /// noise and the spikes Adam recovers from.
+    public var divergenceFactor: Double
 
     public init(steps: Int, batchSize: Int = 0, learningRate: Double = 1e-3, seed: UInt64 = 0, clipNorm: Double? = nil,
-                reportEvery: Int = 100, schedule: LearningRateSchedule = .constant, checkpointPath: String? = nil) {
+                reportEvery: Int = 100, schedule: LearningRateSchedule = .constant, checkpointPath: String? = nil,
+                divergenceFactor: Double = 1e6) {
         self.steps = steps; self.batchSize = batchSize; self.learningRate = learningRate; self.seed = seed
         self.clipNorm = clipNorm; self.reportEvery = reportEvery; self.schedule = schedule; self.checkpointPath = checkpointPath
+        self.divergenceFactor = divergenceFactor
     }
 }
 
 public struct TrainingReport: Sendable {
-    /// (step, training loss) every `reportEvery` steps and at the end.
+    /// (step, the loss on that step's batch, before its update) every `reportEvery` steps and
+    /// at the end.
     public var history: [(step: Int, loss: Double)]
+    /// The mean squared error of the predicted ẋ over the whole training split, at the
+    /// parameters the model ends with (after the last update, or the ones kept on a stop).
     public var finalTrainingLoss: Double
     public var testLoss: Double?
+    /// The optimizer's step count at the parameters the model ends with.
     public var stepsTaken: Int
-    /// Why training stopped early, if it did (the parameters are the last good ones).
+    /// Why training stopped early, if it did, and after how many steps the kept parameters are.
     public var stoppedEarly: String?
     /// (step, rate) whenever the schedule changed the learning rate, starting at step 1.
     public var learningRates: [(step: Int, rate: Double)]
@@ -83,8 +94,14 @@ public struct TrainingError: Error, CustomStringConvertible, Sendable {
 }
 
 /// Trains a model on a dataset's train split with Adam, reporting progress through `progress`.
-/// A non-finite loss or gradient stops training with the message, restoring the parameters of
-/// the last good step.
+///
+/// Every step checks the parameters it is about to update: the loss and its gradient must be
+/// finite, the network's output must not overflow (`DynamicsModel.outputProblem`), and the loss
+/// must stay within `divergenceFactor` times the lowest loss of the run. The parameters after
+/// the last step are checked the same way, on the whole training split. When a check fails,
+/// training stops and says why, at which step and with which loss, and rolls the model and the
+/// optimizer back to the last parameters that passed (so a checkpoint and `resume` continue from
+/// them). The reported training loss is always that of the parameters the model ends with.
 ///
 /// To resume, pass the optimizer of the earlier run (from a checkpoint): steps are numbered on
 /// from its count, and minibatches are drawn from (seed, step), so 10 + 10 steps give the same
@@ -104,6 +121,10 @@ public func train(_ model: DynamicsModel, on data: Dataset, options: TrainingOpt
         for r in rows { x += data.states[(r * d)..<((r + 1) * d)]; y += data.derivatives[(r * d)..<((r + 1) * d)] }
         return (Tensor(shape: [rows.count, d], storage: x), Tensor(shape: [rows.count, d], storage: y))
     }
+    /// The mean squared error of the predicted ẋ on a batch, at the current parameters.
+    func meanSquaredError(_ batch: (Tensor, Tensor)) -> Double {
+        Recording.with(false) { (model.predict(batch.0, createGraph: false) - Variable(batch.1)).square().mean().value.scalar }
+    }
     let optimizer = optimizer ?? Adam(learningRate: options.learningRate)
     // Step numbers continue the optimizer's count; a damaged count must not trap in the sums.
     let (last, overflow) = optimizer.steps.addingReportingOverflow(max(1, options.steps))
@@ -118,14 +139,31 @@ public func train(_ model: DynamicsModel, on data: Dataset, options: TrainingOpt
     }
     let full = batch(trainRows)
     var history: [(Int, Double)] = []
-    var lastGood = model.parameters.map(\.value)
+    let short = { (x: Double) in TextPrinter.format(x, significantDigits: 3) }
+    // The last parameters that passed every check, with the optimizer's state at that point;
+    // until a step passes, the ones training started from.
+    var kept = (parameters: model.parameters.map(\.value), optimizer: optimizer.copy(), checked: false)
+    // The lowest loss of the run and the step that measured it.
+    var best: (loss: Double, step: Int)?
     var stopped: String?
-    var loss = Double.nan
-    var taken = optimizer.steps
     var scheduler = ScheduleState(schedule: options.schedule, rate: optimizer.steps > 0 ? optimizer.learningRate : options.learningRate,
                                   best: optimizer.plateauBest, waited: optimizer.plateauWaited)
     var rates: [(step: Int, rate: Double)] = []
     let start = Date(), first = optimizer.steps + 1
+    /// Why `loss` shows divergence, or nil.
+    func divergence(_ loss: Double) -> String? {
+        guard let best, best.loss > 0, loss > options.divergenceFactor * best.loss else { return nil }
+        return "the loss grew to \(short(loss)), more than \(short(options.divergenceFactor)) times its lowest, \(short(best.loss)) at step \(best.step) "
+            + "(diverging: the learning rate is too large)"
+    }
+    /// Rolls the model and optimizer back to `kept`, records why, and checkpoints them.
+    func stop(_ reason: String) throws {
+        for (p, v) in zip(model.parameters, kept.parameters) { p.value = v }
+        optimizer.restore(kept.optimizer)
+        stopped = reason + (kept.checked ? "; kept the parameters after \(optimizer.steps) steps"
+                                         : "; no step passed the checks, so the parameters are the ones it started from")
+        try saveCheckpoint()
+    }
     for step in first...last {
         let (x, y): (Tensor, Tensor)
         if options.batchSize <= 0 || options.batchSize >= trainRows.count { (x, y) = full } else {
@@ -133,22 +171,22 @@ public func train(_ model: DynamicsModel, on data: Dataset, options: TrainingOpt
             (x, y) = batch((0..<options.batchSize).map { _ in trainRows[Int(rng.next() % UInt64(trainRows.count))] })
         }
         let objective = model.loss(x, y)
-        loss = objective.value.scalar
+        let loss = objective.value.scalar
         let grads = gradient(of: objective, wrt: model.parameters)
-        let finite = loss.isFinite && grads.allSatisfy { $0.value.storage.allSatisfy(\.isFinite) }
-        guard finite else {
-            for (p, v) in zip(model.parameters, lastGood) { p.value = v }
-            stopped = "training stopped at step \(step): the \(loss.isFinite ? "gradient" : "loss") is not finite; the parameters of step \(step - 1) are kept"
-            try saveCheckpoint()
+        let problem: String? = !loss.isFinite ? "the loss is not finite (\(short(loss)))"
+            : !grads.allSatisfy({ $0.value.storage.allSatisfy(\.isFinite) }) ? "the gradient is not finite"
+            : model.outputProblem(on: x) ?? divergence(loss)
+        if let problem {
+            try stop("training stopped at step \(step) of \(last): \(problem)")
             break
         }
-        lastGood = model.parameters.map(\.value)
+        kept = (model.parameters.map(\.value), optimizer.copy(), true)
+        if loss < best?.loss ?? .infinity { best = (loss, step) }
         optimizer.learningRate = scheduler.rate(at: step, loss: loss)
         (optimizer.plateauBest, optimizer.plateauWaited) = (scheduler.best, scheduler.waited)
         if rates.last?.rate != optimizer.learningRate { rates.append((step, optimizer.learningRate)) }
         if let c = options.clipNorm { clipGradients(grads, maximumNorm: c) }
         optimizer.step(model.parameters, grads)
-        taken = step
         if step % max(1, options.reportEvery) == 0 || step == last {
             history.append((step, loss))
             let rate = Double(step - first + 1) / max(1e-9, Date().timeIntervalSince(start))
@@ -156,11 +194,17 @@ public func train(_ model: DynamicsModel, on data: Dataset, options: TrainingOpt
             try saveCheckpoint()
         }
     }
-    var testLoss: Double?
-    if !testRows.isEmpty {
-        let (x, y) = batch(testRows)
-        testLoss = Recording.with(false) { (model.predict(x, createGraph: false) - Variable(y)).square().mean().value.scalar }
+    // The last update is checked like the others, on the whole training split.
+    var finalLoss = meanSquaredError(full)
+    if stopped == nil {
+        let problem: String? = !finalLoss.isFinite ? "the loss is not finite (\(short(finalLoss)))" : model.outputProblem(on: full.0) ?? divergence(finalLoss)
+        if let problem {
+            try stop("training stopped after step \(last), the last: \(problem)")
+            finalLoss = meanSquaredError(full)
+        }
     }
-    return TrainingReport(history: history, finalTrainingLoss: loss, testLoss: testLoss, stepsTaken: taken, stoppedEarly: stopped,
+    var testLoss: Double?
+    if !testRows.isEmpty { testLoss = meanSquaredError(batch(testRows)) }
+    return TrainingReport(history: history, finalTrainingLoss: finalLoss, testLoss: testLoss, stepsTaken: optimizer.steps, stoppedEarly: stopped,
                           learningRates: rates)
 }

@@ -79,6 +79,15 @@ public final class Adam: Optimizer {
         other.setMoments(m, v)
         return other
     }
+
+    /// Puts this optimizer back into the state of `snapshot` (taken earlier with `copy()`), so
+    /// that the caller's reference follows parameters rolled back with it.
+    func restore(_ snapshot: Adam) {
+        learningRate = snapshot.learningRate
+        steps = snapshot.steps
+        plateauBest = snapshot.plateauBest; plateauWaited = snapshot.plateauWaited
+        m = snapshot.m; v = snapshot.v
+    }
 }
 
 /// Learning-rate schedules of the papers.
