@@ -43,34 +43,26 @@ public struct Expr: Hashable, Sendable, CustomStringConvertible {
         let degree: Double
         /// Nesting depth: 1 for an atom, 1 + the deepest child otherwise.
         let depth: Int
-        /// Whether a float, and whether a non-finite float, occurs below (cached: a walk over a
+        /// Bit 0: a float occurs below; bit 1: a non-finite float does (cached: a walk over a
         /// tree with shared subtrees is exponential in its depth).
-        let hasFloat: Bool, hasNonFinite: Bool
+        let floatFlags: UInt8
+        var hasFloat: Bool { floatFlags & 1 != 0 }
+        var hasNonFinite: Bool { floatFlags & 2 != 0 }
         init(_ kind: Kind) {
             self.kind = kind
-            var float = false, nonFinite = false
+            var below = 0, flags: UInt8 = 0
+            func absorb(_ child: Expr) { below = max(below, child.node.depth); flags |= child.node.floatFlags }
+            func number(_ n: Number) { if case .float(let x) = n { flags |= x.isFinite ? 1 : 3 } }
             switch kind {
-            case .number(.float(let x)), .product(.float(let x), _): float = true; nonFinite = !x.isFinite
+            case .number(let n): number(n)
+            case .sum(let ts): for t in ts { absorb(t) }
+            case .product(let c, let fs): number(c); for f in fs { absorb(f) }
+            case .power(let b, let e): absorb(b); absorb(e)
+            case .function(_, let a): absorb(a)
             default: break
             }
-            switch kind {
-            case .sum(let ts): for t in ts { float = float || t.node.hasFloat; nonFinite = nonFinite || t.node.hasNonFinite }
-            case .product(_, let fs): for f in fs { float = float || f.node.hasFloat; nonFinite = nonFinite || f.node.hasNonFinite }
-            case .power(let b, let e):
-                float = float || b.node.hasFloat || e.node.hasFloat
-                nonFinite = nonFinite || b.node.hasNonFinite || e.node.hasNonFinite
-            case .function(_, let a): float = float || a.node.hasFloat; nonFinite = nonFinite || a.node.hasNonFinite
-            default: break
-            }
-            hasFloat = float
-            hasNonFinite = nonFinite
-            switch kind {
-            case .sum(let ts): depth = 1 + ts.reduce(0) { max($0, $1.node.depth) }
-            case .product(_, let fs): depth = 1 + fs.reduce(0) { max($0, $1.node.depth) }
-            case .power(let b, let e): depth = 1 + max(b.node.depth, e.node.depth)
-            case .function(_, let a): depth = 1 + a.node.depth
-            default: depth = 1
-            }
+            depth = below + 1
+            floatFlags = flags
             switch kind {
             case .symbol: degree = 1
             case .sum(let ts): degree = ts.reduce(0) { max($0, $1.node.degree) }
