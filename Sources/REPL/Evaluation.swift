@@ -139,7 +139,7 @@ struct Evaluation {
                 for l in labelled { map[.symbol(l.label!)] = try expr(l.value, name, at) }
             }
             let result = try arg(0).substitute(map)
-            if result.isUndefined { throw fail("the substitution divides by zero", at: at, width: name.count) }
+            if result.isUndefined { throw fail(SubstitutionFailure.explain(try arg(0), map), at: at, width: name.count) }
             return .expr(result)
         case "eval":
             try arity(1...1, labels: true)
