@@ -1,4 +1,5 @@
 import Symbolic
+import Dynamics
 
 // The values of labelled options, read and checked in one place for every verb: a number, a
 // whole number in a range (counts: steps, every, samples, trajectories, hidden, layers, batch,
@@ -63,5 +64,54 @@ enum OptionText {
     static func range(_ r: ClosedRange<Int>) -> String {
         if r.upperBound == Int.max { return "of at least \(r.lowerBound)" }
         return "from \(r.lowerBound) to \(r.upperBound)"
+    }
+}
+
+/// Bounds of fixed-step runs, checked before anything runs.
+enum FixedStepLimits {
+    /// The most steps one run may take (about a minute of rk4 on a small system).
+    static let steps = 100_000_000
+}
+
+extension Evaluation {
+    /// The number of equal steps of size `step` in `duration`, computed in `Double` so no input
+    /// traps. Refused: more than `limit` steps; a step longer than the duration (no step would
+    /// be taken); and a duration that is not a whole number of steps, since a fixed-step method
+    /// keeps one step size throughout (a shorter last step would break the fixed step that a
+    /// symplectic method's bounded energy error rests on) — the message names the steps that fit.
+    func fixedStepCount(duration: Double, step: Double, limit: Int = FixedStepLimits.steps, at: SourceLocation) throws -> Int {
+        let t = abs(duration), ratio = t / step
+        let tText = OptionText.number(t), stepText = OptionText.number(step)
+        guard ratio.isFinite, ratio <= Double(limit) else {
+            throw fail("t/step = \(TextPrinter.format(ratio, significantDigits: 3)) steps is more than the limit of \(OptionText.number(Double(limit))) steps; use a larger step or a shorter t", at: at)
+        }
+        guard ratio >= 1 - 1e-9 else {
+            throw fail("step: \(stepText) is longer than the duration t = \(tText): not one step would be taken; use a step of at most \(tText)", at: at)
+        }
+        let n = ratio.rounded()
+        guard abs(ratio - n) <= 1e-9 * ratio else {
+            let fewer = ratio.rounded(.down), more = ratio.rounded(.up)
+            var fits = ["step: \(TextPrinter.format(t / more, significantDigits: 6)) (\(OptionText.number(more)) steps)"]
+            if fewer >= 1 { fits.append("step: \(TextPrinter.format(t / fewer, significantDigits: 6)) (\(OptionText.number(fewer)) steps)") }
+            throw fail("t = \(tText) is not a whole number of steps of \(stepText) (it is \(TextPrinter.format(ratio, significantDigits: 6))); "
+                       + "a fixed-step method keeps one step size, since a shorter last step would break the fixed step its accuracy and symplecticity rest on: "
+                       + "use \(fits.joined(separator: " or ")), or t: \(TextPrinter.format(max(1, fewer) * step, significantDigits: 6))", at: at)
+        }
+        return Int(n)
+    }
+
+    /// Refuses a trajectory whose samples would take more than `Trajectory.memoryLimit`.
+    func checkTrajectoryMemory(samples: Double, dimension: Int, hint: String, at: SourceLocation) throws {
+        let bytes = Trajectory.estimatedBytes(samples: samples, dimension: dimension)
+        guard bytes <= Trajectory.memoryLimit else {
+            throw fail("the trajectory would hold \(TextPrinter.format(samples, significantDigits: 3)) samples of \(dimension) values, about \(OptionText.bytes(bytes)), "
+                       + "more than the limit of \(OptionText.bytes(Trajectory.memoryLimit)); \(hint)", at: at)
+        }
+    }
+}
+
+extension OptionText {
+    static func bytes(_ b: Double) -> String {
+        b >= 1e9 ? "\(TextPrinter.format(b / 1e9, significantDigits: 3)) GB" : "\(TextPrinter.format(b / 1e6, significantDigits: 3)) MB"
     }
 }

@@ -78,11 +78,12 @@ struct CheckNotebooks: ParsableCommand {
 
     /// Checks every file, even after one that cannot be read (reported as a failure).
     func run() throws {
-        var failures = 0
+        var failures = 0, unreadable = 0
         for file in files {
             let text: String
             do { text = try readNotebook(file) } catch {
                 failures += 1
+                unreadable += 1
                 print("FAIL  \(file): \(error)")
                 continue
             }
@@ -97,7 +98,7 @@ struct CheckNotebooks: ParsableCommand {
             }
         }
         if failures > 0 {
-            print("\(failures) of \(files.count) notebooks differ")
+            print("\(failures) of \(files.count) notebooks " + (unreadable > 0 ? "failed (\(unreadable) cannot be read)" : "differ"))
             throw ExitCode(1)
         }
     }
