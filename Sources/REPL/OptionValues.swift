@@ -26,10 +26,11 @@ extension Evaluation {
     /// A whole number in `range` (a count). 1.5, 1e300 and numbers outside the range are refused.
     func wholeOption(_ value: Syntax, _ label: String, in range: ClosedRange<Int>) throws -> Int {
         let x = try numberOption(value, label)
-        guard x == x.rounded(), x >= Double(range.lowerBound), x <= Double(range.upperBound) else {
+        // Int(exactly:) too: Double(Int.max) rounds up to 2^63, which would trap in Int(_:).
+        guard x == x.rounded(), x >= Double(range.lowerBound), x <= Double(range.upperBound), let n = Int(exactly: x), range.contains(n) else {
             throw fail("'\(label):' takes a whole number \(OptionText.range(range)), not \(OptionText.number(x))", at: value.location)
         }
-        return Int(x)
+        return n
     }
 
     /// A number greater than zero (a step size, a duration, a tolerance).
@@ -62,7 +63,7 @@ enum OptionText {
     }
 
     static func range(_ r: ClosedRange<Int>) -> String {
-        if r.upperBound == Int.max { return "of at least \(r.lowerBound)" }
+        if r.upperBound == Int.max { return "from \(r.lowerBound) to 2^63 - 1" }
         return "from \(r.lowerBound) to \(r.upperBound)"
     }
 }

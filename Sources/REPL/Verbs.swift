@@ -83,7 +83,7 @@ enum Verbs {
         .init(name: "rollout", usage: "rollout(model, x0: [...], t: T, step: h, method: rk4)", summary: "the learned vector field integrated from x0: a trajectory for drift and plot",
               example: "rollout(train(hnn, dataset(harmonic, trajectories: 2, samples: 5), hidden: 8, steps: 3), x0: [1, 0], t: 1, step: 0.1)"),
         .init(name: "last", usage: "last(trajectory)", summary: "the final state of a trajectory, as a list",
-              example: "last(simulate(x0: [1, 0, 0, 0, 1, 0], t: 3.14159, step: 0.01, method: gl4))"),
+              example: "last(simulate(x0: [1, 0, 0, 0, 1, 0], t: 3.14, step: 0.01, method: gl4))"),
     ]
 
     static let functions = ["sqrt", "exp", "log", "sin", "cos", "tan", "sinh", "cosh", "tanh", "abs"]

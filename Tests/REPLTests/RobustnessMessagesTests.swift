@@ -112,8 +112,11 @@ final class RobustnessMessagesTests: XCTestCase {
             ("train(hnn, d, hidden: 0)", "'hidden:' takes a whole number from 1 to 4096, not 0"),
             ("train(hnn, d, layers: 2.5)", "'layers:' takes a whole number from 1 to 32, not 2.5"),
             ("train(hnn, d, batch: -1)", "'batch:' takes a whole number from 0 to 10000000, not -1"),
-            ("train(hnn, d, seed: -7)", "'seed:' takes a whole number of at least 0, not -7"),
-            ("train(hnn, d, seed: 0.5)", "'seed:' takes a whole number of at least 0, not 0.5"),
+            ("train(hnn, d, seed: -7)", "'seed:' takes a whole number from 0 to 2^63 - 1, not -7"),
+            ("train(hnn, d, seed: 0.5)", "'seed:' takes a whole number from 0 to 2^63 - 1, not 0.5"),
+            // 2^63 passes a Double comparison with Int.max (which rounds up to 2^63), then would trap.
+            ("train(hnn, d, seed: 2^63)", "'seed:' takes a whole number from 0 to 2^63 - 1, not 9.22337e+18"),
+            ("dataset(harmonic, seed: 9223372036854775807)", "'seed:' takes a whole number from 0 to 2^63 - 1, not 9.22337e+18"),
             ("train(hnn, d, patience: 0)", "'patience:' takes a whole number from 1 to 1000000, not 0"),
             ("train(hnn, d, lr: 0)", "'lr:' takes a number greater than 0, not 0"),
             ("train(hnn, d, plateau: 2)", "'plateau:' is the factor that cuts the rate, a number between 0 and 1 (exclusive), not 2"),
@@ -121,7 +124,7 @@ final class RobustnessMessagesTests: XCTestCase {
             ("dataset(harmonic, samples: 1)", "'samples:' takes a whole number from 2 to 10000000, not 1"),
             ("dataset(harmonic, seed: lots)", "'seed:' expects a number, not the word 'lots'"),
             ("dataset(harmonic, trajectories: 1e300, samples: 1e300)", "'trajectories:' takes a whole number from 1 to 1000000, not 1e+300"),
-            ("fit(q, d, folds: 2.5, degree: [1, 2])", "'folds:' takes a whole number of at least 2, not 2.5"),
+            ("fit(q, d, folds: 2.5, degree: [1, 2])", "'folds:' takes a whole number from 2 to 2^63 - 1, not 2.5"),
             ("fit(q, d, degree: 1.5)", "'degree:' takes a whole number from 0 to 12, not 1.5"),
             ("fit(q, d, threshold: small)", "'threshold:' expects a number, not the word 'small'"),
         ]
