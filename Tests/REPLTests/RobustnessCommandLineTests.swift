@@ -133,6 +133,49 @@ final class RobustnessCommandLineTests: XCTestCase {
         XCTAssertEqual(text, "error: interrupted (Ctrl-C); the session is as it was before this statement\np^2/2 + q^2/2\nt\n2\n")
     }
 
+    /// On a terminal (a pseudo-terminal made by script(1)): Ctrl-C at the prompt drops the line
+    /// being typed and prompts again; Ctrl-C during a statement stops it; the REPL lives on.
+    func testCtrlCOnATerminal() throws {
+        let noether = try executable()
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { throw XCTSkip("no script(1)") }
+        let home = NSTemporaryDirectory() + "noether-home-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: home) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qfec", noether.path, "/dev/null"]
+        process.environment = ["HOME": home, "TERM": "dumb", "PATH": "/usr/bin:/bin"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        func type(_ text: String, wait: Double) {
+            input.fileHandleForWriting.write(Data(text.utf8))
+            Thread.sleep(forTimeInterval: wait)
+        }
+        Thread.sleep(forTimeInterval: 1.5)
+        type("canonical (q, p); H = p^2/2 + q^2/2\n", wait: 0.5)
+        type("bracket(q, ", wait: 0.5)
+        type("\u{3}", wait: 0.5)  // Ctrl-C at the prompt: the half-typed line is dropped
+        type("1 + 1\n", wait: 0.5)
+        type("t = simulate(x0: [1, 0], t: 1e6, step: 0.01, method: leapfrog, every: 1000)\n", wait: 2.5)
+        type("\u{3}", wait: 1.5)  // Ctrl-C during the statement
+        type("H\n", wait: 0.5)
+        type("\u{4}", wait: 0.5)  // Ctrl-D leaves
+        let deadline = Date().addingTimeInterval(30)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        if process.isRunning { process.terminate(); XCTFail("the REPL did not leave on Ctrl-D") }
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).replacingOccurrences(of: "\r", with: "")
+        // script(1)'s own status is not noether's (it re-raises a Ctrl-C it saw), so the
+        // transcript is the evidence: every statement after each Ctrl-C ran, and Ctrl-D left.
+        let lines = text.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("> bracket(q, ^C") }, text)
+        XCTAssertTrue(lines.contains("2"), text)  // 1 + 1 ran alone, not appended to the dropped line
+        XCTAssertFalse(text.contains("bracket(q, 1 + 1"), text)
+        XCTAssertTrue(text.contains("error: interrupted (Ctrl-C); the session is as it was before this statement"), text)
+        XCTAssertTrue(lines.contains("p^2/2 + q^2/2"), text)
+    }
+
     // MARK: The command line
 
     /// `noether` as built beside the tests.
