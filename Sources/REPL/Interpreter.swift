@@ -60,7 +60,7 @@ public final class Interpreter {
                 outcomes.append(Outcome(lines: d.description.components(separatedBy: "\n"), failed: true))
                 while !parser.atEnd { parser.advance() }
             } catch {
-                outcomes.append(Outcome(lines: ["error: \(error)"], failed: true))
+                outcomes.append(Outcome(lines: ["error: " + Diagnostic.escaped(Diagnostic.clipped("\(error)"))], failed: true))
                 while !parser.atEnd { parser.advance() }
             }
         }

@@ -16,6 +16,9 @@ import Darwin
 /// very wide network) still finishes first. The flag is cleared when a statement starts
 /// (`beginStatement`), so an interrupt never leaks into the next statement.
 ///
+/// The flag is process-wide: one statement runs at a time (the REPL, `-e`, a notebook), and
+/// interpreters on several threads at once would stop each other.
+///
 /// The flag is a relaxed atomic: a check is one load, cheap enough for every iteration of a
 /// loop whose body does real work. Only the interrupt's arrival needs to be seen, not ordered
 /// with other memory.

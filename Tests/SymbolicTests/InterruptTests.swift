@@ -56,6 +56,17 @@ final class DiagnosticTests: XCTestCase {
                        "error: 1:4: x\n  a\\u{1B}bc\n          ^")
     }
 
+    func testLongMessagesAreClipped() {
+        let name = String(repeating: "y", count: 200_000)
+        let text = Diagnostic("unknown function '\(name)'", at: SourceLocation(line: 1, column: 1), in: name + "(x)", width: name.count).description
+        let lines = text.split(separator: "\n")
+        XCTAssertEqual(lines.count, 3)
+        XCTAssertEqual(lines[0].count, "error: 1:1: ".count + Diagnostic.longestMessage + 1)
+        XCTAssertTrue(lines[0].hasSuffix("yyy…"))
+        XCTAssertLessThanOrEqual(lines[1].count, Diagnostic.window + 4)
+        XCTAssertLessThanOrEqual(lines[2].count, Diagnostic.window + 4)
+    }
+
     func testLongLinesAreClippedAroundTheCaret() {
         let line = String(repeating: "a", count: 500) + "X" + String(repeating: "b", count: 500)
         let text = Diagnostic("here", at: SourceLocation(line: 1, column: 501), in: line, width: 1).description.split(separator: "\n")

@@ -28,8 +28,9 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible {
     /// `Diagnostic.window` columns is clipped to a window around the caret, with `…` where text
     /// was left out. The caret stays under the place it marks.
     public var description: String {
-        guard let loc = location else { return "error: \(Diagnostic.escaped(message, keepingNewlines: true))" }
-        var out = "error: \(loc.line):\(loc.column): \(Diagnostic.escaped(message, keepingNewlines: true))"
+        let message = Diagnostic.escaped(Diagnostic.clipped(self.message), keepingNewlines: true)
+        guard let loc = location else { return "error: \(message)" }
+        var out = "error: \(loc.line):\(loc.column): \(message)"
         if let source {
             let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
             if loc.line >= 1 && loc.line <= lines.count {
@@ -51,6 +52,14 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible {
         let control = v < 0x20 || (0x7F...0x9F).contains(v) || (0x202A...0x202E).contains(v)
             || (0x2066...0x2069).contains(v) || v == 0x2028 || v == 0x2029 || v == 0xFEFF
         return control ? "\\u{\(String(v, radix: 16, uppercase: true))}" : String(c)
+    }
+
+    /// The longest message shown, in characters: a message quoting a 200 KB name stays readable.
+    public static let longestMessage = 1000
+
+    /// `text` cut to `longestMessage` characters, with `…` where it was cut.
+    public static func clipped(_ text: String) -> String {
+        text.unicodeScalars.count <= longestMessage ? text : String(String.UnicodeScalarView(text.unicodeScalars.prefix(longestMessage))) + "…"
     }
 
     /// `text` with its control characters escaped (newlines kept when asked).
