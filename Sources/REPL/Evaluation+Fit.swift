@@ -90,10 +90,7 @@ extension Evaluation {
         var options = FitOptions()
         var basis = FeatureBasis.monomials(variables: nil)
         var noise = 0.0, noiseSeed: UInt64 = 0, labels: [String]?
-        func number(_ l: Syntax.Argument) throws -> Double {
-            guard let v = try? expr(l.value, "fit", at).evaluate([:]), v.isFinite else { throw fail("'\(l.label!)' must be a number", at: l.value.location) }
-            return v
-        }
+        func number(_ l: Syntax.Argument) throws -> Double { try numberOption(l.value, l.label!) }
         func names(_ l: Syntax.Argument) throws -> [Expr] {
             guard case .list(let items) = try value(l.value) else { throw fail("'\(l.label!)' is a list such as [x, y]", at: l.value.location) }
             return try items.map { item in
@@ -112,9 +109,7 @@ extension Evaluation {
                     options.degrees = bounds[0]...bounds[1]
                     options.degree = bounds[1]
                 } else {
-                    let v = try number(l)
-                    guard let d = Int(exactly: v), (0...12).contains(d) else { throw fail("degree is a whole number from 0 to 12", at: l.value.location) }
-                    options.degree = d
+                    options.degree = try wholeOption(l.value, "degree", in: 0...12)
                 }
             case "vars":
                 let vars = try names(l).map { e -> String in
@@ -133,10 +128,10 @@ extension Evaluation {
                     }
                 }
             case "noise": noise = try number(l); guard noise >= 0 else { throw fail("noise is a standard deviation ≥ 0", at: l.value.location) }
-            case "seed": noiseSeed = seedValue(try number(l)); options.seed = noiseSeed
+            case "seed": noiseSeed = UInt64(try wholeOption(l.value, "seed", in: 0...Int.max)); options.seed = noiseSeed
             case "threshold": options.threshold = try number(l)
             case "sigmas": options.significance = try number(l)
-            case "folds": options.folds = saturatingInt(try number(l))
+            case "folds": options.folds = try wholeOption(l.value, "folds", in: 2...Int.max)
             case "holdout": options.heldOutFraction = try number(l)
             case "ridge":
                 if case .name(let n, _) = l.value, n == "gcv" || n == "lcurve" { options.regularization = n == "gcv" ? .gcv : .lcurve } else {

@@ -35,23 +35,35 @@ extension Evaluation {
             if previous != nil && architecture.contains(l.label!) {
                 throw fail("resume keeps the model's architecture; '\(l.label!):' applies to train", at: l.value.location)
             }
-            guard let v = try? expr(l.value, verb, at).evaluate([:]), v.isFinite else { throw fail("'\(l.label!)' must be a number", at: l.value.location) }
+            // The label first: an unknown option is named as such, whatever its value.
             switch l.label! {
-            case "hidden": hidden = saturatingInt(v)
-            case "layers": layers = saturatingInt(v)
-            case "steps": steps = saturatingInt(v)
-            case "batch": batch = saturatingInt(v)
-            case "seed": seed = seedValue(v)
-            case "lr": lr = v
+            case "hidden": hidden = try wholeOption(l.value, "hidden", in: 1...4096)
+            case "layers": layers = try wholeOption(l.value, "layers", in: 1...32)
+            case "steps": steps = try wholeOption(l.value, "steps", in: 1...1_000_000)
+            case "batch": batch = try wholeOption(l.value, "batch", in: 0...10_000_000)
+            case "seed": seed = UInt64(try wholeOption(l.value, "seed", in: 0...Int.max))
+            case "lr": lr = try positiveOption(l.value, "lr")
             case "plateau":
-                guard v > 0 && v < 1 else { throw fail("plateau is the factor that cuts the rate, between 0 and 1", at: l.value.location) }
+                let v = try numberOption(l.value, "plateau")
+                guard v > 0 && v < 1 else { throw fail("'plateau:' is the factor that cuts the rate, a number between 0 and 1 (exclusive), not \(OptionText.number(v))", at: l.value.location) }
                 plateau = v
-            case "patience": patience = max(1, saturatingInt(v))
-            default: throw fail("\(verb) has no option '\(l.label!):' (options: hidden, layers, steps, lr, batch, seed, plateau, patience, checkpoint)", at: l.value.location)
+            case "patience": patience = try wholeOption(l.value, "patience", in: 1...1_000_000)
+            default:
+                var message = "\(verb) has no option '\(l.label!):' (options: hidden, layers, steps, lr, batch, seed, plateau, patience, checkpoint)"
+                if let s = ExprBuilder.suggestion(for: l.label!, among: ["hidden", "layers", "steps", "lr", "batch", "seed", "plateau", "patience", "checkpoint"]) { message += "; did you mean '\(s)'?" }
+                throw fail(message, at: l.value.location)
             }
         }
-        guard (1...4096).contains(hidden), (1...32).contains(layers), (1...1_000_000).contains(steps), (0...10_000_000).contains(batch), lr > 0 else {
-            throw fail("hidden (1 to 4096), layers (1 to 32) and steps (1 to 1e6) must be in range, batch at most 1e7, and lr > 0", at: at, width: verb.count)
+        if previous == nil {
+            // One step's work grows as parameters x batch rows: refuse what would take minutes.
+            let rows = batch <= 0 ? data.count : min(batch, data.count)
+            let cost = TrainingCost(dimension: data.dimension, hidden: hidden, layers: layers, rows: rows)
+            guard cost.work <= TrainingCost.limit else {
+                throw fail("one training step would cost about \(TextPrinter.format(cost.work, significantDigits: 3)) parameter-rows "
+                           + "(\(cost.parameters) parameters x \(rows) rows), more than the limit of \(TextPrinter.format(TrainingCost.limit, significantDigits: 3)) "
+                           + "(several seconds a step); use fewer hidden units or layers, or a batch: of at most \(max(1, Int(TrainingCost.limit / Double(cost.parameters)))) rows",
+                           at: at, width: verb.count)
+            }
         }
         if let m = previous, m.names != data.names {
             throw fail("the model was trained on (\(m.names.joined(separator: ", "))), the data is (\(data.names.joined(separator: ", ")))", at: positional[1].location)
@@ -182,21 +194,21 @@ extension Evaluation {
             return v
         }
         guard x0.count == m.model.dimension else { throw fail("x0 has \(x0.count) values; the model's state has \(m.model.dimension)", at: x0Syntax.location) }
-        func number(_ key: String, _ fallback: Double) throws -> Double {
-            guard let s = options[key] else { return fallback }
-            guard let v = try? expr(s, "rollout", at).evaluate([:]) else { throw fail("'\(key)' must be a number", at: s.location) }
-            return v
+        let known: Set<String> = ["x0", "t", "step", "method", "every"]
+        for l in labelled where !known.contains(l.label!) {
+            throw fail("rollout has no option '\(l.label!):' (options: \(known.sorted().joined(separator: ", ")))", at: l.value.location)
         }
-        var methodName = "rk4"
-        if let s = options["method"] { guard case .name(let n, _) = s else { throw fail("method is a name", at: s.location) }; methodName = n }
+        let methodName = try options["method"].map { try wordOption($0, "method", allowed: ["euler", "rk4", "midpoint", "gl4", "gl6"]) } ?? "rk4"
         guard let method = FixedStepMethod(rawValue: methodName) , !method.needsSeparable else {
             throw fail("rollout uses euler, rk4, midpoint, gl4 or gl6 (a learned field is not split into T and V)", at: options["method"]?.location ?? at)
         }
-        let duration = try number("t", 10), step = try number("step", 0.01)
-        guard duration > 0, step > 0, duration / step <= 1e7 else { throw fail("t and step must be positive, with at most 1e7 steps", at: at, width: 7) }
-        let steps = Int((duration / step).rounded())
+        let duration = try options["t"].map { try positiveOption($0, "t") } ?? 10, step = try options["step"].map { try positiveOption($0, "step") } ?? 0.01
+        let steps = try fixedStepCount(duration: duration, step: step, limit: 10_000_000, at: options["step"]?.location ?? options["t"]?.location ?? at)
+        let every = try options["every"].map { try wholeOption($0, "every", in: 1...10_000_000) } ?? 1
+        try checkTrajectoryMemory(samples: Trajectory.fixedStepSamples(steps: Double(steps), sampleEvery: Double(every)), dimension: x0.count,
+                                  hint: "store every k-th step with every: k", at: at)
         do {
-            let traj = try FixedStepIntegrator(method, step: step).run(m.model, from: x0, steps: steps, sampleEvery: max(1, saturatingInt(try number("every", 1))))
+            let traj = try FixedStepIntegrator(method, step: step).run(m.model, from: x0, steps: steps, sampleEvery: every)
             return .trajectory(TrajectoryValue(trajectory: traj, names: m.names, parameters: m.parameters, method: "\(m.model.kind.rawValue) model, \(methodName)"))
         } catch let e as IntegrationError {
             throw fail(e.description, at: at, width: 7)

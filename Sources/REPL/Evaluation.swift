@@ -149,7 +149,7 @@ struct Evaluation {
                 for l in labelled { map[.symbol(l.label!)] = try expr(l.value, name, at) }
             }
             let result = try arg(0).substitute(map)
-            if result.isUndefined { throw fail("the substitution divides by zero", at: at, width: name.count) }
+            if result.isUndefined { throw fail(SubstitutionFailure.explain(try arg(0), map), at: at, width: name.count) }
             return .expr(result)
         case "eval":
             try arity(1...1, labels: true)
@@ -284,21 +284,14 @@ struct Evaluation {
         }
         var seed: UInt64 = 0, radius = 3.0
         for l in labelled {
-            let e = try expr(l.value, "dataset", at)
-            func number() throws -> Double {
-                guard let v = try? e.evaluate([:]) else { throw fail("'\(l.label!)' must be a number", at: l.value.location) }
-                return v
-            }
+            func number() throws -> Double { try numberOption(l.value, l.label!) }
             switch l.label! {
-            case "trajectories": recipe.trajectories = saturatingInt(try number())
-            case "samples": recipe.samples = saturatingInt(try number())
+            case "trajectories": recipe.trajectories = try wholeOption(l.value, "trajectories", in: 1...1_000_000)
+            case "samples": recipe.samples = try wholeOption(l.value, "samples", in: 2...10_000_000)
             case "t": recipe.duration = try number()
             case "test": recipe.testFraction = try number()
             case "noise": recipe.noise = try number()
-            case "seed":
-                let v = try number()
-                guard v >= 0, v == v.rounded() else { throw fail("seed must be a non-negative integer", at: l.value.location) }
-                seed = seedValue(v)
+            case "seed": seed = UInt64(try wholeOption(l.value, "seed", in: 0...Int.max))
             case "sampler": break
             case "radius": radius = try number()
             default:
@@ -382,13 +375,16 @@ struct Evaluation {
         guard let h = session.definitions["H"] else { throw fail("\(verb) needs a Hamiltonian: define H or load a system", at: at, width: verb.count) }
         var options: [String: Syntax] = [:]
         for l in labelled { options[l.label!] = l.value }
-        func number(_ key: String, _ fallback: Double? = nil) throws -> Double {
+        let known: Set<String> = ["x0", "t", "step", "method", "radius", "points", "file"]
+        for l in labelled where !known.contains(l.label!) {
+            throw fail("\(verb) has no option '\(l.label!):' (options: \(known.sorted().joined(separator: ", ")))", at: l.value.location)
+        }
+        func positive(_ key: String, _ fallback: Double? = nil) throws -> Double {
             guard let s = options[key] else {
                 if let fallback { return fallback }
                 throw fail("\(verb) needs \(key):", at: at, width: verb.count)
             }
-            guard let v = try? expr(s, verb, at).evaluate([:]) else { throw fail("'\(key)' must be a number", at: s.location) }
-            return v
+            return try positiveOption(s, key)
         }
         guard let x0Syntax = options["x0"], case .list(let items) = try value(x0Syntax) else {
             throw fail("\(verb) needs x0: [...]", at: at, width: verb.count)
@@ -397,26 +393,20 @@ struct Evaluation {
             guard case .expr(let e) = item, let v = try? e.evaluate([:]) else { throw fail("x0 must hold numbers", at: x0Syntax.location) }
             return v
         }
-        var methodName = "gl4"
-        if let m = options["method"] {
-            guard case .name(let n, _) = m else { throw fail("method is a name such as leapfrog", at: m.location) }
-            methodName = n
-        }
+        let methodName = try options["method"].map { try wordOption($0, "method", allowed: FixedStepMethod.allCases.map(\.rawValue)) } ?? "gl4"
         guard let method = FixedStepMethod(rawValue: methodName) else {
             throw fail("\(verb) uses a fixed-step method (\(FixedStepMethod.allCases.map(\.rawValue).joined(separator: ", ")))", at: options["method"]?.location ?? at)
         }
         var parameters: [String: Double] = [:]
         for p in session.system?.parameters ?? [] { parameters[p.name] = p.defaultValue.doubleValue }
-        let step = try number("step", 0.01), duration = try number("t")
-        guard step > 0, duration > 0, duration / step <= 1e8 else { throw fail("t and step must be positive, with at most 1e8 steps", at: at, width: verb.count) }
-        let steps = Int((duration / step).rounded())
+        let step = try positive("step", 0.01), duration = try positive("t")
+        let steps = try fixedStepCount(duration: duration, step: step, at: options["step"]?.location ?? options["t"]?.location ?? at)
         do {
             let field = try HamiltonianVectorField(hamiltonian: h, pairs: session.pairs, parameters: parameters, native: true)
             let integrator = FixedStepIntegrator(method, step: step)
             if verb == "liouville" {
-                let points = saturatingInt(try number("points", 256))
-                guard (3...1_000_000).contains(points) else { throw fail("points: between 3 and 1e6", at: options["points"]?.location ?? at) }
-                let r = try PhaseSpaceDiagnostics.liouville(field, integrator: integrator, center: x0, radius: try number("radius", 0.1),
+                let points = try options["points"].map { try wholeOption($0, "points", in: 3...1_000_000) } ?? 256
+                let r = try PhaseSpaceDiagnostics.liouville(field, integrator: integrator, center: x0, radius: try positive("radius", 0.1),
                                                             points: points, steps: steps)
                 return .text("area \(TextPrinter.format(r.initialArea, significantDigits: 10)) -> \(TextPrinter.format(r.finalArea, significantDigits: 10)) "
                              + "(relative change \(TextPrinter.format(r.relativeChange, significantDigits: 3)), \(methodName), \(steps) steps)")
@@ -455,6 +445,12 @@ struct Evaluation {
     /// `simulate(x0: [...], t: T, step: h, method: rk4, every: k)` or, adaptive,
     /// `simulate(x0: [...], t: T, samples: n, method: rk8pd, rtol: 1e-10, atol: 1e-10)`; other
     /// labels set parameters (`k: 1.5`). Uses the session's H and canonical pairs.
+    ///
+    /// A fixed-step method takes t/step equal steps, so t must be a whole number of steps (a
+    /// shorter last step would break the one step size a symplectic method's long-time energy
+    /// behaviour rests on); otherwise the error names the steps that fit. For an adaptive method
+    /// `step:` is the first trial step (error control chooses the rest). Counts are bounded
+    /// before anything runs: at most 1e8 steps, 1e7 samples, and `Trajectory.memoryLimit` bytes.
     func simulate(_ labelled: [Syntax.Argument], _ at: SourceLocation) throws -> Value {
         let name = "simulate"
         try needPairs(at, name)
@@ -463,12 +459,6 @@ struct Evaluation {
         }
         var options: [String: Syntax] = [:]
         for l in labelled { options[l.label!] = l.value }
-        func number(_ key: String) throws -> Double? {
-            guard let s = options[key] else { return nil }
-            let e = try expr(s, name, at)
-            guard let v = try? e.evaluate([:]) else { throw fail("'\(key)' must be a number", at: s.location) }
-            return v
-        }
         let stateNames = session.pairs.map(\.q) + session.pairs.map(\.p)
         guard let x0Syntax = options["x0"] else {
             throw fail("simulate needs an initial state x0: [\(stateNames.joined(separator: ", "))]", at: at, width: name.count)
@@ -481,9 +471,9 @@ struct Evaluation {
         guard x0.count == stateNames.count else {
             throw fail("x0 has \(x0.count) values; the state is (\(stateNames.joined(separator: ", "))): \(stateNames.count) values", at: x0Syntax.location)
         }
-        guard let duration = try number("t"), duration.isFinite, duration != 0 else {
-            throw fail("simulate needs a duration t: T (non-zero)", at: at, width: name.count)
-        }
+        guard let tSyntax = options["t"] else { throw fail("simulate needs a duration t: T (non-zero)", at: at, width: name.count) }
+        let duration = try numberOption(tSyntax, "t")
+        guard duration != 0 else { throw fail("'t:' is the duration, a number other than 0 (negative runs backwards)", at: tSyntax.location) }
         // Parameters: the loaded system's defaults, overridden by labels naming a symbol of H.
         var parameters: [String: Double] = [:]
         for p in session.system?.parameters ?? [] { parameters[p.name] = p.defaultValue.doubleValue }
@@ -493,18 +483,14 @@ struct Evaluation {
             guard symbols.contains(key), !stateNames.contains(key) else {
                 throw fail("'\(key):' is neither an option of simulate (\(reserved.sorted().joined(separator: ", "))) nor a parameter of H", at: s.location)
             }
-            parameters[key] = try number(key)
+            parameters[key] = try numberOption(s, key)
         }
         if let missing = symbols.subtracting(stateNames).subtracting(parameters.keys).sorted().first {
             throw fail("H has a parameter '\(missing)' without a value: pass \(missing): VALUE", at: at, width: name.count)
         }
-        var methodName = options["step"] == nil ? "rk8pd" : "gl4"
-        if let m = options["method"] {
-            switch m {
-            case .name(let n, _), .string(let n, _): methodName = n
-            default: throw fail("method is a name such as rk4, leapfrog, gl4 or rk8pd", at: m.location)
-            }
-        }
+        let known = FixedStepMethod.allCases.map(\.rawValue) + AdaptiveMethod.allCases.map(\.rawValue)
+        let methodName = try options["method"].map { try wordOption($0, "method", allowed: known) } ?? (options["step"] == nil ? "rk8pd" : "gl4")
+        let step = try options["step"].map { try positiveOption($0, "step") }
         let field: HamiltonianVectorField
         do {
             field = try HamiltonianVectorField(hamiltonian: h, pairs: session.pairs, parameters: parameters, native: true)
@@ -514,24 +500,32 @@ struct Evaluation {
         let trajectory: Trajectory
         do {
             if let method = FixedStepMethod(rawValue: methodName) {
-                guard let step = try number("step"), step > 0 else {
+                guard let step else {
                     throw fail("\(methodName) is a fixed-step method: give step: h (> 0)", at: options["method"]?.location ?? at)
                 }
-                let steps = Int((abs(duration) / step).rounded())
-                guard steps <= 100_000_000 else { throw fail("\(steps) steps is too many; use a larger step", at: at, width: name.count) }
-                let every = saturatingInt(try number("every") ?? 1)
-                trajectory = try FixedStepIntegrator(method, step: duration < 0 ? -step : step).run(field, from: x0, steps: steps, sampleEvery: max(1, every))
+                if let s = options["samples"] { throw fail("'samples:' is for adaptive methods; \(methodName) stores every step, or every k-th with every: k", at: s.location) }
+                let steps = try fixedStepCount(duration: duration, step: step, at: options["step"]?.location ?? at)
+                let every = try options["every"].map { try wholeOption($0, "every", in: 1...FixedStepLimits.steps) } ?? 1
+                try checkTrajectoryMemory(samples: Trajectory.fixedStepSamples(steps: Double(steps), sampleEvery: Double(every)),
+                                          dimension: x0.count, hint: "store every k-th step with every: k", at: at)
+                trajectory = try FixedStepIntegrator(method, step: duration < 0 ? -step : step).run(field, from: x0, steps: steps, sampleEvery: every)
             } else if let method = AdaptiveMethod(rawValue: methodName) {
-                let samples = max(2, saturatingInt(try number("samples") ?? 101))
-                guard samples <= 10_000_000 else { throw fail("samples: at most 1e7", at: options["samples"]?.location ?? at) }
+                if let s = options["every"] { throw fail("'every:' is for fixed-step methods; \(methodName) stores samples: n equally spaced samples", at: s.location) }
+                let samples = try options["samples"].map { try wholeOption($0, "samples", in: 2...10_000_000) } ?? 101
+                try checkTrajectoryMemory(samples: Double(samples), dimension: x0.count, hint: "store fewer with samples: n", at: at)
+                var integrator = AdaptiveIntegrator(method, relativeTolerance: try options["rtol"].map { try numberOption($0, "rtol") } ?? 1e-10,
+                                                    absoluteTolerance: try options["atol"].map { try numberOption($0, "atol") } ?? 1e-10)
+                // step: is the first trial step of an adaptive method; error control picks the rest.
+                if let step {
+                    guard step <= abs(duration) else {
+                        throw fail("'step:' (\(OptionText.number(step))) is larger than the duration t = \(OptionText.number(abs(duration))); for \(methodName) it is the first trial step", at: options["step"]!.location)
+                    }
+                    integrator.initialStep = step
+                }
                 let times = (0..<samples).map { duration * Double($0) / Double(samples - 1) }
-                trajectory = try AdaptiveIntegrator(method, relativeTolerance: try number("rtol") ?? 1e-10,
-                                                    absoluteTolerance: try number("atol") ?? 1e-10).run(field, from: x0, times: times)
+                trajectory = try integrator.run(field, from: x0, times: times)
             } else {
-                let known = FixedStepMethod.allCases.map(\.rawValue) + AdaptiveMethod.allCases.map(\.rawValue)
-                var message = "unknown method '\(methodName)' (methods: \(known.joined(separator: ", ")))"
-                if let s = ExprBuilder.suggestion(for: methodName, among: known) { message += "; did you mean '\(s)'?" }
-                throw fail(message, at: options["method"]?.location ?? at)
+                throw fail("unknown method '\(methodName)'", at: options["method"]?.location ?? at)
             }
         } catch let e as IntegrationError {
             throw fail(e.description, at: at, width: name.count)

@@ -8,8 +8,11 @@ import Dynamics
 /// as it was, and the statements after it still run.
 public final class Interpreter {
     public private(set) var session = Session()
+    /// The time limit of each statement in seconds (`--timeout`); nil for none. A statement
+    /// that runs longer stops with `Interrupted`, and the next one runs.
+    public var timeout: Double?
 
-    public init() {}
+    public init(timeout: Double? = nil) { self.timeout = timeout }
 
     /// One statement's result: its output lines, or the error it raised.
     public struct Outcome {
@@ -17,8 +20,11 @@ public final class Interpreter {
         public var failed: Bool
     }
 
-    /// Executes every statement in `source` (separated by newlines or `;`).
+    /// Executes every statement in `source` (separated by newlines or `;`). Each statement runs
+    /// under `Interrupt`: Ctrl-C stops it and skips the rest of `source`; its time limit stops
+    /// it and the next statement runs. Either way the session stays as it was before it.
     public func execute(_ source: String) -> [Outcome] {
+        defer { Interrupt.endStatement() }
         var parser: Parser
         do { parser = try Parser(source) } catch let d as Diagnostic {
             return [Outcome(lines: d.description.components(separatedBy: "\n"), failed: true)]
@@ -28,19 +34,33 @@ public final class Interpreter {
             while parser.current.kind == .newline || parser.current.kind == .semicolon { parser.advance() }
             if parser.current.kind == .end { break }
             var working = session
+            Interrupt.beginStatement(timeout: timeout)
             do {
                 let value = try statement(&parser, &working)
                 guard parser.atEnd else {
                     throw parser.error("unexpected \(parser.current.kind.spelling) after the statement")
                 }
+                // A stop that came while a loop without checks (or one that falls back on any
+                // error) ran: the result may be partial, so it is not kept.
+                try Interrupt.check()
                 session = working
                 let text = value.display
                 outcomes.append(Outcome(lines: text.isEmpty ? [] : text.components(separatedBy: "\n"), failed: false))
+            } catch let stop as Interrupted {
+                outcomes.append(Outcome(lines: ["error: \(stop)"], failed: true))
+                if stop.reason == .userInterrupt { break }
+                while !parser.atEnd { parser.advance() }
+            } catch where Interrupt.isRequested {
+                // Wrapped on its way up (a verb reports its module's errors as diagnostics).
+                let stop = Interrupt.pending() ?? Interrupted(reason: .userInterrupt, limit: nil)
+                outcomes.append(Outcome(lines: ["error: \(stop)"], failed: true))
+                if stop.reason == .userInterrupt { break }
+                while !parser.atEnd { parser.advance() }
             } catch let d as Diagnostic {
                 outcomes.append(Outcome(lines: d.description.components(separatedBy: "\n"), failed: true))
                 while !parser.atEnd { parser.advance() }
             } catch {
-                outcomes.append(Outcome(lines: ["error: \(error)"], failed: true))
+                outcomes.append(Outcome(lines: ["error: " + Diagnostic.escaped(Diagnostic.clipped("\(error)"))], failed: true))
                 while !parser.atEnd { parser.advance() }
             }
         }

@@ -54,9 +54,16 @@ public struct Notebook {
     }
 
     /// Runs every input in a fresh session; returns the actual output lines of each cell.
-    public func run() -> [[String]] {
-        let interpreter = Interpreter()
-        return cells.map { cell in interpreter.execute(cell.input).flatMap(\.lines) }
+    /// `timeout` limits each statement (seconds), as `Interpreter.timeout`.
+    public func run(timeout: Double? = nil) -> [[String]] {
+        execute(timeout: timeout).map { $0.flatMap(\.lines) }
+    }
+
+    /// Runs every input in a fresh session; returns each cell's outcomes (lines and whether
+    /// each statement failed).
+    public func execute(timeout: Double? = nil) -> [[Interpreter.Outcome]] {
+        let interpreter = Interpreter(timeout: timeout)
+        return cells.map { cell in interpreter.execute(cell.input) }
     }
 
     /// The executed transcript: prose as written, inputs, and their actual outputs.

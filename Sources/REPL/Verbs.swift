@@ -45,7 +45,7 @@ enum Verbs {
               example: "vectorfield()"),
         .init(name: "latex", usage: "latex(e)", summary: "the expression as LaTeX", example: "latex(H)"),
         .init(name: "simulate", usage: "simulate(x0: [...], t: T, step: h, method: M)",
-              summary: "integrates Hamilton's equations of the session's H from x0 = (q..., p...); fixed step (euler, rk4, leapfrog, yoshida4, midpoint, gl4, gl6; every: k keeps every k-th state) or adaptive (rk8pd, rkf45, dopri5 with dense output; samples: n, rtol:, atol:); other labels set parameters",
+              summary: "integrates Hamilton's equations of the session's H from x0 = (q..., p...); fixed step (euler, rk4, leapfrog, yoshida4, midpoint, gl4, gl6; t must be a whole number of steps; every: k keeps every k-th state) or adaptive (rk8pd, rkf45, dopri5 with dense output; samples: n, rtol:, atol:, step: the first trial step); other labels set parameters",
               example: "simulate(x0: [1, 0, 0, 0, 1, 0], t: 10, step: 0.01, method: leapfrog)"),
         .init(name: "drift", usage: "drift(f, trajectory)", summary: "max and rms deviation of f along a trajectory, relative to |f(0)| (absolute when f(0) = 0), and a sparkline of it over time",
               example: "drift(H, simulate(x0: [1, 0, 0, 0, 1, 0], t: 10, step: 0.01, method: rk4))"),
@@ -83,7 +83,7 @@ enum Verbs {
         .init(name: "rollout", usage: "rollout(model, x0: [...], t: T, step: h, method: rk4)", summary: "the learned vector field integrated from x0: a trajectory for drift and plot",
               example: "rollout(train(hnn, dataset(harmonic, trajectories: 2, samples: 5), hidden: 8, steps: 3), x0: [1, 0], t: 1, step: 0.1)"),
         .init(name: "last", usage: "last(trajectory)", summary: "the final state of a trajectory, as a list",
-              example: "last(simulate(x0: [1, 0, 0, 0, 1, 0], t: 3.14159, step: 0.01, method: gl4))"),
+              example: "last(simulate(x0: [1, 0, 0, 0, 1, 0], t: 3.14, step: 0.01, method: gl4))"),
     ]
 
     static let functions = ["sqrt", "exp", "log", "sin", "cos", "tan", "sinh", "cosh", "tanh", "abs"]

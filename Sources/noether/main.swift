@@ -10,11 +10,16 @@ struct Noether: ParsableCommand {
         discussion: "Without a subcommand, starts the interactive REPL (type 'help').",
         subcommands: [RunNotebook.self, CheckNotebooks.self, Bench.self])
 
-    @Option(name: .customShort("e"), help: ArgumentHelp("Evaluate statements (separated by newlines or ';') and print each result; repeat -e for more, in one session.", valueName: "statements"))
+    // Unconditional: a statement may start with '-' (noether -e '-2^2'), which would otherwise
+    // be taken for an option and leave -e without its value.
+    @Option(name: .customShort("e"), parsing: .unconditionalSingleValue,
+            help: ArgumentHelp("Evaluate statements (separated by newlines or ';') and print each result; repeat -e for more, in one session.", valueName: "statements"))
     var statements: [String] = []
 
+    @OptionGroup var limits: StatementLimits
+
     func run() throws {
-        let interpreter = Interpreter()
+        let interpreter = Interpreter(timeout: limits.timeout)
         if !statements.isEmpty {
             let statements = self.statements.joined(separator: "\n")
             var failed = false
@@ -25,10 +30,22 @@ struct Noether: ParsableCommand {
             if failed { throw ExitCode(1) }
             return
         }
-        let reader = LineReader()
-        if reader.interactive { print("Noether — type 'help' for the language, Ctrl-D to leave.") }
-        while let line = reader.next(prompt: "> ") {
-            for outcome in interpreter.execute(line) { outcome.lines.forEach { print($0) } }
+        var reader = LineReader()
+        if reader.interactive { print("Noether — type 'help' for the language, Ctrl-D to leave, Ctrl-C to interrupt.") }
+        // Ctrl-C stops the running statement (the session stays), never the REPL.
+        LineReader.installInterruptHandler()
+        readEvalPrintLoop(interpreter, &reader) { print($0) }
+    }
+}
+
+/// `--timeout SECONDS`: each statement's time limit, shared by -e, run and check.
+struct StatementLimits: ParsableArguments {
+    @Option(help: ArgumentHelp("Stop any statement that runs longer than this many seconds; the session continues with the next.", valueName: "seconds"))
+    var timeout: Double?
+
+    func validate() throws {
+        if let timeout, !(timeout > 0 && timeout <= 1e9) {
+            throw ValidationError("--timeout takes a number of seconds greater than 0 (at most 1e9), not \(timeout)")
         }
     }
 }
@@ -37,10 +54,19 @@ struct RunNotebook: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "run", abstract: "Execute a notebook and print its transcript.")
 
     @Argument(help: "The notebook file (notebooks-txt/*.txt).") var file: String
+    @OptionGroup var limits: StatementLimits
 
+    /// Prints the whole transcript, then fails (exit 1) when any statement failed, so scripts
+    /// and CI see the failure.
     func run() throws {
         let notebook = Notebook(text: try readNotebook(file))
-        print(notebook.transcript(notebook.run()), terminator: "")
+        let outcomes = notebook.execute(timeout: limits.timeout)
+        print(notebook.transcript(outcomes.map { $0.flatMap(\.lines) }), terminator: "")
+        let failed = outcomes.joined().filter(\.failed).count
+        if failed > 0 {
+            FileHandle.standardError.write(Data("\(failed) statement\(failed == 1 ? "" : "s") of \(file) failed\n".utf8))
+            throw ExitCode(1)
+        }
     }
 }
 
@@ -48,12 +74,21 @@ struct CheckNotebooks: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "check", abstract: "Re-run notebooks; fail with a diff when any output differs.")
 
     @Argument(help: "Notebook files.") var files: [String]
+    @OptionGroup var limits: StatementLimits
 
+    /// Checks every file, even after one that cannot be read (reported as a failure).
     func run() throws {
-        var failures = 0
+        var failures = 0, unreadable = 0
         for file in files {
-            let notebook = Notebook(text: try readNotebook(file))
-            let report = notebook.differences(notebook.run(), file: file)
+            let text: String
+            do { text = try readNotebook(file) } catch {
+                failures += 1
+                unreadable += 1
+                print("FAIL  \(file): \(error)")
+                continue
+            }
+            let notebook = Notebook(text: text)
+            let report = notebook.differences(notebook.run(timeout: limits.timeout), file: file)
             if report.isEmpty {
                 print("ok    \(file) (\(notebook.cells.count) inputs)")
             } else {
@@ -63,7 +98,7 @@ struct CheckNotebooks: ParsableCommand {
             }
         }
         if failures > 0 {
-            print("\(failures) of \(files.count) notebooks differ")
+            print("\(failures) of \(files.count) notebooks " + (unreadable > 0 ? "failed (\(unreadable) cannot be read)" : "differ"))
             throw ExitCode(1)
         }
     }

@@ -142,7 +142,7 @@ final class LanguageTests: XCTestCase {
         XCTAssertTrue(out[6] == "true", out[6])
         XCTAssertTrue(out[7].hasPrefix("g ≈ 2.0 (±"), out[7])
         XCTAssertTrue(out[8].contains("a fit has .expr, .exact, .normalized, .mse and .table"), out[8])
-        XCTAssertTrue(out[9].contains("degree is a whole number from 0 to 12"), out[9])
+        XCTAssertTrue(out[9].contains("'degree:' takes a whole number from 0 to 12, not 30"), out[9])
         XCTAssertTrue(out[10].contains("fit needs a dataset second"), out[10])
         XCTAssertTrue(out[11].contains("fit has no option 'wiggle:'"), out[11])
         XCTAssertTrue(out[12].contains("more features (330) than samples (200)"), out[12])
@@ -160,7 +160,10 @@ final class LanguageTests: XCTestCase {
             let outcome = repl.execute(input)
             XCTAssertTrue(outcome.first?.failed ?? false, input)
         }
-        XCTAssertFalse(repl.execute("dataset(harmonic, trajectories: 2, samples: 3, seed: 1e300)").first?.failed ?? true)
+        // A seed is a whole number in range like any count (it used to saturate silently).
+        XCTAssertTrue(repl.execute("dataset(harmonic, trajectories: 2, samples: 3, seed: 1e300)").first?.lines.first?
+            .hasSuffix("'seed:' takes a whole number from 0 to 2^63 - 1, not 1e+300") ?? false)
+        XCTAssertFalse(repl.execute("dataset(harmonic, trajectories: 2, samples: 3, seed: 4611686018427387904)").first?.failed ?? true)
     }
 
     func testLoadShowAndHelp() {

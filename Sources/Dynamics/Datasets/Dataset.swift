@@ -65,6 +65,7 @@ public struct Dataset: Sendable {
         data.states.reserveCapacity(recipe.trajectories * recipe.samples * d)
         var derivative = [Double](repeating: 0, count: d)
         for id in 0..<recipe.trajectories {
+            try Interrupt.check()
             let x0 = try InitialConditions.sample(spec.catalogName, sampler: recipe.sampler, dimension: d, &rng, radius: spec.radius) { field.energy($0) }
             let trajectory = try integrator.run(field, from: x0, times: times)
             for k in 0..<trajectory.count {

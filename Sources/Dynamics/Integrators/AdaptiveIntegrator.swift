@@ -1,4 +1,5 @@
 @preconcurrency import CGSL
+import Symbolic
 
 /// Adaptive embedded Runge–Kutta methods from GSL's odeiv2.
 public enum AdaptiveMethod: String, CaseIterable, Sendable {
@@ -59,6 +60,8 @@ public struct AdaptiveIntegrator {
             let n = context.field.dimension
             context.field.evaluate(y!, into: dydt!)
             context.evaluations += 1
+            // Ctrl-C or --timeout: GSL stops on a failing function; run() then throws Interrupted.
+            if context.evaluations & 1023 == 0 && Interrupt.isRequested { return Int32(GSL_EBADFUNC) }
             for i in 0..<n where !dydt![i].isFinite { return Int32(GSL_EBADFUNC) }
             return Int32(GSL_SUCCESS)
         }, jacobian: nil, dimension: n, params: unmanaged.toOpaque())
@@ -86,6 +89,7 @@ public struct AdaptiveIntegrator {
         for target in times.dropFirst() {
             let status = gsl_odeiv2_driver_apply(driver, &t, target, &y)
             if status != Int32(GSL_SUCCESS) {
+                try Interrupt.check()
                 var partial = trajectory
                 partial.statistics = statistics()
                 let reason: String

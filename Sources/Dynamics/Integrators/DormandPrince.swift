@@ -1,4 +1,5 @@
 import Foundation
+import Symbolic
 
 /// Dormand–Prince 5(4) with its continuous extension (Hairer, Nørsett & Wanner, *Solving
 /// Ordinary Differential Equations I*, section II.6, the `contd5` interpolant): steps are chosen
@@ -51,6 +52,7 @@ struct DormandPrince {
                 throw IntegrationError(reason: "more than \(maximumSteps) steps were needed", time: t, state: y, partial: trajectory)
             }
             steps += 1
+            if steps & 255 == 0 { try Interrupt.check() }  // Ctrl-C or --timeout, every 256 steps
             if abs(h) < 1e-14 * max(1, abs(t)) {
                 throw IntegrationError(reason: "the step size underflowed (a singularity, or tolerances too tight)", time: t, state: y, partial: trajectory)
             }

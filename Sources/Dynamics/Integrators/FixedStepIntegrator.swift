@@ -1,3 +1,5 @@
+import Symbolic
+
 /// The fixed-step methods. The symplectic ones (leapfrog, Yoshida, implicit midpoint,
 /// Gauss–Legendre) preserve the symplectic form exactly, so energy errors stay bounded over
 /// long times; Euler and RK4 do not, and drift.
@@ -94,6 +96,7 @@ public struct FixedStepIntegrator {
             return e
         }
         for k in 1...max(1, steps) where steps > 0 {
+            if k & 255 == 0 { try Interrupt.check() }  // Ctrl-C or --timeout, every 256 steps
             let t = startTime + Double(k) * step
             do {
                 try advance(field, separable, &workspace, &stats, time: t - step)

@@ -165,6 +165,7 @@ public func train(_ model: DynamicsModel, on data: Dataset, options: TrainingOpt
         try saveCheckpoint()
     }
     for step in first...last {
+        try Interrupt.check()
         let (x, y): (Tensor, Tensor)
         if options.batchSize <= 0 || options.batchSize >= trainRows.count { (x, y) = full } else {
             var rng = SeededGenerator(seed: options.seed ^ (UInt64(step) &* 0x9E37_79B9_7F4A_7C15))

@@ -73,6 +73,7 @@ struct Polynomial: Hashable {
     }
 
     func times(_ o: Polynomial) throws -> Polynomial {
+        try Interrupt.check()
         if isZero || o.isZero { return .zero }
         if isConstant, let c = constantValue { return o.scaled(by: c) }
         if o.isConstant, let c = o.constantValue { return scaled(by: c) }
