@@ -22,6 +22,7 @@ extension Expr {
         case .product(let c, let fs):
             var terms: [Expr] = []
             for k in fs.indices {
+                if Interrupt.isRequested { break }
                 let d = fs[k].differentiate(x, bit, &memo)
                 if d.isZero { continue }
                 var factors: [Expr] = [.number(c)]
@@ -83,6 +84,8 @@ extension Expr {
         var e = self
         for order in stride(from: 1, through: n, by: 1) {
             e = e.diff(x)
+            // An interrupted derivative returns early with a partial result, discarded here.
+            try Interrupt.check()
             if e.isZero { return e }
             if let first = seen[e] {
                 let period = order - first

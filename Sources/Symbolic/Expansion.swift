@@ -15,7 +15,10 @@ extension Expr {
         guard bound <= Double(maximumTerms) else {
             throw SizeLimitExceeded("expanding would build up to \(Expr.roughCount(bound)) terms, past the limit of \(maximumTerms) (raise it with expand(e, limit: N) if you have the memory: about 200 bytes a term)")
         }
-        return expand()
+        let result = expand()
+        // `expand` stops early, with a partial result, when interrupted; it is not returned.
+        try Interrupt.check()
+        return result
     }
 
     static func roughCount(_ x: Double) -> String {
@@ -96,9 +99,14 @@ extension Expr {
     static func distribute(_ acc: [Expr], _ f: Expr) -> [Expr] {
         let fTerms: [Expr]
         if case .sum(let ts) = f.kind { fTerms = ts } else { fTerms = [f] }
+        // Interrupted (Ctrl-C, --timeout): stop at once; the caller discards the partial result.
+        if Interrupt.isRequested { return acc }
         var out: [Expr] = []
         out.reserveCapacity(acc.count * fTerms.count)
-        for a in acc { for t in fTerms { out.append(a * t) } }
+        for a in acc {
+            if Interrupt.isRequested { return acc }
+            for t in fTerms { out.append(a * t) }
+        }
         let s = Expr.sum(out)
         if case .sum(let ts) = s.kind { return ts }
         return [s]

@@ -117,4 +117,17 @@ final class RobustnessSymbolicTests: XCTestCase {
         // The exact test has a size bound and hands over to the numeric one.
         XCTAssertEqual(last("(x+y)^(10^9) == 0"), "false")
     }
+
+    /// What cannot be estimated up front (a derivative that grows at every order, an expansion
+    /// under a raised limit) stops at the statement's time limit, with the session intact.
+    func testLongSymbolicWorkStopsAtTheTimeLimit() {
+        let repl = Interpreter(timeout: 0.5)
+        _ = repl.execute("e = sin(sin(sin(x)))")
+        for statement in ["expand((x+y+z+w)^40, limit: 10^7)", "diff(e, x, 50)"] {
+            let outcome = repl.execute(statement)
+            XCTAssertEqual(outcome.last?.lines.first, "error: stopped after 0.5 s (--timeout); the session is as it was before this statement", statement)
+        }
+        // The session is intact: e is still defined and the next statement runs.
+        XCTAssertEqual(run("diff(e, x) == cos(x)*cos(sin(x))*cos(sin(sin(x)))", in: repl), ["true"])
+    }
 }
