@@ -155,13 +155,7 @@ struct Evaluation {
             try arity(1...1, labels: true)
             var bindings: [String: Double] = [:]
             for p in session.system?.parameters ?? [] { bindings[p.name] = p.defaultValue.doubleValue }
-            for l in labelled {
-                let v = try expr(l.value, name, at)
-                guard let x = try? v.evaluate([:]) else {
-                    throw fail("the value of '\(l.label!)' must be a number", at: l.value.location)
-                }
-                bindings[l.label!] = x
-            }
+            for l in labelled { bindings[l.label!] = try numberOption(l.value, l.label!) }
             do {
                 return .expr(.float(try arg(0).evaluate(bindings)))
             } catch let e as EvaluationError {

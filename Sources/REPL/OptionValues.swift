@@ -8,15 +8,16 @@ import Dynamics
 extension Evaluation {
     /// A finite number (`k: 1.5`, `t: 2*pi`).
     func numberOption(_ value: Syntax, _ label: String) throws -> Double {
-        if case .name(let word, let at) = value, session.definitions[word] == nil {
-            throw fail("'\(label):' expects a number, not the word '\(Diagnostic.escaped(word))'", at: at, width: word.count)
-        }
         let v: Value
         v = try self.value(value)
         guard case .expr(let e) = v else {
             throw fail("'\(label):' expects a number, not \(v.kindName)", at: value.location)
         }
         guard let x = try? e.evaluate([:]) else {
+            // A bare word that is no number (relu, banana; pi and defined constants are numbers).
+            if case .name(let word, let at) = value {
+                throw fail("'\(label):' expects a number, not the word '\(Diagnostic.escaped(word))'", at: at, width: word.count)
+            }
             throw fail("'\(label):' expects a number, but \(Diagnostic.escaped(TextPrinter().print(e))) has no numeric value", at: value.location)
         }
         guard x.isFinite else { throw fail("'\(label):' expects a finite number, not \(OptionText.number(x))", at: value.location) }
