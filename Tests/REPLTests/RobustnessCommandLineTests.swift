@@ -250,7 +250,7 @@ final class RobustnessCommandLineTests: XCTestCase {
         XCTAssertEqual(r.status, 1)
         let lines = r.output.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.count, 5, r.output)
-        XCTAssertTrue(lines[0].hasPrefix("FAIL  /nonexistent/a.txt: cannot read notebook"), lines[0])
+        XCTAssertTrue(lines[0].hasPrefix("FAIL  /nonexistent/a.txt: cannot read"), lines[0])
         XCTAssertEqual(lines[1], "ok    \(good) (1 inputs)")
         XCTAssertTrue(lines[2].hasPrefix("FAIL  \(notUTF8): "), lines[2])
         XCTAssertTrue(lines[3].hasPrefix("FAIL  /nonexistent/b.txt"), lines[3])
