@@ -57,6 +57,9 @@ struct Evaluation {
         guard case .expr(let e) = v else {
             throw fail("\(context) needs an expression, but this is \(v.kindName)", at: s.location)
         }
+        // Every operand passes here, so a too-deep or non-finite intermediate (nested subs,
+        // a comparison of two infinities) is refused before the next verb walks it.
+        try Interpreter.checkBounds(e, s, source)
         return e
     }
 

@@ -92,26 +92,23 @@ public final class Interpreter {
     /// an expression would overflow the stack of the next verb that walks it, so it is refused
     /// where it is made (a chain of definitions a_k = sin(a_{k-1}) stops at the limit).
     static func bounded(_ value: Value, _ syntax: Syntax, _ source: String) throws -> Value {
-        var deepest = 0
         switch value {
-        case .expr(let e): deepest = e.depth
-        case .list(let items): for case .expr(let e) in items { deepest = max(deepest, e.depth) }
+        case .expr(let e): try checkBounds(e, syntax, source)
+        case .list(let items): for case .expr(let e) in items { try checkBounds(e, syntax, source) }
         default: break
-        }
-        guard deepest <= Expr.maximumDepth else {
-            throw Diagnostic("the result nests \(deepest) levels deep, past the limit of \(Expr.maximumDepth) (each level is a function, power, product or sum inside another)", at: syntax.location, in: source)
-        }
-        // Verbs compute with floats too (subs, eval): overflow and NaN are errors, not values.
-        var values: [Expr] = []
-        switch value {
-        case .expr(let e): values = [e]
-        case .list(let items): for case .expr(let e) in items { values.append(e) }
-        default: break
-        }
-        if values.contains(where: \.containsNonFiniteNumber) {
-            throw Diagnostic("the result is not a finite number (a float overflowed past 1.8e308, or is NaN)", at: syntax.location, in: source)
         }
         return value
+    }
+
+    /// Refuses an expression nested deeper than `Expr.maximumDepth`, or holding an infinite or
+    /// NaN float (verbs compute with floats too: subs, eval), at the syntax that made it.
+    static func checkBounds(_ e: Expr, _ syntax: Syntax, _ source: String) throws {
+        guard e.depth <= Expr.maximumDepth else {
+            throw Diagnostic("the result nests \(e.depth) levels deep, past the limit of \(Expr.maximumDepth) (each level is a function, power, product or sum inside another)", at: syntax.location, in: source)
+        }
+        if e.containsNonFiniteNumber {
+            throw Diagnostic("the result is not a finite number (a float overflowed past 1.8e308, or is NaN)", at: syntax.location, in: source)
+        }
     }
 
     func assignment(_ p: inout Parser, _ s: inout Session, _ name: String) throws -> Value {

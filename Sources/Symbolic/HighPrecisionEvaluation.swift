@@ -48,6 +48,14 @@ struct HighPrecisionEvaluator {
         return Foundation_log2(mantissa) + Double(exponent)
     }
 
+    /// Records that a result near 1 carries `argument`'s information `factor` × (its binary
+    /// exponent's magnitude) bits down, when the argument is small.
+    func absorbed(below argument: Value, factor: Int) {
+        guard let k = HighPrecisionEvaluator.binaryExponent(argument), k < 0 else { return }
+        let (gap, overflow) = (-k).multipliedReportingOverflow(by: factor)
+        statistics.absorption = max(statistics.absorption, overflow ? Int.max / 2 : gap)
+    }
+
     /// The binary exponent of the larger part of v (|v| is within a factor 2 of 2^k); nil for
     /// zero and non-finite values. O(1): reads the exponents, computes nothing.
     static func binaryExponent(_ v: Value) -> Int? {
@@ -95,6 +103,8 @@ struct HighPrecisionEvaluator {
         case .undefined:
             throw EvaluationError(message: "the expression is undefined")
         case .sum(let ts):
+            // Ctrl-C or --timeout: stop evaluating (the point is left undecided).
+            if Interrupt.isRequested { throw EvaluationError(message: "interrupted") }
             mpc_set_si(out.pointer, 0, rnd)
             var largest = Int.min, smallest = Int.max
             for t in ts {
@@ -116,11 +126,20 @@ struct HighPrecisionEvaluator {
                 withExtendedLifetime(base) { mpc_pow_si(out.pointer, base.pointer, k, rnd) }
             } else {
                 let exponent = try evaluate(x)
+                // b^u = exp(u log b) is 1 + u log b for a tiny u: u's digits sit that far down.
+                absorbed(below: exponent, factor: 1)
                 withExtendedLifetime((base, exponent)) { mpc_pow(out.pointer, base.pointer, exponent.pointer, rnd) }
             }
         case .function(let f, let a):
             let x = try evaluate(a)
             defer { withExtendedLifetime(x) {} }
+            // exp u, cosh u and cos u are 1 + u, 1 + u²/2, 1 − u²/2 for a tiny u: what u holds
+            // lies that many bits below the leading 1, like a term absorbed by a sum.
+            switch f {
+            case .exp: absorbed(below: x, factor: 1)
+            case .cos, .cosh: absorbed(below: x, factor: 2)
+            default: break
+            }
             switch f {
             case .exp: mpc_exp(out.pointer, x.pointer, rnd)
             case .log: mpc_log(out.pointer, x.pointer, rnd)

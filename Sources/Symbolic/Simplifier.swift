@@ -136,22 +136,23 @@ public enum Simplifier {
     ///   `maximumNumericBits` resolves a value (exact zeros, noise);
     /// - undefined when the value is not finite (a pole or a branch point).
     static func decide(_ e: Expr, at point: [String: Double]) -> PointVerdict {
+        // A first evaluation measures the widest gap between magnitudes that rounding could
+        // merge (a sum's terms, 1 + u inside exp u). The precision starts above that gap, once:
+        // measured again at each precision, a term that is itself rounding noise (sin(pi))
+        // would move the goal with every doubling.
+        let probe = HighPrecisionEvaluator(bits: numericBits, point: point)
+        guard let first = try? probe.evaluate(e), probe.log2Magnitude(first) != nil else { return .undefined }
+        let needed = probe.statistics.absorption + 64
+        guard needed <= absoluteMaximumNumericBits else { return .undefined }
+        var bits = numericBits
+        while bits < needed { bits *= 2 }
+        let ceiling = max(maximumNumericBits, 4 * bits)
         var previous: (value: HighPrecisionEvaluator.Value, log2: Double, bits: Int)?
         var falls = 0
-        var bits = numericBits
-        var ceiling = maximumNumericBits
         while bits <= ceiling {
+            if Interrupt.isRequested { return .undefined }
             let evaluator = HighPrecisionEvaluator(bits: bits, point: point)
             guard let value = try? evaluator.evaluate(e), let log2 = evaluator.log2Magnitude(value) else { return .undefined }
-            // A term absorbed by rounding was not seen: raise the precision past the gap first.
-            let needed = evaluator.statistics.absorption + 64
-            if needed > bits {
-                guard needed <= absoluteMaximumNumericBits else { return .undefined }
-                ceiling = max(ceiling, 2 * needed)
-                previous = nil; falls = 0
-                bits = max(2 * bits, needed)
-                continue
-            }
             if let p = previous, log2 > -.infinity, p.log2 > -.infinity {
                 let difference = evaluator.log2Magnitude(evaluator.difference(value, p.value)) ?? 0
                 if difference <= log2 - agreementBits { return .nonzero }
@@ -173,8 +174,12 @@ public enum Simplifier {
 
 extension Expr {
     /// Whether `0^u` with a non-numeric exponent occurs (1 where u = 0, 0 or undefined elsewhere).
+    /// Also a base that is zero without being written 0: (sin(x)^2 + cos(x)^2 - 1)^y.
     var containsZeroToVariablePower: Bool {
-        if case .power(let b, let x) = kind, b.isZero, x.numberValue == nil { return true }
+        if case .power(let b, let x) = kind, x.numberValue == nil {
+            if b.isZero { return true }
+            if case .sum = b.kind, Simplifier.isZero(b).isZero { return true }
+        }
         return children.contains { $0.containsZeroToVariablePower }
     }
 }

@@ -1,4 +1,5 @@
 import XCTest
+import Foundation
 import Symbolic
 @testable import REPL
 
@@ -129,5 +130,38 @@ final class RobustnessSymbolicTests: XCTestCase {
         }
         // The session is intact: e is still defined and the next statement runs.
         XCTAssertEqual(run("diff(e, x) == cos(x)*cos(sin(x))*cos(sin(sin(x)))", in: repl), ["true"])
+    }
+
+    /// Variants found by review of the first fix.
+    func testVariantsOfTheProbe() throws {
+        // Float underflow is an error, as overflow is.
+        for s in ["1e-400 == 0", "1e-200*1e-200 == 0", "exp(-1000.0) == 0", "x*1e-200*1e-200", "(1e-200)^2"] {
+            assertError(s, containing: "underflows")
+        }
+        XCTAssertEqual(last("1e-300*1e-10 == 0"), "false")
+        XCTAssertEqual(last("0.0*1e-200"), "0.0")
+        // Non-finite and too-deep values are refused inside a statement, not only at its end.
+        assertError("subs(x*1e300, x: 1e300) != subs(x*1e300, x: 1e300)", containing: "finite")
+        let repl = Interpreter()
+        var source = "a0 = x\n"
+        for i in 1..<(Expr.maximumDepth - 1) { source += "a\(i) = sin(a\(i - 1))\n" }
+        XCTAssertFalse(repl.execute(source).contains(where: \.failed))
+        let top = "a\(Expr.maximumDepth - 2)"
+        let nested = repl.execute("eval(subs(\(top), x: subs(\(top), x: \(top))), x: 0.5)")
+        XCTAssertTrue(nested.last?.lines.first?.contains("levels deep") ?? false, "\(nested.last?.lines ?? [])")
+        XCTAssertEqual(run("eval(\(top), x: 0)", in: repl), ["0.0"])
+        // A run of unary pluses is skipped without recursion.
+        XCTAssertEqual(last(String(repeating: "+", count: 100_000) + "x"), "x")
+    }
+
+    /// A file too large to read whole is refused from its size (a sparse file: no disk used).
+    func testHugeFilesAreRefusedBeforeReading() throws {
+        let path = NSTemporaryDirectory() + "noether-huge-\(getpid()).csv"
+        FileManager.default.createFile(atPath: path, contents: Data())
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: path))
+        try handle.truncate(atOffset: 1 << 40)
+        try handle.close()
+        assertError("read(\"\(path)\")", containing: "GiB a file may have")
     }
 }

@@ -60,6 +60,10 @@ public struct ExprBuilder {
         guard let d = Double(text), d.isFinite else {
             throw Diagnostic("'\(text)' is not a finite number", at: at, in: source, width: text.count)
         }
+        // A literal whose digits are not all zero must not silently become 0 (1e-400).
+        if d == 0, text.prefix(while: { $0 != "e" && $0 != "E" }).contains(where: { ("1"..."9").contains($0) }) {
+            throw Diagnostic("'\(text)' underflows to 0 as a float (the smallest is 4.9e-324); write it exactly, e.g. 10^-400", at: at, in: source, width: text.count)
+        }
         return .float(d)
     }
 
@@ -69,13 +73,16 @@ public struct ExprBuilder {
         switch op {
         case .add: result = a + b
         case .subtract: result = a - b
-        case .multiply: result = a * b
+        case .multiply:
+            result = a * b
+            if !a.isZeroNumber && !b.isZeroNumber { try checkUnderflow(result, at: at, in: source) }
         case .divide:
             try checkDenominator(b, at: at, in: source)
             result = a / b
         case .power:
             if let k = b.numberValue, k.doubleValue < 0 { try checkDenominator(a, at: at, in: source) }
             result = Expr.power(a, b)
+            if !a.isZeroNumber { try checkUnderflow(result, at: at, in: source) }
         case .equal, .notEqual:
             throw Diagnostic("a comparison is not an expression here", at: at, in: source, width: 2)
         }
@@ -107,6 +114,7 @@ public struct ExprBuilder {
                 }
             }
             result = Expr.product(operands)
+            if !operands.contains(where: \.isZeroNumber) { try checkUnderflow(result, at: at, in: source) }
         } else {
             return try arithmetic(first, head, steps[0].1, at: at, in: source)
         }
@@ -128,6 +136,19 @@ public struct ExprBuilder {
                 let how = decision == .zero ? "is identically zero" : "is zero at every test point (\(decision.verdict))"
                 throw Diagnostic("division by zero: the divisor \(factor) \(how)", at: at, in: source)
             }
+        }
+    }
+
+    /// A product or power of non-zero numbers that came out as a float 0 (1e-200*1e-200,
+    /// exp(-1000.0)) underflowed: an error, as overflow is, not a silent zero.
+    public static func checkUnderflow(_ e: Expr, at: SourceLocation, in source: String) throws {
+        let zero: Bool
+        switch e.kind {
+        case .number(.float(let x)), .product(.float(let x), _): zero = x == 0
+        default: zero = false
+        }
+        if zero {
+            throw Diagnostic("the result underflows to 0 as a float (below 4.9e-324); use exact numbers, e.g. 10^-400", at: at, in: source)
         }
     }
 
@@ -157,6 +178,7 @@ public struct ExprBuilder {
             throw Diagnostic("\(name)(\(args[0])) is undefined", at: at, in: source, width: name.count)
         }
         try checkFinite(result, at: at, in: source)
+        if case .number(.float) = args[0].kind, name != "abs", !args[0].isZeroNumber { try checkUnderflow(result, at: at, in: source) }
         return result
     }
 
@@ -184,6 +206,9 @@ public struct ExprBuilder {
 }
 
 extension Expr {
+    /// An exact or float zero.
+    var isZeroNumber: Bool { numberValue?.isZero ?? false }
+
     /// The parts of a divisor that could be zero: sums, and functions other than exp, found
     /// through products and powers (x^2 * (a - b)^3 is zero only where a - b is).
     var factorsThatMayVanish: [Expr] {

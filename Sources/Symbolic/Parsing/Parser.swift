@@ -97,7 +97,8 @@ public struct Parser {
             }
             return .negate(try parseUnary(), at)
         case .plus:
-            advance()
+            // A unary plus does nothing: skip any run of them without recursing (+++…+x).
+            while current.kind == .plus { advance() }
             return try parseUnary()
         default:
             return try parsePower()
