@@ -29,34 +29,42 @@ public enum Interrupt {
         case timeout = 2
     }
 
-    /// 0: run on; otherwise a `Reason`'s raw value.
+    /// The statement's generation times 4, plus a `Reason`'s raw value when a stop was
+    /// requested (0: run on). Generation and request share one atomic so that a timer armed for
+    /// an earlier statement cannot fire into a later one: it sets its reason only by a
+    /// compare-and-exchange from its own generation's "run on" value.
     static let flag = Atomic<Int>(0)
-    /// Bumped by every `beginStatement`, so a timer armed for an earlier statement cannot fire
-    /// into a later one.
+    /// Bumped by every `beginStatement` and `endStatement`.
     static let generation = Atomic<Int>(0)
     /// The time limit of the current statement in milliseconds (0: none), for the message.
     static let limitMilliseconds = Atomic<Int>(0)
 
     /// Whether a stop has been requested for the running statement (one relaxed load).
     @inline(__always)
-    public static var isRequested: Bool { flag.load(ordering: .relaxed) != 0 }
+    public static var isRequested: Bool { flag.load(ordering: .relaxed) & 3 != 0 }
 
     /// Throws `Interrupted` when the running statement has been asked to stop.
     @inline(__always)
     public static func check() throws {
-        if flag.load(ordering: .relaxed) != 0 { throw pending() ?? Interrupted(reason: .userInterrupt, limit: nil) }
+        if flag.load(ordering: .relaxed) & 3 != 0 { throw pending() ?? Interrupted(reason: .userInterrupt, limit: nil) }
     }
 
     /// The error a stop request stands for, or nil when none is pending.
     public static func pending() -> Interrupted? {
-        guard let reason = Reason(rawValue: flag.load(ordering: .relaxed)) else { return nil }
+        guard let reason = Reason(rawValue: flag.load(ordering: .relaxed) & 3) else { return nil }
         let ms = limitMilliseconds.load(ordering: .relaxed)
         return Interrupted(reason: reason, limit: reason == .timeout && ms > 0 ? Double(ms) / 1000 : nil)
     }
 
-    /// Asks the running statement to stop. Async-signal-safe (a single atomic store).
+    /// Asks the running statement to stop. Async-signal-safe (lock-free atomics only); the
+    /// first request of a statement wins.
     public static func request(_ reason: Reason) {
-        flag.store(reason.rawValue, ordering: .relaxed)
+        var old = flag.load(ordering: .relaxed)
+        while old & 3 == 0 {
+            let (exchanged, seen) = flag.compareExchange(expected: old, desired: old | reason.rawValue, ordering: .relaxed)
+            if exchanged { return }
+            old = seen
+        }
     }
 
     /// Starts a statement: clears any earlier request and, with a `timeout` in seconds, arms a
@@ -64,22 +72,23 @@ public enum Interrupt {
     /// disarms it).
     public static func beginStatement(timeout: Double? = nil) {
         let current = generation.add(1, ordering: .relaxed).newValue
-        flag.store(0, ordering: .relaxed)
+        let running = (current & (Int.max >> 2)) << 2
+        flag.store(running, ordering: .relaxed)
         guard let timeout, timeout > 0, timeout.isFinite else {
             limitMilliseconds.store(0, ordering: .relaxed)
             return
         }
         limitMilliseconds.store(Int(min(timeout, 1e9) * 1000), ordering: .relaxed)
         DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(min(timeout, 1e9) * 1000))) {
-            if generation.load(ordering: .relaxed) == current { request(.timeout) }
+            _ = flag.compareExchange(expected: running, desired: running | Reason.timeout.rawValue, ordering: .relaxed)
         }
     }
 
     /// Ends a statement: a timer still armed for it will not fire, and a request that came too
     /// late to stop it is dropped.
     public static func endStatement() {
-        generation.add(1, ordering: .relaxed)
-        flag.store(0, ordering: .relaxed)
+        let next = generation.add(1, ordering: .relaxed).newValue
+        flag.store((next & (Int.max >> 2)) << 2, ordering: .relaxed)
     }
 
     /// Installs a SIGINT handler that requests `.userInterrupt` instead of ending the process.
