@@ -243,11 +243,16 @@ extension Expr {
     }
 
     /// Folds number^number when the result is a number (exactly, for exact operands).
+    /// The largest exact power folded into one number, in bits (about 4,900 digits).
+    static let largestFoldedPowerBits = 16_384
+
     static func numericPower(_ b: Number, _ e: Number) -> Expr? {
         switch (b, e) {
         case (.exact(let x), .exact(let y)):
             if y.isInteger {
-                guard let k = y.intValue, abs(k) <= 4096 else { return nil }
+                // Folded only while the result stays printable: 2^100 is a number, 2^100000
+                // (30,000 digits) and 111…1^1111 stay powers (exact all the same).
+                guard let k = y.intValue, abs(k) <= 4096, x.bitSize * abs(k) <= Expr.largestFoldedPowerBits else { return nil }
                 return .rational(x.power(k))
             }
             let (n, d) = (y.numerator, y.denominator)

@@ -193,6 +193,9 @@ public struct Rational: Hashable, Comparable, Sendable, CustomStringConvertible,
     public static func += (a: inout Rational, b: Rational) { a = a + b }
     public static func *= (a: inout Rational, b: Rational) { a = a * b }
 
+    /// An upper bound on the bits of numerator and denominator together.
+    public var bitSize: Int { numerator.bitWidth + denominator.bitWidth }
+
     /// a^k for an integer k (a ≠ 0 when k < 0).
     public func power(_ k: Int) -> Rational {
         if k == 0 { return .one }

@@ -161,6 +161,12 @@ final class RationalForm {
 
     func power(_ r: RationalFunction, _ k: Int) throws -> RationalFunction {
         if k == 0 { return RationalFunction(.one) }
+        // Coefficients grow k-fold: 2^(10^5) or (sqrt(2)-1)^(10^4) is for the numeric test.
+        let bits = r.numerator.terms.reduce(0) { max($0, $1.coefficient.bitSize) }
+        let (total, overflow) = bits.multipliedReportingOverflow(by: k.magnitude > Int.max ? Int.max : abs(k))
+        guard !overflow, total <= RationalForm.largestPowerBits else {
+            throw RationalFormFailure.inexact("a power with coefficients above \(RationalForm.largestPowerBits) bits")
+        }
         let base = k < 0 ? try invert(r) : r
         let n = abs(k)
         return RationalFunction(try base.numerator.power(n), base.denominator.map { ($0.0, $0.1 * n) })
@@ -234,6 +240,9 @@ final class RationalForm {
     }
 
     static let maximumDistributedTerms = 4096
+
+    /// The largest coefficient a power may be expected to make in the exact form (bits).
+    static let largestPowerBits = 1 << 17
 
     /// One fraction per distinct set of denominator factors (adding within a set is cheap),
     /// zeros dropped.
