@@ -63,6 +63,7 @@ EOF
 
 if [ "${1:-}" = "--replay" ]; then
   shift
+  export NOETHER_FUZZ_MAX_BYTES=$((64 * 1024 * 1024))   # replay reproducers of any size
   [ $# -gt 0 ] || { echo "fuzz: --replay needs files or folders" >&2; exit 2; }
   failed=0
   for path in "$@"; do

@@ -6,7 +6,11 @@ import Glibc
 /// The longest input run, in bytes. Longer inputs are rejected (never added to the corpus), so
 /// one input's cost stays bounded; 16 KiB still holds the hostile shapes of issue P5 at sizes
 /// that exercise the depth and length limits (thousands of terms, hundreds of nested levels).
-let maximumInputBytes = 16 * 1024
+/// `NOETHER_FUZZ_MAX_BYTES` raises it, to replay a full-size reproducer (scripts/fuzz.sh --replay).
+let maximumInputBytes: Int = {
+    if let text = getenv("NOETHER_FUZZ_MAX_BYTES"), let bytes = Int(String(cString: text)), bytes > 0 { return bytes }
+    return 16 * 1024
+}()
 
 /// Words whose statements touch the file system (`file:` is poincare's picture), start gnuplot
 /// or train networks. An input naming any of them is skipped: the fuzzer must not write files,
