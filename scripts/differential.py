@@ -214,10 +214,14 @@ def run_batch(noether, cases, timeout):
                 chunks.append(current); current = []
             else:
                 current.append(line)
-        if len(chunks) != len(group):
+        if len(chunks) > len(group) or (len(chunks) < len(group) and proc.returncode >= 0):
             sys.exit(f"differential: noether printed {len(chunks)} markers for {len(group)} statements (dof {dof}); stderr: {proc.stderr[-2000:]}")
         for c, chunk in zip(group, chunks):
             c.output = chunk
+        if len(chunks) < len(group):  # killed by a signal: the statement after the last marker did it
+            group[len(chunks)].output = [f"(noether died with signal {-proc.returncode} on this statement)"]
+            for c in group[len(chunks) + 1:]:
+                c.output = ["(not run: noether died on an earlier statement)"]
 
 
 # ---------------------------------------------------------------------------------------------
