@@ -119,6 +119,12 @@ reproducers = {
     "integer-power-30k-digits": "111111111111111111111111111^1111\n",
     "parse-2000-distinct-symbols": "*".join(f"a{i}" for i in range(2000)) + "\n",
     "calogero-5": "load calogero(n: 5, harmonic: 1)\n",
+    # Found by the fuzzer: an exact power left unevaluated for printing is still computed (or
+    # evaluated at ever higher precision) by the zero test and simplify; 2^(10^4) == 1 takes 2 s.
+    "equal-power-2e5": "2^(10^5) == 1\n",
+    "simplify-power-2e6": "simplify(2^(10^6))\n",
+    "equal-power-found": "12189633 != 1395841480**100000000000000/6078199446179033\n",
+    "expand-binomials-found": "expand((x0+y0)*(x1+y1)*(x2+y2)*(x3+yx2+y2)*(x3+y3)*(x4*y4)*(x5+y5)*(x6+y6)*(x7+y7)*(x8+y8)*(x9+y9cosx10+3)*(x4*y4)*(x5+y5)*(x6+y6)*(x7+y7)*(x8+y8)*(x9+y9cosx10+y10)*(x11+y11))\n",
 }
 
 os.makedirs(out, exist_ok=True)
