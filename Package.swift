@@ -6,6 +6,8 @@ let package = Package(
     products: [
         .executable(name: "noether", targets: ["noether"]),
         .library(name: "Symbolic", targets: ["Symbolic"]),
+        // The query language as a library: the fuzz package (fuzz/) drives its interpreter.
+        .library(name: "REPL", targets: ["REPL"]),
     ],
     dependencies: [
         .package(url: "https://github.com/attaswift/BigInt", from: "6.0.0"),

@@ -1,0 +1,2 @@
+// Declarations only (include/CFuzzerDriver.h); the definitions are in the toolchain's libFuzzer.
+#include "CFuzzerDriver.h"
