@@ -19,6 +19,8 @@ Usage: differential.py [--seed N] [--cases N] [--skip KIND ...] [--only KIND ...
 Kinds: bracket, simplify, equal, near-zero. Exits 1 when any case mismatches, and lists them.
 The Noether binary is $NOETHER, else .build/debug/noether.
 """
+import fractions
+import re
 import argparse, os, random, subprocess, sys, time
 
 import sympy as sp
@@ -84,12 +86,24 @@ class Gen:
         return " + ".join(self.form() for _ in range(self.rng.randint(1, 2)))
 
 
+FLOAT_LITERAL = re.compile(r"(?<![A-Za-z_0-9.])(\d+\.\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+)")
+
+
+def exact_floats(text):
+    """Float literals as the exact binary numbers they hold, as Noether reads them: SymPy's own
+    15-digit Floats would absorb 1e-44*q1^2 into 0.5*q1^2 before any test ran."""
+    def exact(m):
+        f = fractions.Fraction(float(m.group(1)))
+        return f"Rational({f.numerator}, {f.denominator})"
+    return FLOAT_LITERAL.sub(exact, text)
+
+
 def to_sympy(text):
     """Noether text (as written here or printed by Noether) to SymPy."""
     local = {str(s): s for s in Q + P}
-    local.update({"I": sp.I, "pi": sp.pi, "abs": sp.Abs, "sqrt": sp.sqrt, "exp": sp.exp, "log": sp.log,
+    local.update({"Rational": sp.Rational, "I": sp.I, "pi": sp.pi, "abs": sp.Abs, "sqrt": sp.sqrt, "exp": sp.exp, "log": sp.log,
                   "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh})
-    return parse_expr(text.replace("^", "**"), local_dict=local, evaluate=True)
+    return parse_expr(exact_floats(text).replace("^", "**"), local_dict=local, evaluate=True)
 
 
 def poisson(f, g, dof):
@@ -156,7 +170,9 @@ def near_zero(g, rng):
         (f"sin(10^-{k})", "0"),
         (f"(1 + 10^-{k})*{x}", x),
         (f"6.674e-11*{x}/(1 + {x}^2)", "0"),
-        (f"bracket(p1, p1^2/2 + 1e-{k}*q1^2 + {poly})", f"bracket(p1, p1^2/2 + {poly})"),
+        # A term of its own: beside a like term (1e-44*q1^2 + q1^2/2) the float coefficients add
+        # in IEEE double arithmetic, as Noether documents, and 1e-44 + 1/2 is 0.5.
+        (f"bracket(p1, p1^2/2 + 1e-{k}*q1^9 + {poly})", f"bracket(p1, p1^2/2 + {poly})"),
         (f"bracket(p1, p1^2/2 + exp(-{n})*q1^2)", "0"),
         (f"bracket(p1, p1^2/(2*m) - 6.674e-11*M*m/q1)", "0"),
     ])
@@ -244,12 +260,16 @@ def sympy_bracket_or_value(text, dof):
     """SymPy's value of Noether input text, with bracket(...) calls done by SymPy."""
     local = {str(s): s for s in Q + P}
     local.update({"I": sp.I, "pi": sp.pi, "abs": sp.Abs, "expand": sp.expand,
-                  "bracket": lambda f, g: poisson(f, g, dof)})
-    return parse_expr(text.replace("^", "**"), local_dict=local, evaluate=True)
+                  "bracket": lambda f, g: poisson(f, g, dof), "Rational": sp.Rational})
+    return parse_expr(exact_floats(text).replace("^", "**"), local_dict=local, evaluate=True)
 
 
 def sympy_zero(diff, rng):
-    """True when diff is zero: simplify first, then 60-digit evaluation at exact points."""
+    """True when diff is zero: simplify first, then 60-digit evaluation at exact points.
+
+    Floats become the exact binary numbers they hold, as in Noether (SymPy's simplify would
+    otherwise call 2e-44*q1 zero at its 15-digit float precision)."""
+    diff = diff.xreplace({f: sp.Rational(float(f)) for f in diff.atoms(sp.Float)})
     try:
         s = sp.simplify(diff)
         if s == 0:
