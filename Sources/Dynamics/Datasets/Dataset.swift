@@ -52,9 +52,7 @@ public struct Dataset: Sendable {
         guard recipe.trajectories > 0, recipe.samples > 1, recipe.duration > 0, (0...1).contains(recipe.testFraction) else {
             throw CatalogError(message: "a dataset needs at least 1 trajectory, 2 samples, a positive duration and a test fraction in [0, 1]")
         }
-        var values: [String: Double] = [:]
-        for p in spec.system.parameters { values[p.name] = p.defaultValue.doubleValue }
-        for (k, v) in recipe.parameters { values[k] = v }
+        let values = spec.system.parameterValues(overriding: recipe.parameters)
         let field = try HamiltonianVectorField(hamiltonian: spec.system.hamiltonian, pairs: spec.system.pairs, parameters: values, native: true)
         let d = field.dimension
         var rng = SeededGenerator(seed: spec.seed)

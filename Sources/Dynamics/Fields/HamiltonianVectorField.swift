@@ -106,10 +106,7 @@ public final class HamiltonianVectorField: SeparableField, EnergyField {
 
     /// The field of a catalog system with its default parameters, overridden by `parameters`.
     public convenience init(system: HamiltonianSystem, parameters: [String: Double] = [:], native: Bool = false) throws {
-        var values: [String: Double] = [:]
-        for p in system.parameters { values[p.name] = p.defaultValue.doubleValue }
-        for (k, v) in parameters { values[k] = v }
-        try self.init(hamiltonian: system.hamiltonian, pairs: system.pairs, parameters: values, native: native)
+        try self.init(hamiltonian: system.hamiltonian, pairs: system.pairs, parameters: system.parameterValues(overriding: parameters), native: native)
     }
 
     public func evaluate(_ x: UnsafePointer<Double>, into derivative: UnsafeMutablePointer<Double>) {
