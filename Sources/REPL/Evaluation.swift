@@ -291,7 +291,7 @@ struct Evaluation {
                 throw fail("dataset has no option '\(l.label!):' (options: trajectories, samples, t, seed, test, noise, sampler, radius)", at: l.value.location)
             }
         }
-        guard recipe.trajectories * recipe.samples <= 5_000_000 else {
+        guard recipe.trajectories * recipe.samples <= Dataset.maximumRows else {
             throw fail("\(recipe.trajectories) x \(recipe.samples) samples is more than this session should hold; generate it in parts", at: at)
         }
         do {
