@@ -53,8 +53,11 @@ let package = Package(
                                 .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
                                 .unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "REPL", dependencies: ["Symbolic", "Dynamics", "Learn", "Fit", "CEditLine"]),
+        // `noether bench`: the hot paths' benchmarks, kept out of the REPL's public API.
+        .target(name: "Benchmarks", dependencies: ["Symbolic", "Dynamics", "Learn", "Fit"]),
         .executableTarget(name: "noether", dependencies: [
             "REPL",
+            "Benchmarks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "SymbolicTests", dependencies: ["Symbolic", .product(name: "ComplexModule", package: "swift-numerics")]),

@@ -35,25 +35,14 @@ public struct FitValue {
 extension Evaluation {
     /// Values of expressions at every sample of a dataset (state names and parameters bound).
     func values(of exprs: [Expr], on d: Dataset, at location: SourceLocation) throws -> [[Double]] {
-        let known = Set(d.names).union(d.parameters.keys)
-        for e in exprs {
-            if let unknown = e.freeSymbols.sorted().first(where: { !known.contains($0) }) {
-                throw fail("unknown variable '\(unknown)': the data has (\(d.names.joined(separator: ", ")))", at: location)
-            }
+        if let unknown = SampleEvaluator.unknownSymbol(in: exprs, variables: d.names, parameters: d.parameters) {
+            throw fail("unknown variable '\(unknown)': the data has (\(d.names.joined(separator: ", ")))", at: location)
         }
-        let evaluator: CompiledEvaluator
-        do { evaluator = CompiledEvaluator(try CompiledFunction(exprs, inputs: d.names, constants: d.parameters)) } catch {
+        let evaluator: SampleEvaluator
+        do { evaluator = try SampleEvaluator(exprs, variables: d.names, parameters: d.parameters) } catch {
             throw fail("\(error)", at: location)
         }
-        var out = [[Double]](repeating: [Double](repeating: 0, count: d.count), count: exprs.count)
-        var row = [Double](repeating: 0, count: exprs.count)
-        d.states.withUnsafeBufferPointer { x in
-            for i in 0..<d.count {
-                evaluator.evaluate(x.baseAddress! + i * d.dimension, into: &row)
-                for k in 0..<exprs.count { out[k][i] = row[k] }
-            }
-        }
-        return out
+        return evaluator.values(on: d)
     }
 
     /// `fit(TARGET, data, degree: 2, ...)`: TARGET is an expression in the data's variables, a

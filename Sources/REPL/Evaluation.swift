@@ -156,8 +156,7 @@ struct Evaluation {
             return .expr(result)
         case "eval":
             try arity(1...1, labels: true)
-            var bindings: [String: Double] = [:]
-            for p in session.system?.parameters ?? [] { bindings[p.name] = p.defaultValue.doubleValue }
+            var bindings = session.system?.parameterValues() ?? [:]
             for l in labelled { bindings[l.label!] = try numberOption(l.value, l.label!) }
             do {
                 return .expr(.float(try arg(0).evaluate(bindings)))
@@ -295,7 +294,7 @@ struct Evaluation {
                 throw fail("dataset has no option '\(l.label!):' (options: trajectories, samples, t, seed, test, noise, sampler, radius)", at: l.value.location)
             }
         }
-        guard recipe.trajectories * recipe.samples <= 5_000_000 else {
+        guard recipe.trajectories * recipe.samples <= Dataset.maximumRows else {
             throw fail("\(recipe.trajectories) x \(recipe.samples) samples is more than this session should hold; generate it in parts", at: at)
         }
         do {
@@ -394,8 +393,7 @@ struct Evaluation {
         guard let method = FixedStepMethod(rawValue: methodName) else {
             throw fail("\(verb) uses a fixed-step method (\(FixedStepMethod.allCases.map(\.rawValue).joined(separator: ", ")))", at: options["method"]?.location ?? at)
         }
-        var parameters: [String: Double] = [:]
-        for p in session.system?.parameters ?? [] { parameters[p.name] = p.defaultValue.doubleValue }
+        let parameters = session.system?.parameterValues() ?? [:]
         let step = try positive("step", 0.01), duration = try positive("t")
         let steps = try fixedStepCount(duration: duration, step: step, at: options["step"]?.location ?? options["t"]?.location ?? at)
         do {
@@ -472,16 +470,16 @@ struct Evaluation {
         let duration = try numberOption(tSyntax, "t")
         guard duration != 0 else { throw fail("'t:' is the duration, a number other than 0 (negative runs backwards)", at: tSyntax.location) }
         // Parameters: the loaded system's defaults, overridden by labels naming a symbol of H.
-        var parameters: [String: Double] = [:]
-        for p in session.system?.parameters ?? [] { parameters[p.name] = p.defaultValue.doubleValue }
         let reserved: Set<String> = ["x0", "t", "step", "method", "every", "samples", "rtol", "atol"]
         let symbols = Set(h.freeSymbols)
+        var given: [String: Double] = [:]
         for (key, s) in options where !reserved.contains(key) {
             guard symbols.contains(key), !stateNames.contains(key) else {
                 throw fail("'\(key):' is neither an option of simulate (\(reserved.sorted().joined(separator: ", "))) nor a parameter of H", at: s.location)
             }
-            parameters[key] = try numberOption(s, key)
+            given[key] = try numberOption(s, key)
         }
+        let parameters = session.system?.parameterValues(overriding: given) ?? given
         if let missing = symbols.subtracting(stateNames).subtracting(parameters.keys).sorted().first {
             throw fail("H has a parameter '\(missing)' without a value: pass \(missing): VALUE", at: at, width: name.count)
         }

@@ -34,6 +34,17 @@ public struct HamiltonianSystem: Sendable {
         Dictionary(uniqueKeysWithValues: parameters.map { (Expr.symbol($0.name), Expr.rational($0.defaultValue)) })
     }
 
+    /// Numeric values for the parameters: every parameter's default (`defaultValue` as the
+    /// nearest `Double`), then `overrides` on top. An override may name a symbol that is not a
+    /// declared parameter; it is kept, so a caller that binds more symbols passes them through.
+    /// This is the one place where defaults and given values are merged.
+    public func parameterValues(overriding overrides: [String: Double] = [:]) -> [String: Double] {
+        var values: [String: Double] = [:]
+        for p in parameters { values[p.name] = p.defaultValue.doubleValue }
+        for (name, value) in overrides { values[name] = value }
+        return values
+    }
+
     public var degreesOfFreedom: Int { pairs.count }
 }
 

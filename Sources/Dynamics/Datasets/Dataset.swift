@@ -26,6 +26,11 @@ public struct Dataset: Sendable {
     public var testTrajectoryCount: Int { isTestTrajectory.filter { $0 }.count }
     public func isTest(_ sample: Int) -> Bool { isTestTrajectory[trajectoryIDs[sample]] }
 
+    /// The most rows (samples over all trajectories) a generated dataset may hold: 5e6. A row
+    /// stores the state, its derivative, a time and an id, (2d + 2) × 8 bytes: 0.7 GB for
+    /// d = 8. `generate` and the REPL's `dataset` refuse more.
+    public static let maximumRows = 5_000_000
+
     public struct Specification: Sendable {
         public var system: HamiltonianSystem
         /// The catalog name without options ("oscillators" for oscillators(n: 3, seed: 0)).
@@ -46,15 +51,13 @@ public struct Dataset: Sendable {
     /// The same seed gives the same numbers.
     public static func generate(_ spec: Specification) throws -> Dataset {
         let recipe = spec.recipe
-        guard recipe.trajectories <= 10_000_000 / max(1, recipe.samples) else {
-            throw CatalogError(message: "a dataset of \(recipe.trajectories) trajectories x \(recipe.samples) samples is too large (at most 1e7 rows)")
+        guard recipe.trajectories <= maximumRows / max(1, recipe.samples) else {
+            throw CatalogError(message: "a dataset of \(recipe.trajectories) trajectories x \(recipe.samples) samples is too large (at most \(maximumRows) rows)")
         }
         guard recipe.trajectories > 0, recipe.samples > 1, recipe.duration > 0, (0...1).contains(recipe.testFraction) else {
             throw CatalogError(message: "a dataset needs at least 1 trajectory, 2 samples, a positive duration and a test fraction in [0, 1]")
         }
-        var values: [String: Double] = [:]
-        for p in spec.system.parameters { values[p.name] = p.defaultValue.doubleValue }
-        for (k, v) in recipe.parameters { values[k] = v }
+        let values = spec.system.parameterValues(overriding: recipe.parameters)
         let field = try HamiltonianVectorField(hamiltonian: spec.system.hamiltonian, pairs: spec.system.pairs, parameters: values, native: true)
         let d = field.dimension
         var rng = SeededGenerator(seed: spec.seed)

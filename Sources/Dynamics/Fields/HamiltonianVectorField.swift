@@ -3,8 +3,9 @@ import Symbolic
 /// Hamilton's equations of an exact Hamiltonian, compiled: state x = (q_1…q_n, p_1…p_n),
 /// ẋ = Ω∇H with q̇ = ∂H/∂p, ṗ = −∂H/∂q. Parameters take given values (defaults: the system's).
 /// H, the field and its Jacobian share one compiled program each; when ∂²H/∂q∂p is exactly
-/// zero the split velocity and force are compiled too (`isSeparable`).
-public final class HamiltonianVectorField: SeparableField {
+/// zero the split velocity and force are compiled too (`isSeparable`). It reports H and the
+/// scale of its terms (`EnergyField`) for the fixed-step integrators' energy test.
+public final class HamiltonianVectorField: SeparableField, EnergyField {
     public let pairs: [CanonicalPair]
     public let hamiltonian: Expr
     public let parameterValues: [String: Double]
@@ -20,12 +21,10 @@ public final class HamiltonianVectorField: SeparableField {
     public private(set) var backend = "interpreter"
     private var native: NativeLibrary?
     private var nativeField, nativeVelocity, nativeForce, nativeEnergy: NativeFunction?
-    public typealias RK4Kernel = @convention(c) (UnsafeMutablePointer<Double>, Double) -> Void
-    public typealias LeapfrogKernel = @convention(c) (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, Double) -> Void
     /// One whole RK4 step x ← x + h/6 (k1 + 2k2 + 2k3 + k4), in machine code.
-    public private(set) var nativeRK4Step: RK4Kernel?
+    public private(set) var nativeRK4Step: RK4StepKernel?
     /// One kick-drift-kick step on x = (q, p), the force at q carried in `force` (FSAL).
-    public private(set) var nativeLeapfrogStep: LeapfrogKernel?
+    public private(set) var nativeLeapfrogStep: LeapfrogStepKernel?
 
     let energyFunction: CompiledEvaluator
     let field: CompiledEvaluator
@@ -94,10 +93,10 @@ public final class HamiltonianVectorField: SeparableField {
             self.native = library
             nativeField = library.functions[0]
             nativeEnergy = library.functions[1]
-            nativeRK4Step = unsafeBitCast(library.kernelSymbols[0], to: RK4Kernel.self)
+            nativeRK4Step = unsafeBitCast(library.kernelSymbols[0], to: RK4StepKernel.self)
             if library.functions.count == 4 {
                 nativeVelocity = library.functions[2]; nativeForce = library.functions[3]
-                nativeLeapfrogStep = unsafeBitCast(library.kernelSymbols[1], to: LeapfrogKernel.self)
+                nativeLeapfrogStep = unsafeBitCast(library.kernelSymbols[1], to: LeapfrogStepKernel.self)
             }
             backend = "native"
         } catch {
@@ -107,10 +106,7 @@ public final class HamiltonianVectorField: SeparableField {
 
     /// The field of a catalog system with its default parameters, overridden by `parameters`.
     public convenience init(system: HamiltonianSystem, parameters: [String: Double] = [:], native: Bool = false) throws {
-        var values: [String: Double] = [:]
-        for p in system.parameters { values[p.name] = p.defaultValue.doubleValue }
-        for (k, v) in parameters { values[k] = v }
-        try self.init(hamiltonian: system.hamiltonian, pairs: system.pairs, parameters: values, native: native)
+        try self.init(hamiltonian: system.hamiltonian, pairs: system.pairs, parameters: system.parameterValues(overriding: parameters), native: native)
     }
 
     public func evaluate(_ x: UnsafePointer<Double>, into derivative: UnsafeMutablePointer<Double>) {

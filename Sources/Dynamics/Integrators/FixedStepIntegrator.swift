@@ -68,13 +68,10 @@ public struct FixedStepIntegrator {
         }
         guard step.isFinite, step != 0 else { throw IntegrationError(reason: "the step must be finite and non-zero", time: startTime, state: x0) }
         // Resolved once: a dynamic cast per step costs as much as the step itself.
-        var separable: HamiltonianVectorField? = field as? HamiltonianVectorField
-        if method.needsSeparable {
-            guard let h = field as? HamiltonianVectorField, h.isSeparable else {
-                throw IntegrationError(reason: "\(method.rawValue) needs a separable Hamiltonian H = T(p) + V(q); use gl4 or midpoint",
-                                       time: startTime, state: x0)
-            }
-            separable = h
+        let resolved = ResolvedField(field)
+        if method.needsSeparable && resolved.separable == nil {
+            throw IntegrationError(reason: "\(method.rawValue) needs a separable Hamiltonian H = T(p) + V(q); use gl4 or midpoint",
+                                   time: startTime, state: x0)
         }
         var workspace = Workspace(dimension: n, stages: method.gaussLegendre?.b.count ?? 4)
         defer { workspace.release() }
@@ -99,7 +96,7 @@ public struct FixedStepIntegrator {
             if k & 255 == 0 { try Interrupt.check() }  // Ctrl-C or --timeout, every 256 steps
             let t = startTime + Double(k) * step
             do {
-                try advance(field, separable, &workspace, &stats, time: t - step)
+                try advance(resolved, &workspace, &stats, time: t - step)
                 try checkState(x, n, time: t)
             } catch let e as IntegrationError {
                 // An energy jump earlier in the window is the cause to report.
@@ -122,10 +119,11 @@ public struct FixedStepIntegrator {
         defer { workspace.release() }
         for i in 0..<state.count { workspace.x[i] = state[i] }
         var stats = IntegrationStatistics()
-        guard !method.needsSeparable || (field as? HamiltonianVectorField)?.isSeparable == true else {
+        let resolved = ResolvedField(field)
+        guard !method.needsSeparable || resolved.separable != nil else {
             throw IntegrationError(reason: "\(method.rawValue) needs a separable Hamiltonian H = T(p) + V(q)", time: 0, state: state)
         }
-        try advance(field, field as? HamiltonianVectorField, &workspace, &stats, time: 0)
+        try advance(resolved, &workspace, &stats, time: 0)
         for i in 0..<state.count { state[i] = workspace.x[i] }
     }
 
@@ -147,10 +145,27 @@ public struct FixedStepIntegrator {
         func release() { x.deallocate(); scratch.deallocate(); stages.deallocate() }
     }
 
+    /// What the steps need of a field, asked once per run: a protocol cast or a property read
+    /// per step costs as much as a small step.
+    struct ResolvedField {
+        let field: VectorField
+        /// The split q̇ = T'(p), ṗ = −V'(q), when the field has one (`SeparableField.isSeparable`).
+        let separable: SeparableField?
+        let rk4Kernel: RK4StepKernel?
+        let leapfrogKernel: LeapfrogStepKernel?
+
+        init(_ field: VectorField) {
+            self.field = field
+            if let split = field as? SeparableField, split.isSeparable { separable = split } else { separable = nil }
+            rk4Kernel = field.nativeRK4Step
+            leapfrogKernel = separable?.nativeLeapfrogStep
+        }
+    }
+
     @inline(__always)
-    func advance(_ field: VectorField, _ separable: HamiltonianVectorField?, _ w: inout Workspace,
+    func advance(_ resolved: ResolvedField, _ w: inout Workspace,
                  _ stats: inout IntegrationStatistics, time: Double) throws {
-        let n = w.dimension, h = step, x = w.x
+        let n = w.dimension, h = step, x = w.x, field = resolved.field
         switch method {
         case .euler:
             let k = w.scratch
@@ -159,7 +174,7 @@ public struct FixedStepIntegrator {
             stats.functionEvaluations += 1
         case .rk4:
             stats.functionEvaluations += 4
-            if let kernel = separable?.nativeRK4Step { kernel(x, h); return }
+            if let kernel = resolved.rk4Kernel { kernel(x, h); return }
             let k1 = w.scratch, k2 = w.stages, k3 = w.stages + n, k4 = w.stages + 2 * n, y = w.stages + 3 * n
             field.evaluate(x, into: k1)
             for i in 0..<n { y[i] = x[i] + 0.5 * h * k1[i] }
@@ -170,16 +185,16 @@ public struct FixedStepIntegrator {
             field.evaluate(y, into: k4)
             for i in 0..<n { x[i] += h / 6 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]) }
         case .leapfrog:
-            guard let f = separable else { return }
-            leapfrog(f, &w, h)
+            guard let f = resolved.separable else { return }
+            leapfrog(f, resolved.leapfrogKernel, &w, h)
             stats.functionEvaluations += 1
         case .yoshida4:
-            guard let f = separable else { return }
+            guard let f = resolved.separable else { return }
             let c = Foundation_cbrt2
             let w1 = 1 / (2 - c), w0 = -c / (2 - c)
-            leapfrog(f, &w, w1 * h)
-            leapfrog(f, &w, w0 * h)
-            leapfrog(f, &w, w1 * h)
+            leapfrog(f, resolved.leapfrogKernel, &w, w1 * h)
+            leapfrog(f, resolved.leapfrogKernel, &w, w0 * h)
+            leapfrog(f, resolved.leapfrogKernel, &w, w1 * h)
             stats.functionEvaluations += 3
         case .midpoint, .gl4, .gl6:
             try gaussLegendreStep(field, &w, &stats, time: time)
@@ -189,12 +204,12 @@ public struct FixedStepIntegrator {
     /// Kick-drift-kick: p += h/2 F(q); q += h v(p); p += h/2 F(q). The force at the end of a
     /// step is the force at the start of the next, so it is computed once per step.
     @inline(__always)
-    func leapfrog(_ f: HamiltonianVectorField, _ w: inout Workspace, _ h: Double) {
+    func leapfrog(_ f: SeparableField, _ kernel: LeapfrogStepKernel?, _ w: inout Workspace, _ h: Double) {
         let m = w.dimension / 2
         let q = w.x, p = w.x + m, force = w.scratch, velocity = w.scratch + m
         if !w.forceIsCurrent { f.force(q, into: force) }
         w.forceIsCurrent = true
-        if let kernel = f.nativeLeapfrogStep { kernel(w.x, force, h); return }
+        if let kernel { kernel(w.x, force, h); return }
         for i in 0..<m { p[i] += 0.5 * h * force[i] }
         f.velocity(p, into: velocity)
         for i in 0..<m { q[i] += h * velocity[i] }

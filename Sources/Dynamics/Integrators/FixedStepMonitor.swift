@@ -4,7 +4,7 @@
 // fixed step has no such signal: it steps across r = 0 and carries on with a state whose energy
 // has changed by orders of magnitude. Two tests stop it, with the time and the last good state:
 //
-// - Energy jump (Hamiltonian fields). Write H = Σ_i t_i over the terms of its canonical form and
+// - Energy jump (fields that report their energy, `EnergyField`). Write H = Σ_i t_i over the terms of its canonical form and
 //   S = Σ_i |t_i| (never below |H|; for Kepler S = |p|²/2 + k/r). A step from x to x′ is a jump
 //   when |H(x′) − H(x)| > 0.01 · max(S(x), S(x′)). An integration error of 1 % of the energy's
 //   own terms in a single step is far beyond a resolved run: the notebooks' runs stay below
@@ -42,7 +42,8 @@ struct FixedStepMonitor {
     static let window = 16
 
     let dimension: Int
-    let field: HamiltonianVectorField?
+    /// The field's energy, when it reports one.
+    let field: EnergyField?
     let startTime: Double, step: Double
     /// States of the current window: slot 0 holds the state after step `windowStart`, slot j
     /// the state after step `windowStart + j`, up to slot `filled`.
@@ -55,7 +56,7 @@ struct FixedStepMonitor {
 
     init(field: VectorField, from x0: UnsafePointer<Double>, startTime: Double, step: Double) {
         dimension = field.dimension
-        self.field = field as? HamiltonianVectorField
+        self.field = field as? EnergyField
         self.startTime = startTime; self.step = step
         states = .allocate(capacity: (Self.window + 1) * dimension)
         states.update(from: x0, count: dimension)
