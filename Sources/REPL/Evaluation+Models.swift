@@ -65,9 +65,7 @@ extension Evaluation {
                            at: at, width: verb.count)
             }
         }
-        if let m = previous, m.names != data.names {
-            throw fail("the model was trained on (\(m.names.joined(separator: ", "))), the data is (\(data.names.joined(separator: ", ")))", at: positional[1].location)
-        }
+        if let m = previous { try checkColumns(of: data, against: m, at: positional[1].location) }
         // resume trains copies: the model it was given keeps its values.
         let model = previous?.model.copy()
             ?? DynamicsModel(kind: kind, dimension: data.dimension, hidden: hidden, layers: layers, initializer: .orthogonal, seed: seed)
@@ -94,8 +92,16 @@ extension Evaluation {
     /// Greydanus et al.'s rollout metrics from the test trajectories' first states against the
     /// true system (over the data's time span, or T).
     func evaluateModel(_ m: ModelValue, _ d: Dataset, _ labelled: [Syntax.Argument], _ at: SourceLocation, dataAt: SourceLocation) throws -> Value {
-        guard d.dimension == m.model.dimension else { throw fail("the model has dimension \(m.model.dimension), the dataset \(d.dimension)", at: dataAt) }
+        try checkColumns(of: d, against: m, at: dataAt)
         var lines: [String] = []
+        // Same columns from another system (or other parameters) is a legitimate question,
+        // how the model does off its training distribution, but it is said.
+        if d.system != m.system {
+            lines.append("note: the model was trained on data of '\(m.system)', this data is of '\(d.system)'")
+        } else if d.parameters != m.parameters {
+            let text = { (p: [String: Double]) in p.isEmpty ? "none" : p.sorted { $0.key < $1.key }.map { "\($0.key) = \(TextPrinter.format($0.value, significantDigits: 6))" }.joined(separator: ", ") }
+            lines.append("note: the model was trained on '\(m.system)' with parameters \(text(m.parameters)), this data has \(text(d.parameters))")
+        }
         let n = d.dimension
         for (split, rows) in [("train", (0..<d.count).filter { !d.isTest($0) }), ("test", (0..<d.count).filter { d.isTest($0) })] where !rows.isEmpty {
             let x = Tensor(shape: [rows.count, n], storage: rows.flatMap { d.states[($0 * n)..<(($0 + 1) * n)] })
@@ -144,6 +150,16 @@ extension Evaluation {
             lines.append("rollouts: \(error)")
         }
         return .text(lines.joined(separator: "\n"))
+    }
+
+    /// The data must be the state the model was trained on, column for column: a model of
+    /// (q, p) fed (p, q) would be scored (evaluate) or trained (resume) on swapped inputs.
+    /// The same dimension is not enough; the names, in order, must be the model's.
+    func checkColumns(of data: Dataset, against m: ModelValue, at: SourceLocation) throws {
+        guard data.dimension == m.model.dimension else { throw fail("the model has dimension \(m.model.dimension), the dataset \(data.dimension)", at: at) }
+        guard data.names == m.names else {
+            throw fail("the model was trained on (\(m.names.joined(separator: ", "))), the data is (\(data.names.joined(separator: ", ")))", at: at)
+        }
     }
 
     /// `model.H(point)` and `model.H(trajectory)`: the learned Hamiltonian H_θ of an HNN.

@@ -10,4 +10,10 @@
 public protocol EnergyField: VectorField {
     /// H(x) and S(x), or nil when the field cannot evaluate them (then the energy test is off).
     func energyAndScale(_ x: UnsafePointer<Double>) -> (energy: Double, scale: Double)?
+    /// H(x) alone, evaluated after every step (cheaper than its terms' scale).
+    func energy(_ x: UnsafePointer<Double>) -> Double
+}
+
+extension EnergyField {
+    public func energy(_ x: UnsafePointer<Double>) -> Double { energyAndScale(x)?.energy ?? .nan }
 }

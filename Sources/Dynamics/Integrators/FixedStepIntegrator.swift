@@ -99,8 +99,6 @@ public struct FixedStepIntegrator {
                 try advance(resolved, &workspace, &stats, time: t - step)
                 try checkState(x, n, time: t)
             } catch let e as IntegrationError {
-                // An energy jump earlier in the window is the cause to report.
-                if let jump = monitor.energyJump() { throw stopped(jump.error, goodSteps: jump.goodSteps) }
                 throw stopped(e, goodSteps: k - 1)
             }
             if let problem = monitor.record(x, afterStep: k) { throw stopped(problem.error, goodSteps: problem.goodSteps) }

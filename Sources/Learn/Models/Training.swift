@@ -16,10 +16,11 @@ public struct TrainingOptions: Sendable {
     /// Write a checkpoint (model and optimizer) here every `reportEvery` steps, at the end, and
     /// when training stops early (then with the last good parameters).
     public var checkpointPath: String?
-    /// Training stops as diverging when a loss exceeds this multiple of the lowest loss of the
-    /// run. A learning rate far too large grows the loss by many orders of magnitude within a
-    /// few steps (a baseline at lr 1e10: from 6 to 1e22 in one); 1e6 leaves room for minibatch
-    /// noise and the spikes Adam recovers from.
+    /// Training stops as diverging when the loss exceeds this multiple of the lowest loss of the
+    /// run (with minibatches, both are moving averages over about 100 steps: one minibatch's
+    /// loss is noise). A learning rate far too large grows the loss by many orders of magnitude
+    /// within a few steps (a baseline at lr 1e10: from 6 to 1e22 in one); 1e6 leaves room for
+    /// the spikes Adam recovers from.
     public var divergenceFactor: Double
 
     public init(steps: Int, batchSize: Int = 0, learningRate: Double = 1e-3, seed: UInt64 = 0, clipNorm: Double? = nil,
@@ -97,7 +98,8 @@ public struct TrainingError: Error, CustomStringConvertible, Sendable {
 ///
 /// Every step checks the parameters it is about to update: the loss and its gradient must be
 /// finite, the network's output must not overflow (`DynamicsModel.outputProblem`), and the loss
-/// must stay within `divergenceFactor` times the lowest loss of the run. The parameters after
+/// must stay within `divergenceFactor` times the lowest loss of the run (with minibatches, both
+/// are moving averages of the step losses, so that one noisy minibatch does not count as a blow-up). The parameters after
 /// the last step are checked the same way, on the whole training split. When a check fails,
 /// training stops and says why, at which step and with which loss, and rolls the model and the
 /// optimizer back to the last parameters that passed (so a checkpoint and `resume` continue from
@@ -143,17 +145,31 @@ public func train(_ model: DynamicsModel, on data: Dataset, options: TrainingOpt
     // The last parameters that passed every check, with the optimizer's state at that point;
     // until a step passes, the ones training started from.
     var kept = (parameters: model.parameters.map(\.value), optimizer: optimizer.copy(), checked: false)
-    // The lowest loss of the run and the step that measured it.
+    // Divergence compares the run's level of loss with its lowest level. With the full batch
+    // the level is the step's loss, which is exact. A minibatch's loss is one draw of a noisy
+    // estimate (with batch 1, losses of healthy steps spread over six orders of magnitude), so
+    // there the level is an exponential moving average of the step losses, L̄_k =
+    // β L̄_(k−1) + (1 − β) L_k with β = 0.99 (about the last 100 minibatches), started at the
+    // first loss. One outlier L moves L̄ by (1 − β) L only, while a blow-up still shows at once:
+    // a loss growing by a factor G moves L̄ by about G/100, e.g. 6 → 1e22 in one step gives
+    // L̄ ≈ 1e20, far beyond 1e6 times any level before it.
+    let minibatches = options.batchSize > 0 && options.batchSize < trainRows.count
+    let smoothing = minibatches ? 0.99 : 0.0
+    var level: Double?
+    // The lowest level of the run and the step that measured it.
     var best: (loss: Double, step: Int)?
     var stopped: String?
     var scheduler = ScheduleState(schedule: options.schedule, rate: optimizer.steps > 0 ? optimizer.learningRate : options.learningRate,
                                   best: optimizer.plateauBest, waited: optimizer.plateauWaited)
     var rates: [(step: Int, rate: Double)] = []
     let start = Date(), first = optimizer.steps + 1
-    /// Why `loss` shows divergence, or nil.
-    func divergence(_ loss: Double) -> String? {
+    /// The level of loss after a step whose loss is `loss`.
+    func levelAfter(_ loss: Double) -> Double { level.map { smoothing * $0 + (1 - smoothing) * loss } ?? loss }
+    /// Why the level `loss` shows divergence, or nil.
+    func divergence(_ loss: Double, averaged: Bool) -> String? {
         guard let best, best.loss > 0, loss > options.divergenceFactor * best.loss else { return nil }
-        return "the loss grew to \(short(loss)), more than \(short(options.divergenceFactor)) times its lowest, \(short(best.loss)) at step \(best.step) "
+        let what = averaged ? "the loss (its moving average over about 100 minibatches)" : "the loss"
+        return "\(what) grew to \(short(loss)), more than \(short(options.divergenceFactor)) times its lowest, \(short(best.loss)) at step \(best.step) "
             + "(diverging: the learning rate is too large)"
     }
     /// Rolls the model and optimizer back to `kept`, records why, and checkpoints them.
@@ -176,13 +192,14 @@ public func train(_ model: DynamicsModel, on data: Dataset, options: TrainingOpt
         let grads = gradient(of: objective, wrt: model.parameters)
         let problem: String? = !loss.isFinite ? "the loss is not finite (\(short(loss)))"
             : !grads.allSatisfy({ $0.value.storage.allSatisfy(\.isFinite) }) ? "the gradient is not finite"
-            : model.outputProblem(on: x) ?? divergence(loss)
+            : model.outputProblem(on: x) ?? divergence(levelAfter(loss), averaged: minibatches)
         if let problem {
             try stop("training stopped at step \(step) of \(last): \(problem)")
             break
         }
         kept = (model.parameters.map(\.value), optimizer.copy(), true)
-        if loss < best?.loss ?? .infinity { best = (loss, step) }
+        level = levelAfter(loss)
+        if let level, level < best?.loss ?? .infinity { best = (level, step) }
         optimizer.learningRate = scheduler.rate(at: step, loss: loss)
         (optimizer.plateauBest, optimizer.plateauWaited) = (scheduler.best, scheduler.waited)
         if rates.last?.rate != optimizer.learningRate { rates.append((step, optimizer.learningRate)) }
@@ -198,7 +215,7 @@ public func train(_ model: DynamicsModel, on data: Dataset, options: TrainingOpt
     // The last update is checked like the others, on the whole training split.
     var finalLoss = meanSquaredError(full)
     if stopped == nil {
-        let problem: String? = !finalLoss.isFinite ? "the loss is not finite (\(short(finalLoss)))" : model.outputProblem(on: full.0) ?? divergence(finalLoss)
+        let problem: String? = !finalLoss.isFinite ? "the loss is not finite (\(short(finalLoss)))" : model.outputProblem(on: full.0) ?? divergence(finalLoss, averaged: false)
         if let problem {
             try stop("training stopped after step \(last), the last: \(problem)")
             finalLoss = meanSquaredError(full)
