@@ -33,17 +33,22 @@ public final class Interpreter {
         while true {
             while parser.current.kind == .newline || parser.current.kind == .semicolon { parser.advance() }
             if parser.current.kind == .end { break }
-            var working = session
+            // The statement works on the session itself, which journals what it changes: a copy
+            // per statement cost time in proportion to the session (20,000 definitions took 16 s).
+            session.beginStatement()
+            var succeeded = false
+            defer { if !succeeded { session.rollBackStatement() } }
             Interrupt.beginStatement(timeout: timeout)
             do {
-                let value = try statement(&parser, &working)
+                let value = try statement(&parser, &session)
                 guard parser.atEnd else {
                     throw parser.error("unexpected \(parser.current.kind.spelling) after the statement")
                 }
                 // A stop that came while a loop without checks (or one that falls back on any
                 // error) ran: the result may be partial, so it is not kept.
                 try Interrupt.check()
-                session = working
+                session.commitStatement()
+                succeeded = true
                 let text = value.display
                 outcomes.append(Outcome(lines: text.isEmpty ? [] : text.components(separatedBy: "\n"), failed: false))
             } catch let stop as Interrupted {

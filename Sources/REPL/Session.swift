@@ -2,7 +2,11 @@ import Symbolic
 import Dynamics
 
 /// The state a REPL or notebook accumulates: canonical pairs, definitions, the loaded system.
-/// A statement that fails leaves it exactly as it was (statements work on a copy).
+///
+/// A statement that fails leaves it exactly as it was: between `beginStatement` and
+/// `commitStatement` every change is journalled (the previous value of each name touched, the
+/// count of names, the pairs and system), and `rollBackStatement` restores them. The cost is
+/// that of the changes, not of the session's size.
 public struct Session {
     public var pairs: [CanonicalPair] = []
     /// Definitions in the order they were made (for `show`).
@@ -12,14 +16,57 @@ public struct Session {
     /// Values that are not expressions (trajectories), by name.
     public private(set) var objects: [String: Value] = [:]
 
-    public mutating func store(_ name: String, _ value: Value) {
-        if definitions[name] != nil { definitions[name] = nil; names.removeAll { $0 == name } }
-        objects[name] = value
+    /// What the running statement changed, to undo it.
+    private struct Journal {
+        var pairs: [CanonicalPair]
+        var system: HamiltonianSystem?
+        var nameCount: Int
+        /// All names, saved before the first removal (appends are undone by count).
+        var names: [String]?
+        var definitions: [String: Expr?] = [:]
+        var objects: [String: Value?] = [:]
     }
+    private var journal: Journal?
 
     public init() {}
 
+    public mutating func beginStatement() {
+        journal = Journal(pairs: pairs, system: system, nameCount: names.count)
+    }
+
+    public mutating func commitStatement() { journal = nil }
+
+    public mutating func rollBackStatement() {
+        guard let j = journal else { return }
+        journal = nil
+        for (name, old) in j.definitions {
+            if let old { definitions[name] = old } else { definitions.removeValue(forKey: name) }
+        }
+        for (name, old) in j.objects {
+            if let old { objects[name] = old } else { objects.removeValue(forKey: name) }
+        }
+        if let all = j.names { names = all } else if names.count > j.nameCount { names.removeLast(names.count - j.nameCount) }
+        pairs = j.pairs
+        system = j.system
+    }
+
+    /// Saves `name`'s values before the statement first changes them.
+    private mutating func remember(_ name: String, removing: Bool) {
+        guard journal != nil else { return }
+        if journal!.definitions.index(forKey: name) == nil { journal!.definitions.updateValue(definitions[name], forKey: name) }
+        if journal!.objects.index(forKey: name) == nil { journal!.objects.updateValue(objects[name], forKey: name) }
+        if removing && journal!.names == nil { journal!.names = names }
+    }
+
+    public mutating func store(_ name: String, _ value: Value) {
+        let redefines = definitions[name] != nil
+        remember(name, removing: redefines)
+        if redefines { definitions[name] = nil; names.removeAll { $0 == name } }
+        objects[name] = value
+    }
+
     public mutating func define(_ name: String, _ value: Expr) {
+        remember(name, removing: false)
         objects[name] = nil
         if definitions[name] == nil { names.append(name) }
         definitions[name] = value
@@ -27,6 +74,7 @@ public struct Session {
 
     /// Removes a definition or stored value.
     public mutating func forget(_ name: String) {
+        remember(name, removing: true)
         definitions[name] = nil
         objects[name] = nil
         names.removeAll { $0 == name }

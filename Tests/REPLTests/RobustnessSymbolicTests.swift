@@ -171,4 +171,22 @@ final class RobustnessSymbolicTests: XCTestCase {
         try handle.close()
         assertError("read(\"\(path)\")", containing: "GiB a file may have")
     }
+
+    /// A failing statement undoes exactly what it changed, through the session's journal, and a
+    /// long session costs each statement what it changes, not its size.
+    func testFailedStatementsRollBackThroughTheJournal() {
+        let repl = Interpreter()
+        _ = repl.execute("a = x; b = y; load kepler2d")
+        // Fails after storing a list over the definition a (which also reorders names).
+        XCTAssertTrue(repl.execute("a = [1, 2] 3").last?.failed ?? false)
+        XCTAssertTrue(repl.execute("canonical (u, pu) 7").last?.failed ?? false)
+        XCTAssertTrue(repl.execute("load kepler3d 1").last?.failed ?? false)
+        let shown = run("show", in: repl).joined(separator: "\n")
+        XCTAssertTrue(shown.hasPrefix("pairs: (q1, p1), (q2, p2)\nsystem: kepler2d\na = x\nb = y\nH = "), shown)
+        XCTAssertEqual(run("a + b", in: repl), ["x + y"])
+        // 20,000 definitions: each statement journals one name (a copy per statement took 16 s).
+        let many = (0..<20_000).map { "v\($0) = \($0)*x" }.joined(separator: "\n")
+        XCTAssertFalse(repl.execute(many).contains(where: \.failed))
+        XCTAssertEqual(run("v19999 - v1", in: repl), ["19998*x"])
+    }
 }
