@@ -67,6 +67,17 @@ public struct Notebook {
     }
 
     /// The executed transcript: prose as written, inputs, and their actual outputs.
+    /// The statements that failed where the notebook does not show an error: a cell whose
+    /// recorded output holds an `error:` line documents that failure (the tour shows how a typo
+    /// is reported), so only the others count against a run.
+    public func unexpectedFailures(_ outcomes: [[Interpreter.Outcome]]) -> Int {
+        zip(cells, outcomes).reduce(0) { count, pair in
+            let (cell, results) = pair
+            let documented = cell.expected.contains { $0.hasPrefix("error:") }
+            return count + (documented ? 0 : results.filter(\.failed).count)
+        }
+    }
+
     public func transcript(_ outputs: [[String]]) -> String {
         var out: [String] = []
         for l in lines {

@@ -239,6 +239,13 @@ final class RobustnessCommandLineTests: XCTestCase {
         XCTAssertTrue(r2.output.hasPrefix("> 1/0\nerror: 1:"), r2.output)
         XCTAssertTrue(r2.output.hasSuffix("> 2 + 2\n4\n"), r2.output)
         XCTAssertTrue(r2.error.contains("1 statement of \(bad) failed"), r2.error)
+        // An error the notebook shows on purpose (the tour's typo) is part of a good run; an
+        // error where it recorded something else is not.
+        let documented = try temporaryFile("> brakket(x, y)\nerror: 1:1: unknown function\n> 2 + 2\n4\n")
+        XCTAssertEqual(try noether(["run", documented]).status, 0)
+        let undocumented = try temporaryFile("> brakket(x, y)\n0\n> 2 + 2\n4\n")
+        XCTAssertEqual(try noether(["run", undocumented]).status, 1)
+        XCTAssertEqual(try noether(["run", "notebooks-txt/tour.txt"]).status, 0)
     }
 
     /// `check` checks every file; an unreadable one is a failure, reported, and the rest run.
