@@ -141,7 +141,12 @@ struct Evaluation {
             }
         case "latex":
             try arity(1...1)
-            return .text(LaTeXPrinter().print(try arg(0)))
+            let e = try arg(0)
+            // Shared subtrees print each time, as in the REPL's own output.
+            guard e.size <= Value.largestPrintedSize else {
+                throw fail("the expression has \(e.size == Int.max ? "more than 10^18" : String(e.size)) nodes as a tree, too many to print (the limit is \(Value.largestPrintedSize))", at: at, width: name.count)
+            }
+            return .text(LaTeXPrinter().print(e))
         case "subs":
             var map: [Expr: Expr] = [:]
             if labelled.isEmpty {

@@ -92,7 +92,7 @@ extension Expr {
                 return history[first + (n - order) % period]
             }
             guard e.size <= maximumSize else {
-                throw SizeLimitExceeded("the derivative of order \(order) already has \(e.size) nodes, past the limit of \(maximumSize); a lower order, or expanding first, may stay smaller")
+                throw SizeLimitExceeded("the derivative of order \(order) already has \(e.size == Int.max ? "more than 10^18" : String(e.size)) nodes, past the limit of \(maximumSize); a lower order, or expanding first, may stay smaller")
             }
             seen[e] = order
             history.append(e)

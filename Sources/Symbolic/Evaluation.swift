@@ -11,7 +11,9 @@ extension Expr {
     /// The value in double precision with the given symbol values. Fails on an unbound
     /// symbol, the imaginary unit, or a result that is not a finite real number.
     public func evaluate(_ bindings: [String: Double]) throws -> Double {
-        let v = try evaluateReal(bindings)
+        // Shared subtrees are evaluated once (a tree with sharing can be exponentially large).
+        var memo: [Expr: Double]? = size > Expr.memoThreshold ? [:] : nil
+        let v = try evaluateReal(bindings, &memo)
         guard v.isFinite else {
             throw EvaluationError(message: "the value is \(v.isNaN ? "not a real number (NaN)" : "infinite") at these values")
         }
@@ -19,6 +21,18 @@ extension Expr {
     }
 
     func evaluateReal(_ b: [String: Double]) throws -> Double {
+        var memo: [Expr: Double]? = nil
+        return try evaluateReal(b, &memo)
+    }
+
+    func evaluateReal(_ b: [String: Double], _ memo: inout [Expr: Double]?) throws -> Double {
+        if let known = memo?[self] { return known }
+        let v = try evaluateNode(b, &memo)
+        if memo != nil { memo![self] = v }
+        return v
+    }
+
+    private func evaluateNode(_ b: [String: Double], _ memo: inout [Expr: Double]?) throws -> Double {
         switch kind {
         case .number(let n): return n.doubleValue
         case .symbol(let s):
@@ -27,16 +41,16 @@ extension Expr {
         case .pi: return Double.pi
         case .imaginaryUnit: throw EvaluationError(message: "the value is complex (it contains I)")
         case .undefined: throw EvaluationError(message: "the expression is undefined")
-        case .sum(let ts): return try ts.reduce(0) { $0 + (try $1.evaluateReal(b)) }
-        case .product(let c, let fs): return try fs.reduce(c.doubleValue) { $0 * (try $1.evaluateReal(b)) }
+        case .sum(let ts): return try ts.reduce(0) { $0 + (try $1.evaluateReal(b, &memo)) }
+        case .product(let c, let fs): return try fs.reduce(c.doubleValue) { $0 * (try $1.evaluateReal(b, &memo)) }
         case .power(let base, let e):
-            let x = try base.evaluateReal(b)
+            let x = try base.evaluateReal(b, &memo)
             if let r = e.rationalValue {
                 if let k = r.intValue { return integerPower(x, k) }
                 if r.denominator == 2 { return integerPower(Foundation_sqrt(x), Int(r.numerator)) }
             }
-            return Foundation_pow(x, try e.evaluateReal(b))
-        case .function(let f, let a): return f.evaluate(try a.evaluateReal(b))
+            return Foundation_pow(x, try e.evaluateReal(b, &memo))
+        case .function(let f, let a): return f.evaluate(try a.evaluateReal(b, &memo))
         }
     }
 

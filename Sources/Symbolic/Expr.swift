@@ -208,8 +208,11 @@ public struct Expr: Hashable, Sendable, CustomStringConvertible {
     /// The symbols that occur, sorted by name.
     public var freeSymbols: [String] {
         var seen = Set<String>()
+        var visited = Set<ObjectIdentifier>()
         func walk(_ e: Expr) {
             if case .symbol(let s) = e.kind { seen.insert(s); return }
+            // Each shared subtree once: a tree with sharing can be exponentially large.
+            guard visited.insert(ObjectIdentifier(e.node)).inserted else { return }
             e.children.forEach(walk)
         }
         walk(self)

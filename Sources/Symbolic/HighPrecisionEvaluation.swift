@@ -16,6 +16,8 @@ struct HighPrecisionEvaluator {
         /// (1 + exp(-2000) is 1 at 256 bits), so the precision must exceed this gap before an
         /// evaluation can be trusted to have seen every term.
         var absorption = 0
+        /// Values of the subtrees evaluated so far (shared subtrees once; never modified).
+        var memo: [Expr: Value] = [:]
     }
 
     init(bits: Int, point: [String: Double]) { self.bits = bits; self.point = point }
@@ -78,6 +80,13 @@ struct HighPrecisionEvaluator {
     }
 
     func evaluate(_ e: Expr) throws -> Value {
+        if let known = statistics.memo[e] { return known }
+        let value = try evaluateNode(e)
+        if e.size > 1 { statistics.memo[e] = value }
+        return value
+    }
+
+    private func evaluateNode(_ e: Expr) throws -> Value {
         let out = make()
         let rnd = HighPrecisionEvaluator.round
         switch e.kind {

@@ -176,10 +176,15 @@ extension Expr {
     /// Whether `0^u` with a non-numeric exponent occurs (1 where u = 0, 0 or undefined elsewhere).
     /// Also a base that is zero without being written 0: (sin(x)^2 + cos(x)^2 - 1)^y.
     var containsZeroToVariablePower: Bool {
-        if case .power(let b, let x) = kind, x.numberValue == nil {
-            if b.isZero { return true }
-            if case .sum = b.kind, Simplifier.isZero(b).isZero { return true }
+        var visited = Set<ObjectIdentifier>()
+        func walk(_ e: Expr) -> Bool {
+            guard visited.insert(ObjectIdentifier(e.node)).inserted else { return false }
+            if case .power(let b, let x) = e.kind, x.numberValue == nil {
+                if b.isZero { return true }
+                if case .sum = b.kind, Simplifier.isZero(b).isZero { return true }
+            }
+            return e.children.contains(where: walk)
         }
-        return children.contains { $0.containsZeroToVariablePower }
+        return walk(self)
     }
 }

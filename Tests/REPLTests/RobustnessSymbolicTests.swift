@@ -98,8 +98,14 @@ final class RobustnessSymbolicTests: XCTestCase {
         var source = "a0 = x + 1\n"
         for i in 1..<80 { source += "a\(i) = sin(a\(i - 1))*cos(a\(i - 1)) + 1\n" }
         source += "a79"
-        let out = run(source)
+        let repl = Interpreter()
+        let out = run(source, in: repl)
         XCTAssertTrue(out.last?.contains("too large to print") ?? false, out.last ?? "")
+        // Every verb walks it once per shared subtree, or refuses it by size.
+        XCTAssertEqual(run("a79 == 0; eval(a79, x: 0.5) == eval(a79, x: 0.5); simplify(a79 - a79)", in: repl), ["false", "true", "0"])
+        XCTAssertTrue(run("latex(a79)", in: repl)[0].contains("too many to print"))
+        XCTAssertTrue(run("diff(a79, x)", in: repl)[0].contains("more than 10^18 nodes"))
+        XCTAssertEqual(run("canonical (x, px); H = px^2/2 + a79; conserved(px)", in: repl).last, "false")
     }
 
     func testRunawaysAreRefusedUpFront() {
