@@ -129,12 +129,9 @@ struct Evaluation {
             var limit = Expr.defaultExpansionLimit
             for l in labelled {
                 guard l.label == "limit" else {
-                    throw fail("expand has no option '\(l.label ?? "")' (options: limit)", at: l.value.location)
+                    throw fail("expand has no option '\(l.label ?? ""):' (options: limit)", at: l.value.location)
                 }
-                guard let v = try expr(l.value, name, at).numberValue?.doubleValue, v >= 1, v <= 1e12, v == v.rounded() else {
-                    throw fail("limit: takes a whole number of terms from 1 to 10^12", at: l.value.location)
-                }
-                limit = Int(v)
+                limit = try wholeOption(l.value, "limit", in: 1...1_000_000_000_000)
             }
             do { return .expr(try arg(0).expand(maximumTerms: limit)) } catch let refused as SizeLimitExceeded {
                 throw fail(refused.description, at: at, width: name.count)

@@ -116,6 +116,8 @@ final class RobustnessSymbolicTests: XCTestCase {
         assertError("expand((x+y)^3, limit: 3)", containing: "up to 4 terms")
         XCTAssertEqual(last("expand((x+y)^3, limit: 4)"), "x^3 + 3*x^2*y + 3*x*y^2 + y^3")
         assertError("expand(x, lmit: 4)", containing: "options: limit")
+        assertError("expand(x, limit: 1.5)", containing: "'limit:' takes a whole number")
+        assertError("expand(x, limit: relu)", containing: "expects a number")
         assertError("diff(sin(x), x, 10^9)", containing: "order above 1000")
         XCTAssertEqual(last("diff(sin(x), x, 1000)"), "sin(x)")
         XCTAssertEqual(last("diff(sin(x), x, 999)"), "-cos(x)")
