@@ -129,7 +129,7 @@ public struct ExprBuilder {
     /// proves zero (`sin(x)^2 + cos(x)^2 - 1`, `(x + 1)^2 - x^2 - 2*x - 1`) or finds zero at
     /// every test point. Only sums (and powers and products of them) can hide a zero.
     public static func checkDenominator(_ b: Expr, at: SourceLocation, in source: String) throws {
-        if b.isZero { throw Diagnostic("division by zero", at: at, in: source) }
+        if b.isZeroNumber { throw Diagnostic("division by zero", at: at, in: source) }
         for factor in b.factorsThatMayVanish {
             let decision = Simplifier.isZero(factor)
             if decision.isZero {
