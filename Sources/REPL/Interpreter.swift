@@ -128,14 +128,12 @@ public final class Interpreter {
         if p.atEnd { throw p.error("expected an expression after '=', found \(p.current.kind.spelling)") }
         let syntax = try p.parseExpression()
         let value = try Interpreter.bounded(try Evaluation(session: s, source: p.source).value(syntax), syntax, p.source)
-        switch value {
-        case .expr(let e): s.define(name, e)
-        case .trajectory, .list, .dataset, .model, .fit: s.store(name, value)
-        default:
-            throw Diagnostic("only expressions, lists, trajectories, datasets, models and fits can be assigned; this is \(value.kindName)", at: syntax.location, in: p.source)
+        guard value.isAssignable else {
+            throw Diagnostic("only expressions, lists and the objects verbs make (trajectories, datasets, models, fits) can be assigned; this is \(value.kindName)", at: syntax.location, in: p.source)
         }
-        // An assignment prints nothing, except what reading a file noticed.
-        if case .dataset(let d, _) = value, !d.notes.isEmpty { return .text(String(Value.notes(d).dropFirst())) }
+        if case .expr(let e) = value { s.define(name, e) } else { s.store(name, value) }
+        // An assignment prints nothing, except what the object has to say (what reading a file noticed).
+        if case .object(let o) = value, let note = o.assignmentNote { return .text(note) }
         return .none
     }
 
@@ -235,15 +233,20 @@ public final class Interpreter {
         }
         guard let topic else {
             var lines = ["statements:"]
-            for v in Verbs.statements { lines.append("  \(v.usage.padding(toLength: 36, withPad: " ", startingAt: 0)) \(v.summary)") }
+            // Usages shorter than the column are padded; longer ones are never cut.
+            func line(_ usage: String, _ summary: String) -> String {
+                "  " + (usage.count < 36 ? usage.padding(toLength: 36, withPad: " ", startingAt: 0) : usage) + " " + summary
+            }
+            for v in Verbs.statements { lines.append(line(v.usage, v.summary)) }
             lines.append("verbs:")
-            for v in Verbs.verbs { lines.append("  \(v.usage.padding(toLength: 36, withPad: " ", startingAt: 0)) \(v.summary)") }
+            for v in Verbs.all.map({ verb in verb.signature }) { lines.append(line(v.usage, v.summary)) }
             lines.append("functions: " + Verbs.functions.joined(separator: ", ") + "; constants: I (I^2 = -1), pi")
             lines.append("systems: " + Catalog.entries.map(\.name).joined(separator: ", ") + " (also neumann3, calogero3, calogero3w)")
             lines.append("operators: + - * / ^ (or **), == and != decide equality; # starts a comment")
             return .text(lines.joined(separator: "\n"))
         }
-        if let v = Verbs.all.first(where: { $0.name == topic }) {
+        if let verb = Verbs.named(topic) { return .text(Verbs.help(verb.signature)) }
+        if let v = Verbs.statements.first(where: { $0.name == topic }) {
             return .text("\(v.usage)\n  \(v.summary)\n  example: \(v.example)")
         }
         if Verbs.functions.contains(topic) {
@@ -253,7 +256,7 @@ public final class Interpreter {
             return .text("\(entry.name): \(entry.summary)\n  example: load \(entry.name)" + (entry.options.isEmpty ? "" : "(" + entry.options.map { "\($0.0): \($0.1)" }.joined(separator: ", ") + ")"))
         }
         var message = "no help for '\(topic)'"
-        if let s = ExprBuilder.suggestion(for: topic, among: Verbs.all.map(\.name) + Verbs.functions) { message += "; did you mean '\(s)'?" }
+        if let s = ExprBuilder.suggestion(for: topic, among: Verbs.statements.map(\.name) + Verbs.names + Verbs.functions) { message += "; did you mean '\(s)'?" }
         throw p.error(message, at: p.tokens[p.position - 1])
     }
 }

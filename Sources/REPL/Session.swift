@@ -14,7 +14,7 @@ public struct Session {
     public private(set) var definitions: [String: Expr] = [:]
     public var system: HamiltonianSystem?
     /// Values that are not expressions (trajectories), by name.
-    public private(set) var objects: [String: Value] = [:]
+    private(set) var objects: [String: Value] = [:]
 
     /// What the running statement changed, to undo it.
     private struct Journal {
@@ -58,7 +58,7 @@ public struct Session {
         if removing && journal!.names == nil { journal!.names = names }
     }
 
-    public mutating func store(_ name: String, _ value: Value) {
+    mutating func store(_ name: String, _ value: Value) {
         let redefines = definitions[name] != nil
         remember(name, removing: redefines)
         if redefines { definitions[name] = nil; names.removeAll { $0 == name } }

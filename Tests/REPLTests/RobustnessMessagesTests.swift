@@ -119,7 +119,7 @@ final class RobustnessMessagesTests: XCTestCase {
             ("dataset(harmonic, seed: 9223372036854775807)", "'seed:' takes a whole number from 0 to 2^63 - 1, not 9.22337e+18"),
             ("train(hnn, d, patience: 0)", "'patience:' takes a whole number from 1 to 1000000, not 0"),
             ("train(hnn, d, lr: 0)", "'lr:' takes a number greater than 0, not 0"),
-            ("train(hnn, d, plateau: 2)", "'plateau:' is the factor that cuts the rate, a number between 0 and 1 (exclusive), not 2"),
+            ("train(hnn, d, plateau: 2)", "'plateau:' takes a number between 0 and 1 (exclusive), not 2"),
             ("dataset(harmonic, trajectories: 2.5)", "'trajectories:' takes a whole number from 1 to 1000000, not 2.5"),
             ("dataset(harmonic, samples: 1)", "'samples:' takes a whole number from 2 to 10000000, not 1"),
             ("dataset(harmonic, seed: lots)", "'seed:' expects a number, not the word 'lots'"),
@@ -137,7 +137,7 @@ final class RobustnessMessagesTests: XCTestCase {
                                 ("rollout(m, x0: [1, 0], t: 1, step: 0.3)", "or t: 0.9"),
                                 ("rollout(m, x0: [1, 0], t: 1e300, step: 0.1)", "more than the limit of 10000000 steps; use a larger step or a shorter t"),
                                 ("rollout(m, x0: [1, 0], method: leapfrog)", "'method:' takes one of euler, rk4, midpoint, gl4, gl6; not 'leapfrog'"),
-                                ("rollout(m, x0: [1, 0], sample: 3)", "rollout has no option 'sample:' (options: every, method, step, t, x0)")] {
+                                ("rollout(m, x0: [1, 0], sample: 3)", "rollout has no option 'sample:' (options: x0, t, step, method, every)")] {
             let e = error(input, in: repl)
             XCTAssertTrue(e.hasSuffix(suffix), "\(input):\n\(e)")
         }

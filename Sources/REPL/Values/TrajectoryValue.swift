@@ -2,14 +2,16 @@ import Dynamics
 import Symbolic
 
 /// A simulated trajectory held by the session, with what produced it.
-public struct TrajectoryValue {
-    public var trajectory: Trajectory
+struct TrajectoryValue: ObjectValue {
+    var trajectory: Trajectory
     /// State component names, in order (q's then p's).
-    public var names: [String]
-    public var parameters: [String: Double]
-    public var method: String
+    var names: [String]
+    var parameters: [String: Double]
+    var method: String
 
-    var summary: String {
+    var kindName: String { "a trajectory" }
+
+    var display: String {
         let t = trajectory
         let span = t.times.isEmpty ? "" : ", t from \(TextPrinter.format(t.times[0], significantDigits: 6)) to \(TextPrinter.format(t.times[t.count - 1], significantDigits: 6))"
         return "trajectory: \(t.count) samples of (\(names.joined(separator: ", ")))\(span); \(method): \(t.statistics.summary)"

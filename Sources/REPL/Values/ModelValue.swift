@@ -1,0 +1,83 @@
+import Symbolic
+import Dynamics
+import Learn
+
+/// A trained model with what it was trained on.
+struct ModelValue: ObjectValue {
+    var model: DynamicsModel
+    /// The optimizer of its run, so `resume` continues it.
+    var optimizer: Adam?
+    /// The last training run (nil for a model read from a checkpoint).
+    var report: TrainingReport?
+    var names: [String]
+    var parameters: [String: Double]
+    var system: String
+    /// The checkpoint it was read from.
+    var source: String?
+
+    var kindName: String { "a model" }
+
+    var display: String {
+        let sizes = model.network.sizes.map(String.init).joined(separator: " -> ")
+        let short = { (x: Double) in TextPrinter.format(x, significantDigits: 3) }
+        var s = "\(model.kind.rawValue) model of \(system): \(sizes) (\(model.network.activation.rawValue)), \(optimizer?.steps ?? report?.stepsTaken ?? 0) steps"
+        if let r = report {
+            s += "; train loss \(short(r.finalTrainingLoss))"
+            if let t = r.testLoss { s += ", test loss \(short(t))" }
+            // The first entry is the starting rate; the rest are a schedule's cuts.
+            let cuts = r.learningRates.dropFirst()
+            if let last = cuts.last { s += "; lr cut to \(short(last.rate)) at step\(cuts.count > 1 ? "s" : "") \(cuts.map { String($0.step) }.joined(separator: ", "))" }
+            if let stop = r.stoppedEarly { s += "; \(stop)" }
+        }
+        if let source { s += "; read from \(source)" }
+        return s
+    }
+
+    /// `model.H(point)` and `model.H(trajectory)`: the learned Hamiltonian H_θ of an HNN.
+    func member(_ name: String, _ arguments: [Syntax.Argument]?, at: SourceLocation, in evaluation: Evaluation) throws -> Value {
+        guard name == "H" else { throw evaluation.fail("a model has one member, .H (the learned Hamiltonian of an HNN)", at: at, width: name.count) }
+        let hamiltonian = try learnedHamiltonian(at, in: evaluation)
+        guard let arguments, arguments.count == 1, arguments[0].label == nil else {
+            throw evaluation.fail("call it with a state or a trajectory: model.H([\(names.joined(separator: ", "))]) or model.H(rollout(...))", at: at, width: name.count)
+        }
+        let argumentSyntax = arguments[0].value
+        let argument = try evaluation.value(argumentSyntax)
+        switch argument {
+        case .list:
+            let x = try evaluation.numbers(argumentSyntax, "the state")
+            guard x.count == model.dimension else {
+                throw evaluation.fail("the state has \(x.count) values; the model's is (\(names.joined(separator: ", ")))", at: argumentSyntax.location)
+            }
+            return .expr(.float(hamiltonian(x)))
+        case .object(let o as TrajectoryValue):
+            guard o.names == names else { throw evaluation.fail("the trajectory's state is (\(o.names.joined(separator: ", "))), the model's (\(names.joined(separator: ", ")))", at: argumentSyntax.location) }
+            let values = (0..<o.trajectory.count).map { hamiltonian(Array(o.trajectory.state($0))) }
+            return .text("H_theta along the trajectory: " + Drift(values).report)
+        default:
+            throw evaluation.fail("model.H takes a state [..] or a trajectory, not \(argument.kindName)", at: argumentSyntax.location)
+        }
+    }
+
+    /// H_θ of an HNN as a function of one state.
+    func learnedHamiltonian(_ at: SourceLocation, in evaluation: Evaluation) throws -> ([Double]) -> Double {
+        guard model.kind == .hnn else { throw evaluation.fail("a baseline model predicts dx/dt directly and has no learned H; train(hnn, ...) has one", at: at) }
+        return { x in model.hamiltonian(Variable(Tensor(shape: [1, x.count], storage: x))).value.scalar }
+    }
+
+    /// The learned function `name` (H) at every sample of `data`, as a fit target.
+    func samples(of name: String, on data: Dataset, at: SourceLocation, in evaluation: Evaluation) throws -> [Double] {
+        _ = try learnedHamiltonian(at, in: evaluation)  // refuses a baseline model, which has no H
+        let x = Tensor(shape: [data.count, data.dimension], storage: data.states)
+        return model.hamiltonian(Variable(x)).value.storage
+    }
+
+    /// The data must be the state the model was trained on, column for column: a model of
+    /// (q, p) fed (p, q) would be scored (evaluate) or trained (resume) on swapped inputs.
+    /// The same dimension is not enough; the names, in order, must be the model's.
+    func checkColumns(of data: Dataset, at: SourceLocation, in evaluation: Evaluation) throws {
+        guard data.dimension == model.dimension else { throw evaluation.fail("the model has dimension \(model.dimension), the dataset \(data.dimension)", at: at) }
+        guard data.names == names else {
+            throw evaluation.fail("the model was trained on (\(names.joined(separator: ", "))), the data is (\(data.names.joined(separator: ", ")))", at: at)
+        }
+    }
+}

@@ -1,0 +1,15 @@
+import Symbolic
+
+/// `bracket(f, g)`: the Poisson bracket over the session's canonical pairs.
+enum Bracket: Verb {
+    static let signature = Signature(
+        name: "bracket", family: .algebra, usage: "bracket(f, g)",
+        summary: "the Poisson bracket {f, g} over the declared canonical pairs, simplified",
+        example: "bracket(L1, L2)",
+        positional: [.required("f", "an expression"), .required("g", "an expression")])
+
+    static func run(_ call: BoundCall) throws -> Value {
+        try call.evaluation.needPairs(call.location, call.name)
+        return .expr(Simplifier.simplify(call.session.bracket(try call.expression(0), try call.expression(1))))
+    }
+}

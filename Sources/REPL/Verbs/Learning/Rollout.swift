@@ -1,0 +1,42 @@
+import Symbolic
+import Dynamics
+import Learn
+
+/// `rollout(model, x0: [...], t: T, step: h, method: rk4)`: the learned field integrated.
+enum Rollout: Verb {
+    /// A learned field is not split into T and V, so the methods that need it are left out.
+    static let methods = FixedStepMethod.allCases.filter { !$0.needsSeparable }.map(\.rawValue)
+
+    static let signature = Signature(
+        name: "rollout", family: .learning, usage: "rollout(model, x0: [...], t: T, step: h, method: rk4)",
+        summary: "the learned vector field integrated from x0: a trajectory for drift and plot",
+        example: "rollout(train(hnn, dataset(harmonic, trajectories: 2, samples: 5), hidden: 8, steps: 3), x0: [1, 0], t: 1, step: 0.1)",
+        positional: [.required("model", "a model (from train or read)")],
+        options: [
+            .init("x0", .numbers, "the initial state, required"),
+            .init("t", .positive, default: 10, "the duration"),
+            .init("step", .positive, default: 0.01, "the fixed step"),
+            .init("method", .word(methods), defaultText: "rk4", "the fixed-step integrator"),
+            .init("every", .whole(1...10_000_000), default: 1, "keep every k-th state"),
+        ])
+
+    static func run(_ call: BoundCall) throws -> Value {
+        let m = try call.object(0, ModelValue.self)
+        guard let x0Syntax = call.option("x0"), case .list = try call.evaluation.value(x0Syntax) else { throw call.fail("rollout needs x0: [...]") }
+        let x0 = try call.evaluation.numbers(x0Syntax, "x0")
+        guard x0.count == m.model.dimension else { throw call.fail("x0 has \(x0.count) values; the model's state has \(m.model.dimension)", at: x0Syntax.location) }
+        let methodName = try call.word("method")!
+        let method = FixedStepMethod(rawValue: methodName)!
+        let duration = try call.number("t")!, step = try call.number("step")!
+        let steps = try call.evaluation.fixedStepCount(duration: duration, step: step, limit: 10_000_000, at: call.option("step")?.location ?? call.location(of: "t"))
+        let every = try call.whole("every")!
+        try call.evaluation.checkTrajectoryMemory(samples: Trajectory.fixedStepSamples(steps: Double(steps), sampleEvery: Double(every)), dimension: x0.count,
+                                                  hint: "store every k-th step with every: k", at: call.location)
+        do {
+            let traj = try FixedStepIntegrator(method, step: step).run(m.model, from: x0, steps: steps, sampleEvery: every)
+            return .object(TrajectoryValue(trajectory: traj, names: m.names, parameters: m.parameters, method: "\(m.model.kind.rawValue) model, \(methodName)"))
+        } catch let e as IntegrationError {
+            throw call.fail(e.description)
+        }
+    }
+}

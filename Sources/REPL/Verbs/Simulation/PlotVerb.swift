@@ -1,0 +1,65 @@
+import Symbolic
+import Dynamics
+
+/// `plot(f, traj, "f.png")` (f over time), `plot(traj, "phase.png")` (the first pair's phase
+/// portrait), several expressions as a list `plot([H, L], traj, ...)`; `log: 1` for a
+/// logarithmic y axis (drifts); `plot(fit, "degrees.png")` for a fit's error by degree.
+enum PlotVerb: Verb {
+    static let signature = Signature(
+        name: "plot", family: .simulation, usage: "plot(f, trajectory, \"f.png\")   or   plot(trajectory, \"phase.png\")",
+        summary: "a PNG figure (gnuplot): f (or a list of expressions) over time, log: 1 for the relative deviation on a log scale, the phase portrait of the first pair, or plot(fit, \"degrees.png\") for a fit's error-by-degree table",
+        example: "plot(H, simulate(x0: [1, 0, 0, 0, 1, 0], t: 10, step: 0.01, method: rk4), \"/tmp/energy.png\")",
+        positional: [.required("what", "a trajectory or a fit"), .required("trajectory or file", "a trajectory (from simulate)"),
+                     .optional("file", "a file name in quotes")],
+        options: [.init("log", .number, default: 0, "non-zero: the relative deviation from the initial value on a log scale")])
+
+    static func run(_ call: BoundCall) throws -> Value {
+        let evaluation = call.evaluation, positional = call.positional
+        guard case .string(let path, let pathAt) = positional.last! else {
+            throw call.fail("plot needs a file name in quotes last, as in plot(H, traj, \"energy.png\")", at: call.location, width: 4)
+        }
+        let logY = (try call.option("log").map { try evaluation.numberOption($0, "log") } ?? 0) != 0
+        let series: [Plot.Series], title: String, xlabel: String, ylabel: String
+        if call.count == 2 {
+            let v = try call.value(0)
+            if let f = v.object(FitValue.self) {
+                // The degree table: held-out and training MSE against degree, log scale.
+                guard let s = f.fit.selection else { throw call.fail("this fit has no degree table: fit with degree: [low, high]", at: positional[0].location) }
+                series = [.init(title: "held-out MSE (\(s.scheme))", points: zip(s.degrees.map(Double.init), s.heldOutErrors).filter { $0.1 > 0 }, style: "linespoints"),
+                          .init(title: "training MSE", points: zip(s.degrees.map(Double.init), s.trainingErrors).filter { $0.1 > 0 }, style: "linespoints")]
+                do { try Plot.write(series, to: path, title: "fit of \(f.name): error by degree (chosen \(s.chosen))", xlabel: "degree", ylabel: "mean squared error", logY: true, integerX: true) } catch {
+                    throw call.fail("\(error)", at: pathAt)
+                }
+                return .text("wrote \(path)")
+            }
+            guard let t = v.object(TrajectoryValue.self) else { throw call.fail("plot needs a trajectory or a fit here, but this is \(v.kindName)", at: positional[0].location) }
+            let n = t.names.count / 2
+            series = [.init(title: t.method, points: (0..<t.trajectory.count).map { k in
+                let x = t.trajectory.state(k); return (x[x.startIndex], x[x.startIndex + n]) }, style: "lines")]
+            (title, xlabel, ylabel) = ("phase portrait", t.names[0], t.names[n])
+        } else {
+            let t = try call.object(1, TrajectoryValue.self)
+            let fs: [Expr]
+            switch try call.value(0) {
+            case .expr(let e): fs = [e]
+            case .list(let items): fs = try items.map { item in
+                guard case .expr(let e) = item else { throw call.fail("plot takes expressions", at: positional[0].location) }
+                return e }
+            default: throw call.fail("plot's first argument is an expression or a list of them", at: positional[0].location)
+            }
+            series = try fs.map { f in
+                let values: [Double]
+                do { values = try t.values(of: f) } catch { throw call.fail("\(error)", at: positional[0].location) }
+                // On a log axis exact zeros (t = 0) have no place.
+                let points = logY ? zip(t.trajectory.times, Drift(values).deviations).filter { $0.1 > 0 } : Array(zip(t.trajectory.times, values))
+                let label = positional[0].isName ? positional[0].nameText : "\(f)"
+                return .init(title: logY ? "|\(label)(t) - \(label)(0)| / |\(label)(0)|" : label, points: points, style: "lines")
+            }
+            (title, xlabel, ylabel) = (logY ? "deviation from the initial value (\(t.method))" : "along the trajectory (\(t.method))", "t", logY ? "relative deviation" : "value")
+        }
+        do { try Plot.write(series, to: path, title: title, xlabel: xlabel, ylabel: ylabel, logY: logY) } catch {
+            throw call.fail("\(error)", at: pathAt)
+        }
+        return .text("wrote \(path)")
+    }
+}
