@@ -58,9 +58,6 @@ enum DatasetVerb: Verb {
             }
         }
         let seed = UInt64(try call.whole("seed")!), radius = try call.number("radius")!
-        guard recipe.trajectories * recipe.samples <= Dataset.maximumRows else {
-            throw call.fail("\(recipe.trajectories) x \(recipe.samples) samples is more than this session should hold; generate it in parts", at: call.location, width: 1)
-        }
         do {
             let data = try Dataset.generate(.init(system: system, catalogName: catalogName, recipe: recipe, seed: seed, radius: radius))
             return .object(DatasetValue(dataset: data, source: "\(recipe.source), sampler \(recipe.sampler)"))
