@@ -238,8 +238,12 @@ public final class Interpreter {
                 "  " + (usage.count < 36 ? usage.padding(toLength: 36, withPad: " ", startingAt: 0) : usage) + " " + summary
             }
             for v in Verbs.statements { lines.append(line(v.usage, v.summary)) }
-            lines.append("verbs:")
-            for v in Verbs.all.map({ verb in verb.signature }) { lines.append(line(v.usage, v.summary)) }
+            // The verbs by family, as their folders group them.
+            let signatures = Verbs.all.map { verb in verb.signature }
+            for family in VerbFamily.allCases {
+                lines.append("\(family.rawValue) verbs:")
+                for v in signatures where v.family == family { lines.append(line(v.usage, v.summary)) }
+            }
             lines.append("functions: " + Verbs.functions.joined(separator: ", ") + "; constants: I (I^2 = -1), pi")
             lines.append("systems: " + Catalog.entries.map(\.name).joined(separator: ", ") + " (also neumann3, calogero3, calogero3w)")
             lines.append("operators: + - * / ^ (or **), == and != decide equality; # starts a comment")
