@@ -53,10 +53,10 @@ extension Evaluation {
         let targetSyntax = positional[0]
         var targets: [Double], name: String
         if case .member(let base, "H", nil, let mAt) = targetSyntax, case .model(let m) = try value(base) {
-            _ = try learnedHamiltonian(m, mAt)  // refuses a baseline model, which has no H
+            let hamiltonian = try learnedHamiltonianModel(m, mAt)  // refuses a baseline model, which has no H
             guard m.names == data.names else { throw fail("the model's state is (\(m.names.joined(separator: ", "))), the data's (\(data.names.joined(separator: ", ")))", at: positional[1].location) }
             let x = Tensor(shape: [data.count, data.dimension], storage: data.states)
-            targets = m.model.hamiltonian(Variable(x)).value.storage
+            targets = hamiltonian.hamiltonian(Variable(x)).value.storage
             name = "H_theta"
         } else {
             switch try value(targetSyntax) {

@@ -10,16 +10,16 @@ extension Evaluation {
     /// with its optimizer (from `train` or from `read` of a checkpoint).
     func trainModel(_ verb: String, _ positional: [Syntax], _ labelled: [Syntax.Argument], _ at: SourceLocation) throws -> Value {
         var previous: ModelValue?
-        var kind = DynamicsModel.Kind.hnn
+        var kind = "hnn"
         if verb == "resume" {
             let v = try value(positional[0])
             guard case .model(let m) = v else { throw fail("resume continues a model (from train or read); this is \(v.kindName)", at: positional[0].location) }
             previous = m
         } else {
-            guard case .name(let kindName, _) = positional[0], let k = DynamicsModel.Kind(rawValue: kindName) else {
+            guard case .name(let kindName, _) = positional[0], (try? ModelRegistry.entry(kindName)) != nil else {
                 throw fail("train's first argument is the model kind: hnn or baseline", at: positional[0].location)
             }
-            kind = k
+            kind = kindName
         }
         let dataValue = try value(positional[1])
         guard case .dataset(let data, _) = dataValue else { throw fail("\(verb) needs a dataset (from dataset or read), not \(dataValue.kindName)", at: positional[1].location) }
@@ -67,8 +67,8 @@ extension Evaluation {
         }
         if let m = previous { try checkColumns(of: data, against: m, at: positional[1].location) }
         // resume trains copies: the model it was given keeps its values.
-        let model = previous?.model.copy()
-            ?? DynamicsModel(kind: kind, dimension: data.dimension, hidden: hidden, layers: layers, initializer: .orthogonal, seed: seed)
+        let model: any FieldModel = try previous?.model.copy()
+            ?? fieldModel(try ModelRegistry.build(kind, options: ["hidden": .whole(hidden), "layers": .whole(layers)], dimension: data.dimension, seed: seed), at: at)
         let optimizer = previous?.optimizer?.copy() ?? Adam(learningRate: lr)
         optimizer.learningRate = lr
         do {
@@ -78,11 +78,11 @@ extension Evaluation {
             let terminal = isatty(STDERR_FILENO) != 0
             let options = TrainingOptions(steps: steps, batchSize: batch, learningRate: lr, seed: seed, reportEvery: max(1, steps / (terminal ? 100 : 10)),
                                           schedule: schedule, checkpointPath: checkpoint)
-            let report = try Learn.train(model, on: data, options: options, optimizer: optimizer) { p in
+            let report = try Learn.train(model, on: DerivativePairs(data), options: options, optimizer: optimizer, schedule: previous?.schedule) { p in
                 FileHandle.standardError.write(Data((terminal ? "\r\u{1B}[2K" + p.bar() : p.line + "\n").utf8))
             }
             if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
-            return .model(ModelValue(model: model, optimizer: optimizer, report: report, names: data.names, parameters: data.parameters, system: data.system))
+            return .model(ModelValue(model: model, optimizer: optimizer, schedule: report.schedule, report: report, names: data.names, parameters: data.parameters, system: data.system))
         } catch {
             throw fail("\(error)", at: checkpoint == nil ? positional[1].location : at)
         }
@@ -102,52 +102,29 @@ extension Evaluation {
             let text = { (p: [String: Double]) in p.isEmpty ? "none" : p.sorted { $0.key < $1.key }.map { "\($0.key) = \(TextPrinter.format($0.value, significantDigits: 6))" }.joined(separator: ", ") }
             lines.append("note: the model was trained on '\(m.system)' with parameters \(text(m.parameters)), this data has \(text(d.parameters))")
         }
-        let n = d.dimension
-        for (split, rows) in [("train", (0..<d.count).filter { !d.isTest($0) }), ("test", (0..<d.count).filter { d.isTest($0) })] where !rows.isEmpty {
-            let x = Tensor(shape: [rows.count, n], storage: rows.flatMap { d.states[($0 * n)..<(($0 + 1) * n)] })
-            let y = Tensor(shape: [rows.count, n], storage: rows.flatMap { d.derivatives[($0 * n)..<(($0 + 1) * n)] })
-            let mse = (m.model.predict(x, createGraph: false) - Variable(y)).square().mean().value.scalar
-            lines.append("\(split): mean squared error of dx/dt \(TextPrinter.format(mse, significantDigits: 3)) over \(rows.count) samples")
+        for e in GreydanusEvaluation.splitErrors(m.model, on: d) {
+            lines.append("\(e.split): mean squared error of dx/dt \(TextPrinter.format(e.meanSquaredError, significantDigits: 3)) over \(e.samples) samples")
         }
         // The first sample of each test trajectory, and the sample times of one trajectory.
-        var starts: [[Double]] = [], seen = Set<Int>()
-        for k in 0..<d.count where d.isTest(k) && seen.insert(d.trajectoryIDs[k]).inserted { starts.append(Array(d.states[(k * n)..<((k + 1) * n)])) }
+        let starts = GreydanusEvaluation.testStarts(d)
         guard !starts.isEmpty else { return .text(lines.joined(separator: "\n")) }
-        var horizon = d.times.max() ?? 0
-        let perTrajectory = max(2, d.count / max(1, d.trajectoryCount))
+        var horizon = GreydanusEvaluation.span(d)
         for l in labelled {
             guard l.label == "t" else { throw fail("evaluate has one option, t: (the rollout horizon)", at: l.value.location) }
             guard let v = try? expr(l.value, "evaluate", at).evaluate([:]), v > 0, v.isFinite else { throw fail("t must be a positive number", at: l.value.location) }
             horizon = v
         }
         guard horizon > 0 else { return .text(lines.joined(separator: "\n")) }
-        let ratio = horizon / max(1e-300, d.times.max() ?? horizon)
-        guard ratio <= 1000 else { throw fail("t is more than 1000 times the data's time span; roll out with rollout(...) instead", at: at, width: 8) }
-        let samples = max(perTrajectory, Int((Double(perTrajectory) * ratio).rounded()))
-        let times = (0..<samples).map { horizon * Double($0) / Double(samples - 1) }
-        let truth: HamiltonianVectorField
-        do {
-            let system = try Catalog.system(d.system)
-            // The header names the system; its state must be the data's columns, or the
-            // rollouts would compare different things (or not fit together at all).
-            let stateNames = system.pairs.map(\.q) + system.pairs.map(\.p)
-            guard stateNames == d.names else {
-                lines.append("rollouts: not compared (the data names the system '\(d.system)', whose state is (\(stateNames.joined(separator: ", "))), "
-                             + "but its columns are (\(d.names.joined(separator: ", "))))")
-                return .text(lines.joined(separator: "\n"))
-            }
-            truth = try HamiltonianVectorField(hamiltonian: system.hamiltonian, pairs: system.pairs, parameters: d.parameters, native: true)
-        } catch {
-            lines.append("rollouts: not compared (the true system '\(d.system)' cannot be rebuilt by that name: \(error))")
-            return .text(lines.joined(separator: "\n"))
-        }
-        do {
-            let c = try RolloutComparison.run(model: m.model, truth: truth, initialStates: starts, times: times)
+        guard !GreydanusEvaluation.isTooLong(horizon, for: d) else { throw fail("t is more than 1000 times the data's time span; roll out with rollout(...) instead", at: at, width: 8) }
+        switch GreydanusEvaluation.rollouts(m.model, on: d, from: starts, horizon: horizon) {
+        case .notCompared(let reason):
+            lines.append("rollouts: not compared (\(reason))")
+        case .compared(let c):
             let short = { (x: Double) in TextPrinter.format(x, significantDigits: 3) }
             lines.append("test rollouts: \(c.trajectories) trajectories over t in [0, \(short(horizon))] (dopri5, tolerance 1e-9): "
                          + "trajectory MSE \(short(c.trajectoryMSE)), energy MSE \(short(c.energyMSE))")
-        } catch {
-            lines.append("rollouts: \(error)")
+        case .failed(let message):
+            lines.append("rollouts: \(message)")
         }
         return .text(lines.joined(separator: "\n"))
     }
@@ -196,8 +173,16 @@ extension Evaluation {
 
     /// H_θ of an HNN as a function of one state.
     func learnedHamiltonian(_ m: ModelValue, _ at: SourceLocation) throws -> ([Double]) -> Double {
-        guard m.model.kind == .hnn else { throw fail("a baseline model predicts dx/dt directly and has no learned H; train(hnn, ...) has one", at: at, width: 1) }
-        return { x in m.model.hamiltonian(Variable(Tensor(shape: [1, x.count], storage: x))).value.scalar }
+        let h = try learnedHamiltonianModel(m, at)
+        return { x in h.hamiltonian(Variable(Tensor(shape: [1, x.count], storage: x))).value.scalar }
+    }
+
+    /// The model as a `HamiltonianModel`, or the error that it has no learned H.
+    func learnedHamiltonianModel(_ m: ModelValue, _ at: SourceLocation) throws -> any HamiltonianModel {
+        guard let h = m.model as? any HamiltonianModel else {
+            throw fail("a \(m.model.kind) model predicts dx/dt directly and has no learned H; train(hnn, ...) has one", at: at, width: 1)
+        }
+        return h
     }
 
     /// `rollout(model, x0: [...], t: T, step: h, method: rk4)`: the learned field integrated.
@@ -225,10 +210,15 @@ extension Evaluation {
                                   hint: "store every k-th step with every: k", at: at)
         do {
             let traj = try FixedStepIntegrator(method, step: step).run(m.model, from: x0, steps: steps, sampleEvery: every)
-            return .trajectory(TrajectoryValue(trajectory: traj, names: m.names, parameters: m.parameters, method: "\(m.model.kind.rawValue) model, \(methodName)"))
+            return .trajectory(TrajectoryValue(trajectory: traj, names: m.names, parameters: m.parameters, method: "\(m.model.kind) model, \(methodName)"))
         } catch let e as IntegrationError {
             throw fail(e.description, at: at, width: 7)
         }
     }
 
+    /// A registry model as a field model (every kind `train` builds today is one).
+    func fieldModel(_ model: any Model, at: SourceLocation) throws -> any FieldModel {
+        guard let field = model as? any FieldModel else { throw fail("a \(model.kind) model is not a vector field", at: at) }
+        return field
+    }
 }

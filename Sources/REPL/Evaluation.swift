@@ -197,9 +197,9 @@ struct Evaluation {
             let v = try value(positional[0])
             if case .model(let m) = v {
                 do {
-                    try Checkpoint.save(m.model, optimizer: m.optimizer, provenance: .init(system: m.system, names: m.names, parameters: m.parameters), to: path)
+                    try Checkpoint.save(m.model, optimizer: m.optimizer, schedule: m.schedule, provenance: .init(system: m.system, names: m.names, parameters: m.parameters), to: path)
                 } catch { throw fail("\(error)", at: positional[1].location) }
-                return .text("wrote the \(m.model.kind.rawValue) model and its optimizer state to \(path)")
+                return .text("wrote the \(m.model.kind) model and its optimizer state to \(path)")
             }
             guard case .dataset(let d, _) = v else { throw fail("save writes datasets and models; this is \(v.kindName)", at: positional[0].location) }
             do { try DatasetFile.write(d, to: path) } catch { throw fail("\(error)", at: positional[1].location) }
@@ -213,11 +213,12 @@ struct Evaluation {
                 guard !bytes.isEmpty else { throw FileError("'\(path)' is empty (0 bytes): neither a dataset nor a checkpoint") }
                 if Checkpoint.looksLikeCheckpoint(bytes) {
                     let c = try Checkpoint.decode(bytes, path: path)
-                    return .model(ModelValue(model: c.model, optimizer: c.optimizer, report: nil, names: c.provenance.names,
+                    guard let model = c.model as? any FieldModel else { throw FileError("'\(path)' holds a \(c.model.kind) model, which is not a vector field") }
+                    return .model(ModelValue(model: model, optimizer: c.optimizer, schedule: c.schedule, report: nil, names: c.provenance.names,
                                              parameters: c.provenance.parameters, system: c.provenance.system, source: path))
                 }
                 guard DatasetFile.looksLikeDataset(bytes) else {
-                    throw FileError("'\(path)' is neither a Noether dataset (its first line would be '# noether dataset 1') nor a checkpoint ('NOETHER-CHECKPOINT 2')")
+                    throw FileError("'\(path)' is neither a Noether dataset (its first line would be '# noether dataset 1') nor a checkpoint ('NOETHER-CHECKPOINT 3')")
                 }
                 return .dataset(try DatasetFile.decode(bytes, path: path), source: "read from \(path)")
             } catch { throw fail("\(error)", at: positional[0].location) }

@@ -4,9 +4,11 @@ import Learn
 
 /// A trained model with what it was trained on.
 public struct ModelValue {
-    public var model: DynamicsModel
+    public var model: any FieldModel
     /// The optimizer of its run, so `resume` continues it.
     public var optimizer: Adam?
+    /// The schedule's state of its run (a plateau rule's memory), so `resume` continues it.
+    public var schedule: LearningRateScheduler.State?
     /// The last training run (nil for a model read from a checkpoint).
     public var report: TrainingReport?
     public var names: [String]
@@ -16,9 +18,10 @@ public struct ModelValue {
     public var source: String?
 
     var summary: String {
-        let sizes = model.network.sizes.map(String.init).joined(separator: " -> ")
+        let network = (model as? HamiltonianNeuralNetwork)?.network ?? (model as? BaselineModel)?.network
+        let sizes = network?.sizes.map(String.init).joined(separator: " -> ") ?? model.spec.description
         let short = { (x: Double) in TextPrinter.format(x, significantDigits: 3) }
-        var s = "\(model.kind.rawValue) model of \(system): \(sizes) (\(model.network.activation.rawValue)), \(optimizer?.steps ?? report?.stepsTaken ?? 0) steps"
+        var s = "\(model.kind) model of \(system): \(sizes)\(network.map { " (\($0.activation.rawValue))" } ?? ""), \(optimizer?.steps ?? report?.stepsTaken ?? 0) steps"
         if let r = report {
             s += "; train loss \(short(r.finalTrainingLoss))"
             if let t = r.testLoss { s += ", test loss \(short(t))" }
