@@ -56,38 +56,6 @@ public struct TrainingReport: Sendable {
     public var schedule: LearningRateScheduler.State
 }
 
-/// What training minimises: named loss terms of the model, weighted, L = Σ_i w_i L_i. A term of
-/// weight 1 enters unscaled, and one term is the objective itself (no sum), so the objective of
-/// one term is bit for bit that term.
-public struct Objective: Sendable {
-    public var terms: [(name: String, weight: Double)]
-    public init(_ terms: [(name: String, weight: Double)]) { self.terms = terms }
-
-    /// Every loss term of `model`, weight 1.
-    public static func all(of model: any Model) -> Objective { Objective(model.lossNames.map { ($0, 1) }) }
-
-    /// Σ_i w_i L_i over the terms, in order.
-    func combine(_ losses: [String: Variable]) -> Variable {
-        var total: Variable?
-        for (name, weight) in terms {
-            let term = weight == 1 ? losses[name]! : losses[name]! * weight
-            total = total.map { $0 + term } ?? term
-        }
-        return total!
-    }
-
-    /// Checks the terms against the model's: at least one, each one the model has, weights finite.
-    func check(against model: any Model) throws {
-        guard !terms.isEmpty else { throw TrainingError(message: "the objective has no loss terms") }
-        for (name, weight) in terms {
-            guard model.lossNames.contains(name) else {
-                throw TrainingError(message: "the \(model.kind) model has no loss term '\(name)' (its terms: \(model.lossNames.joined(separator: ", ")))")
-            }
-            guard weight.isFinite else { throw TrainingError(message: "the weight of '\(name)' is not finite") }
-        }
-    }
-}
-
 /// Where training is, reported every `reportEvery` steps.
 public struct TrainingProgress: Sendable {
     public var step: Int, first: Int, last: Int
@@ -152,7 +120,7 @@ public func train(_ model: any Model, on source: some BatchSource, objective: Ob
     func measure(_ batch: Batch) throws -> (loss: Double, terms: [String: Double]) {
         try Recording.with(false) {
             let terms = try model.losses(batch)
-            return (objective.combine(terms).value.scalar, terms.mapValues { $0.value.scalar })
+            return (try objective.combine(terms).value.scalar, terms.mapValues { $0.value.scalar })
         }
     }
     let optimizer = optimizer ?? Adam(learningRate: options.learningRate)
@@ -219,7 +187,7 @@ public func train(_ model: any Model, on source: some BatchSource, objective: Ob
         }
         // The step records its own graph, whatever the caller's recording switch says.
         let (objectiveValue, grads) = try Recording.with(true) {
-            let objectiveValue = objective.combine(try model.losses(batch))
+            let objectiveValue = try objective.combine(try model.losses(batch))
             return (objectiveValue, gradient(of: objectiveValue, wrt: θ))
         }
         let loss = objectiveValue.value.scalar
