@@ -129,6 +129,9 @@ final class TrainingDivergenceTests: XCTestCase {
         let referenceReport = try train(reference, on: data, options: options(20))
         XCTAssertEqual(model.variables.map(\.value), reference.variables.map(\.value))
         XCTAssertEqual(report.finalTrainingLoss, referenceReport.finalTrainingLoss)
+        // The schedule is rolled back with the model and the optimizer: step 21's rate is undone.
+        XCTAssertEqual(report.schedule, referenceReport.schedule)
+        XCTAssertEqual(report.schedule.rate, 0.02)
         XCTAssertEqual(report.finalTrainingLoss, meanSquaredError(reference, data), accuracy: 1e-12 * report.finalTrainingLoss)
         XCTAssertTrue(report.finalTrainingLoss.isFinite)
     }
