@@ -18,10 +18,8 @@ public struct ModelValue {
     public var source: String?
 
     var summary: String {
-        let network = (model as? HamiltonianNeuralNetwork)?.network ?? (model as? BaselineModel)?.network
-        let sizes = network?.sizes.map(String.init).joined(separator: " -> ") ?? model.spec.description
         let short = { (x: Double) in TextPrinter.format(x, significantDigits: 3) }
-        var s = "\(model.kind) model of \(system): \(sizes)\(network.map { " (\($0.activation.rawValue))" } ?? ""), \(optimizer?.steps ?? report?.stepsTaken ?? 0) steps"
+        var s = "\(model.kind) model of \(system): \(model.architectureDescription), \(optimizer?.steps ?? report?.stepsTaken ?? 0) steps"
         if let r = report {
             s += "; train loss \(short(r.finalTrainingLoss))"
             if let t = r.testLoss { s += ", test loss \(short(t))" }

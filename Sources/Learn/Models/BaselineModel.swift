@@ -22,6 +22,8 @@ public final class BaselineModel: FieldModel {
         MLPArchitecture(dimension: dimension, hidden: network.sizes[1], layers: network.sizes.count - 2, outputs: dimension, activation: network.activation)
     }
     public var spec: ModelSpec { architecture.spec }
+    /// The layer sizes and the activation: `2 -> 200 -> 200 -> 1 (tanh)`.
+    public var architectureDescription: String { network.description }
     public var parameters: [(name: String, value: Variable)] { Array(zip(network.parameterNames, network.parameters)) }
     public var lossNames: [String] { ["mse"] }
 

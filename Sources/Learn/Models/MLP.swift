@@ -42,6 +42,9 @@ public final class MLP {
         parameters = zip(weights, biases).flatMap { [$0, $1] }
     }
 
+    /// The layer sizes and the activation: `2 -> 200 -> 200 -> 1 (tanh)`.
+    public var description: String { sizes.map(String.init).joined(separator: " -> ") + " (\(activation.rawValue))" }
+
     /// `layer1.weight`, `layer1.bias`, … in the order of `parameters`.
     public var parameterNames: [String] {
         (1..<sizes.count).flatMap { ["layer\($0).weight", "layer\($0).bias"] }

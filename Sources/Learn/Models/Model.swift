@@ -31,9 +31,14 @@ public protocol Model: AnyObject {
     func outputProblem(on batch: Batch) -> String?
     /// The work of one training step on `rows` rows.
     func trainingCost(rows: Int) -> TrainingCost
+    /// The architecture in a few words for people (`2 -> 200 -> 200 -> 1 (tanh)`); the spec by
+    /// default.
+    var architectureDescription: String { get }
 }
 
 extension Model {
+    public var architectureDescription: String { spec.description }
+
     /// θ as variables, in the order of `parameters`.
     public var variables: [Variable] { parameters.map(\.value) }
 
