@@ -64,7 +64,8 @@ let package = Package(
         .testTarget(name: "DynamicsTests", dependencies: ["Dynamics"]),
         .testTarget(name: "REPLTests", dependencies: ["REPL"]),
         .testTarget(name: "NumericsTests", dependencies: ["Fit", "Learn", "Symbolic"]),
-        .testTarget(name: "LearnTests", dependencies: ["Learn", "Symbolic", "Dynamics", "CKernels"]),
+        // Resources: checkpoints of format 2 written by an earlier build (their README says how).
+        .testTarget(name: "LearnTests", dependencies: ["Learn", "Symbolic", "Dynamics", "CKernels"], resources: [.copy("Resources")]),
         .testTarget(name: "FitTests", dependencies: ["Fit", "Symbolic", "Dynamics"]),
     ]
 )

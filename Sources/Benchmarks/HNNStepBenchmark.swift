@@ -8,10 +8,12 @@ import Symbolic
 public enum HNNStepBenchmark {
     public static func run(batch: Int = 4096, steps: Int = 20) -> [String] {
         let dim = 8
-        let model = DynamicsModel(kind: .hnn, dimension: dim, hidden: 200, layers: 2, initializer: .orthogonal, seed: 0)
+        let model = HamiltonianNeuralNetwork(dimension: dim, hidden: 200, layers: 2, initializer: .orthogonal, seed: 0)
+        let θ = model.variables
         var rng = SeededGenerator(seed: 1)
         let x = Tensor(shape: [batch, dim], storage: (0..<(batch * dim)).map { _ in rng.normal() })
         let dx = Tensor(shape: [batch, dim], storage: (0..<(batch * dim)).map { _ in rng.normal() })
+        let pairs = Batch(["x": x, "dx": dx])
         let optimizer = Adam(learningRate: 1e-3)
         var times: [Double] = [], phases: [[Double]] = [[], [], []]
         var loss = 0.0
@@ -19,11 +21,11 @@ public enum HNNStepBenchmark {
         var graphBytes = 0, gradientBytes = 0
         for _ in 0..<(steps + 2) {
             let start = DispatchTime.now().uptimeNanoseconds
-            let objective = model.loss(x, dx)
+            let objective = try! model.losses(pairs)["mse"]!
             let forwardEnd = DispatchTime.now().uptimeNanoseconds
-            let grads = gradient(of: objective, wrt: model.parameters)
+            let grads = gradient(of: objective, wrt: θ)
             let backwardEnd = DispatchTime.now().uptimeNanoseconds
-            optimizer.step(model.parameters, grads)
+            optimizer.step(θ, grads)
             loss = objective.value.scalar
             let end = DispatchTime.now().uptimeNanoseconds
             times.append(Double(end - start) / 1e6)

@@ -20,18 +20,18 @@ final class CheckpointFilesTests: XCTestCase {
 
     /// A checkpoint after 5 steps of Adam.
     func trainedCheckpoint() throws -> Data {
-        let model = DynamicsModel(kind: .hnn, dimension: 2, hidden: 4, layers: 1, seed: 1)
+        let model = HamiltonianNeuralNetwork(dimension: 2, hidden: 4, layers: 1, seed: 1)
         let optimizer = Adam(learningRate: 1e-3)
         _ = try train(model, on: try springData(), options: TrainingOptions(steps: 5), optimizer: optimizer)
         try Checkpoint.save(model, optimizer: optimizer, provenance: .init(system: "harmonic", names: ["q", "p"], parameters: ["k": 1]), to: path("good.ckpt"))
         return try Data(contentsOf: URL(fileURLWithPath: path("good.ckpt")))
     }
 
-    /// `data` with `from` replaced by `to` in its header and the checksum recomputed, as a
-    /// deliberate forger would.
-    func forged(_ data: Data, _ from: String, _ to: String) throws -> Data {
+    /// `data` with `from` replaced by `to` in its header line that starts with `line` and the
+    /// checksum recomputed, as a deliberate forger would.
+    func forged(_ data: Data, _ from: String, _ to: String, line start: String = "optimizer=") throws -> Data {
         let body = data.prefix(data.count - 8)
-        let headerEnd = body.firstRange(of: Data("optimizer=".utf8))!.upperBound
+        let headerEnd = body.firstRange(of: Data(start.utf8))!.upperBound
         let lineEnd = body[headerEnd...].firstIndex(of: 10)!
         let line = String(decoding: body[..<lineEnd], as: UTF8.self)
         XCTAssertTrue(line.contains(from), line)
@@ -53,12 +53,14 @@ final class CheckpointFilesTests: XCTestCase {
             ("rate=0.001 ", "rate=inf ", "rate=inf is out of range"),
             ("beta1=0.90000000000000002 ", "beta1=1 ", "beta1=1 is out of range"),
             ("beta2=0.999 ", "beta2=-0.5 ", "beta2=-0.5 is out of range"),
-            ("epsilon=1e-08 ", "epsilon=-1 ", "epsilon=-1 is out of range"),
-            ("best=inf ", "best=nan ", "best=nan is out of range"),
-            ("waited=0", "waited=99999999999999999", "waited=99999999999999999 is out of range"),
+            ("epsilon=1e-08", "epsilon=-1", "epsilon=-1 is out of range"),
+            ("best=inf ", "best=nan ", "header line 5: best=nan is out of range"),
+            ("waited=0", "waited=99999999999999999", "header line 5: waited=99999999999999999 is out of range"),
+            ("rate=0.001 best", "rate=0 best", "header line 5: rate=0 is out of range"),
         ]
         for (from, to, message) in cases {
-            try forged(good, from, to).write(to: URL(fileURLWithPath: path("forged.ckpt")))
+            let line = from.hasPrefix("best") || from.hasPrefix("waited") || from.hasSuffix("best") ? "schedule=" : "optimizer="
+            try forged(good, from, to, line: line).write(to: URL(fileURLWithPath: path("forged.ckpt")))
             XCTAssertThrowsError(try Checkpoint.read(path("forged.ckpt")), to) { XCTAssertTrue("\($0)".contains(message), "\($0)") }
         }
         // The forgery itself is sound: an in-range change reads.
@@ -70,7 +72,7 @@ final class CheckpointFilesTests: XCTestCase {
     /// may hold it runs, and a count that would overflow is an error, never a trap.
     func testResumeArithmeticDoesNotTrap() throws {
         let data = try springData()
-        let model = DynamicsModel(kind: .hnn, dimension: 2, hidden: 4, layers: 1, seed: 1)
+        let model = HamiltonianNeuralNetwork(dimension: 2, hidden: 4, layers: 1, seed: 1)
         let optimizer = Adam()
         optimizer.steps = Checkpoint.maximumSteps
         let report = try train(model, on: data, options: TrainingOptions(steps: 3), optimizer: optimizer)
@@ -107,7 +109,7 @@ final class CheckpointFilesTests: XCTestCase {
 
     func testCheckpointFilesFollowLinksKeepModesAndRefuseFIFOs() throws {
         _ = try trainedCheckpoint()
-        let model = DynamicsModel(kind: .hnn, dimension: 2, hidden: 4, layers: 1, seed: 2)
+        let model = HamiltonianNeuralNetwork(dimension: 2, hidden: 4, layers: 1, seed: 2)
         let provenance = Checkpoint.Provenance(system: "harmonic", names: ["q", "p"], parameters: [:])
         XCTAssertEqual(chmod(path("good.ckpt"), 0o600), 0)
         XCTAssertEqual(symlink("good.ckpt", path("latest.ckpt")), 0)
@@ -117,24 +119,24 @@ final class CheckpointFilesTests: XCTestCase {
         XCTAssertEqual(info.st_mode & S_IFMT, S_IFLNK, "the link stays a link")
         XCTAssertEqual(lstat(path("good.ckpt"), &info), 0)
         XCTAssertEqual(info.st_mode & 0o7777, 0o600, "the mode is kept")
-        XCTAssertEqual(try Checkpoint.read(path("good.ckpt")).model.parameters.map(\.value), model.parameters.map(\.value))
+        XCTAssertEqual(try Checkpoint.read(path("good.ckpt")).model.variables.map(\.value), model.variables.map(\.value))
         XCTAssertEqual(mkfifo(path("pipe"), 0o644), 0)
         XCTAssertThrowsError(try Checkpoint.save(model, provenance: provenance, to: path("pipe"))) { XCTAssertTrue("\($0)".contains("FIFO"), "\($0)") }
         XCTAssertThrowsError(try Checkpoint.read(path("pipe"))) { XCTAssertTrue("\($0)".contains("FIFO"), "\($0)") }
         XCTAssertEqual(lstat(path("pipe"), &info), 0)
         XCTAssertEqual(info.st_mode & S_IFMT, S_IFIFO)
         // Training with a checkpoint path that cannot be written is refused before step 1.
-        let untouched = model.parameters.map(\.value)
+        let untouched = model.variables.map(\.value)
         XCTAssertThrowsError(try train(model, on: try springData(), options: TrainingOptions(steps: 5, checkpointPath: path("pipe")))) {
             XCTAssertTrue("\($0)".contains("FIFO"), "\($0)")
         }
-        XCTAssertEqual(model.parameters.map(\.value), untouched)
+        XCTAssertEqual(model.variables.map(\.value), untouched)
     }
 
     /// A rollout comparison against a true system of another dimension throws; it used to
     /// stop the process on a precondition.
     func testRolloutComparisonOfMismatchedDimensionsThrows() throws {
-        let model = DynamicsModel(kind: .hnn, dimension: 2, hidden: 4, layers: 1, seed: 1)
+        let model = HamiltonianNeuralNetwork(dimension: 2, hidden: 4, layers: 1, seed: 1)
         let kepler = try Catalog.system("kepler2d")
         let truth = try HamiltonianVectorField(hamiltonian: kepler.hamiltonian, pairs: kepler.pairs, parameters: ["k": 1])
         XCTAssertThrowsError(try RolloutComparison.run(model: model, truth: truth, initialStates: [[1, 0]], times: [0, 1])) {

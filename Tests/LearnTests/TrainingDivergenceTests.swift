@@ -16,7 +16,7 @@ final class TrainingDivergenceTests: XCTestCase {
 
     /// The mean squared error of the model's ẋ over a split, one state at a time through the
     /// model's `VectorField` door: independent of the trainer's batched loss.
-    func meanSquaredError(_ model: DynamicsModel, _ data: Dataset, test: Bool = false) -> Double {
+    func meanSquaredError(_ model: any FieldModel, _ data: Dataset, test: Bool = false) -> Double {
         let n = data.dimension
         var sum = 0.0, count = 0
         for r in 0..<data.count where data.isTest(r) == test {
@@ -35,9 +35,9 @@ final class TrainingDivergenceTests: XCTestCase {
     /// minibatches alike), not the one measured before it.
     func testTheReportedLossIsThatOfTheFinalParameters() throws {
         let data = try springData()
-        for kind in DynamicsModel.Kind.allCases {
+        for kind in modelKinds {
             for batch in [0, 16] {
-                let model = DynamicsModel(kind: kind, dimension: 2, hidden: 16, layers: 2, seed: 4)
+                let model = makeModel(kind, dimension: 2, hidden: 16, layers: 2, seed: 4)
                 let report = try train(model, on: data, options: TrainingOptions(steps: 30, batchSize: batch, learningRate: 0.05, seed: 2))
                 XCTAssertNil(report.stoppedEarly)
                 let truth = meanSquaredError(model, data)
@@ -58,21 +58,21 @@ final class TrainingDivergenceTests: XCTestCase {
         let path = temporaryPath("last")
         defer { try? FileManager.default.removeItem(atPath: path) }
         for steps in [1, 5] {
-            let model = DynamicsModel(kind: .baseline, dimension: 2, hidden: 16, layers: 2, seed: 1)
+            let model = BaselineModel(dimension: 2, hidden: 16, layers: 2, seed: 1)
             let start = model.copy()
             let optimizer = Adam(learningRate: 1e10)
             let report = try train(model, on: data, options: TrainingOptions(steps: steps, learningRate: 1e10, checkpointPath: path), optimizer: optimizer)
             let message = try XCTUnwrap(report.stoppedEarly, "a loss growing by 1e20 must stop training")
             XCTAssertTrue(message.contains(steps == 1 ? "after step 1, the last" : "at step 2 of 5"), message)
             XCTAssertTrue(message.contains("diverging") && message.contains("kept the parameters after 0 steps"), message)
-            XCTAssertEqual(model.parameters.map(\.value), start.parameters.map(\.value), "the starting parameters are kept")
+            XCTAssertEqual(model.variables.map(\.value), start.variables.map(\.value), "the starting parameters are kept")
             XCTAssertEqual(report.stepsTaken, 0)
             XCTAssertEqual(optimizer.steps, 0, "the optimizer is rolled back with the parameters")
             let truth = meanSquaredError(start, data)
             XCTAssertEqual(report.finalTrainingLoss, truth, accuracy: 1e-12 * truth)
             XCTAssertLessThan(report.finalTrainingLoss, 100)
             let saved = try Checkpoint.read(path)
-            XCTAssertEqual(saved.model.parameters.map(\.value), start.parameters.map(\.value))
+            XCTAssertEqual(saved.model.variables.map(\.value), start.variables.map(\.value))
             XCTAssertEqual(saved.optimizer?.steps, 0)
         }
     }
@@ -84,11 +84,11 @@ final class TrainingDivergenceTests: XCTestCase {
     /// output weights overflow.
     func testDivergenceLaterInARunKeepsTheLastCheckedParameters() throws {
         let data = try springData()
-        for (kind, hostile) in [(DynamicsModel.Kind.baseline, 1e4), (.hnn, 1e306)] {
+        for (kind, hostile) in [("baseline", 1e4), ("hnn", 1e306)] {
             let options = { (steps: Int, factor: Double) in
                 TrainingOptions(steps: steps, learningRate: 0.02, schedule: .piecewise([(21, hostile)]), divergenceFactor: factor)
             }
-            let model = DynamicsModel(kind: kind, dimension: 2, hidden: 16, layers: 2, seed: 6)
+            let model = makeModel(kind, dimension: 2, hidden: 16, layers: 2, seed: 6)
             let optimizer = Adam(learningRate: 0.02)
             let report = try train(model, on: data, options: options(100, 1e6), optimizer: optimizer)
             let message = try XCTUnwrap(report.stoppedEarly, "\(kind): the rate of 1e4 must be caught")
@@ -98,9 +98,9 @@ final class TrainingDivergenceTests: XCTestCase {
             XCTAssertTrue(message.contains("kept the parameters after \(kept) steps"), message)
             XCTAssertEqual(optimizer.steps, kept)
             // The same run stopped by its step count instead, with no divergence test.
-            let reference = DynamicsModel(kind: kind, dimension: 2, hidden: 16, layers: 2, seed: 6)
+            let reference = makeModel(kind, dimension: 2, hidden: 16, layers: 2, seed: 6)
             _ = try train(reference, on: data, options: options(kept, .infinity))
-            XCTAssertEqual(model.parameters.map(\.value), reference.parameters.map(\.value), "\(kind)")
+            XCTAssertEqual(model.variables.map(\.value), reference.variables.map(\.value), "\(kind)")
             let truth = meanSquaredError(reference, data)
             XCTAssertEqual(report.finalTrainingLoss, truth, accuracy: 1e-12 * truth)
             // The kept loss is at most 1e6 times the best, and far below what stopped the run.
@@ -117,7 +117,7 @@ final class TrainingDivergenceTests: XCTestCase {
         let options = { (steps: Int) in
             TrainingOptions(steps: steps, learningRate: 0.02, schedule: .piecewise([(21, 1e200)]), divergenceFactor: .infinity)
         }
-        let model = DynamicsModel(kind: .baseline, dimension: 2, hidden: 16, layers: 2, seed: 6)
+        let model = BaselineModel(dimension: 2, hidden: 16, layers: 2, seed: 6)
         let report = try train(model, on: data, options: options(100))
         let message = try XCTUnwrap(report.stoppedEarly)
         XCTAssertTrue(message.contains("at step 22 of 100: the loss is not finite (inf)"), message)
@@ -125,10 +125,13 @@ final class TrainingDivergenceTests: XCTestCase {
         // overflowed; the last finite loss was that of the parameters after 20 steps.
         XCTAssertEqual(report.stepsTaken, 20, message)
         XCTAssertTrue(message.contains("kept the parameters after 20 steps"), message)
-        let reference = DynamicsModel(kind: .baseline, dimension: 2, hidden: 16, layers: 2, seed: 6)
+        let reference = BaselineModel(dimension: 2, hidden: 16, layers: 2, seed: 6)
         let referenceReport = try train(reference, on: data, options: options(20))
-        XCTAssertEqual(model.parameters.map(\.value), reference.parameters.map(\.value))
+        XCTAssertEqual(model.variables.map(\.value), reference.variables.map(\.value))
         XCTAssertEqual(report.finalTrainingLoss, referenceReport.finalTrainingLoss)
+        // The schedule is rolled back with the model and the optimizer: step 21's rate is undone.
+        XCTAssertEqual(report.schedule, referenceReport.schedule)
+        XCTAssertEqual(report.schedule.rate, 0.02)
         XCTAssertEqual(report.finalTrainingLoss, meanSquaredError(reference, data), accuracy: 1e-12 * report.finalTrainingLoss)
         XCTAssertTrue(report.finalTrainingLoss.isFinite)
     }
@@ -138,7 +141,7 @@ final class TrainingDivergenceTests: XCTestCase {
     func testTheDivergenceFactorDecides() throws {
         let data = try springData()
         let run = { (factor: Double) in
-            try train(DynamicsModel(kind: .baseline, dimension: 2, hidden: 8, layers: 2, seed: 0), on: data,
+            try train(BaselineModel(dimension: 2, hidden: 8, layers: 2, seed: 0), on: data,
                       options: TrainingOptions(steps: 40, learningRate: 100, divergenceFactor: factor))
         }
         XCTAssertNil(try run(1e6).stoppedEarly)
@@ -151,12 +154,12 @@ final class TrainingDivergenceTests: XCTestCase {
     /// bound and the starting parameters are kept, with a finite H_θ.
     func testAnOverflowingLearnedHamiltonianIsNotKept() throws {
         let data = try springData()
-        let model = DynamicsModel(kind: .hnn, dimension: 2, hidden: 16, layers: 2, seed: 2)
+        let model = HamiltonianNeuralNetwork(dimension: 2, hidden: 16, layers: 2, seed: 2)
         let start = model.copy()
         let report = try train(model, on: data, options: TrainingOptions(steps: 20, learningRate: 1e307))
         let message = try XCTUnwrap(report.stoppedEarly)
         XCTAssertTrue(message.contains("H_theta can overflow") && message.contains("kept the parameters after 0 steps"), message)
-        func H(_ m: DynamicsModel, _ x: [Double]) -> Double { m.hamiltonian(Variable(Tensor(shape: [1, 2], storage: x))).value.scalar }
+        func H(_ m: HamiltonianNeuralNetwork, _ x: [Double]) -> Double { m.hamiltonian(Variable(Tensor(shape: [1, 2], storage: x))).value.scalar }
         for x in [[1.0, 0], [0, 0], [-3, 2]] {
             XCTAssertTrue(H(model, x).isFinite)
             XCTAssertEqual(H(model, x), H(start, x))
@@ -181,13 +184,13 @@ final class TrainingDivergenceTests: XCTestCase {
         XCTAssertNil(MLP(sizes: [2, 5, 1], activation: .relu, seed: 1).outputBound)
         XCTAssertNil(MLP(sizes: [2, 1], activation: .tanh, seed: 1).outputBound)
 
-        let relu = DynamicsModel(kind: .hnn, dimension: 2, hidden: 4, layers: 1, activation: .relu, seed: 3)
+        let relu = HamiltonianNeuralNetwork(dimension: 2, hidden: 4, layers: 1, activation: .relu, seed: 3)
         let states = Tensor(shape: [2, 2], storage: [1, 2, -1, 0.5])
         XCTAssertNil(relu.outputProblem(on: states))
         relu.network.weights[1].value.storage = [Double](repeating: 1e306, count: 4)
         relu.network.weights[0].value.storage = [Double](repeating: 1e3, count: 8)
         XCTAssertTrue(relu.outputProblem(on: states)?.contains("overflows on the training states") == true)
-        let tanh = DynamicsModel(kind: .baseline, dimension: 2, hidden: 4, layers: 1, seed: 3)
+        let tanh = BaselineModel(dimension: 2, hidden: 4, layers: 1, seed: 3)
         XCTAssertNil(tanh.outputProblem(on: states))
         tanh.network.biases[0].value.storage[1] = .nan
         XCTAssertEqual(tanh.outputProblem(on: states), "a parameter is not finite")

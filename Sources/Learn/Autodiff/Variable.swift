@@ -64,14 +64,16 @@ public final class Variable {
 
 /// Whether operations are recorded. The backward pass runs with recording on only when a
 /// differentiable gradient was asked for.
+///
+/// The switch is task-local: `with` binds it for the body and what the body calls on the same
+/// task or thread, and restores it after, so nested training (MAML's inner loop, a scan over
+/// models) and trainings in concurrent tasks or threads cannot see each other's setting.
 enum Recording {
-    nonisolated(unsafe) static var isOn = true
+    @TaskLocal static var isOn = true
 
     static func with<T>(_ on: Bool, _ body: () throws -> T) rethrows -> T {
-        let saved = isOn
-        isOn = on
-        defer { isOn = saved }
-        return try body()
+        if on == isOn { return try body() }
+        return try $isOn.withValue(on) { try body() }
     }
 }
 
@@ -82,14 +84,25 @@ enum Recording {
 /// ∇ₓH, a Jacobian or MAML's inner step needs. Without it they are constants.
 /// An input the output does not depend on gets a zero gradient.
 public func gradient(of output: Variable, wrt inputs: [Variable], createGraph: Bool = false) -> [Variable] {
+    gradient(of: output, wrt: inputs, createGraph: createGraph, holding: [])
+}
+
+/// The partial derivatives of `output` with respect to `inputs`, holding the variables `held`
+/// fixed: the backward pass does not go past them into what they were computed from. A recorded
+/// pullback that differentiates ⟨ū, h(x, θ)⟩ to its parents needs this: ū and the parents may
+/// themselves depend on θ (MAML's θ′ = θ − α∇L(θ), an upstream built from the forward pass),
+/// and the pullback's result must be J_hᵀ ū alone, still a differentiable function of ū and of
+/// the parents.
+func gradient(of output: Variable, wrt inputs: [Variable], createGraph: Bool, holding held: [Variable]) -> [Variable] {
     precondition(output.value.count == 1, "gradient of a non-scalar output \(output.shape); sum it first")
+    let stops = Set(held.map(ObjectIdentifier.init))
     // Reverse topological order of the recorded nodes reachable from the output.
     var order: [Variable] = []
     var visited = Set<ObjectIdentifier>()
     var stack: [(Variable, Bool)] = [(output, false)]
     while let (node, expanded) = stack.popLast() {
         if expanded { order.append(node); continue }
-        guard node.requiresGradient, visited.insert(ObjectIdentifier(node)).inserted else { continue }
+        guard node.requiresGradient, stops.isEmpty || !stops.contains(ObjectIdentifier(node)), visited.insert(ObjectIdentifier(node)).inserted else { continue }
         stack.append((node, true))
         for p in node.parents where p.requiresGradient { stack.append((p, false)) }
     }

@@ -30,12 +30,16 @@ extension MLP {
     /// gradient of a learned Hamiltonian, differentiable in x and the parameters when recording
     /// is on. One fused operation for tanh networks with hidden layers and one output;
     /// otherwise the reverse pass through the network's own graph.
-    public func inputGradient(_ x: Variable) -> Variable {
+    public func inputGradient(_ x: Variable) -> Variable { inputGradient(x, parameters: parameters) }
+
+    /// ∇ₓ Σ_rows f(x) at θ′ = `parameters` (in the order of `self.parameters`): the fused
+    /// operation's parents are x and those variables, so the result is differentiable in θ′.
+    public func inputGradient(_ x: Variable, parameters θ: [Variable]) -> Variable {
         guard activation == .tanh, sizes.count >= 3, sizes.last == 1, x.value.rank == 2, x.shape[1] == sizes[0], x.shape[0] > 0 else {
-            return composedInputGradient(x, createGraph: Recording.isOn)
+            return composedInputGradient(x, parameters: θ, createGraph: Recording.isOn)
         }
-        let pass = TanhInputGradient(network: self, x: x.value)
-        let parents = [x] + parameters
+        let pass = TanhInputGradient(sizes: sizes, parameters: θ, x: x.value)
+        let parents = [x] + θ
         return .record(pass.value, parents, savedBytes: pass.savedBytes) { g, need in
             if Recording.isOn {
                 return self.differentiatedThroughComposition(x, parents: parents, upstream: g, need: need)
@@ -46,17 +50,25 @@ extension MLP {
 
     /// The same gradient by reverse mode through the network's graph.
     func composedInputGradient(_ x: Variable, createGraph: Bool) -> Variable {
-        let input = x.requiresGradient ? x : Variable(x.value, requiresGradient: true)
-        return Recording.with(true) { gradient(of: self(input).sum(), wrt: [input], createGraph: createGraph)[0] }
+        composedInputGradient(x, parameters: parameters, createGraph: createGraph)
     }
 
-    /// The fused operation's pullback, recorded: ∂⟨ḡ, ∇ₓf⟩/∂parents through the composed graph.
+    /// The same gradient by reverse mode through the network's graph at θ′.
+    func composedInputGradient(_ x: Variable, parameters θ: [Variable], createGraph: Bool) -> Variable {
+        let input = x.requiresGradient ? x : Variable(x.value, requiresGradient: true)
+        return Recording.with(true) { gradient(of: self(input, parameters: θ).sum(), wrt: [input], createGraph: createGraph)[0] }
+    }
+
+    /// The fused operation's pullback, recorded: ∂⟨ḡ, ∇ₓf⟩/∂parents through the composed graph,
+    /// with ḡ and the parents held as independent variables.
     private func differentiatedThroughComposition(_ x: Variable, parents: [Variable], upstream: Variable, need: [Bool]) -> [Variable?] {
         let input = x.requiresGradient ? x : Variable(x.value, requiresGradient: true)
-        let inner = [input] + parents.dropFirst()
-        let contracted = Recording.with(true) { (composedInputGradient(input, createGraph: true) * upstream).sum() }
+        let θ = Array(parents.dropFirst())
+        let inner = [input] + θ
+        let contracted = Recording.with(true) { (composedInputGradient(input, parameters: θ, createGraph: true) * upstream).sum() }
         let wanted = inner.indices.filter { need[$0] }
-        let grads = gradient(of: contracted, wrt: wanted.map { inner[$0] }, createGraph: true)
+        // Partial derivatives: ū and the parents are held, whatever they were computed from.
+        let grads = gradient(of: contracted, wrt: wanted.map { inner[$0] }, createGraph: true, holding: [upstream] + inner)
         var out = [Variable?](repeating: nil, count: parents.count)
         for (i, g) in zip(wanted, grads) { out[i] = g }
         return out
@@ -85,10 +97,12 @@ private struct TanhInputGradient {
     var hidden: Int { sizes.count - 2 }
     var savedBytes: Int { 8 * (a.map(\.count).reduce(0, +) + e.map(\.count).reduce(0, +)) }
 
-    init(network: MLP, x: Tensor) {
+    /// `parameters`: θ′ = (W₁, b₁, …, W_{L+1}, b_{L+1}) of a network of `sizes`.
+    init(sizes: [Int], parameters: [Variable], x: Tensor) {
         Tensor.configureThreads
-        let sizes = network.sizes, batch = x.shape[0], L = sizes.count - 2
-        let weights = network.weights.map(\.value), biases = network.biases.map(\.value.storage)
+        let batch = x.shape[0], L = sizes.count - 2
+        let weights = stride(from: 0, to: parameters.count, by: 2).map { parameters[$0].value }
+        let biases = stride(from: 1, to: parameters.count, by: 2).map { parameters[$0].value.storage }
         var a: [Buffer] = [], e: [Buffer] = []
         var gradientOut = [Double](repeating: 0, count: batch * sizes[0])
         withStoragePointers(ArraySlice([x.storage] + weights.map(\.storage) + biases)) { p in

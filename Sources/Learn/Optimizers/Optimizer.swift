@@ -31,10 +31,6 @@ public final class Adam: Optimizer {
     public let beta1: Double, beta2: Double, epsilon: Double
     private var m: [[Double]] = [], v: [[Double]] = []
     public internal(set) var steps = 0
-    /// A reduce-on-plateau schedule's memory (best loss so far, steps without improvement),
-    /// kept with the optimizer so that a run resumed from a checkpoint continues its schedule.
-    public internal(set) var plateauBest = Double.infinity
-    public internal(set) var plateauWaited = 0
 
     public init(learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8) {
         self.learningRate = learningRate; self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon
@@ -75,7 +71,6 @@ public final class Adam: Optimizer {
     public func copy() -> Adam {
         let other = Adam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon)
         other.steps = steps
-        other.plateauBest = plateauBest; other.plateauWaited = plateauWaited
         other.setMoments(m, v)
         return other
     }
@@ -85,18 +80,8 @@ public final class Adam: Optimizer {
     func restore(_ snapshot: Adam) {
         learningRate = snapshot.learningRate
         steps = snapshot.steps
-        plateauBest = snapshot.plateauBest; plateauWaited = snapshot.plateauWaited
         m = snapshot.m; v = snapshot.v
     }
-}
-
-/// Learning-rate schedules of the papers.
-public enum LearningRateSchedule: Sendable {
-    case constant
-    /// (step, rate) pairs in increasing step order: from each step on, that rate.
-    case piecewise([(Int, Double)])
-    /// Multiply by `factor` when the loss has not improved by `threshold` (relative) for `patience` steps.
-    case reduceOnPlateau(factor: Double, patience: Int, threshold: Double, minimum: Double)
 }
 
 /// Scales gradients so their global L2 norm is at most `maximumNorm`; returns the norm before.

@@ -4,9 +4,11 @@ import Learn
 
 /// A trained model with what it was trained on.
 struct ModelValue: ObjectValue {
-    var model: DynamicsModel
+    var model: any FieldModel
     /// The optimizer of its run, so `resume` continues it.
     var optimizer: Adam?
+    /// The schedule's state of its run (a plateau rule's memory), so `resume` continues it.
+    var schedule: LearningRateScheduler.State?
     /// The last training run (nil for a model read from a checkpoint).
     var report: TrainingReport?
     var names: [String]
@@ -18,9 +20,8 @@ struct ModelValue: ObjectValue {
     var kindName: String { "a model" }
 
     var display: String {
-        let sizes = model.network.sizes.map(String.init).joined(separator: " -> ")
         let short = { (x: Double) in TextPrinter.format(x, significantDigits: 3) }
-        var s = "\(model.kind.rawValue) model of \(system): \(sizes) (\(model.network.activation.rawValue)), \(optimizer?.steps ?? report?.stepsTaken ?? 0) steps"
+        var s = "\(model.kind) model of \(system): \(model.architectureDescription), \(optimizer?.steps ?? report?.stepsTaken ?? 0) steps"
         if let r = report {
             s += "; train loss \(short(r.finalTrainingLoss))"
             if let t = r.testLoss { s += ", test loss \(short(t))" }
@@ -58,17 +59,25 @@ struct ModelValue: ObjectValue {
         }
     }
 
-    /// H_θ of an HNN as a function of one state.
+    /// H_θ of a model that has one as a function of one state.
     func learnedHamiltonian(_ at: SourceLocation, in evaluation: Evaluation) throws -> ([Double]) -> Double {
-        guard model.kind == .hnn else { throw evaluation.fail("a baseline model predicts dx/dt directly and has no learned H; train(hnn, ...) has one", at: at) }
-        return { x in model.hamiltonian(Variable(Tensor(shape: [1, x.count], storage: x))).value.scalar }
+        let h = try hamiltonianModel(at, in: evaluation)
+        return { x in h.hamiltonian(x) }
+    }
+
+    /// The model as a `HamiltonianModel`, or the error that it has no learned H.
+    func hamiltonianModel(_ at: SourceLocation, in evaluation: Evaluation) throws -> any HamiltonianModel {
+        guard let h = model as? any HamiltonianModel else {
+            throw evaluation.fail("a \(model.kind) model predicts dx/dt directly and has no learned H; train(hnn, ...) has one", at: at)
+        }
+        return h
     }
 
     /// The learned function `name` (H) at every sample of `data`, as a fit target.
     func samples(of name: String, on data: Dataset, at: SourceLocation, in evaluation: Evaluation) throws -> [Double] {
-        _ = try learnedHamiltonian(at, in: evaluation)  // refuses a baseline model, which has no H
+        let h = try hamiltonianModel(at, in: evaluation)  // refuses a model without H
         let x = Tensor(shape: [data.count, data.dimension], storage: data.states)
-        return model.hamiltonian(Variable(x)).value.storage
+        return h.hamiltonian(Variable(x)).value.storage
     }
 
     /// The data must be the state the model was trained on, column for column: a model of

@@ -19,11 +19,12 @@ enum Read: Verb {
             guard !bytes.isEmpty else { throw FileError("'\(path)' is empty (0 bytes): neither a dataset nor a checkpoint") }
             if Checkpoint.looksLikeCheckpoint(bytes) {
                 let c = try Checkpoint.decode(bytes, path: path)
-                return .object(ModelValue(model: c.model, optimizer: c.optimizer, report: nil, names: c.provenance.names,
+                guard let model = c.model as? any FieldModel else { throw FileError("'\(path)' holds a \(c.model.kind) model, which is not a vector field") }
+                return .object(ModelValue(model: model, optimizer: c.optimizer, schedule: c.schedule, report: nil, names: c.provenance.names,
                                           parameters: c.provenance.parameters, system: c.provenance.system, source: path))
             }
             guard DatasetFile.looksLikeDataset(bytes) else {
-                throw FileError("'\(path)' is neither a Noether dataset (its first line would be '# noether dataset 1') nor a checkpoint ('NOETHER-CHECKPOINT 2')")
+                throw FileError("'\(path)' is neither a Noether dataset (its first line would be '# noether dataset 1') nor a checkpoint ('NOETHER-CHECKPOINT 3')")
             }
             return .object(DatasetValue(dataset: try DatasetFile.decode(bytes, path: path), source: "read from \(path)"))
         } catch { throw call.fail("\(error)", at: call.positional[0].location) }

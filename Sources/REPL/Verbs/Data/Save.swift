@@ -16,9 +16,9 @@ enum Save: Verb {
         let v = try call.value(0)
         if let m = v.object(ModelValue.self) {
             do {
-                try Checkpoint.save(m.model, optimizer: m.optimizer, provenance: .init(system: m.system, names: m.names, parameters: m.parameters), to: path)
+                try Checkpoint.save(m.model, optimizer: m.optimizer, schedule: m.schedule, provenance: .init(system: m.system, names: m.names, parameters: m.parameters), to: path)
             } catch { throw call.fail("\(error)", at: call.positional[1].location) }
-            return .text("wrote the \(m.model.kind.rawValue) model and its optimizer state to \(path)")
+            return .text("wrote the \(m.model.kind) model and its optimizer state to \(path)")
         }
         guard let d = v.object(DatasetValue.self)?.dataset else {
             throw call.fail("save writes datasets and models; this is \(v.kindName)", at: call.positional[0].location)

@@ -17,6 +17,6 @@ enum Resume: Verb {
         let data = try call.object(1, DatasetValue.self).dataset
         let run = try TrainingRun(call, rate: previous.optimizer?.learningRate)
         try previous.checkColumns(of: data, at: call.positional[1].location, in: call.evaluation)
-        return try run.train(previous.model.copy(), optimizer: previous.optimizer?.copy() ?? Adam(learningRate: run.rate), on: data, call)
+        return try run.train(previous.model.copy(), optimizer: previous.optimizer?.copy() ?? Adam(learningRate: run.rate), schedule: previous.schedule, on: data, call)
     }
 }

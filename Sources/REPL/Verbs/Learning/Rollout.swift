@@ -34,7 +34,7 @@ enum Rollout: Verb {
                                                   hint: "store every k-th step with every: k", at: call.location)
         do {
             let traj = try FixedStepIntegrator(method, step: step).run(m.model, from: x0, steps: steps, sampleEvery: every)
-            return .object(TrajectoryValue(trajectory: traj, names: m.names, parameters: m.parameters, method: "\(m.model.kind.rawValue) model, \(methodName)"))
+            return .object(TrajectoryValue(trajectory: traj, names: m.names, parameters: m.parameters, method: "\(m.model.kind) model, \(methodName)"))
         } catch let e as IntegrationError {
             throw call.fail(e.description)
         }

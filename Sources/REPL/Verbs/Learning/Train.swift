@@ -8,30 +8,75 @@ import Learn
 enum Train: Verb {
     static let signature = Signature(
         name: "train", family: .learning, usage: "train(hnn, data, hidden: 200, layers: 2, steps: 2000, lr: 1e-3, batch: 0, seed: 0, checkpoint: \"m.ckpt\")",
-        summary: "trains an HNN (ẋ = Ω∇H_θ) or a baseline MLP (predicts ẋ) on a dataset's train split with Adam; batch 0 is full batch; plateau: 0.5, patience: 100 cut the rate when the loss stalls; checkpoint: writes model and optimizer as it goes. A loss or gradient that is not finite, an output that can overflow or a loss above 1e6 times the run's lowest (divergence) stops it with the last parameters that passed; the train loss shown is that of the parameters kept. An HNN's learned Hamiltonian is model.H([q, p]) or model.H(trajectory)",
+        summary: "trains a model of one of the kinds (" + ModelRegistry.entries.map { "\($0.name): \($0.summary)" }.joined(separator: "; ") + ") on a dataset's train split with Adam; batch 0 is full batch; plateau: 0.5, patience: 100 cut the rate when the loss stalls; checkpoint: writes model and optimizer as it goes. A loss or gradient that is not finite, an output that can overflow or a loss above 1e6 times the run's lowest (divergence) stops it with the last parameters that passed; the train loss shown is that of the parameters kept. An HNN's learned Hamiltonian is model.H([q, p]) or model.H(trajectory)",
         example: "train(hnn, dataset(harmonic, trajectories: 4, samples: 10), hidden: 16, steps: 20, lr: 0.01)",
         positional: [.required("KIND", "the model kind: hnn or baseline"), .required("data", "a dataset (from dataset or read)")],
-        options: [
-            .init("hidden", .whole(1...4096), default: 200, "units per hidden layer"),
-            .init("layers", .whole(1...32), default: 2, "hidden layers"),
-        ] + TrainingRun.options)
+        options: modelOptions + TrainingRun.options)
+
+    /// The options of every model kind, declared once in `ModelRegistry` (a kind's build reads
+    /// those it declares; the kinds that declare each are named in its help).
+    static let modelOptions: [OptionDeclaration] = {
+        var out: [OptionDeclaration] = [], kinds: [String: [String]] = [:]
+        for entry in ModelRegistry.entries {
+            for option in entry.options {
+                kinds[option.name, default: []].append(entry.name)
+                guard !out.contains(where: { $0.label == option.name }) else { continue }
+                let kind: OptionDeclaration.Kind, defaultValue: Double?, defaultText: String?
+                switch (option.kind, option.defaultValue) {
+                case (.whole(let r), .whole(let v)): (kind, defaultValue, defaultText) = (.whole(r), Double(v), nil)
+                case (.number(let r), .number(let v)): (kind, defaultValue, defaultText) = (.custom("a number from \(OptionText.number(r.lowerBound)) to \(OptionText.number(r.upperBound))"), v, nil)
+                case (.word(let words), .word(let w)): (kind, defaultValue, defaultText) = (.word(words), nil, w)
+                default: preconditionFailure("\(entry.name)'s option '\(option.name)' has a default of another kind")
+                }
+                out.append(OptionDeclaration(option.name, kind, default: defaultValue, defaultText: defaultText, option.help))
+            }
+        }
+        return out.map { o in
+            var o = o
+            if kinds[o.label]!.count < ModelRegistry.entries.count { o.help += " (\(kinds[o.label]!.joined(separator: ", ")))" }
+            return o
+        }
+    }()
 
     static func run(_ call: BoundCall) throws -> Value {
-        guard case .name(let kindName, _) = call.positional[0], let kind = DynamicsModel.Kind(rawValue: kindName) else {
-            throw call.fail("train's first argument is the model kind: hnn or baseline", at: call.positional[0].location)
+        guard case .name(let kind, let kindAt) = call.positional[0] else {
+            throw call.fail("train's first argument is the model kind: \(ModelRegistry.names.joined(separator: ", "))", at: call.positional[0].location)
         }
+        // An unknown kind is named with the kinds there are and the closest one.
+        let entry: ModelRegistry.Entry
+        do { entry = try ModelRegistry.entry(kind) } catch { throw call.fail("\(error)", at: kindAt, width: kind.count) }
         let data = try call.object(1, DatasetValue.self).dataset
         let run = try TrainingRun(call, rate: nil)
-        let hidden = try call.whole("hidden")!, layers = try call.whole("layers")!
+        // The model options given, each read as its declaration says; the kind's own defaults
+        // fill in the rest.
+        var options: [String: ModelRegistry.Value] = [:]
+        for declared in modelOptions where call.has(declared.label) {
+            guard let option = entry.options.first(where: { $0.name == declared.label }) else {
+                throw call.fail("a \(kind) model has no option '\(declared.label):' (its options: \(entry.options.map(\.name).joined(separator: ", ")))", at: call.location(of: declared.label))
+            }
+            switch option.kind {
+            case .whole: options[option.name] = .whole(try call.whole(option.name)!)
+            case .number: options[option.name] = .number(try call.evaluation.numberOption(call.option(option.name)!, option.name))
+            case .word: options[option.name] = .word(try call.word(option.name)!)
+            }
+        }
         // One step's work grows as parameters x batch rows: refuse what would take minutes.
         let rows = run.batch <= 0 ? data.count : min(run.batch, data.count)
-        let cost = TrainingCost(dimension: data.dimension, hidden: hidden, layers: layers, rows: rows)
+        let cost: TrainingCost
+        do { cost = try ModelRegistry.trainingCost(kind, options: options, dimension: data.dimension, rows: rows) } catch {
+            throw call.fail("\(error)", at: call.positional[0].location)
+        }
         guard cost.work <= TrainingCost.limit else {
             throw call.fail("one training step would cost about \(TextPrinter.format(cost.work, significantDigits: 3)) parameter-rows "
                             + "(\(cost.parameters) parameters x \(rows) rows), more than the limit of \(TextPrinter.format(TrainingCost.limit, significantDigits: 3)) "
                             + "(several seconds a step); use fewer hidden units or layers, or a batch: of at most \(max(1, Int(TrainingCost.limit / Double(cost.parameters)))) rows")
         }
-        let model = DynamicsModel(kind: kind, dimension: data.dimension, hidden: hidden, layers: layers, initializer: .orthogonal, seed: run.seed)
-        return try run.train(model, optimizer: Adam(learningRate: run.rate), on: data, call)
+        let model: any FieldModel
+        do {
+            let built = try ModelRegistry.build(kind, options: options, dimension: data.dimension, seed: run.seed)
+            guard let field = built as? any FieldModel else { throw ModelError(message: "a \(kind) model is not a vector field; train fits vector fields") }
+            model = field
+        } catch { throw call.fail("\(error)", at: call.positional[0].location) }
+        return try run.train(model, optimizer: Adam(learningRate: run.rate), schedule: nil, on: data, call)
     }
 }

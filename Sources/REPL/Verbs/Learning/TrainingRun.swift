@@ -33,18 +33,18 @@ struct TrainingRun {
     /// Trains `model` with `optimizer` on `data`, reporting progress on standard error: in
     /// place on a terminal, plain lines otherwise (transcripts and notebooks read standard
     /// output only).
-    func train(_ model: DynamicsModel, optimizer: Adam, on data: Dataset, _ call: BoundCall) throws -> Value {
+    func train(_ model: any FieldModel, optimizer: Adam, schedule state: LearningRateScheduler.State?, on data: Dataset, _ call: BoundCall) throws -> Value {
         optimizer.learningRate = rate
         do {
             let schedule: LearningRateSchedule = plateau.map { .reduceOnPlateau(factor: $0, patience: patience, threshold: 1e-4, minimum: rate * 1e-4) } ?? .constant
             let terminal = isatty(STDERR_FILENO) != 0
             let options = TrainingOptions(steps: steps, batchSize: batch, learningRate: rate, seed: seed, reportEvery: max(1, steps / (terminal ? 100 : 10)),
                                           schedule: schedule, checkpointPath: checkpoint)
-            let report = try Learn.train(model, on: data, options: options, optimizer: optimizer) { p in
+            let report = try Learn.train(model, on: DerivativePairs(data), options: options, optimizer: optimizer, schedule: state) { p in
                 FileHandle.standardError.write(Data((terminal ? "\r\u{1B}[2K" + p.bar() : p.line + "\n").utf8))
             }
             if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
-            return .object(ModelValue(model: model, optimizer: optimizer, report: report, names: data.names, parameters: data.parameters, system: data.system))
+            return .object(ModelValue(model: model, optimizer: optimizer, schedule: report.schedule, report: report, names: data.names, parameters: data.parameters, system: data.system))
         } catch {
             throw call.fail("\(error)", at: checkpoint == nil ? call.positional[1].location : call.location)
         }

@@ -13,7 +13,7 @@ public struct TrainingOptions: Sendable {
     public var clipNorm: Double?
     public var reportEvery: Int
     public var schedule: LearningRateSchedule
-    /// Write a checkpoint (model and optimizer) here every `reportEvery` steps, at the end, and
+    /// Write a checkpoint (model, optimizer and schedule) here every `reportEvery` steps, at the end, and
     /// when training stops early (then with the last good parameters).
     public var checkpointPath: String?
     /// Training stops as diverging when the loss exceeds this multiple of the lowest loss of the
@@ -36,9 +36,11 @@ public struct TrainingReport: Sendable {
     /// (step, the loss on that step's batch, before its update) every `reportEvery` steps and
     /// at the end.
     public var history: [(step: Int, loss: Double)]
-    /// The mean squared error of the predicted ẋ over the whole training split, at the
-    /// parameters the model ends with (after the last update, or the ones kept on a stop).
+    /// The objective over the whole training split (for the HNN and the baseline, the mean
+    /// squared error of the predicted ẋ), at the parameters the model ends with (after the last
+    /// update, or the ones kept on a stop).
     public var finalTrainingLoss: Double
+    /// The objective over the held-out split, when there is one.
     public var testLoss: Double?
     /// The optimizer's step count at the parameters the model ends with.
     public var stepsTaken: Int
@@ -46,29 +48,12 @@ public struct TrainingReport: Sendable {
     public var stoppedEarly: String?
     /// (step, rate) whenever the schedule changed the learning rate, starting at step 1.
     public var learningRates: [(step: Int, rate: Double)]
-}
-
-/// Applies a schedule step by step.
-struct ScheduleState {
-    let schedule: LearningRateSchedule
-    var rate: Double
-    var best = Double.infinity
-    var waited = 0
-
-    /// The rate for `step`, given the loss measured at that step.
-    mutating func rate(at step: Int, loss: Double) -> Double {
-        switch schedule {
-        case .constant: break
-        case .piecewise(let pieces):
-            if let piece = pieces.last(where: { $0.0 <= step }) { rate = piece.1 }
-        case .reduceOnPlateau(let factor, let patience, let threshold, let minimum):
-            if loss < best * (1 - threshold) { best = loss; waited = 0 } else {
-                waited += 1
-                if waited >= patience { rate = max(minimum, rate * factor); waited = 0 }
-            }
-        }
-        return rate
-    }
+    /// Each loss term of the objective on the whole training split, at the parameters the
+    /// model ends with.
+    public var terms: [String: Double]
+    /// The schedule's state at the parameters the model ends with (rolled back with them on a
+    /// stop): what a checkpoint saves and a resumed run starts from.
+    public var schedule: LearningRateScheduler.State
 }
 
 /// Where training is, reported every `reportEvery` steps.
@@ -94,38 +79,49 @@ public struct TrainingError: Error, CustomStringConvertible, Sendable {
     public var description: String { message }
 }
 
-/// Trains a model on a dataset's train split with Adam, reporting progress through `progress`.
+/// Trains a model on a dataset's derivative pairs (x, ẋ) of its train split: `train(_:on:objective:…)`
+/// with `DerivativePairs(data)`.
+public func train(_ model: any Model, on data: Dataset, objective: Objective? = nil, options: TrainingOptions, optimizer: Adam? = nil,
+                  schedule: LearningRateScheduler.State? = nil, progress: (TrainingProgress) -> Void = { _ in }) throws -> TrainingReport {
+    try train(model, on: DerivativePairs(data), objective: objective, options: options, optimizer: optimizer, schedule: schedule, progress: progress)
+}
+
+/// Trains a model on batches of `source` with Adam, minimising `objective` (nil: every loss
+/// term of the model, weight 1), reporting progress through `progress`.
 ///
 /// Every step checks the parameters it is about to update: the loss and its gradient must be
-/// finite, the network's output must not overflow (`DynamicsModel.outputProblem`), and the loss
-/// must stay within `divergenceFactor` times the lowest loss of the run (with minibatches, both
-/// are moving averages of the step losses, so that one noisy minibatch does not count as a blow-up). The parameters after
-/// the last step are checked the same way, on the whole training split. When a check fails,
-/// training stops and says why, at which step and with which loss, and rolls the model and the
-/// optimizer back to the last parameters that passed (so a checkpoint and `resume` continue from
-/// them). The reported training loss is always that of the parameters the model ends with.
+/// finite, the model's output must not overflow (`Model.outputProblem`), and the loss must stay
+/// within `divergenceFactor` times the lowest loss of the run (with minibatches, both are moving
+/// averages of the step losses, so that one noisy minibatch does not count as a blow-up). The
+/// parameters after the last step are checked the same way, on the whole training split. When a
+/// check fails, training stops and says why, at which step and with which loss, and rolls the
+/// model, the optimizer and the schedule back to the last parameters that passed (so a
+/// checkpoint and `resume` continue from them). The reported training loss is always that of
+/// the parameters the model ends with.
 ///
-/// To resume, pass the optimizer of the earlier run (from a checkpoint): steps are numbered on
-/// from its count, and minibatches are drawn from (seed, step), so 10 + 10 steps give the same
-/// parameters as 20 in one go.
-public func train(_ model: DynamicsModel, on data: Dataset, options: TrainingOptions, optimizer: Adam? = nil,
-                  progress: (TrainingProgress) -> Void = { _ in }) throws -> TrainingReport {
-    let d = data.dimension
+/// The learning rate: the schedule's, applied to the optimizer before each step. A fresh
+/// optimizer starts at `options.learningRate`; one that has taken steps at its own rate (the
+/// rate its last step applied, which a caller may set). `schedule` carries a reduce-on-plateau
+/// rule's memory from an earlier run (nil: fresh).
+///
+/// To resume, pass the optimizer and schedule state of the earlier run (from a checkpoint or a
+/// report): steps are numbered on from the optimizer's count, and minibatches are drawn from
+/// (seed, step), so 10 + 10 steps give the same parameters as 20 in one go.
+public func train(_ model: any Model, on source: some BatchSource, objective: Objective? = nil, options: TrainingOptions, optimizer: Adam? = nil,
+                  schedule: LearningRateScheduler.State? = nil, progress: (TrainingProgress) -> Void = { _ in }) throws -> TrainingReport {
+    let d = source.dimension
     guard d == model.dimension else { throw TrainingError(message: "the model has dimension \(model.dimension), the data \(d)") }
-    let trainRows = (0..<data.count).filter { !data.isTest($0) }, testRows = (0..<data.count).filter { data.isTest($0) }
-    guard !trainRows.isEmpty else { throw TrainingError(message: "the dataset has no training samples") }
-    if let bad = data.states.firstIndex(where: { !$0.isFinite }) ?? data.derivatives.firstIndex(where: { !$0.isFinite }) {
-        throw TrainingError(message: "the dataset has a non-finite value in row \(bad / d + 1)")
-    }
-    func batch(_ rows: [Int]) -> (Tensor, Tensor) {
-        var x = [Double](), y = [Double]()
-        x.reserveCapacity(rows.count * d); y.reserveCapacity(rows.count * d)
-        for r in rows { x += data.states[(r * d)..<((r + 1) * d)]; y += data.derivatives[(r * d)..<((r + 1) * d)] }
-        return (Tensor(shape: [rows.count, d], storage: x), Tensor(shape: [rows.count, d], storage: y))
-    }
-    /// The mean squared error of the predicted ẋ on a batch, at the current parameters.
-    func meanSquaredError(_ batch: (Tensor, Tensor)) -> Double {
-        Recording.with(false) { (model.predict(batch.0, createGraph: false) - Variable(batch.1)).square().mean().value.scalar }
+    try source.validate()
+    let objective = objective ?? .all(of: model)
+    try objective.check(against: model)
+    let θ = model.variables
+    let count = source.count
+    /// The objective and its terms on a batch, at the current parameters, not recorded.
+    func measure(_ batch: Batch) throws -> (loss: Double, terms: [String: Double]) {
+        try Recording.with(false) {
+            let terms = try model.losses(batch)
+            return (try objective.combine(terms).value.scalar, terms.mapValues { $0.value.scalar })
+        }
     }
     let optimizer = optimizer ?? Adam(learningRate: options.learningRate)
     // Step numbers continue the optimizer's count; a damaged count must not trap in the sums.
@@ -135,16 +131,19 @@ public func train(_ model: DynamicsModel, on data: Dataset, options: TrainingOpt
     }
     // A checkpoint file that cannot be written is refused before any training.
     if let path = options.checkpointPath { try AtomicFile.checkDestination(path) }
-    let provenance = Checkpoint.Provenance(system: data.system, names: data.names, parameters: data.parameters)
+    let provenance = source.provenance
+    var scheduler = LearningRateScheduler(schedule: options.schedule,
+                                          state: .init(rate: optimizer.steps > 0 ? optimizer.learningRate : options.learningRate,
+                                                       best: schedule?.best ?? .infinity, waited: schedule?.waited ?? 0))
     func saveCheckpoint() throws {
-        if let path = options.checkpointPath { try Checkpoint.save(model, optimizer: optimizer, provenance: provenance, to: path) }
+        if let path = options.checkpointPath { try Checkpoint.save(model, optimizer: optimizer, schedule: scheduler.state, provenance: provenance, to: path) }
     }
-    let full = batch(trainRows)
+    let full = source.trainingBatch
     var history: [(Int, Double)] = []
     let short = { (x: Double) in TextPrinter.format(x, significantDigits: 3) }
-    // The last parameters that passed every check, with the optimizer's state at that point;
-    // until a step passes, the ones training started from.
-    var kept = (parameters: model.parameters.map(\.value), optimizer: optimizer.copy(), checked: false)
+    // The last parameters that passed every check, with the optimizer's and the schedule's
+    // state at that point; until a step passes, the ones training started from.
+    var kept = (parameters: θ.map(\.value), optimizer: optimizer.copy(), schedule: scheduler.state, checked: false)
     // Divergence compares the run's level of loss with its lowest level. With the full batch
     // the level is the step's loss, which is exact. A minibatch's loss is one draw of a noisy
     // estimate (with batch 1, losses of healthy steps spread over six orders of magnitude), so
@@ -153,14 +152,12 @@ public func train(_ model: DynamicsModel, on data: Dataset, options: TrainingOpt
     // first loss. One outlier L moves L̄ by (1 − β) L only, while a blow-up still shows at once:
     // a loss growing by a factor G moves L̄ by about G/100, e.g. 6 → 1e22 in one step gives
     // L̄ ≈ 1e20, far beyond 1e6 times any level before it.
-    let minibatches = options.batchSize > 0 && options.batchSize < trainRows.count
+    let minibatches = options.batchSize > 0 && options.batchSize < count
     let smoothing = minibatches ? 0.99 : 0.0
     var level: Double?
     // The lowest level of the run and the step that measured it.
     var best: (loss: Double, step: Int)?
     var stopped: String?
-    var scheduler = ScheduleState(schedule: options.schedule, rate: optimizer.steps > 0 ? optimizer.learningRate : options.learningRate,
-                                  best: optimizer.plateauBest, waited: optimizer.plateauWaited)
     var rates: [(step: Int, rate: Double)] = []
     let start = Date(), first = optimizer.steps + 1
     /// The level of loss after a step whose loss is `loss`.
@@ -172,39 +169,42 @@ public func train(_ model: DynamicsModel, on data: Dataset, options: TrainingOpt
         return "\(what) grew to \(short(loss)), more than \(short(options.divergenceFactor)) times its lowest, \(short(best.loss)) at step \(best.step) "
             + "(diverging: the learning rate is too large)"
     }
-    /// Rolls the model and optimizer back to `kept`, records why, and checkpoints them.
+    /// Rolls the model, optimizer and schedule back to `kept`, records why, and checkpoints them.
     func stop(_ reason: String) throws {
-        for (p, v) in zip(model.parameters, kept.parameters) { p.value = v }
+        for (p, v) in zip(θ, kept.parameters) { p.value = v }
         optimizer.restore(kept.optimizer)
+        scheduler.state = kept.schedule
         stopped = reason + (kept.checked ? "; kept the parameters after \(optimizer.steps) steps"
                                          : "; no step passed the checks, so the parameters are the ones it started from")
         try saveCheckpoint()
     }
     for step in first...last {
         try Interrupt.check()
-        let (x, y): (Tensor, Tensor)
-        if options.batchSize <= 0 || options.batchSize >= trainRows.count { (x, y) = full } else {
+        let batch: Batch
+        if !minibatches { batch = full } else {
             var rng = SeededGenerator(seed: options.seed ^ (UInt64(step) &* 0x9E37_79B9_7F4A_7C15))
-            (x, y) = batch((0..<options.batchSize).map { _ in trainRows[Int(rng.next() % UInt64(trainRows.count))] })
+            batch = source.batch((0..<options.batchSize).map { _ in Int(rng.next() % UInt64(count)) })
         }
-        let objective = model.loss(x, y)
-        let loss = objective.value.scalar
-        let grads = gradient(of: objective, wrt: model.parameters)
+        // The step records its own graph, whatever the caller's recording switch says.
+        let (objectiveValue, grads) = try Recording.with(true) {
+            let objectiveValue = try objective.combine(try model.losses(batch))
+            return (objectiveValue, gradient(of: objectiveValue, wrt: θ))
+        }
+        let loss = objectiveValue.value.scalar
         let problem: String? = !loss.isFinite ? "the loss is not finite (\(short(loss)))"
             : !grads.allSatisfy({ $0.value.storage.allSatisfy(\.isFinite) }) ? "the gradient is not finite"
-            : model.outputProblem(on: x) ?? divergence(levelAfter(loss), averaged: minibatches)
+            : model.outputProblem(on: batch) ?? divergence(levelAfter(loss), averaged: minibatches)
         if let problem {
             try stop("training stopped at step \(step) of \(last): \(problem)")
             break
         }
-        kept = (model.parameters.map(\.value), optimizer.copy(), true)
+        kept = (θ.map(\.value), optimizer.copy(), scheduler.state, true)
         level = levelAfter(loss)
         if let level, level < best?.loss ?? .infinity { best = (level, step) }
         optimizer.learningRate = scheduler.rate(at: step, loss: loss)
-        (optimizer.plateauBest, optimizer.plateauWaited) = (scheduler.best, scheduler.waited)
         if rates.last?.rate != optimizer.learningRate { rates.append((step, optimizer.learningRate)) }
         if let c = options.clipNorm { clipGradients(grads, maximumNorm: c) }
-        optimizer.step(model.parameters, grads)
+        optimizer.step(θ, grads)
         if step % max(1, options.reportEvery) == 0 || step == last {
             history.append((step, loss))
             let rate = Double(step - first + 1) / max(1e-9, Date().timeIntervalSince(start))
@@ -213,16 +213,16 @@ public func train(_ model: DynamicsModel, on data: Dataset, options: TrainingOpt
         }
     }
     // The last update is checked like the others, on the whole training split.
-    var finalLoss = meanSquaredError(full)
+    var final = try measure(full)
     if stopped == nil {
-        let problem: String? = !finalLoss.isFinite ? "the loss is not finite (\(short(finalLoss)))" : model.outputProblem(on: full.0) ?? divergence(finalLoss, averaged: false)
+        let problem: String? = !final.loss.isFinite ? "the loss is not finite (\(short(final.loss)))"
+            : model.outputProblem(on: full) ?? divergence(final.loss, averaged: false)
         if let problem {
             try stop("training stopped after step \(last), the last: \(problem)")
-            finalLoss = meanSquaredError(full)
+            final = try measure(full)
         }
     }
-    var testLoss: Double?
-    if !testRows.isEmpty { testLoss = meanSquaredError(batch(testRows)) }
-    return TrainingReport(history: history, finalTrainingLoss: finalLoss, testLoss: testLoss, stepsTaken: optimizer.steps, stoppedEarly: stopped,
-                          learningRates: rates)
+    let testLoss = try source.testBatch.map { try measure($0).loss }
+    return TrainingReport(history: history, finalTrainingLoss: final.loss, testLoss: testLoss, stepsTaken: optimizer.steps, stoppedEarly: stopped,
+                          learningRates: rates, terms: final.terms, schedule: scheduler.state)
 }

@@ -15,8 +15,14 @@ public struct RolloutComparison: Sendable {
     /// All rollouts are integrated together, as one system of trajectories × d states, so the
     /// model sees one batch per evaluation. Both use dopri5 at rtol = atol = `tolerance`
     /// (Greydanus et al. used SciPy's RK45 at rtol 1e-9).
-    public static func run(model: DynamicsModel, truth: HamiltonianVectorField, initialStates: [[Double]], times: [Double],
+    public static func run(model: any FieldModel, truth: HamiltonianVectorField, initialStates: [[Double]], times: [Double],
                            tolerance: Double = 1e-9) throws -> RolloutComparison {
+        try run(model: model, truth: truth, energy: { truth.energy($0) }, initialStates: initialStates, times: times, tolerance: tolerance)
+    }
+
+    /// The comparison against any true field with its energy E(x).
+    public static func run(model: any FieldModel, truth: any VectorField, energy: ([Double]) -> Double, initialStates: [[Double]],
+                           times: [Double], tolerance: Double = 1e-9) throws -> RolloutComparison {
         let d = model.dimension
         guard truth.dimension == d, initialStates.allSatisfy({ $0.count == d }) else {
             throw TrainingError(message: "the true system has dimension \(truth.dimension), the model \(d)\(initialStates.contains { $0.count != d } ? ", and an initial state has another" : ""): they cannot be compared")
@@ -27,13 +33,13 @@ public struct RolloutComparison: Sendable {
         var trajectorySum = 0.0, energySum = 0.0, worst = 0.0
         for (n, x0) in initialStates.enumerated() {
             let exact = try integrator.run(truth, from: x0, times: times)
-            let e0 = truth.energy(x0)
+            let e0 = energy(x0)
             var largest = 0.0
             for k in 0..<times.count {
                 let predicted = Array(learned.state(k)[(learned.state(k).startIndex + n * d)...].prefix(d))
                 let reference = exact.state(k)
                 for (a, b) in zip(predicted, reference) { trajectorySum += (a - b) * (a - b) }
-                let e = truth.energy(predicted)
+                let e = energy(predicted)
                 energySum += (e - e0) * (e - e0)
                 largest = max(largest, abs(e - e0) / max(abs(e0), 1e-300))
             }
@@ -48,11 +54,11 @@ public struct RolloutComparison: Sendable {
 
 /// `count` independent copies of a model's field as one system, evaluated as one batch.
 final class BatchedField: VectorField {
-    let model: DynamicsModel
+    let model: any FieldModel
     let count: Int
     var dimension: Int { model.dimension * count }
 
-    init(model: DynamicsModel, count: Int) { self.model = model; self.count = count }
+    init(model: any FieldModel, count: Int) { self.model = model; self.count = count }
 
     func evaluate(_ x: UnsafePointer<Double>, into derivative: UnsafeMutablePointer<Double>) {
         let states = Tensor(shape: [count, model.dimension], storage: Array(UnsafeBufferPointer(start: x, count: dimension)))

@@ -1,0 +1,125 @@
+import Dynamics
+
+/// A model: a parametrised function θ ↦ (named loss terms on a batch), with what is needed to
+/// rebuild, train and save it.
+///
+/// - `kind` names its entry in the `ModelRegistry`; `spec` is enough for that entry to rebuild
+///   the architecture (`ModelRegistry.decode`), so a checkpoint holds kind, spec and tensors.
+/// - `parameters` are the trainable tensors θ = (θ₁, …, θ_m), named and in a fixed order
+///   (`layer1.weight`, `layer1.bias`, …): checkpoints and optimizers use that order.
+/// - `losses(batch, at: θ′)` evaluates the model's loss terms L_i(θ′; batch) as scalar
+///   variables. With `nil`, θ′ is the model's own parameters; with other variables of the same
+///   shapes it is the model at θ′, differentiable in θ′ (MAML's inner step θ′ = θ − α∇L(θ)).
+public protocol Model: AnyObject {
+    /// The registry name (`hnn`, `baseline`).
+    var kind: String { get }
+    /// The architecture, as ordered key=value pairs.
+    var spec: ModelSpec { get }
+    /// The dimension of the state x it takes.
+    var dimension: Int { get }
+    /// θ, named, in a fixed order.
+    var parameters: [(name: String, value: Variable)] { get }
+    /// The names of the loss terms `losses` returns.
+    var lossNames: [String] { get }
+    /// The loss terms L_i(θ′; batch), each a scalar variable. Throws a `ModelError` when the
+    /// batch lacks a tensor the model needs or `parameters` do not match θ's shapes.
+    func losses(_ batch: Batch, at parameters: [Variable]?) throws -> [String: Variable]
+    /// An independent model with the same architecture and parameter values.
+    func copy() -> Self
+    /// Why the model's output may not be finite at the current parameters on the batch's
+    /// states, or nil (a check the trainer makes before each update).
+    func outputProblem(on batch: Batch) -> String?
+    /// The work of one training step on `rows` rows.
+    func trainingCost(rows: Int) -> TrainingCost
+    /// The architecture in a few words for people (`2 -> 200 -> 200 -> 1 (tanh)`); the spec by
+    /// default.
+    var architectureDescription: String { get }
+}
+
+extension Model {
+    public var architectureDescription: String { spec.description }
+
+    /// θ as variables, in the order of `parameters`.
+    public var variables: [Variable] { parameters.map(\.value) }
+
+    /// `outputProblem` on the states `x` [rows, d].
+    public func outputProblem(on x: Tensor) -> String? { outputProblem(on: Batch(["x": x])) }
+
+    /// The loss terms at the model's own parameters.
+    public func losses(_ batch: Batch) throws -> [String: Variable] { try losses(batch, at: nil) }
+
+    /// The variables to evaluate at: the model's own (`nil`) or `substituted`, checked against
+    /// θ's count and shapes.
+    public func resolve(_ substituted: [Variable]?) throws -> [Variable] {
+        guard let substituted else { return variables }
+        let own = parameters
+        guard substituted.count == own.count else {
+            throw ModelError(message: "the \(kind) model has \(own.count) parameter tensors, \(substituted.count) were given")
+        }
+        for (p, q) in zip(own, substituted) where p.value.shape != q.shape {
+            throw ModelError(message: "parameter \(p.name) has shape \(p.value.shape), the substitute \(q.shape)")
+        }
+        return substituted
+    }
+}
+
+/// A model that is a vector field: it predicts ẋ = f_θ(x) for a batch of states, so the
+/// integrators roll it out.
+public protocol FieldModel: Model, VectorField {
+    /// ẋ for a batch [rows, d] at θ′ (`nil`: the model's own parameters). With `createGraph`
+    /// the result is differentiable in θ′ (training); otherwise it is a constant (rollouts).
+    func predict(_ x: Tensor, at parameters: [Variable]?, createGraph: Bool) -> Variable
+}
+
+extension FieldModel {
+    /// ẋ for a batch at the model's own parameters.
+    public func predict(_ x: Tensor, createGraph: Bool) -> Variable { predict(x, at: nil, createGraph: createGraph) }
+
+    /// One state's ẋ, through the batch path (rows of one).
+    public func fieldEvaluate(_ x: UnsafePointer<Double>, into derivative: UnsafeMutablePointer<Double>) {
+        let state = Tensor(shape: [1, dimension], storage: Array(UnsafeBufferPointer(start: x, count: dimension)))
+        let f = predict(state, createGraph: false).value
+        for i in 0..<dimension { derivative[i] = f.storage[i] }
+    }
+}
+
+/// A field model with a learned Hamiltonian H_θ: its field is ẋ = Ω∇ₓH_θ (q̇ = ∂H/∂p,
+/// ṗ = −∂H/∂q), divergence-free, and conserves H_θ along its exact flow.
+public protocol HamiltonianModel: FieldModel {
+    /// H_θ′ for a batch [rows, d] → [rows, 1] (`nil`: the model's own parameters).
+    func hamiltonian(_ x: Variable, at parameters: [Variable]?) -> Variable
+}
+
+extension HamiltonianModel {
+    /// H_θ for a batch [rows, d] → [rows, 1].
+    public func hamiltonian(_ x: Variable) -> Variable { hamiltonian(x, at: nil) }
+
+    /// H_θ of one state.
+    public func hamiltonian(_ x: [Double]) -> Double {
+        Recording.with(false) { hamiltonian(Variable(Tensor(shape: [1, x.count], storage: x))) }.value.scalar
+    }
+}
+
+/// A model that is a step map x ↦ φ_θ(x) of fixed step h (a SympNet, a learned flow map): it
+/// predicts the next state of a trajectory, not a derivative, and iterates like any `StepMap`.
+/// Its batch form predicts x_{k+1} for the rows of x_k, at θ′.
+public protocol MapModel: Model, StepMap {
+    /// φ_θ′(x) for a batch [rows, d] → [rows, d] (`nil`: the model's own parameters).
+    func next(_ x: Tensor, at parameters: [Variable]?, createGraph: Bool) -> Variable
+}
+
+/// A model with latent coordinates z = g_θ(x) (a neural canonical transformation's (Q, P), a
+/// symmetry network's conserved coordinates), named so that they can be shown and plotted.
+public protocol LatentModel: Model {
+    /// The latent coordinates' names, one per column of `latent`.
+    var latentNames: [String] { get }
+    /// z = g_θ′(x) for a batch [rows, d] → [rows, latentNames.count].
+    func latent(_ x: Tensor, at parameters: [Variable]?) -> Variable
+}
+
+/// Why a model cannot be built, evaluated or decoded.
+public struct ModelError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,155 @@
+import Symbolic
+
+/// The model kinds `train` can build, shaped like the catalog's entries: each has a name, a
+/// one-line summary, its declared options, `build` (a fresh model from options, the data's
+/// dimension and a seed) and `decode` (the model a checkpoint's spec describes). Help text and
+/// did-you-mean derive from the entries; adding a kind is one file and one line in `entries`.
+public enum ModelRegistry {
+    /// An option a kind declares: its name, kind and range, default and one line of help.
+    public struct Option: Sendable {
+        public enum Kind: Sendable {
+            case whole(ClosedRange<Int>)
+            case number(ClosedRange<Double>)
+            case word([String])
+        }
+        public var name: String
+        public var kind: Kind
+        public var defaultValue: Value
+        public var help: String
+        public init(_ name: String, _ kind: Kind, default defaultValue: Value, help: String) {
+            self.name = name; self.kind = kind; self.defaultValue = defaultValue; self.help = help
+        }
+    }
+
+    /// An option's value.
+    public enum Value: Sendable, Equatable {
+        case whole(Int), number(Double), word(String)
+    }
+
+    public struct Entry: Sendable {
+        public var name: String
+        public var summary: String
+        public var options: [Option]
+        /// The parameter names and shapes a spec describes, computed without building anything
+        /// (checkpoints check their length against it before allocating).
+        public var parameterShapes: @Sendable (ModelSpec) throws -> [(name: String, shape: [Int])]
+        /// The work of one training step on `rows` rows of the model `build` would make, known
+        /// before anything is allocated (so an absurd size is refused, not built).
+        public var cost: @Sendable (_ options: [String: Value], _ dimension: Int, _ rows: Int) throws -> TrainingCost
+        /// A fresh model: options (every declared one, defaults filled in and checked), the
+        /// data's dimension, the seed of the initial weights.
+        public var build: @Sendable (_ options: [String: Value], _ dimension: Int, _ seed: UInt64) throws -> any Model
+        /// The architecture a spec describes, with placeholder weights (a checkpoint then sets
+        /// them).
+        public var decode: @Sendable (ModelSpec) throws -> any Model
+    }
+
+    public static let entries: [Entry] = [hamiltonianNeuralNetwork, baseline]
+
+    public static var names: [String] { entries.map(\.name) }
+
+    /// The options of the MLP models: the REPL's bounds, hidden 200 and 2 layers by default.
+    static let mlpOptions: [Option] = [
+        Option("hidden", .whole(1...4096), default: .whole(200), help: "units in each hidden layer"),
+        Option("layers", .whole(1...32), default: .whole(2), help: "hidden layers"),
+    ]
+
+    static let hamiltonianNeuralNetwork = Entry(
+        name: "hnn", summary: "Hamiltonian neural network (Greydanus et al.): an MLP H_theta(q, p), dx/dt = Omega grad H_theta",
+        options: mlpOptions,
+        parameterShapes: { try MLPArchitecture($0, kind: "hnn", outputs: { _ in 1 }).parameterShapes },
+        cost: { options, dimension, rows in
+            let (hidden, layers) = try mlpSize(options, dimension: dimension, kind: "hnn")
+            return MLPArchitecture(dimension: dimension, hidden: hidden, layers: layers, outputs: 1, activation: .tanh).cost(rows: rows)
+        },
+        build: { options, dimension, seed in
+            let (hidden, layers) = try mlpSize(options, dimension: dimension, kind: "hnn")
+            return HamiltonianNeuralNetwork(dimension: dimension, hidden: hidden, layers: layers, initializer: .orthogonal, seed: seed)
+        },
+        decode: { spec in
+            let a = try MLPArchitecture(spec, kind: "hnn", outputs: { _ in 1 })
+            return HamiltonianNeuralNetwork(dimension: a.dimension, hidden: a.hidden, layers: a.layers, activation: a.activation, seed: 0)
+        })
+
+    static let baseline = Entry(
+        name: "baseline", summary: "an MLP predicting dx/dt directly (the baseline of Greydanus et al.)",
+        options: mlpOptions,
+        parameterShapes: { try MLPArchitecture($0, kind: "baseline", outputs: { $0 }).parameterShapes },
+        cost: { options, dimension, rows in
+            let (hidden, layers) = try mlpSize(options, dimension: dimension, kind: "baseline")
+            return MLPArchitecture(dimension: dimension, hidden: hidden, layers: layers, outputs: dimension, activation: .tanh).cost(rows: rows)
+        },
+        build: { options, dimension, seed in
+            let (hidden, layers) = try mlpSize(options, dimension: dimension, kind: "baseline")
+            return BaselineModel(dimension: dimension, hidden: hidden, layers: layers, initializer: .orthogonal, seed: seed)
+        },
+        decode: { spec in
+            let a = try MLPArchitecture(spec, kind: "baseline", outputs: { $0 })
+            return BaselineModel(dimension: a.dimension, hidden: a.hidden, layers: a.layers, activation: a.activation, seed: 0)
+        })
+
+    static func mlpSize(_ options: [String: Value], dimension: Int, kind: String) throws -> (hidden: Int, layers: Int) {
+        guard dimension > 0, dimension % 2 == 0 else {
+            throw ModelError(message: "a \(kind) model needs a phase space of pairs (q, p): an even dimension, not \(dimension)")
+        }
+        guard case .whole(let hidden)? = options["hidden"], case .whole(let layers)? = options["layers"] else {
+            throw ModelError(message: "a \(kind) model needs whole numbers hidden and layers")
+        }
+        return (hidden, layers)
+    }
+
+    /// The entry named `name`, or an error listing the kinds, with a did-you-mean.
+    public static func entry(_ name: String) throws -> Entry {
+        if let e = entries.first(where: { $0.name == name }) { return e }
+        var message = "no model kind '\(name)' (kinds: \(names.joined(separator: ", ")))"
+        if let s = ExprBuilder.suggestion(for: name, among: names) { message += "; did you mean '\(s)'?" }
+        throw ModelError(message: message)
+    }
+
+    /// The options with every declared one filled in (defaults for those not given), each
+    /// checked against its declaration; an undeclared option is an error with a did-you-mean.
+    public static func resolve(_ options: [String: Value], for entry: Entry) throws -> [String: Value] {
+        let declared = entry.options.map(\.name)
+        for name in options.keys.sorted() where !declared.contains(name) {
+            var message = "\(entry.name) has no option '\(name)' (options: \(declared.joined(separator: ", ")))"
+            if let s = ExprBuilder.suggestion(for: name, among: declared) { message += "; did you mean '\(s)'?" }
+            throw ModelError(message: message)
+        }
+        var out: [String: Value] = [:]
+        for option in entry.options {
+            let value = options[option.name] ?? option.defaultValue
+            switch (option.kind, value) {
+            case (.whole(let range), .whole(let v)) where range.contains(v): break
+            case (.number(let range), .number(let v)) where range.contains(v): break
+            case (.word(let allowed), .word(let v)) where allowed.contains(v): break
+            default:
+                let expected: String
+                switch option.kind {
+                case .whole(let r): expected = "a whole number from \(r.lowerBound) to \(r.upperBound)"
+                case .number(let r): expected = "a number from \(r.lowerBound) to \(r.upperBound)"
+                case .word(let w): expected = "one of \(w.joined(separator: ", "))"
+                }
+                throw ModelError(message: "\(entry.name)'s option '\(option.name)' is \(expected)")
+            }
+            out[option.name] = value
+        }
+        return out
+    }
+
+    /// The work of one training step of the model `build` would make from these options.
+    public static func trainingCost(_ kind: String, options: [String: Value] = [:], dimension: Int, rows: Int) throws -> TrainingCost {
+        let e = try entry(kind)
+        return try e.cost(try resolve(options, for: e), dimension, rows)
+    }
+
+    /// A fresh model of kind `kind`, its options checked and defaulted.
+    public static func build(_ kind: String, options: [String: Value] = [:], dimension: Int, seed: UInt64) throws -> any Model {
+        let e = try entry(kind)
+        return try e.build(try resolve(options, for: e), dimension, seed)
+    }
+
+    /// The model a checkpoint's kind and spec describe, with placeholder parameters.
+    public static func decode(kind: String, spec: ModelSpec) throws -> any Model {
+        try entry(kind).decode(spec)
+    }
+}

@@ -1,0 +1,78 @@
+import Symbolic
+import Dynamics
+import Learn
+
+/// `compare([m1, m2, ...], data, t: T)`: Greydanus et al.'s metrics of several models on the
+/// same data as one table, a row per model (the layout of the SCNN paper's Table 1: test loss,
+/// trajectory MSE, energy MSE).
+enum Compare: Verb {
+    static let signature = Signature(
+        name: "compare", family: .learning, usage: "compare([m1, m2, ...], data, t: T)",
+        summary: "a table of models on the same data, a row each: the mean squared error of dx/dt on the test split (train when there is none), and from each test trajectory's first state the rollout's trajectory MSE and energy MSE against the true system over [0, T] (default: the data's span)",
+        example: "compare([train(hnn, dataset(harmonic, trajectories: 4, samples: 10), hidden: 8, steps: 5), train(baseline, dataset(harmonic, trajectories: 4, samples: 10), hidden: 8, steps: 5)], dataset(harmonic, trajectories: 4, samples: 10))",
+        positional: [.required("models", "a list of models (from train or read)"), .required("data", "a dataset (from dataset or read)")],
+        options: [.init("t", .positive, defaultText: "the data's time span", "the rollout horizon")])
+
+    static func run(_ call: BoundCall) throws -> Value {
+        let listSyntax = call.positional[0]
+        // The models, each named as written in the list (m1), or by its place.
+        var models: [(name: String, value: ModelValue)] = []
+        switch try call.value(0) {
+        case .object(let m as ModelValue):
+            models = [(listSyntax.isName ? listSyntax.nameText : "model", m)]
+        case .list(let items):
+            let names: [String] = { if case .list(let syntax, _) = listSyntax { return syntax.enumerated().map { $1.isName ? $1.nameText : "model \($0 + 1)" } }; return items.indices.map { "model \($0 + 1)" } }()
+            for (k, item) in items.enumerated() {
+                guard let m = item.object(ModelValue.self) else {
+                    throw call.fail("compare takes a list of models; item \(k + 1) is \(item.kindName)", at: listSyntax.location)
+                }
+                models.append((names[k], m))
+            }
+        case let other:
+            throw call.fail("compare needs a list of models (from train or read) here, but this is \(other.kindName)", at: listSyntax.location)
+        }
+        guard !models.isEmpty else { throw call.fail("compare needs at least one model", at: listSyntax.location) }
+        let data = try call.object(1, DatasetValue.self).dataset
+        for m in models { try m.value.checkColumns(of: data, at: call.positional[1].location, in: call.evaluation) }
+        let horizon = try call.number("t")
+        if let horizon, GreydanusEvaluation.isTooLong(horizon, for: data) {
+            throw call.fail("t is more than 1000 times the data's time span; roll out with rollout(...) instead", at: call.location(of: "t"))
+        }
+        let short = { (x: Double) in TextPrinter.format(x, significantDigits: 3) }
+        var rows: [[String]] = [], notes: [String] = [], rollout: RolloutComparison?
+        var splitName = "test"
+        for (name, m) in models {
+            let e: GreydanusEvaluation
+            do { e = try GreydanusEvaluation.evaluate(m.model, on: data, horizon: horizon) } catch { throw call.fail("\(error)") }
+            let split = e.splits.last { $0.split == "test" } ?? e.splits.first
+            splitName = split?.split ?? splitName
+            var row = ["\(name) (\(m.model.kind))", split.map { short($0.meanSquaredError) } ?? "-"]
+            switch e.rollouts {
+            case .compared(let c)?:
+                row += [short(c.trajectoryMSE), short(c.energyMSE)]
+                rollout = c
+            case .notCompared(let why)?:
+                row += ["-", "-"]
+                notes.append("\(name): rollouts not compared (\(why))")
+            case .failed(let why)?:
+                row += ["-", "-"]
+                notes.append("\(name): rollouts: \(why)")
+            case nil:
+                row += ["-", "-"]
+            }
+            rows.append(row)
+        }
+        let header = ["model", "\(splitName) dx/dt MSE", "trajectory MSE", "energy MSE"]
+        let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max()! }
+        let format = { (cells: [String]) in
+            cells.enumerated().map { c, text in c == cells.count - 1 ? text : text.padding(toLength: widths[c], withPad: " ", startingAt: 0) }.joined(separator: "   ")
+        }
+        var lines = [format(header)] + rows.map(format)
+        if let c = rollout {
+            lines.append("rollouts: \(c.trajectories) test trajectories over t in [0, \(short(c.horizon))] (dopri5, tolerance 1e-9)")
+        } else if notes.isEmpty {
+            lines.append("rollouts: none (the data has no test trajectories)")
+        }
+        return .text((lines + notes).joined(separator: "\n"))
+    }
+}
