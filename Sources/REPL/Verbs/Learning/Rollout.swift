@@ -4,12 +4,11 @@ import Learn
 
 /// `rollout(model, x0: [...], t: T, step: h, method: rk4)`: the learned field integrated.
 enum Rollout: Verb {
-    /// A learned field is not split into T and V, so the methods that need it are left out.
-    static let methods = FixedStepMethod.allCases.filter { !$0.needsSeparable }.map(\.rawValue)
+    static let methods = FixedStepMethod.allCases.map(\.rawValue)
 
     static let signature = Signature(
         name: "rollout", family: .learning, usage: "rollout(model, x0: [...], t: T, step: h, method: rk4)",
-        summary: "the learned vector field integrated from x0: a trajectory for drift and plot",
+        summary: "the learned vector field integrated from x0: a trajectory for drift and plot; leapfrog and yoshida4 need a model whose H is split as T(p) + V(q) (shnn)",
         example: "rollout(train(hnn, dataset(harmonic, trajectories: 2, samples: 5), hidden: 8, steps: 3), x0: [1, 0], t: 1, step: 0.1)",
         positional: [.required("model", "a model (from train or read)")],
         options: [
@@ -27,6 +26,10 @@ enum Rollout: Verb {
         guard x0.count == m.model.dimension else { throw call.fail("x0 has \(x0.count) values; the model's state has \(m.model.dimension)", at: x0Syntax.location) }
         let methodName = try call.word("method")!
         let method = FixedStepMethod(rawValue: methodName)!
+        if method.needsSeparable, !((m.model as? SeparableField)?.isSeparable ?? false) {
+            let others = FixedStepMethod.allCases.filter { !$0.needsSeparable }.map(\.rawValue).joined(separator: ", ")
+            throw call.fail("\(methodName) needs a Hamiltonian split as T(p) + V(q), which a \(m.model.kind) model's is not; use \(others), or train(shnn, ...)", at: call.location(of: "method"))
+        }
         let duration = try call.number("t")!, step = try call.number("step")!
         let steps = try call.evaluation.fixedStepCount(duration: duration, step: step, limit: 10_000_000, at: call.option("step")?.location ?? call.location(of: "t"))
         let every = try call.whole("every")!
