@@ -136,7 +136,7 @@ final class RobustnessMessagesTests: XCTestCase {
         for (input, suffix) in [("rollout(m, x0: [1, 0], t: 1, step: 0.1, every: 0)", "'every:' takes a whole number from 1 to 10000000, not 0"),
                                 ("rollout(m, x0: [1, 0], t: 1, step: 0.3)", "or t: 0.9"),
                                 ("rollout(m, x0: [1, 0], t: 1e300, step: 0.1)", "more than the limit of 10000000 steps; use a larger step or a shorter t"),
-                                ("rollout(m, x0: [1, 0], method: leapfrog)", "leapfrog needs a Hamiltonian split as T(p) + V(q), which a hnn model's is not; use euler, rk4, midpoint, gl4, gl6, or train(shnn, ...)"),
+                                ("rollout(m, x0: [1, 0], method: leapfrog)", "leapfrog needs a Hamiltonian split as T(p) + V(q), and this hnn model's is not; use euler, rk4, midpoint, gl4, gl6, or train(shnn, ...)"),
                                 ("rollout(m, x0: [1, 0], sample: 3)", "rollout has no option 'sample:' (options: x0, t, step, method, every)")] {
             let e = error(input, in: repl)
             XCTAssertTrue(e.hasSuffix(suffix), "\(input):\n\(e)")

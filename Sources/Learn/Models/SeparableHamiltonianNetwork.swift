@@ -31,6 +31,7 @@ public final class SeparableHamiltonianNetwork: HamiltonianModel, SeparableField
     }
 
     public var kind: String { "shnn" }
+    public var architectureDescription: String { "T(p) \(kinetic.description) + V(q) \(potential.description)" }
     public var degreesOfFreedom: Int { dimension / 2 }
 
     /// The architecture of the whole (d inputs); each network is the same with d/2 inputs.

@@ -28,7 +28,7 @@ enum Rollout: Verb {
         let method = FixedStepMethod(rawValue: methodName)!
         if method.needsSeparable, !((m.model as? SeparableField)?.isSeparable ?? false) {
             let others = FixedStepMethod.allCases.filter { !$0.needsSeparable }.map(\.rawValue).joined(separator: ", ")
-            throw call.fail("\(methodName) needs a Hamiltonian split as T(p) + V(q), which a \(m.model.kind) model's is not; use \(others), or train(shnn, ...)", at: call.location(of: "method"))
+            throw call.fail("\(methodName) needs a Hamiltonian split as T(p) + V(q), and this \(m.model.kind) model's is not; use \(others), or train(shnn, ...)", at: call.location(of: "method"))
         }
         let duration = try call.number("t")!, step = try call.number("step")!
         let steps = try call.evaluation.fixedStepCount(duration: duration, step: step, limit: 10_000_000, at: call.option("step")?.location ?? call.location(of: "t"))
