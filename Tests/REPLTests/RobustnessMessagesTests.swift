@@ -119,7 +119,7 @@ final class RobustnessMessagesTests: XCTestCase {
             ("dataset(harmonic, seed: 9223372036854775807)", "'seed:' takes a whole number from 0 to 2^63 - 1, not 9.22337e+18"),
             ("train(hnn, d, patience: 0)", "'patience:' takes a whole number from 1 to 1000000, not 0"),
             ("train(hnn, d, lr: 0)", "'lr:' takes a number greater than 0, not 0"),
-            ("train(hnn, d, plateau: 2)", "'plateau:' takes a number between 0 and 1 (exclusive), not 2"),
+            ("train(hnn, d, plateau: 2)", "'plateau:' is the factor that cuts the rate, a number between 0 and 1 (exclusive), not 2"),
             ("dataset(harmonic, trajectories: 2.5)", "'trajectories:' takes a whole number from 1 to 1000000, not 2.5"),
             ("dataset(harmonic, samples: 1)", "'samples:' takes a whole number from 2 to 10000000, not 1"),
             ("dataset(harmonic, seed: lots)", "'seed:' expects a number, not the word 'lots'"),

@@ -77,7 +77,7 @@ final class VerbDeclarationTests: XCTestCase {
                 case .whole(let range): bad = "\(range.upperBound == Int.max ? "1e300" : String(range.upperBound + 1))"; expected = "'\(option.label):' takes a whole number"
                 case .positive: bad = "-1"; expected = "'\(option.label):' takes a number greater than 0"
                 case .number: bad = "zzz"; expected = "'\(option.label):' expects a number, not the word 'zzz'"
-                case .between(_, let high): bad = String(high + 1); expected = "'\(option.label):' takes a number between"
+                case .between(_, let high): bad = String(high + 1); expected = "'\(option.label):' is \(option.help), a number between"
                 case .word: bad = "zzz"; expected = "'\(option.label):' takes one of"
                 case .file: bad = "3"; expected = "\(option.label) is a file name in quotes"
                 case .numbers: bad = "3"; expected = nil

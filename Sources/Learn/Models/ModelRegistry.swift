@@ -148,6 +148,13 @@ public enum ModelRegistry {
         return try e.build(try resolve(options, for: e), dimension, seed)
     }
 
+    /// The kinds whose models satisfy `predicate` (have a learned H, are separable, ...), asked
+    /// of a model of each kind built at its defaults on one degree of freedom: for messages
+    /// that point to the kinds that can do what was asked.
+    public static func kinds(where predicate: (any Model) -> Bool) -> [String] {
+        entries.filter { e in (try? e.build(try resolve([:], for: e), 2, 0)).map(predicate) ?? false }.map(\.name)
+    }
+
     /// The model a checkpoint's kind and spec describe, with placeholder parameters.
     public static func decode(kind: String, spec: ModelSpec) throws -> any Model {
         try entry(kind).decode(spec)

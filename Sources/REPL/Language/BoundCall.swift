@@ -30,6 +30,7 @@ struct BoundCall {
             if signature.options.isEmpty && signature.otherLabels == nil {
                 throw evaluation.fail("\(name) takes no labelled argument '\(label):'", at: argument.value.location)
             }
+            if let reason = signature.refusedLabels[label] { throw evaluation.fail(reason, at: argument.value.location) }
             guard seen.insert(label).inserted else {
                 throw evaluation.fail("'\(label):' is given twice", at: argument.value.location)
             }
@@ -127,7 +128,7 @@ struct BoundCall {
         case .between(let low, let high):
             let v = try evaluation.numberOption(s, label)
             guard v > low && v < high else {
-                throw fail("'\(label):' takes a number between \(OptionText.number(low)) and \(OptionText.number(high)) (exclusive), not \(OptionText.number(v))", at: s.location)
+                throw fail("'\(label):' is \(d.help), a number between \(OptionText.number(low)) and \(OptionText.number(high)) (exclusive), not \(OptionText.number(v))", at: s.location)
             }
             return v
         default: return try evaluation.numberOption(s, label)
@@ -150,6 +151,23 @@ struct BoundCall {
         // step:, rk8pd without) is the verb's to apply.
         guard let s = option(label) else { return d.defaultText.flatMap { words.contains($0) ? $0 : nil } }
         return try evaluation.wordOption(s, label, allowed: words)
+    }
+
+    /// Reads every option given, in the order written, each as its declaration says: a verb
+    /// calls this where it wants the first bad value (of several) to be the one reported.
+    /// Options the verb reads its own way (`.custom`, `.expressions`) are left to it.
+    func checkGivenOptions() throws {
+        for argument in labelled {
+            guard let d = signature.option(argument.label!) else { continue }
+            switch d.kind {
+            case .number, .positive, .between: _ = try number(d.label)
+            case .whole: _ = try whole(d.label)
+            case .word: _ = try word(d.label)
+            case .file: _ = try file(d.label)
+            case .numbers: _ = try numbers(d.label)
+            case .expressions, .custom: break
+            }
+        }
     }
 
     /// A `.file` option's value, or nil when absent.

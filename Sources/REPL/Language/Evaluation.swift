@@ -86,10 +86,14 @@ struct Evaluation {
 
     /// A list of numbers (`x0: [1, 0]`, a state), each element evaluated to a float.
     func numbers(_ s: Syntax, _ label: String) throws -> [Double] {
-        let v = try value(s)
-        guard case .list(let items) = v else { throw fail("\(label) must be a list of numbers such as [1, 0], not \(v.kindName)", at: s.location) }
+        try numbers(try value(s), at: s.location, label)
+    }
+
+    /// The numbers of a value already evaluated (`at` is where it was written).
+    func numbers(_ v: Value, at location: SourceLocation, _ label: String) throws -> [Double] {
+        guard case .list(let items) = v else { throw fail("\(label) must be a list of numbers such as [1, 0], not \(v.kindName)", at: location) }
         return try items.map { item in
-            guard case .expr(let e) = item, let x = try? e.evaluate([:]) else { throw fail("\(label) must hold numbers", at: s.location) }
+            guard case .expr(let e) = item, let x = try? e.evaluate([:]) else { throw fail("\(label) must hold numbers", at: location) }
             return x
         }
     }

@@ -35,6 +35,9 @@ struct Signature: Sendable {
     /// When labels other than the options are meaningful, what they are (`subs`: symbols to
     /// substitute; `simulate`: parameters of H). The verb reads them with `call.otherLabels`.
     var otherLabels: String?
+    /// Labels the verb refuses with a reason (`resume` keeps the architecture: `hidden:` is
+    /// `train`'s), so that the error says why instead of listing the options.
+    var refusedLabels: [String: String] = [:]
 
     /// The least and most positional arguments.
     var arity: ClosedRange<Int> {

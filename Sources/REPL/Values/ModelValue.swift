@@ -3,7 +3,7 @@ import Dynamics
 import Learn
 
 /// A trained model with what it was trained on.
-struct ModelValue: ObjectValue {
+struct ModelValue: SampledMembers {
     var model: any FieldModel
     /// The optimizer of its run, so `resume` continues it.
     var optimizer: Adam?
@@ -45,7 +45,7 @@ struct ModelValue: ObjectValue {
         let argument = try evaluation.value(argumentSyntax)
         switch argument {
         case .list:
-            let x = try evaluation.numbers(argumentSyntax, "the state")
+            let x = try evaluation.numbers(argument, at: argumentSyntax.location, "the state")
             guard x.count == model.dimension else {
                 throw evaluation.fail("the state has \(x.count) values; the model's is (\(names.joined(separator: ", ")))", at: argumentSyntax.location)
             }
@@ -68,16 +68,29 @@ struct ModelValue: ObjectValue {
     /// The model as a `HamiltonianModel`, or the error that it has no learned H.
     func hamiltonianModel(_ at: SourceLocation, in evaluation: Evaluation) throws -> any HamiltonianModel {
         guard let h = model as? any HamiltonianModel else {
-            throw evaluation.fail("a \(model.kind) model predicts dx/dt directly and has no learned H; train(hnn, ...) has one", at: at)
+            let kinds = ModelRegistry.kinds { $0 is any HamiltonianModel }.map { "train(\($0), ...)" }.joined(separator: " or ")
+            throw evaluation.fail("a \(model.kind) model predicts dx/dt directly and has no learned H; \(kinds) has one", at: at)
         }
         return h
     }
 
-    /// The learned function `name` (H) at every sample of `data`, as a fit target.
-    func samples(of name: String, on data: Dataset, at: SourceLocation, in evaluation: Evaluation) throws -> [Double] {
+    /// `model.H` at every sample of `data`, as a fit target named H_theta.
+    func samples(of name: String, on data: Dataset, at: SourceLocation, dataAt: SourceLocation, in evaluation: Evaluation) throws -> (values: [Double], name: String)? {
+        guard name == "H" else { return nil }
         let h = try hamiltonianModel(at, in: evaluation)  // refuses a model without H
+        guard names == data.names else { throw evaluation.fail("the model's state is (\(names.joined(separator: ", "))), the data's (\(data.names.joined(separator: ", ")))", at: dataAt) }
         let x = Tensor(shape: [data.count, data.dimension], storage: data.states)
-        return h.hamiltonian(Variable(x)).value.storage
+        return (h.hamiltonian(Variable(x)).value.storage, "H_theta")
+    }
+
+    /// What differs between the data the model was trained on and `data` of the same columns,
+    /// or nil: another system, or other parameters. It is a legitimate question how a model
+    /// does off its training distribution, but it is said.
+    func note(on data: Dataset) -> String? {
+        if data.system != system { return "the model was trained on data of '\(system)', this data is of '\(data.system)'" }
+        guard data.parameters != parameters else { return nil }
+        let text = { (p: [String: Double]) in p.isEmpty ? "none" : p.sorted { $0.key < $1.key }.map { "\($0.key) = \(TextPrinter.format($0.value, significantDigits: 6))" }.joined(separator: ", ") }
+        return "the model was trained on '\(system)' with parameters \(text(parameters)), this data has \(text(data.parameters))"
     }
 
     /// The data must be the state the model was trained on, column for column: a model of

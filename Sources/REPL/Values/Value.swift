@@ -82,3 +82,12 @@ extension ObjectValue {
         throw evaluation.fail("\(kindName.prefix(1).uppercased() + kindName.dropFirst()) has no member '.\(name)'", at: location, width: name.count)
     }
 }
+
+/// An object whose members are functions of the state that can be sampled at the rows of a
+/// dataset (a model's learned H, a latent model's coordinates): fit targets, as in
+/// `fit(m.H, data)`.
+protocol SampledMembers: ObjectValue {
+    /// The member `name` at every sample of `data` and the name a fit calls it by, or nil when
+    /// `name` is no such member (`at` is the member's place, `dataAt` the data's).
+    func samples(of name: String, on data: Dataset, at: SourceLocation, dataAt: SourceLocation, in evaluation: Evaluation) throws -> (values: [Double], name: String)?
+}

@@ -47,6 +47,7 @@ enum DatasetVerb: Verb {
             do { recipe = try InitialConditions.recipe(for: catalogName, sampler: sampler) } catch { throw call.fail("\(error)", at: s.location) }
         }
         // In the order written, so the first bad value is the one reported.
+        try call.checkGivenOptions()
         for l in call.labelled {
             switch l.label! {
             case "trajectories": recipe.trajectories = try call.whole("trajectories")!

@@ -29,11 +29,9 @@ enum FitVerb: Verb {
         let data = try call.object(1, DatasetValue.self).dataset
         let targetSyntax = call.positional[0]
         var targets: [Double], name: String
-        if case .member(let base, "H", nil, let memberAt) = targetSyntax, let m = try evaluation.value(base).object(ModelValue.self) {
-            _ = try m.learnedHamiltonian(memberAt, in: evaluation)  // refuses a baseline model, which has no H
-            guard m.names == data.names else { throw call.fail("the model's state is (\(m.names.joined(separator: ", "))), the data's (\(data.names.joined(separator: ", ")))", at: call.positional[1].location) }
-            targets = try m.samples(of: "H", on: data, at: memberAt, in: evaluation)
-            name = "H_theta"
+        if case .member(let base, let member, nil, let memberAt) = targetSyntax, case .object(let o as any SampledMembers) = try evaluation.value(base),
+           let sampled = try o.samples(of: member, on: data, at: memberAt, dataAt: call.positional[1].location, in: evaluation) {
+            (targets, name) = sampled
         } else {
             switch try call.value(0) {
             case .expr(let e):
@@ -41,8 +39,8 @@ enum FitVerb: Verb {
                 // The target's name as written, or y for a long expression.
                 name = TextPrinter().print(e)
                 if case .name(let n, _) = targetSyntax { name = n } else if name.count > 24 { name = "y" }
-            case .list:
-                targets = try evaluation.numbers(targetSyntax, "the target list")
+            case .list(let items):
+                targets = try evaluation.numbers(.list(items), at: targetSyntax.location, "the target list")
                 guard targets.count == data.count else { throw call.fail("the target list has \(targets.count) numbers for \(data.count) samples", at: targetSyntax.location) }
                 name = "y"
             case let other:

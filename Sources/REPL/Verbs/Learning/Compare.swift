@@ -42,6 +42,7 @@ enum Compare: Verb {
         var rows: [[String]] = [], notes: [String] = [], rollout: RolloutComparison?
         var splitName = "test"
         for (name, m) in models {
+            if let note = m.note(on: data) { notes.append("\(name): \(note)") }
             let e: GreydanusEvaluation
             do { e = try GreydanusEvaluation.evaluate(m.model, on: data, horizon: horizon) } catch { throw call.fail("\(error)") }
             let split = e.splits.last { $0.split == "test" } ?? e.splits.first
@@ -71,7 +72,7 @@ enum Compare: Verb {
         if let c = rollout {
             lines.append("rollouts: \(c.trajectories) test trajectories over t in [0, \(short(c.horizon))] (dopri5, tolerance 1e-9)")
         } else if notes.isEmpty {
-            lines.append("rollouts: none (the data has no test trajectories)")
+            lines.append("rollouts: none (the data has no test trajectories, or its time span is 0)")
         }
         return .text((lines + notes).joined(separator: "\n"))
     }

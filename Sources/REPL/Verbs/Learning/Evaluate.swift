@@ -18,14 +18,7 @@ enum Evaluate: Verb {
         let d = try call.object(1, DatasetValue.self).dataset
         try m.checkColumns(of: d, at: call.positional[1].location, in: call.evaluation)
         var lines: [String] = []
-        // Same columns from another system (or other parameters) is a legitimate question,
-        // how the model does off its training distribution, but it is said.
-        if d.system != m.system {
-            lines.append("note: the model was trained on data of '\(m.system)', this data is of '\(d.system)'")
-        } else if d.parameters != m.parameters {
-            let text = { (p: [String: Double]) in p.isEmpty ? "none" : p.sorted { $0.key < $1.key }.map { "\($0.key) = \(TextPrinter.format($0.value, significantDigits: 6))" }.joined(separator: ", ") }
-            lines.append("note: the model was trained on '\(m.system)' with parameters \(text(m.parameters)), this data has \(text(d.parameters))")
-        }
+        if let note = m.note(on: d) { lines.append("note: " + note) }
         for e in GreydanusEvaluation.splitErrors(m.model, on: d) {
             lines.append("\(e.split): mean squared error of dx/dt \(TextPrinter.format(e.meanSquaredError, significantDigits: 3)) over \(e.samples) samples")
         }

@@ -10,7 +10,8 @@ enum Resume: Verb {
         summary: "continues a model's training (from train or read) with its optimizer state; with the same batch: and seed: as the first run, the result equals one longer run to the last bit",
         example: "resume(train(hnn, dataset(harmonic, trajectories: 4, samples: 10), hidden: 8, steps: 5), dataset(harmonic, trajectories: 4, samples: 10), steps: 5)",
         positional: [.required("model", "a model (from train or read)"), .required("data", "a dataset (from dataset or read)")],
-        options: TrainingRun.options)
+        options: TrainingRun.options,
+        refusedLabels: Dictionary(uniqueKeysWithValues: Train.modelOptions.map { ($0.label, "resume keeps the model's architecture; '\($0.label):' applies to train") }))
 
     static func run(_ call: BoundCall) throws -> Value {
         let previous = try call.object(0, ModelValue.self)

@@ -21,14 +21,17 @@ enum Rollout: Verb {
 
     static func run(_ call: BoundCall) throws -> Value {
         let m = try call.object(0, ModelValue.self)
-        guard let x0Syntax = call.option("x0"), case .list = try call.evaluation.value(x0Syntax) else { throw call.fail("rollout needs x0: [...]") }
-        let x0 = try call.evaluation.numbers(x0Syntax, "x0")
+        guard let x0Syntax = call.option("x0") else { throw call.fail("rollout needs x0: [...]") }
+        let x0Value = try call.evaluation.value(x0Syntax)
+        guard case .list = x0Value else { throw call.fail("rollout needs x0: [...]") }
+        let x0 = try call.evaluation.numbers(x0Value, at: x0Syntax.location, "x0")
         guard x0.count == m.model.dimension else { throw call.fail("x0 has \(x0.count) values; the model's state has \(m.model.dimension)", at: x0Syntax.location) }
         let methodName = try call.word("method")!
         let method = FixedStepMethod(rawValue: methodName)!
         if method.needsSeparable, !((m.model as? SeparableField)?.isSeparable ?? false) {
             let others = FixedStepMethod.allCases.filter { !$0.needsSeparable }.map(\.rawValue).joined(separator: ", ")
-            throw call.fail("\(methodName) needs a Hamiltonian split as T(p) + V(q), and this \(m.model.kind) model's is not; use \(others), or train(shnn, ...)", at: call.location(of: "method"))
+            let kinds = ModelRegistry.kinds { ($0 as? SeparableField)?.isSeparable ?? false }.map { "train(\($0), ...)" }.joined(separator: " or ")
+            throw call.fail("\(methodName) needs a Hamiltonian split as T(p) + V(q), and this \(m.model.kind) model's is not; use \(others), or \(kinds)", at: call.location(of: "method"))
         }
         let duration = try call.number("t")!, step = try call.number("step")!
         let steps = try call.evaluation.fixedStepCount(duration: duration, step: step, limit: 10_000_000, at: call.option("step")?.location ?? call.location(of: "t"))

@@ -10,7 +10,7 @@ enum Train: Verb {
         name: "train", family: .learning, usage: "train(hnn, data, hidden: 200, layers: 2, steps: 2000, lr: 1e-3, batch: 0, seed: 0, checkpoint: \"m.ckpt\")",
         summary: "trains a model of one of the kinds (" + ModelRegistry.entries.map { "\($0.name): \($0.summary)" }.joined(separator: "; ") + ") on a dataset's train split with Adam; batch 0 is full batch; plateau: 0.5, patience: 100 cut the rate when the loss stalls; checkpoint: writes model and optimizer as it goes. A loss or gradient that is not finite, an output that can overflow or a loss above 1e6 times the run's lowest (divergence) stops it with the last parameters that passed; the train loss shown is that of the parameters kept. An HNN's learned Hamiltonian is model.H([q, p]) or model.H(trajectory)",
         example: "train(hnn, dataset(harmonic, trajectories: 4, samples: 10), hidden: 16, steps: 20, lr: 0.01)",
-        positional: [.required("KIND", "the model kind: hnn or baseline"), .required("data", "a dataset (from dataset or read)")],
+        positional: [.required("KIND", "the model kind: " + ModelRegistry.names.joined(separator: ", ")), .required("data", "a dataset (from dataset or read)")],
         options: modelOptions + TrainingRun.options)
 
     /// The options of every model kind, declared once in `ModelRegistry` (a kind's build reads
@@ -54,10 +54,17 @@ enum Train: Verb {
             guard let option = entry.options.first(where: { $0.name == declared.label }) else {
                 throw call.fail("a \(kind) model has no option '\(declared.label):' (its options: \(entry.options.map(\.name).joined(separator: ", ")))", at: call.location(of: declared.label))
             }
+            // Read with the chosen kind's own declaration (two kinds may give one name other ranges).
+            let syntax = call.option(option.name)!
             switch option.kind {
-            case .whole: options[option.name] = .whole(try call.whole(option.name)!)
-            case .number: options[option.name] = .number(try call.evaluation.numberOption(call.option(option.name)!, option.name))
-            case .word: options[option.name] = .word(try call.word(option.name)!)
+            case .whole(let range): options[option.name] = .whole(try call.evaluation.wholeOption(syntax, option.name, in: range))
+            case .number(let range):
+                let v = try call.evaluation.numberOption(syntax, option.name)
+                guard range.contains(v) else {
+                    throw call.fail("'\(option.name):' takes a number from \(OptionText.number(range.lowerBound)) to \(OptionText.number(range.upperBound)), not \(OptionText.number(v))", at: syntax.location)
+                }
+                options[option.name] = .number(v)
+            case .word(let words): options[option.name] = .word(try call.evaluation.wordOption(syntax, option.name, allowed: words))
             }
         }
         // One step's work grows as parameters x batch rows: refuse what would take minutes.

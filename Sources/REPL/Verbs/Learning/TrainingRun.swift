@@ -11,7 +11,7 @@ struct TrainingRun {
         .init("lr", .positive, defaultText: "1e-3, or the resumed run's", "Adam's learning rate"),
         .init("batch", .whole(0...10_000_000), default: 0, "rows per step; 0 is the whole train split"),
         .init("seed", .whole(0...Int.max), default: 0, "the seed of the initial weights and the minibatch draws"),
-        .init("plateau", .between(0, 1), "cut the rate by this factor when the loss stalls"),
+        .init("plateau", .between(0, 1), "the factor that cuts the rate"),
         .init("patience", .whole(1...1_000_000), default: 100, "steps without improvement before a cut"),
         .init("checkpoint", .file, "write model and optimizer here as training goes"),
     ]
@@ -21,6 +21,7 @@ struct TrainingRun {
 
     /// Reads the options; `rate` is the resumed run's learning rate, when there is one.
     init(_ call: BoundCall, rate: Double?) throws {
+        try call.checkGivenOptions()
         steps = try call.whole("steps")!
         batch = try call.whole("batch")!
         seed = UInt64(try call.whole("seed")!)

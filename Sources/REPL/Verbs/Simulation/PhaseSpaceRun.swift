@@ -22,8 +22,10 @@ struct PhaseSpaceRun {
         let evaluation = call.evaluation, verb = call.name
         try evaluation.needPairs(call.location, verb)
         let h = try evaluation.hamiltonian(call.location, verb)
-        guard let x0Syntax = call.option("x0"), case .list = try evaluation.value(x0Syntax) else { throw call.fail("\(verb) needs x0: [...]") }
-        x0 = try evaluation.numbers(x0Syntax, "x0")
+        guard let x0Syntax = call.option("x0") else { throw call.fail("\(verb) needs x0: [...]") }
+        let x0Value = try evaluation.value(x0Syntax)
+        guard case .list = x0Value else { throw call.fail("\(verb) needs x0: [...]") }
+        x0 = try evaluation.numbers(x0Value, at: x0Syntax.location, "x0")
         methodName = try call.word("method")!
         let method = FixedStepMethod(rawValue: methodName)!
         let step = try call.number("step")!

@@ -11,14 +11,17 @@ enum PlotVerb: Verb {
         example: "plot(H, simulate(x0: [1, 0, 0, 0, 1, 0], t: 10, step: 0.01, method: rk4), \"/tmp/energy.png\")",
         positional: [.required("what", "a trajectory or a fit"), .required("trajectory or file", "a trajectory (from simulate)"),
                      .optional("file", "a file name in quotes")],
-        options: [.init("log", .number, default: 0, "non-zero: the relative deviation from the initial value on a log scale")])
+        options: [.init("log", .custom("true, false or a number (non-zero is true)"), defaultText: "false", "the relative deviation from the initial value, on a log scale")])
 
     static func run(_ call: BoundCall) throws -> Value {
         let evaluation = call.evaluation, positional = call.positional
         guard case .string(let path, let pathAt) = positional.last! else {
             throw call.fail("plot needs a file name in quotes last, as in plot(H, traj, \"energy.png\")", at: call.location, width: 4)
         }
-        let logY = (try call.option("log").map { try evaluation.numberOption($0, "log") } ?? 0) != 0
+        var logY = false
+        if let s = call.option("log") {
+            if case .bool(let b) = try evaluation.value(s) { logY = b } else { logY = try evaluation.numberOption(s, "log") != 0 }
+        }
         let series: [Plot.Series], title: String, xlabel: String, ylabel: String
         if call.count == 2 {
             let v = try call.value(0)
