@@ -48,6 +48,16 @@ public struct HamiltonianSystem: Sendable {
     public var degreesOfFreedom: Int { pairs.count }
 }
 
+extension HamiltonianSystem {
+    /// A system typed by the user, not in the catalog: its H over `pairs`, no declared
+    /// parameters (values for H's other symbols are given where it is compiled) and no
+    /// invariants.
+    public init(custom hamiltonian: Expr, pairs: [CanonicalPair], name: String = "custom") {
+        self.init(name: name, title: "a Hamiltonian typed in the session", reference: "the session", pairs: pairs,
+                  parameters: [], hamiltonian: hamiltonian, invariants: [])
+    }
+}
+
 /// What a catalog lookup can fail with.
 public struct CatalogError: Error, CustomStringConvertible, Sendable {
     public var message: String

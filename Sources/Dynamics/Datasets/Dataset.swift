@@ -19,6 +19,10 @@ public struct Dataset: Sendable {
     /// What reading it from a file noticed and the user should know (an older file without a
     /// row count, renumbered trajectory ids); empty for generated data.
     public var notes: [String] = []
+    /// The Hamiltonian as text, for a system that is not in the catalog (typed in the session):
+    /// what `evaluate` rebuilds the true system from. nil for catalog systems, which are rebuilt
+    /// by name.
+    public var hamiltonian: String? = nil
 
     public var dimension: Int { names.count }
     public var count: Int { times.count }
@@ -39,18 +43,30 @@ public struct Dataset: Sendable {
         public var seed: UInt64
         /// The sphere's radius for the Neumann model's `sphere` sampler.
         public var radius: Double
+        /// The `box` sampler's bounds: every coordinate uniform in [low, high].
+        public var box: (low: Double, high: Double) = (-1, 1)
+        /// Given initial states, one a trajectory, instead of a sampler.
+        public var initialStates: [[Double]]?
+        /// Keep only initial states whose energy H(x0) lies in this range (by rejection).
+        public var energyRange: ClosedRange<Double>?
+        /// Record the Hamiltonian's text in the data (a system not in the catalog).
+        public var recordsHamiltonian = false
 
         public init(system: HamiltonianSystem, catalogName: String, recipe: InitialConditions.Recipe, seed: UInt64, radius: Double = 3) {
             self.system = system; self.catalogName = catalogName; self.recipe = recipe; self.seed = seed; self.radius = radius
         }
     }
 
+    /// How many draws the energy filter makes for one initial state before it gives up.
+    public static let energyFilterDraws = 100_000
+
     /// Generates a dataset: initial states from the recipe's sampler, trajectories by rk8pd at
     /// rtol = atol = 1e-10 sampled at `samples` equally spaced times over [0, duration], exact
     /// derivatives from the compiled field, then Gaussian noise of the recipe's σ on the states.
     /// The same seed gives the same numbers.
     public static func generate(_ spec: Specification) throws -> Dataset {
-        let recipe = spec.recipe
+        var recipe = spec.recipe
+        if let given = spec.initialStates { recipe.trajectories = given.count }
         guard recipe.trajectories <= maximumRows / max(1, recipe.samples) else {
             throw CatalogError(message: "a dataset of \(recipe.trajectories) trajectories x \(recipe.samples) samples is too large (at most \(maximumRows) rows)")
         }
@@ -63,13 +79,17 @@ public struct Dataset: Sendable {
         var rng = SeededGenerator(seed: spec.seed)
         let times = (0..<recipe.samples).map { recipe.duration * Double($0) / Double(recipe.samples - 1) }
         let integrator = AdaptiveIntegrator(.rk8pd, relativeTolerance: 1e-10, absoluteTolerance: 1e-10)
+        if let given = spec.initialStates, let bad = given.firstIndex(where: { $0.count != d }) {
+            throw CatalogError(message: "initial state \(bad + 1) has \(given[bad].count) values; the state is (\(field.stateNames.joined(separator: ", "))): \(d) values")
+        }
         var data = Dataset(system: spec.system.name, names: field.stateNames, parameters: values, sampler: recipe.sampler,
                            seed: spec.seed, noise: recipe.noise, states: [], derivatives: [], times: [], trajectoryIDs: [], isTestTrajectory: [])
+        if spec.recordsHamiltonian { data.hamiltonian = TextPrinter(floatDigits: 17).print(spec.system.hamiltonian) }
         data.states.reserveCapacity(recipe.trajectories * recipe.samples * d)
         var derivative = [Double](repeating: 0, count: d)
         for id in 0..<recipe.trajectories {
             try Interrupt.check()
-            let x0 = try InitialConditions.sample(spec.catalogName, sampler: recipe.sampler, dimension: d, &rng, radius: spec.radius) { field.energy($0) }
+            let x0 = try initialState(id, spec, recipe, dimension: d, &rng) { field.energy($0) }
             let trajectory = try integrator.run(field, from: x0, times: times)
             for k in 0..<trajectory.count {
                 let x = Array(trajectory.state(k))
@@ -87,5 +107,19 @@ public struct Dataset: Sendable {
         data.isTestTrajectory = [Bool](repeating: false, count: recipe.trajectories)
         for id in order.prefix(testCount) { data.isTestTrajectory[id] = true }
         return data
+    }
+
+    /// Trajectory `id`'s initial state: the given one, or a draw of the recipe's sampler (in
+    /// the spec's box), redrawn until its energy is in the spec's range.
+    static func initialState(_ id: Int, _ spec: Specification, _ recipe: InitialConditions.Recipe, dimension d: Int, _ rng: inout SeededGenerator,
+                             energy: ([Double]) -> Double) throws -> [Double] {
+        if let given = spec.initialStates { return given[id] }
+        for _ in 0..<(spec.energyRange == nil ? 1 : energyFilterDraws) {
+            let x0 = try InitialConditions.sample(spec.catalogName, sampler: recipe.sampler, dimension: d, &rng, radius: spec.radius, box: spec.box, energy: energy)
+            guard let range = spec.energyRange else { return x0 }
+            if range.contains(energy(x0)) { return x0 }
+        }
+        let range = spec.energyRange!
+        throw CatalogError(message: "no initial state with energy in [\(TextPrinter.format(range.lowerBound, significantDigits: 6)), \(TextPrinter.format(range.upperBound, significantDigits: 6))] in \(energyFilterDraws) draws of the \(recipe.sampler) sampler; widen the range or the box")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Symbolic
 
 /// The dataset file format: CSV with a header, readable by NumPy and pandas.
 ///
@@ -27,7 +28,9 @@ public enum DatasetFile {
     }
 
     static let magic = "# noether dataset 1"
-    static let fields = ["system", "sampler", "seed", "noise", "parameters", "rows", "checksum"]
+    /// The preamble's fields: the first five always, rows and checksum in files since they
+    /// exist, hamiltonian for a system that is not in the catalog (its H, to rebuild it from).
+    static let fields = ["system", "sampler", "seed", "noise", "parameters", "rows", "checksum", "hamiltonian"]
 
     public static func write(_ data: Dataset, to path: String) throws {
         var body = (["trajectory", "split", "t"] + data.names + data.names.map { "d_" + $0 }).joined(separator: ",") + "\n"
@@ -41,7 +44,8 @@ public enum DatasetFile {
         let params = data.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\(repr($0.value))" }.joined(separator: " ")
         let checksum = String(FNV1a.of(body.utf8), radix: 16)
         let preamble = "# system: \(data.system); sampler: \(data.sampler); seed: \(data.seed); noise: \(repr(data.noise)); "
-            + "parameters: \(params); rows: \(data.count); checksum: \(String(repeating: "0", count: 16 - checksum.count) + checksum)\n"
+            + "parameters: \(params); rows: \(data.count); checksum: \(String(repeating: "0", count: 16 - checksum.count) + checksum)"
+            + (data.hamiltonian.map { "; hamiltonian: \($0)" } ?? "") + "\n"
         try AtomicFile.write(Data((magic + "\n" + preamble + body).utf8), to: path)
     }
 
@@ -111,6 +115,10 @@ public enum DatasetFile {
             guard let v = Double(kv[1]), v.isFinite else { throw bad("parameters", String(item), "name=value with a finite number") }
             guard data.parameters[kv[0]] == nil else { throw failure("line 2, field 'parameters': '\(kv[0])' is given twice") }
             data.parameters[kv[0]] = v
+        }
+        if let h = given["hamiltonian"] {
+            guard (try? Expr.parse(h)) != nil else { throw bad("hamiltonian", h, "an expression") }
+            data.hamiltonian = h
         }
         let recordedRows: Int?
         if let r = given["rows"] {

@@ -83,7 +83,7 @@ public enum InitialConditions {
     /// One initial state for `system` (the catalog name without options) from `sampler`.
     /// `energy` evaluates H, so samplers can reject states (the spherical pendulum needs H < 0).
     public static func sample(_ system: String, sampler: String, dimension: Int, _ rng: inout SeededGenerator,
-                              radius: Double = 3, energy: ([Double]) -> Double) throws -> [Double] {
+                              radius: Double = 3, box: (low: Double, high: Double) = (-1, 1), energy: ([Double]) -> Double) throws -> [Double] {
         switch (sampler, system) {
         case ("scnn", "twobody"): return twoBodyNearCircular(&rng)
         case ("scnn", "threebody"): return threeBodyTriangle(&rng)
@@ -129,7 +129,7 @@ public enum InitialConditions {
             let norm = p.reduce(0) { $0 + $1 * $1 }.squareRoot()
             return q + p.map { $0 / norm }
         case ("box", _):
-            return (0..<dimension).map { _ in rng.uniform(-1, 1) }
+            return (0..<dimension).map { _ in rng.uniform(box.low, box.high) }
         default:
             throw CatalogError(message: "sampler '\(sampler)' has no recipe for \(system) (samplers: scnn, greydanus, orbits, sphere, box; recipes: songjeong, bondesan)")
         }

@@ -89,7 +89,11 @@ public struct GreydanusEvaluation: Sendable {
     public static func rollouts(_ model: any FieldModel, on data: Dataset, from starts: [[Double]], horizon: Double) -> Rollouts {
         let truth: HamiltonianVectorField
         do {
-            let system = try Catalog.system(data.system)
+            // A system typed in the session carries its H; a catalog one is rebuilt by name.
+            let system = try data.hamiltonian.map { text in
+                let n = data.dimension / 2
+                return HamiltonianSystem(custom: try Expr.parse(text), pairs: (0..<n).map { CanonicalPair(data.names[$0], data.names[n + $0]) }, name: data.system)
+            } ?? Catalog.system(data.system)
             // The header names the system; its state must be the data's columns, or the
             // rollouts would compare different things (or not fit together at all).
             let stateNames = system.pairs.map(\.q) + system.pairs.map(\.p)
