@@ -117,6 +117,18 @@ public protocol LatentModel: Model {
     func latent(_ x: Tensor, at parameters: [Variable]?) -> Variable
 }
 
+extension LatentModel {
+    /// z = g_θ(x) of one state, not recorded.
+    public func latent(_ x: [Double]) -> [Double] {
+        Recording.with(false) { latent(Tensor(shape: [1, x.count], storage: x), at: nil) }.value.storage
+    }
+
+    /// z = g_θ(x) for a batch [rows, d] → [rows, latentNames.count], not recorded.
+    public func latentValues(_ x: Tensor) -> Tensor {
+        Recording.with(false) { latent(x, at: nil) }.value
+    }
+}
+
 /// Why a model cannot be built, evaluated or decoded.
 public struct ModelError: Error, CustomStringConvertible, Sendable {
     public var message: String

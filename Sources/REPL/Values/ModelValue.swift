@@ -34,12 +34,12 @@ struct ModelValue: SampledMembers {
         return s
     }
 
-    /// `model.H(point)` and `model.H(trajectory)`: the learned Hamiltonian H_θ of an HNN.
+    /// `model.H(point)` and `model.H(trajectory)`: the learned Hamiltonian H_θ; for a model with
+    /// latent coordinates, `model.P1(point)` and `model.P1(trajectory)` likewise.
     func member(_ name: String, _ arguments: [Syntax.Argument]?, at: SourceLocation, in evaluation: Evaluation) throws -> Value {
-        guard name == "H" else { throw evaluation.fail("a model has one member, .H (the learned Hamiltonian of an HNN)", at: at, width: name.count) }
-        let hamiltonian = try learnedHamiltonian(at, in: evaluation)
+        let (label, function) = try stateFunction(name, at: at, in: evaluation)
         guard let arguments, arguments.count == 1, arguments[0].label == nil else {
-            throw evaluation.fail("call it with a state or a trajectory: model.H([\(names.joined(separator: ", "))]) or model.H(rollout(...))", at: at, width: name.count)
+            throw evaluation.fail("call it with a state or a trajectory: model.\(name)([\(names.joined(separator: ", "))]) or model.\(name)(rollout(...))", at: at, width: name.count)
         }
         let argumentSyntax = arguments[0].value
         let argument = try evaluation.value(argumentSyntax)
@@ -49,14 +49,27 @@ struct ModelValue: SampledMembers {
             guard x.count == model.dimension else {
                 throw evaluation.fail("the state has \(x.count) values; the model's is (\(names.joined(separator: ", ")))", at: argumentSyntax.location)
             }
-            return .expr(.float(hamiltonian(x)))
+            return .expr(.float(function(x)))
         case .object(let o as TrajectoryValue):
             guard o.names == names else { throw evaluation.fail("the trajectory's state is (\(o.names.joined(separator: ", "))), the model's (\(names.joined(separator: ", ")))", at: argumentSyntax.location) }
-            let values = (0..<o.trajectory.count).map { hamiltonian(Array(o.trajectory.state($0))) }
-            return .text("H_theta along the trajectory: " + Drift(values).report)
+            let values = (0..<o.trajectory.count).map { function(Array(o.trajectory.state($0))) }
+            return .text("\(label) along the trajectory: " + Drift(values).report)
         default:
-            throw evaluation.fail("model.H takes a state [..] or a trajectory, not \(argument.kindName)", at: argumentSyntax.location)
+            throw evaluation.fail("model.\(name) takes a state [..] or a trajectory, not \(argument.kindName)", at: argumentSyntax.location)
         }
+    }
+
+    /// The member `name` as a function of one state, and what reports call it: H (H_theta), or a
+    /// latent coordinate of a model that has them (P1, Q1, ...).
+    func stateFunction(_ name: String, at: SourceLocation, in evaluation: Evaluation) throws -> (String, ([Double]) -> Double) {
+        if name == "H" { return ("H_theta", try learnedHamiltonian(at, in: evaluation)) }
+        if let latent = model as? any LatentModel, let k = latent.latentNames.firstIndex(of: name) {
+            return (name, { x in latent.latent(x)[k] })
+        }
+        if let latent = model as? any LatentModel {
+            throw evaluation.fail("a \(model.kind) model has .H and its latent coordinates " + latent.latentNames.map { "." + $0 }.joined(separator: ", "), at: at, width: name.count)
+        }
+        throw evaluation.fail("a model has one member, .H (the learned Hamiltonian of an HNN)", at: at, width: name.count)
     }
 
     /// H_θ of a model that has one as a function of one state.
@@ -74,13 +87,20 @@ struct ModelValue: SampledMembers {
         return h
     }
 
-    /// `model.H` at every sample of `data`, as a fit target named H_theta.
+    /// `model.H` (named H_theta) or a latent coordinate `model.P1` at every sample of `data`,
+    /// as a fit target.
     func samples(of name: String, on data: Dataset, at: SourceLocation, dataAt: SourceLocation, in evaluation: Evaluation) throws -> (values: [Double], name: String)? {
-        guard name == "H" else { return nil }
-        let h = try hamiltonianModel(at, in: evaluation)  // refuses a model without H
+        let latent = model as? any LatentModel
+        let column = latent?.latentNames.firstIndex(of: name)
+        guard name == "H" || column != nil else { return nil }
+        if name == "H" { _ = try hamiltonianModel(at, in: evaluation) }  // refuses a model without H
         guard names == data.names else { throw evaluation.fail("the model's state is (\(names.joined(separator: ", "))), the data's (\(data.names.joined(separator: ", ")))", at: dataAt) }
         let x = Tensor(shape: [data.count, data.dimension], storage: data.states)
-        return (h.hamiltonian(Variable(x)).value.storage, "H_theta")
+        if let latent, let column {
+            let z = latent.latentValues(x), width = latent.latentNames.count
+            return ((0..<data.count).map { z.storage[$0 * width + column] }, name)
+        }
+        return (try hamiltonianModel(at, in: evaluation).hamiltonian(Variable(x)).value.storage, "H_theta")
     }
 
     /// What differs between the data the model was trained on and `data` of the same columns,
