@@ -115,9 +115,14 @@ public protocol LatentModel: Model {
     var latentNames: [String] { get }
     /// z = g_θ′(x) for a batch [rows, d] → [rows, latentNames.count].
     func latent(_ x: Tensor, at parameters: [Variable]?) -> Variable
+    /// The latent coordinates the model is trained to conserve (an SCNN's cyclic P_i): what
+    /// `discover` fits, identifies and proves. None unless a model says so.
+    var conservedNames: [String] { get }
 }
 
 extension LatentModel {
+    public var conservedNames: [String] { [] }
+
     /// z = g_θ(x) of one state, not recorded.
     public func latent(_ x: [Double]) -> [Double] {
         Recording.with(false) { latent(Tensor(shape: [1, x.count], storage: x), at: nil) }.value.storage

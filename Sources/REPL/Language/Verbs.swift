@@ -13,7 +13,7 @@ enum Verbs {
         // learning
         Train.self, Resume.self, Evaluate.self, Compare.self, Rollout.self,
         // fitting
-        FitVerb.self, Identify.self,
+        FitVerb.self, Identify.self, Discover.self,
     ]
 
     private static let byName: [String: any Verb.Type] = Dictionary(uniqueKeysWithValues: all.map { verb in (verb.signature.name, verb) })

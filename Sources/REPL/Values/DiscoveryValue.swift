@@ -1,0 +1,39 @@
+import Symbolic
+
+/// What `discover` found: a row per conserved latent coordinate, and the exact candidates as
+/// members (`c.P1` is P1's candidate, an expression the session can use).
+struct DiscoveryValue: ObjectValue {
+    struct Row {
+        var name: String
+        /// The fit's one-line form, with its selected degree.
+        var fit: String
+        /// How it was identified in the span of the known quantities (coefficients, R²), or why not.
+        var identification: String
+        var candidate: Expr?
+        /// The proof's verdict on the candidate (`true`, `false`, `true (numeric, …)`), or why none.
+        var verdict: String
+    }
+
+    var rows: [Row]
+
+    var kindName: String { "a discovery" }
+
+    var display: String {
+        var lines: [String] = []
+        for r in rows {
+            lines.append("\(r.name): \(r.fit)")
+            lines.append("  identified: \(r.identification)")
+            lines.append("  exact candidate: " + (r.candidate.map { TextPrinter().print($0) } ?? "none") + "; conserved: \(r.verdict)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func member(_ name: String, _ arguments: [Syntax.Argument]?, at location: SourceLocation, in evaluation: Evaluation) throws -> Value {
+        guard arguments == nil else { throw evaluation.fail(".\(name) is not called", at: location, width: name.count) }
+        guard let row = rows.first(where: { $0.name == name }) else {
+            throw evaluation.fail("a discovery has the candidates " + rows.map { "." + $0.name }.joined(separator: ", "), at: location, width: name.count)
+        }
+        guard let candidate = row.candidate else { throw evaluation.fail("no exact candidate was found for \(name)", at: location, width: name.count) }
+        return .expr(candidate)
+    }
+}

@@ -1,0 +1,163 @@
+import Symbolic
+import Dynamics
+import Learn
+import Fit
+
+/// `discover(m, data, known: [Px, Py, L], degree: [1, 3])`: the closed loop, from what a model
+/// learned to a proven conservation law. For each latent coordinate the model is trained to
+/// conserve (an SCNN's cyclic P_i):
+///
+/// 1. a polynomial fit of it on the data's states, its degree selected by held-out error;
+/// 2. the fit identified in the span of the known quantities (a learned coordinate is defined up
+///    to scale and offset), or, when that fails, on their pairwise products (P = f(Px, L));
+/// 3. an exact candidate: the identified combination with small rational weights, or else the
+///    fit's polynomial with small rational coefficients;
+/// 4. the candidate's proof: {C, H} = 0 decided by the zero test, with H the Hamiltonian of
+///    the system the data came from (symbolic parameters kept).
+enum Discover: Verb {
+    static let signature = Signature(
+        name: "discover", family: .fitting, usage: "discover(model, data, known: [Px, Py, L], degree: [1, 3])",
+        summary: "the closed loop for each conserved latent coordinate of a model (an SCNN's cyclic P_i): a fit whose degree is selected by held-out error, its identification in the span of the known quantities (or of their products when it is a nonlinear function of them), an exact candidate with small rational coefficients, and its proof that {C, H} = 0 for the data's system; c.P1 is P1's candidate",
+        example: "discover(train(scnn, dataset(harmonic, trajectories: 4, samples: 10), hidden: 8, steps: 5), dataset(harmonic, trajectories: 4, samples: 10), known: [q^2 + p^2], degree: [1, 2])",
+        positional: [.required("model", "a model with conserved latent coordinates (train(scnn, ...))"), .required("data", "a dataset (from dataset or read)")],
+        options: [
+            .init("known", .expressions, "the known conserved quantities to identify with, required"),
+            .init("degree", .custom("[low, high], 0 ≤ low ≤ high ≤ 12"), defaultText: "[1, 3]", "the degrees the fit selects from by held-out error"),
+            .init("threshold", .between(0, 1), default: 0.99, "the R² from which an identification counts"),
+        ])
+
+    static func run(_ call: BoundCall) throws -> Value {
+        let evaluation = call.evaluation
+        let m = try call.object(0, ModelValue.self)
+        let data = try call.object(1, DatasetValue.self).dataset
+        try m.checkColumns(of: data, at: call.positional[1].location, in: evaluation)
+        guard let latent = m.model as? any LatentModel, !latent.conservedNames.isEmpty else {
+            let kinds = ModelRegistry.kinds { !(($0 as? any LatentModel)?.conservedNames.isEmpty ?? true) }.map { "train(\($0), ...)" }.joined(separator: " or ")
+            throw call.fail("a \(m.model.kind) model has no coordinates it is trained to conserve; \(kinds.isEmpty ? "no kind has" : kinds + " has")", at: call.positional[0].location)
+        }
+        guard let knownSyntax = call.option("known") else { throw call.fail("discover needs known: [...], the conserved quantities to identify with") }
+        let known = try evaluation.expressions(knownSyntax, "'known'")
+        guard !known.isEmpty else { throw call.fail("known: needs at least one quantity", at: knownSyntax.location) }
+        let labels: [String] = {
+            if case .list(let syntax, _) = knownSyntax { return zip(syntax, known).map { $0.isName ? $0.nameText : label($1) } }
+            return known.map(label)
+        }()
+        var degrees = 1...3
+        if let s = call.option("degree") {
+            let bounds = try evaluation.numbers(s, "degree")
+            guard bounds.count == 2, bounds.allSatisfy({ $0 == $0.rounded() }), bounds[0] >= 0, bounds[0] <= bounds[1], bounds[1] <= 12 else {
+                throw call.fail("degree is [low, high] with whole numbers 0 ≤ low ≤ high ≤ 12", at: s.location)
+            }
+            degrees = Int(bounds[0])...Int(bounds[1])
+        }
+        let threshold = try call.number("threshold")!
+        let (hamiltonian, bracket) = try truth(of: data, call)
+        let columns = try evaluation.sampleValues(of: known, on: data, at: knownSyntax.location)
+        var rows: [DiscoveryValue.Row] = []
+        for name in latent.conservedNames {
+            guard let (targets, _) = try m.samples(of: name, on: data, at: call.location, dataAt: call.positional[1].location, in: evaluation) else { continue }
+            var options = FitOptions()
+            options.degrees = degrees
+            options.degree = degrees.upperBound
+            let fit: PolynomialFit
+            do {
+                fit = try PolynomialFit.fit(targets: targets, states: data.states, columns: data.names, parameters: data.parameters, options: options)
+            } catch {
+                rows.append(.init(name: name, fit: "no fit (\(error))", identification: "-", candidate: nil, verdict: "not tried"))
+                continue
+            }
+            let fitText = fit.display(name: name).split(separator: "\n")[0] + (fit.degree.map { " (degree \($0))" } ?? "")
+            let fitted = try evaluation.sampleValues(of: [fit.expr], on: data, at: call.location)[0]
+            var identification: String, candidate: Expr?
+            let linear = try? Identification.identify(fitted, in: columns, names: labels)
+            if let linear, linear.rSquared >= threshold {
+                identification = describe(linear)
+                candidate = rationalCombination(linear, of: known)
+            } else {
+                // A nonlinear function of the known quantities: their pairwise products too.
+                let pairs = known.indices.flatMap { i in (i..<known.count).map { (i, $0) } }
+                let productLabels = labels + pairs.map { "\(labels[$0.0])*\(labels[$0.1])" }
+                let productColumns = columns + pairs.map { p in zip(columns[p.0], columns[p.1]).map { $0 * $1 } }
+                let products = try? Identification.identify(fitted, in: productColumns, names: productLabels)
+                if let products, products.rSquared >= threshold {
+                    identification = "not linear (R² \(format(linear?.rSquared ?? 0, 4))); a nonlinear function of them: " + describe(products)
+                    candidate = rationalCombination(products, of: known + pairs.map { known[$0.0] * known[$0.1] })
+                } else {
+                    identification = "not in span(\(labels.joined(separator: ", "))) (R² \(format(linear?.rSquared ?? 0, 4)))"
+                        + (products.map { ", nor of their products (R² \(format($0.rSquared, 4)))" } ?? "")
+                }
+            }
+            if candidate == nil { candidate = try? fit.normalized() }
+            var verdict = "not tried (no candidate)"
+            if let c = candidate {
+                verdict = Simplifier.areZero([bracket(c, hamiltonian)])[0].verdict
+            }
+            rows.append(.init(name: name, fit: String(fitText), identification: identification, candidate: candidate, verdict: verdict))
+        }
+        return .object(DiscoveryValue(rows: rows))
+    }
+
+    /// The Hamiltonian of the system the data came from, with its bracket: the catalog's (by
+    /// name, parameters kept as symbols), or the one a dataset of a typed H carries.
+    static func truth(of data: Dataset, _ call: BoundCall) throws -> (Expr, PoissonBracket) {
+        let system: HamiltonianSystem
+        do {
+            if let text = data.hamiltonian {
+                let n = data.dimension / 2
+                system = HamiltonianSystem(custom: try Expr.parse(text), pairs: (0..<n).map { CanonicalPair(data.names[$0], data.names[n + $0]) })
+            } else {
+                system = try Catalog.system(data.system)
+            }
+        } catch {
+            throw call.fail("the data's system '\(data.system)' cannot be rebuilt to prove with: \(error)", at: call.positional[1].location)
+        }
+        guard system.pairs.map(\.q) + system.pairs.map(\.p) == data.names else {
+            throw call.fail("the data's system '\(data.system)' has the state (\((system.pairs.map(\.q) + system.pairs.map(\.p)).joined(separator: ", "))), not the data's columns (\(data.names.joined(separator: ", ")))", at: call.positional[1].location)
+        }
+        return (system.hamiltonian, PoissonBracket(system.pairs))
+    }
+
+    /// `a K1 + b K2 (R² r)` with standard errors.
+    static func describe(_ id: Identification) -> String {
+        var text = ""
+        for (k, name) in id.names.enumerated() {
+            let c = id.coefficients[k]
+            let term = "\(format(abs(c), 3)) (±\(format(id.standardErrors[k], 2))) \(name)"
+            text += text.isEmpty ? (c < 0 ? "-" : "") + term : (c < 0 ? " - " : " + ") + term
+        }
+        return text + " + const (R² \(format(id.rSquared, 6)))"
+    }
+
+    /// The identified combination with its significant weights (beyond 3 standard errors) as
+    /// small rationals relative to the largest, cleared to coprime integers; nil when a ratio
+    /// has no rational with denominator ≤ 100 within its error.
+    static func rationalCombination(_ id: Identification, of terms: [Expr]) -> Expr? {
+        let significant = id.coefficients.indices.filter { abs(id.coefficients[$0]) > 3 * id.standardErrors[$0] }
+        guard let pivot = significant.max(by: { abs(id.coefficients[$0]) < abs(id.coefficients[$1]) }) else { return nil }
+        let p = id.coefficients[pivot]
+        var parts: [(Rational, Expr)] = []
+        for k in significant {
+            let ratio = id.coefficients[k] / p
+            let tolerance = max(3 * (id.standardErrors[k] + abs(ratio) * id.standardErrors[pivot]) / abs(p), 1e-9)
+            guard let q = RationalReconstruction.simplest(ratio, tolerance: tolerance, maximumDenominator: 100) else { return nil }
+            if !q.isZero { parts.append((q, terms[k])) }
+        }
+        // Denominators are at most 100, so their lcm over a few terms stays far below Int's range;
+        // past 10^12 the "small" rationals have stopped being small together.
+        func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? abs(a) : gcd(b, a % b) }
+        var lcm = 1
+        for (q, _) in parts {
+            let d = Int(q.denominator.description) ?? 1
+            lcm = lcm / gcd(lcm, d) * d
+            guard lcm <= 1_000_000_000_000 else { return nil }
+        }
+        return Expr.sum(parts.map { Expr.rational($0.0 * Rational(lcm)) * $0.1 })
+    }
+
+    static func label(_ e: Expr) -> String {
+        if case .sum = e.kind { return "(" + TextPrinter().print(e) + ")" }
+        return TextPrinter().print(e)
+    }
+
+    static func format(_ x: Double, _ digits: Int) -> String { TextPrinter.format(x, significantDigits: digits) }
+}
