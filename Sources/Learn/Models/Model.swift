@@ -34,10 +34,16 @@ public protocol Model: AnyObject {
     /// The architecture in a few words for people (`2 -> 200 -> 200 -> 1 (tanh)`); the spec by
     /// default.
     var architectureDescription: String { get }
+    /// What training minimises when no objective is given: every loss term, weight 1, by
+    /// default; a model whose paper weights its terms (an SCNN's L_HNN + α1 L_Poisson + α2 L_HQP)
+    /// says so here.
+    var objective: Objective { get }
 }
 
 extension Model {
     public var architectureDescription: String { spec.description }
+
+    public var objective: Objective { .all(of: self) }
 
     /// θ as variables, in the order of `parameters`.
     public var variables: [Variable] { parameters.map(\.value) }

@@ -86,8 +86,8 @@ public func train(_ model: any Model, on data: Dataset, objective: Objective? = 
     try train(model, on: DerivativePairs(data), objective: objective, options: options, optimizer: optimizer, schedule: schedule, progress: progress)
 }
 
-/// Trains a model on batches of `source` with Adam, minimising `objective` (nil: every loss
-/// term of the model, weight 1), reporting progress through `progress`.
+/// Trains a model on batches of `source` with Adam, minimising `objective` (nil: the model's
+/// own, `Model.objective`), reporting progress through `progress`.
 ///
 /// Every step checks the parameters it is about to update: the loss and its gradient must be
 /// finite, the model's output must not overflow (`Model.outputProblem`), and the loss must stay
@@ -112,7 +112,7 @@ public func train(_ model: any Model, on source: some BatchSource, objective: Ob
     let d = source.dimension
     guard d == model.dimension else { throw TrainingError(message: "the model has dimension \(model.dimension), the data \(d)") }
     try source.validate()
-    let objective = objective ?? .all(of: model)
+    let objective = objective ?? model.objective
     try objective.check(against: model)
     let θ = model.variables
     let count = source.count

@@ -24,6 +24,10 @@ struct ModelValue: SampledMembers {
         var s = "\(model.kind) model of \(system): \(model.architectureDescription), \(optimizer?.steps ?? report?.stepsTaken ?? 0) steps"
         if let r = report {
             s += "; train loss \(short(r.finalTrainingLoss))"
+            // A model of several loss terms (an SCNN's hnn, poisson, hqp) shows each, unweighted.
+            if r.terms.count > 1 {
+                s += " (" + model.lossNames.compactMap { n in r.terms[n].map { "\(n) \(short($0))" } }.joined(separator: ", ") + ")"
+            }
             if let t = r.testLoss { s += ", test loss \(short(t))" }
             // The first entry is the starting rate; the rest are a schedule's cuts.
             let cuts = r.learningRates.dropFirst()
