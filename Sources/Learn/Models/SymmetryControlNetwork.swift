@@ -101,6 +101,9 @@ public final class SymmetryControlNetwork: HamiltonianModel, LatentModel {
     /// Q1…Qm, P1…Pm: the columns of z = T(x).
     public var latentNames: [String] { (1...pairs).map { "Q\($0)" } + (1...pairs).map { "P\($0)" } }
 
+    /// The cyclic momenta P1…Pn, which the architecture and L_HQP make conserved.
+    public var conservedNames: [String] { (1...cyclic).map { "P\($0)" } }
+
     public func copy() -> SymmetryControlNetwork {
         let other = SymmetryControlNetwork(dimension: dimension, hidden: hidden, layers: layers, cyclic: cyclic, settings: settings,
                                            activation: transform.activation, seed: 0)

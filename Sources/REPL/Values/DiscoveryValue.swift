@@ -21,7 +21,7 @@ struct DiscoveryValue: ObjectValue {
     var display: String {
         var lines: [String] = []
         for r in rows {
-            lines.append("\(r.name): \(r.fit)")
+            lines.append(r.fit)
             lines.append("  identified: \(r.identification)")
             lines.append("  exact candidate: " + (r.candidate.map { TextPrinter().print($0) } ?? "none") + "; conserved: \(r.verdict)")
         }

@@ -63,7 +63,7 @@ enum Discover: Verb {
             do {
                 fit = try PolynomialFit.fit(targets: targets, states: data.states, columns: data.names, parameters: data.parameters, options: options)
             } catch {
-                rows.append(.init(name: name, fit: "no fit (\(error))", identification: "-", candidate: nil, verdict: "not tried"))
+                rows.append(.init(name: name, fit: "\(name): no fit (\(error))", identification: "-", candidate: nil, verdict: "not tried"))
                 continue
             }
             let fitText = fit.display(name: name).split(separator: "\n")[0] + (fit.degree.map { " (degree \($0))" } ?? "")
@@ -72,7 +72,7 @@ enum Discover: Verb {
             let linear = try? Identification.identify(fitted, in: columns, names: labels)
             if let linear, linear.rSquared >= threshold {
                 identification = describe(linear)
-                candidate = rationalCombination(linear, of: known)
+                candidate = rationalCombination(linear, of: known, columns: columns)
             } else {
                 // A nonlinear function of the known quantities: their pairwise products too.
                 let pairs = known.indices.flatMap { i in (i..<known.count).map { (i, $0) } }
@@ -81,7 +81,7 @@ enum Discover: Verb {
                 let products = try? Identification.identify(fitted, in: productColumns, names: productLabels)
                 if let products, products.rSquared >= threshold {
                     identification = "not linear (R² \(format(linear?.rSquared ?? 0, 4))); a nonlinear function of them: " + describe(products)
-                    candidate = rationalCombination(products, of: known + pairs.map { known[$0.0] * known[$0.1] })
+                    candidate = rationalCombination(products, of: known + pairs.map { known[$0.0] * known[$0.1] }, columns: productColumns)
                 } else {
                     identification = "not in span(\(labels.joined(separator: ", "))) (R² \(format(linear?.rSquared ?? 0, 4)))"
                         + (products.map { ", nor of their products (R² \(format($0.rSquared, 4)))" } ?? "")
@@ -128,11 +128,20 @@ enum Discover: Verb {
         return text + " + const (R² \(format(id.rSquared, 6)))"
     }
 
-    /// The identified combination with its significant weights (beyond 3 standard errors) as
-    /// small rationals relative to the largest, cleared to coprime integers; nil when a ratio
-    /// has no rational with denominator ≤ 100 within its error.
-    static func rationalCombination(_ id: Identification, of terms: [Expr]) -> Expr? {
-        let significant = id.coefficients.indices.filter { abs(id.coefficients[$0]) > 3 * id.standardErrors[$0] }
+    /// The identified combination with its material weights as small rationals relative to the
+    /// largest, cleared to coprime integers; nil when a ratio has no rational with denominator
+    /// ≤ 100 within its error. A weight is material when it is beyond 3 standard errors and its
+    /// term carries at least `share` of the combination's spread (|c_k| sd(K_k) against the
+    /// largest such): a learned coordinate's slight mixing with another invariant (P ≈ 1.12 Px
+    /// + 0.008 H) is the network's error, not a law.
+    static func rationalCombination(_ id: Identification, of terms: [Expr], columns: [[Double]], share: Double = 0.02) -> Expr? {
+        func spread(_ v: [Double]) -> Double {
+            let mean = v.reduce(0, +) / Double(max(1, v.count))
+            return (v.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(1, v.count))).squareRoot()
+        }
+        let weight = id.coefficients.indices.map { abs(id.coefficients[$0]) * spread(columns[$0]) }
+        let largest = weight.max() ?? 0
+        let significant = id.coefficients.indices.filter { abs(id.coefficients[$0]) > 3 * id.standardErrors[$0] && weight[$0] >= share * largest }
         guard let pivot = significant.max(by: { abs(id.coefficients[$0]) < abs(id.coefficients[$1]) }) else { return nil }
         let p = id.coefficients[pivot]
         var parts: [(Rational, Expr)] = []

@@ -1,0 +1,48 @@
+import XCTest
+import Symbolic
+@testable import Fit
+@testable import REPL
+
+/// `discover`'s exact candidates and its refusals (the success path on a learned model is
+/// notebooks-txt/scnn.txt, checked digit for digit).
+final class DiscoverTests: XCTestCase {
+    func identification(_ c: [Double], _ se: [Double], names: [String]) -> Identification {
+        Identification(names: names, coefficients: c, standardErrors: se, intercept: 0.3, residualRMS: 0.01, rSquared: 0.999)
+    }
+
+    let a = Expr.symbol("a"), b = Expr.symbol("b"), h = Expr.symbol("h")
+    let spread1: [Double] = [-1, 1, -1, 1], spread2: [Double] = [-2, 2, -2, 2]
+
+    func testCandidatesAreSmallRationalCombinations() {
+        // P ≈ 2.1 a + 1.05 b (scale 1.05): the ratio 2 within its errors, so 2a + b.
+        let two = Discover.rationalCombination(identification([2.1, 1.05], [0.001, 0.001], names: ["a", "b"]), of: [a, b], columns: [spread1, spread1])
+        XCTAssertEqual(two, Expr.integer(2) * a + b)
+        // A significant weight whose term carries under 2 % of the spread is dropped (h's
+        // 0.005 × spread 2 against a's 1.04 × spread 1).
+        let mixed = Discover.rationalCombination(identification([1.04, 0.005], [0.0004, 0.0012], names: ["a", "h"]), of: [a, h], columns: [spread1, spread2])
+        XCTAssertEqual(mixed, a)
+        // ... but kept when it carries more: 0.2 × 2 is 38 % of 1.04.
+        let kept = Discover.rationalCombination(identification([1.04, 0.208], [0.0004, 0.0012], names: ["a", "h"]), of: [a, h], columns: [spread1, spread2])
+        XCTAssertEqual(kept, Expr.integer(5) * a + h)
+        // An insignificant weight is dropped whatever its size.
+        let noisy = Discover.rationalCombination(identification([1.0, 0.5], [0.001, 0.4], names: ["a", "b"]), of: [a, b], columns: [spread1, spread1])
+        XCTAssertEqual(noisy, a)
+        // A ratio with no small rational within its error gives no candidate.
+        XCTAssertNil(Discover.rationalCombination(identification([1.0, 1 / Double.pi], [1e-9, 1e-9], names: ["a", "b"]), of: [a, b], columns: [spread1, spread1]))
+    }
+
+    func testRefusals() {
+        let repl = Interpreter()
+        _ = repl.execute("d = dataset(harmonic, trajectories: 4, samples: 10)")
+        _ = repl.execute("m = train(hnn, d, hidden: 8, steps: 3)")
+        let out = repl.execute("discover(m, d, known: [q^2 + p^2])").flatMap(\.lines)
+        XCTAssertTrue(out[0].hasSuffix("a hnn model has no coordinates it is trained to conserve; train(scnn, ...) has"), out[0])
+        _ = repl.execute("s = train(scnn, d, hidden: 8, steps: 3)")
+        XCTAssertTrue(repl.execute("discover(s, d)").flatMap(\.lines)[0].hasSuffix("discover needs known: [...], the conserved quantities to identify with"))
+        XCTAssertTrue(repl.execute("discover(s, d, known: [zz])").flatMap(\.lines)[0].hasSuffix("unknown variable 'zz': the data has (q, p)"))
+        XCTAssertTrue(repl.execute("discover(s, d, known: [q], degree: [3, 1])").flatMap(\.lines)[0].hasSuffix("degree is [low, high] with whole numbers 0 ≤ low ≤ high ≤ 12"))
+        // A result's members are its candidates.
+        _ = repl.execute("c = discover(s, d, known: [q^2 + p^2], degree: [1, 1])")
+        XCTAssertTrue(repl.execute("c.P7").flatMap(\.lines)[0].hasSuffix("a discovery has the candidates .P1"))
+    }
+}
