@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import REPL
 
@@ -44,5 +45,26 @@ final class ModelVerbsTests: XCTestCase {
         XCTAssertTrue(lines("train(hnm, d)", in: repl)[0].hasSuffix("no model kind 'hnm' (kinds: hnn, baseline, shnn, scnn); did you mean 'hnn'?"))
         // The first bad option, in the order written, is the one reported.
         XCTAssertTrue(lines("train(hnn, d, hidden: 0, lr: 0)", in: repl)[0].contains("'hidden:' takes a whole number from 1 to 4096, not 0"))
+    }
+
+    /// latent(m, data) tabulates a latent model's coordinates; save writes them as CSV with the
+    /// rows' trajectory, split and time; a model without latent coordinates says which kinds have.
+    func testLatentTables() throws {
+        let repl = Interpreter()
+        _ = repl.execute("d = dataset(harmonic, trajectories: 4, samples: 10, seed: 1)")
+        _ = repl.execute("m = train(scnn, d, hidden: 8, steps: 5)")
+        let table = lines("t = latent(m, d); t", in: repl)
+        XCTAssertEqual(table.count, 3)
+        XCTAssertEqual(table[0], "table: latent coordinates of the scnn model on harmonic, 40 rows of (Q1, P1)")
+        let path = NSTemporaryDirectory() + "noether-latent-\(getpid()).csv"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        XCTAssertEqual(lines("save(t, \"\(path)\")", in: repl), ["wrote 40 rows to \(path)"])
+        let file = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+        XCTAssertEqual(file.count, 43)
+        XCTAssertEqual(Array(file[0...2]), ["# noether table 1", "# latent coordinates of the scnn model on harmonic; rows: 40", "trajectory,split,t,Q1,P1"])
+        let first = file[3].split(separator: ",").map(String.init)
+        XCTAssertEqual(first.count, 5)
+        XCTAssertEqual(first[2], "0", "the first row is a trajectory's start")
+        XCTAssertTrue(lines("latent(train(hnn, d, hidden: 4, steps: 1), d)", in: repl)[0].hasSuffix("a hnn model has no latent coordinates; train(scnn, ...) has"))
     }
 }

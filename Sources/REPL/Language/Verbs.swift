@@ -11,7 +11,7 @@ enum Verbs {
         // data
         DatasetVerb.self, Save.self, Read.self,
         // learning
-        Train.self, Resume.self, Evaluate.self, Compare.self, Rollout.self,
+        Train.self, Resume.self, Evaluate.self, Compare.self, Rollout.self, Latent.self,
         // fitting
         FitVerb.self, Identify.self, Discover.self,
     ]

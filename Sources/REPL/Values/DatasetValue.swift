@@ -2,7 +2,7 @@ import Dynamics
 import Symbolic
 
 /// A dataset held by the session, with where it came from (a recipe, or the file it was read from).
-struct DatasetValue: ObjectValue {
+struct DatasetValue: SavableValue {
     var dataset: Dataset
     var source: String
 
@@ -22,5 +22,10 @@ struct DatasetValue: ObjectValue {
     /// An assignment prints nothing, except what reading a file noticed (one "note:" line each).
     var assignmentNote: String? {
         dataset.notes.isEmpty ? nil : dataset.notes.map { "note: " + $0 }.joined(separator: "\n")
+    }
+
+    func save(to path: String) throws -> String {
+        try DatasetFile.write(dataset, to: path)
+        return "wrote \(dataset.count) rows to \(path)"
     }
 }

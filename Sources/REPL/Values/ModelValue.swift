@@ -3,7 +3,7 @@ import Dynamics
 import Learn
 
 /// A trained model with what it was trained on.
-struct ModelValue: SampledMembers {
+struct ModelValue: SampledMembers, SavableValue {
     var model: any FieldModel
     /// The optimizer of its run, so `resume` continues it.
     var optimizer: Adam?
@@ -105,6 +105,11 @@ struct ModelValue: SampledMembers {
             return ((0..<data.count).map { z.storage[$0 * width + column] }, name)
         }
         return (try hamiltonianModel(at, in: evaluation).hamiltonian(Variable(x)).value.storage, "H_theta")
+    }
+
+    func save(to path: String) throws -> String {
+        try Checkpoint.save(model, optimizer: optimizer, schedule: schedule, provenance: .init(system: system, names: names, parameters: parameters), to: path)
+        return "wrote the \(model.kind) model and its optimizer state to \(path)"
     }
 
     /// What differs between the data the model was trained on and `data` of the same columns,

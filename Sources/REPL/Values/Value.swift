@@ -91,3 +91,8 @@ protocol SampledMembers: ObjectValue {
     /// `name` is no such member (`at` is the member's place, `dataAt` the data's).
     func samples(of name: String, on data: Dataset, at: SourceLocation, dataAt: SourceLocation, in evaluation: Evaluation) throws -> (values: [Double], name: String)?
 }
+
+/// An object `save` can write to a file: it says what it wrote.
+protocol SavableValue: ObjectValue {
+    func save(to path: String) throws -> String
+}

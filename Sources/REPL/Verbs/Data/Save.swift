@@ -7,23 +7,16 @@ import Learn
 enum Save: Verb {
     static let signature = Signature(
         name: "save", family: .data, usage: "save(data, \"file.csv\")   or   save(model, \"model.ckpt\")",
-        summary: "writes a dataset as CSV with a header (NumPy and pandas read it), or a model with its optimizer state as a checksummed checkpoint; atomically, through symbolic links, keeping a replaced file's permissions (FIFOs, devices and directories are refused)",
+        summary: "writes a dataset (or a table such as latent(m, data)) as CSV with a header (NumPy and pandas read it), or a model with its optimizer state as a checksummed checkpoint; atomically, through symbolic links, keeping a replaced file's permissions (FIFOs, devices and directories are refused)",
         example: "save(dataset(kepler3d, trajectories: 2, samples: 3), \"/tmp/kepler.csv\")",
-        positional: [.required("value", "a dataset or a model"), .required("file", "a file name in quotes, as in save(data, \"data.csv\")")])
+        positional: [.required("value", "a dataset, a model or a table"), .required("file", "a file name in quotes, as in save(data, \"data.csv\")")])
 
     static func run(_ call: BoundCall) throws -> Value {
         let path = try call.quoted(1)
         let v = try call.value(0)
-        if let m = v.object(ModelValue.self) {
-            do {
-                try Checkpoint.save(m.model, optimizer: m.optimizer, schedule: m.schedule, provenance: .init(system: m.system, names: m.names, parameters: m.parameters), to: path)
-            } catch { throw call.fail("\(error)", at: call.positional[1].location) }
-            return .text("wrote the \(m.model.kind) model and its optimizer state to \(path)")
+        guard case .object(let o as any SavableValue) = v else {
+            throw call.fail("save writes datasets, models and tables; this is \(v.kindName)", at: call.positional[0].location)
         }
-        guard let d = v.object(DatasetValue.self)?.dataset else {
-            throw call.fail("save writes datasets and models; this is \(v.kindName)", at: call.positional[0].location)
-        }
-        do { try DatasetFile.write(d, to: path) } catch { throw call.fail("\(error)", at: call.positional[1].location) }
-        return .text("wrote \(d.count) rows to \(path)")
+        do { return .text(try o.save(to: path)) } catch { throw call.fail("\(error)", at: call.positional[1].location) }
     }
 }
