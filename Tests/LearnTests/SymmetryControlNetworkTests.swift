@@ -205,6 +205,10 @@ final class SymmetryControlNetworkTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("cyclic: 3") && "\(error)".contains("at most 2"), "\(error)")
         }
         XCTAssertThrowsError(try ModelRegistry.trainingCost("scnn", options: ["cyclic": .whole(3)], dimension: 4, rows: 10))
+        // The cost counts T's Jacobian: d + 1 times T's parameters, plus H_φ's.
+        let cost = try ModelRegistry.trainingCost("scnn", dimension: 8, rows: 10)
+        let hnn = try ModelRegistry.trainingCost("hnn", dimension: 8, rows: 10)
+        XCTAssertEqual(cost.parameters, 9 * hnn.parameters + TrainingCost(dimension: 4, hidden: 200, layers: 2, rows: 10).parameters)
         XCTAssertThrowsError(try ModelRegistry.build("scnn", options: ["alpha1": .number(-1)], dimension: 4, seed: 1)) { error in
             XCTAssertTrue("\(error)".contains("'alpha1'"), "\(error)")
         }

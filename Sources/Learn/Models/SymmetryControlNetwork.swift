@@ -248,14 +248,15 @@ public final class SymmetryControlNetwork: HamiltonianModel, LatentModel {
         Self.cost(dimension: dimension, hidden: hidden, layers: layers, cyclic: cyclic, rows: rows)
     }
 
-    /// In units of an HNN's step (parameters × rows, forward, input gradient and backward):
-    /// T's Jacobian takes d reverse passes besides its forward pass, and the backward pass
-    /// goes through all of them, so T counts about (d + 1)/2 times its parameters; H_φ counts
-    /// once, like an HNN's network.
+    /// In units of an HNN's step (parameters × rows, for its forward pass, input gradient and
+    /// backward pass): T's Jacobian takes d reverse passes besides the forward pass, and the
+    /// backward pass goes through all of them, so T counts d + 1 times its parameters and H_φ
+    /// once. Measured: at d = 8, hidden 200, 800 rows, a step takes 8.5 times an HNN's; this
+    /// counts 10 times.
     static func cost(dimension d: Int, hidden: Int, layers: Int, cyclic n: Int, rows: Int) -> TrainingCost {
         var cost = TrainingCost(dimension: d, hidden: hidden, layers: layers, rows: rows)
         let h = TrainingCost(dimension: max(1, d - n), hidden: hidden, layers: layers, rows: rows).parameters
-        cost.parameters = cost.parameters * (d + 2) / 2 + h
+        cost.parameters = cost.parameters * (d + 1) + h
         return cost
     }
 
