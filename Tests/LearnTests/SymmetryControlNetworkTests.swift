@@ -93,6 +93,24 @@ final class SymmetryControlNetworkTests: XCTestCase {
              initializer: .orthogonal, seed: seed)
     }
 
+    /// The Jacobian the losses use is T's, by central differences of `latent`, sample by sample.
+    func testJacobianIsTheTransformations() {
+        let model = smallModel(), x = randomBatch(rows: 3, dimension: 4, seed: 8)["x"]!
+        let J = Recording.with(false) { model.transformAndJacobian(x, at: model.transform.parameters).jacobian }.value
+        XCTAssertEqual(J.shape, [3, 4, 4])
+        let h = 1e-6
+        for j in 0..<4 {
+            var up = x, down = x
+            for b in 0..<3 { up.storage[b * 4 + j] += h; down.storage[b * 4 + j] -= h }
+            let zu = model.latent(up, at: nil).value, zd = model.latent(down, at: nil).value
+            for b in 0..<3 {
+                for i in 0..<4 {
+                    XCTAssertEqual(J.storage[(b * 4 + i) * 4 + j], (zu.storage[b * 4 + i] - zd.storage[b * 4 + i]) / (2 * h), accuracy: 1e-8, "J[\(b)][\(i)][\(j)]")
+                }
+            }
+        }
+    }
+
     /// The gradient of each loss term with respect to a few entries of every parameter tensor
     /// (of T and of H_φ) matches central differences of the term.
     func testLossGradientsMatchFiniteDifferences() throws {

@@ -152,17 +152,24 @@ public final class SymmetryControlNetwork: HamiltonianModel, LatentModel {
     public func losses(_ batch: Batch, at parameters: [Variable]?) throws -> [String: Variable] {
         let θ = split(try parameters.map { try resolve($0) })
         let x = try batch.tensor("x", for: kind), dx = Variable(try batch.tensor("dx", for: kind))
-        let createGraph = Recording.isOn, rows = x.shape[0], d = dimension
-        let input = Variable(x, requiresGradient: true)
-        let z = Recording.with(true) { transform(input, parameters: θ.transform) }
-        // Row k of every sample's J is ∇ₓ Σ_b z_k(x_b).
-        let J = Derivatives.rows(count: d, batch: rows, width: d, createGraph: createGraph) { k in
-            gradient(of: Recording.with(true) { z.slice(axis: 1, k).sum() }, wrt: [input], createGraph: createGraph)[0]
-        }
+        let (z, J) = transformAndJacobian(x, at: θ.transform)
         let g = latentGradient(hamiltonianNetwork.inputGradient(hamiltonianInput(z), parameters: θ.hamiltonian))
         return ["hnn": Self.hamiltonLoss(jacobian: J, latentGradient: g, dx: dx),
                 "poisson": Self.poissonLoss(jacobian: J, pairs: settings.poisson == .all ? pairs : cyclic),
                 "hqp": Self.cyclicLoss(jacobian: J, latentGradient: g, dx: dx, cyclic: cyclic, beta: settings.beta)]
+    }
+
+    /// z = T(x) [rows, d] and every sample's J = ∂z/∂x [rows, d, d] at T's parameters ψ′, by d
+    /// reverse passes (row k of every J is ∇ₓ Σ_b z_k(x_b), the samples being independent).
+    /// When recording is on, J is differentiable in ψ′; otherwise it is a constant.
+    func transformAndJacobian(_ x: Tensor, at ψ: [Variable]) -> (z: Variable, jacobian: Variable) {
+        let createGraph = Recording.isOn, rows = x.shape[0], d = dimension
+        let input = Variable(x, requiresGradient: true)
+        let z = Recording.with(true) { transform(input, parameters: ψ) }
+        let J = Derivatives.rows(count: d, batch: rows, width: d, createGraph: createGraph) { k in
+            gradient(of: Recording.with(true) { z.slice(axis: 1, k).sum() }, wrt: [input], createGraph: createGraph)[0]
+        }
+        return (z, J)
     }
 
     // MARK: The loss terms, on given Jacobians (so tests can feed analytic ones)
