@@ -247,7 +247,9 @@ public final class SymmetryControlNetwork: HamiltonianModel, LatentModel {
 
     public func outputProblem(on batch: Batch) -> String? {
         if let p = MLPArchitecture.outputProblem(transform, name: "T_psi", on: batch["x"]) { return p }
-        let h = batch["x"].map { x in Recording.with(false) { hamiltonianInput(transform(Variable(x))) }.value }
+        // H_φ's inputs are needed only when its activation bounds nothing (tanh bounds every output).
+        let h = hamiltonianNetwork.outputBound != nil ? nil
+            : batch["x"].map { x in Recording.with(false) { hamiltonianInput(transform(Variable(x))) }.value }
         return MLPArchitecture.outputProblem(hamiltonianNetwork, name: "H_phi", on: h)
     }
 
