@@ -93,6 +93,73 @@ final class SymmetryControlNetworkTests: XCTestCase {
              initializer: .orthogonal, seed: seed)
     }
 
+    /// The Jacobian the losses use is T's, by central differences of `latent`, sample by sample.
+    func testJacobianIsTheTransformations() {
+        let model = smallModel(), x = randomBatch(rows: 3, dimension: 4, seed: 8)["x"]!
+        let J = Recording.with(false) { model.transformAndJacobian(x, at: model.transform.parameters).jacobian }.value
+        XCTAssertEqual(J.shape, [3, 4, 4])
+        let h = 1e-6
+        for j in 0..<4 {
+            var up = x, down = x
+            for b in 0..<3 { up.storage[b * 4 + j] += h; down.storage[b * 4 + j] -= h }
+            let zu = model.latent(up, at: nil).value, zd = model.latent(down, at: nil).value
+            for b in 0..<3 {
+                for i in 0..<4 {
+                    XCTAssertEqual(J.storage[(b * 4 + i) * 4 + j], (zu.storage[b * 4 + i] - zd.storage[b * 4 + i]) / (2 * h), accuracy: 1e-8, "J[\(b)][\(i)][\(j)]")
+                }
+            }
+        }
+    }
+
+    /// The losses of an all-cyclic model equal the peer script's formulas (`scnn_step.py`),
+    /// written out sample by sample without autodiff: J = W₃ᵀD₂W₂ᵀD₁W₁ᵀ by the chain rule, gP
+    /// by hand, L_HNN = Σ ((J_Pᵀ gP) rotated − ẋ)², M = J_q J_pᵀ, L_Poisson = ½‖M − Mᵀ − Ω‖²,
+    /// ż = J ẋ, L_HQP = Σ Ṗ² + (Q̇ − gP)², each a mean over the batch.
+    func testLossesAreThePeerScriptsFormulas() throws {
+        let model = SCNN(dimension: 4, hidden: 5, layers: 2, cyclic: 2, initializer: .orthogonal, seed: 4)
+        let batch = randomBatch(rows: 5, dimension: 4, seed: 6)
+        let x = batch["x"]!, dx = batch["dx"]!
+        let d = 4, n = 2, width = 5
+        let w = model.transform.weights.map(\.value), b = model.transform.biases.map(\.value)
+        let v = model.hamiltonianNetwork.weights.map(\.value), c = model.hamiltonianNetwork.biases.map(\.value)
+        func at(_ t: Tensor, _ i: Int, _ j: Int) -> Double { t.storage[i * t.shape[1] + j] }
+        /// tanh(a W + β) for a row a.
+        func layer(_ a: [Double], _ W: Tensor, _ beta: Tensor) -> [Double] {
+            (0..<W.shape[1]).map { u in tanh((0..<a.count).reduce(beta.storage[u]) { $0 + a[$1] * at(W, $1, u) }) }
+        }
+        var hnn = 0.0, poisson = 0.0, hqp = 0.0
+        for r in 0..<5 {
+            let xr = Array(x.storage[(r * d)..<(r * d + d)]), dxr = Array(dx.storage[(r * d)..<(r * d + d)])
+            let a1 = layer(xr, w[0], b[0]), a2 = layer(a1, w[1], b[1])
+            let z = (0..<d).map { i in (0..<width).reduce(b[2].storage[i]) { $0 + a2[$1] * at(w[2], $1, i) } }
+            // J[i][j] = Σ_{u,v} W3[v][i] D2[v] W2[u][v] D1[u] W1[j][u].
+            var J = [[Double]](repeating: [Double](repeating: 0, count: d), count: d)
+            for i in 0..<d { for j in 0..<d { for u in 0..<width { for vv in 0..<width {
+                J[i][j] += at(w[2], vv, i) * (1 - a2[vv] * a2[vv]) * at(w[1], u, vv) * (1 - a1[u] * a1[u]) * at(w[0], j, u)
+            } } } }
+            // gP_k = Σ_{u,v} V1[k][u] (1 − c1_u²) V2[u][v] (1 − c2_v²) V3[v].
+            let P = Array(z[n...]), c1 = layer(P, v[0], c[0]), c2 = layer(c1, v[1], c[1])
+            let gP = (0..<n).map { k in (0..<width).reduce(0.0) { s, u in
+                s + (0..<width).reduce(0.0) { $0 + at(v[0], k, u) * (1 - c1[u] * c1[u]) * at(v[1], u, $1) * (1 - c2[$1] * c2[$1]) * at(v[2], $1, 0) }
+            } }
+            let gx = (0..<d).map { j in (0..<n).reduce(0.0) { $0 + J[n + $1][j] * gP[$1] } }
+            let xdot = Array(gx[n...]) + gx[..<n].map { -$0 }
+            hnn += zip(xdot, dxr).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+            for i in 0..<d { for j in 0..<d {
+                let mij = (0..<n).reduce(0.0) { $0 + J[i][$1] * J[j][n + $1] }, mji = (0..<n).reduce(0.0) { $0 + J[j][$1] * J[i][n + $1] }
+                let omega: Double = j == i + n ? 1 : (i == j + n ? -1 : 0)
+                poisson += 0.5 * (mij - mji - omega) * (mij - mji - omega)
+            } }
+            let zdot = (0..<d).map { i in (0..<d).reduce(0.0) { $0 + J[i][$1] * dxr[$1] } }
+            hqp += (0..<n).reduce(0.0) { $0 + zdot[n + $1] * zdot[n + $1] + (zdot[$1] - gP[$1]) * (zdot[$1] - gP[$1]) }
+            for (mine, its) in zip(z, model.latent(Tensor(shape: [1, d], storage: xr), at: nil).value.storage) { XCTAssertEqual(mine, its, accuracy: 1e-14) }
+        }
+        let losses = try Recording.with(false) { try model.losses(batch) }
+        XCTAssertEqual(losses["hnn"]!.value.scalar, hnn / 5, accuracy: 1e-13 * max(1, hnn))
+        XCTAssertEqual(losses["poisson"]!.value.scalar, poisson / 5, accuracy: 1e-13 * max(1, poisson))
+        XCTAssertEqual(losses["hqp"]!.value.scalar, hqp / 5, accuracy: 1e-13 * max(1, hqp))
+    }
+
     /// The gradient of each loss term with respect to a few entries of every parameter tensor
     /// (of T and of H_φ) matches central differences of the term.
     func testLossGradientsMatchFiniteDifferences() throws {
@@ -205,6 +272,10 @@ final class SymmetryControlNetworkTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("cyclic: 3") && "\(error)".contains("at most 2"), "\(error)")
         }
         XCTAssertThrowsError(try ModelRegistry.trainingCost("scnn", options: ["cyclic": .whole(3)], dimension: 4, rows: 10))
+        // The cost counts T's Jacobian: d + 1 times T's parameters, plus H_φ's.
+        let cost = try ModelRegistry.trainingCost("scnn", dimension: 8, rows: 10)
+        let hnn = try ModelRegistry.trainingCost("hnn", dimension: 8, rows: 10)
+        XCTAssertEqual(cost.parameters, 9 * hnn.parameters + TrainingCost(dimension: 4, hidden: 200, layers: 2, rows: 10).parameters)
         XCTAssertThrowsError(try ModelRegistry.build("scnn", options: ["alpha1": .number(-1)], dimension: 4, seed: 1)) { error in
             XCTAssertTrue("\(error)".contains("'alpha1'"), "\(error)")
         }
