@@ -160,6 +160,57 @@ final class SymmetryControlNetworkTests: XCTestCase {
         XCTAssertEqual(losses["hqp"]!.value.scalar, hqp / 5, accuracy: 1e-13 * max(1, hqp))
     }
 
+    /// With some pairs not cyclic (n = 1 of m = 3, β = 0.5, the Poisson term on the cyclic pair
+    /// only), the losses equal the formulas of eqs. 6–8 evaluated from independent pieces: J by
+    /// central differences of T, ∂H/∂z by central differences of H_φ on its documented input
+    /// (P_1, Q_2, Q_3, P_2, P_3), so that the reordering into and out of H_φ, the β term and the
+    /// restricted Poisson rows are all checked against something they do not share code with.
+    func testLossesWithSomePairsNotCyclic() throws {
+        let d = 6, m = 3, n = 1, beta = 0.5, rows = 4
+        let model = SCNN(dimension: d, hidden: 5, layers: 2, cyclic: n, settings: .init(alpha1: 1, alpha2: 1, beta: beta, poisson: .cyclic),
+                         initializer: .orthogonal, seed: 8)
+        let batch = randomBatch(rows: rows, dimension: d, seed: 9)
+        let x = batch["x"]!, dx = batch["dx"]!
+        let h = 1e-6
+        func latent(_ xr: [Double]) -> [Double] { model.latent(Tensor(shape: [1, d], storage: xr), at: nil).value.storage }
+        func H(_ z: [Double]) -> Double {
+            let input = [z[m]] + [z[1], z[2]] + [z[m + 1], z[m + 2]]  // P1, Q2, Q3, P2, P3
+            return Recording.with(false) { model.hamiltonianNetwork(Variable(Tensor(shape: [1, 5], storage: input))) }.value.scalar
+        }
+        var hnn = 0.0, poisson = 0.0, hqp = 0.0
+        for r in 0..<rows {
+            let xr = Array(x.storage[(r * d)..<(r * d + d)]), dxr = Array(dx.storage[(r * d)..<(r * d + d)])
+            var J = [[Double]](repeating: [Double](repeating: 0, count: d), count: d)
+            for j in 0..<d {
+                var up = xr, down = xr
+                up[j] += h; down[j] -= h
+                let (zu, zd) = (latent(up), latent(down))
+                for i in 0..<d { J[i][j] = (zu[i] - zd[i]) / (2 * h) }
+            }
+            let z = latent(xr)
+            let g = (0..<d).map { i -> Double in
+                var up = z, down = z
+                up[i] += h; down[i] -= h
+                return (H(up) - H(down)) / (2 * h)
+            }
+            XCTAssertEqual(g[0], 0, "H_phi never sees the cyclic Q1")
+            // ẋ = Ω ∇ₓ H(T(x)) with ∇ₓ = Jᵀ g: q̇ = (Jᵀg)_p, ṗ = −(Jᵀg)_q.
+            let gx = (0..<d).map { j in (0..<d).reduce(0.0) { $0 + J[$1][j] * g[$1] } }
+            let xdot = Array(gx[m...]) + gx[..<m].map { -$0 }
+            hnn += zip(xdot, dxr).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+            // Poisson on the cyclic pair: {Q1, P1} = 1 is the only constraint; ½ Σ over (Q1, P1) × (Q1, P1).
+            func bracket(_ a: Int, _ b: Int) -> Double { (0..<m).reduce(0.0) { $0 + J[a][$1] * J[b][m + $1] - J[a][m + $1] * J[b][$1] } }
+            for (a, b) in [(0, m), (m, 0)] { poisson += 0.5 * (bracket(a, b) - (a < b ? 1 : -1)) * (bracket(a, b) - (a < b ? 1 : -1)) }
+            let zdot = (0..<d).map { i in (0..<d).reduce(0.0) { $0 + J[i][$1] * dxr[$1] } }
+            hqp += zdot[m] * zdot[m] + (zdot[0] - g[m]) * (zdot[0] - g[m])
+            for i in n..<m { hqp += beta * ((zdot[m + i] + g[i]) * (zdot[m + i] + g[i]) + (zdot[i] - g[m + i]) * (zdot[i] - g[m + i])) }
+        }
+        let losses = try Recording.with(false) { try model.losses(batch) }
+        XCTAssertEqual(losses["hnn"]!.value.scalar, hnn / Double(rows), accuracy: 1e-6 * max(1, hnn))
+        XCTAssertEqual(losses["poisson"]!.value.scalar, poisson / Double(rows), accuracy: 1e-6 * max(1, poisson))
+        XCTAssertEqual(losses["hqp"]!.value.scalar, hqp / Double(rows), accuracy: 1e-6 * max(1, hqp))
+    }
+
     /// The gradient of each loss term with respect to a few entries of every parameter tensor
     /// (of T and of H_φ) matches central differences of the term.
     func testLossGradientsMatchFiniteDifferences() throws {
@@ -344,7 +395,10 @@ final class SymmetryControlNetworkTests: XCTestCase {
             XCTAssertLessThan(after.terms[name]!, 0.5 * before.terms[name]!, "\(name): \(before.terms[name]!) -> \(after.terms[name]!)")
         }
         XCTAssertLessThan(after.testLoss!, before.testLoss!)
-        // The obstruction shows: L_HQP ends far from 0 (it rises from 0.19 to 0.48 here).
-        XCTAssertGreaterThan(after.terms["hqp"]!, 0.05)
+        // L_HQP rises here (0.19 to 0.48), consistent with the obstruction; this records the
+        // observation, it does not prove it (an undertrained model would pass too). The
+        // obstruction is reproduced against a working case in notebooks-txt/scnn.txt: the same
+        // settings identify total momentum (R² 0.99993) but not angular momentum (R² 0.05).
+        XCTAssertGreaterThan(after.terms["hqp"]!, before.terms["hqp"]!)
     }
 }

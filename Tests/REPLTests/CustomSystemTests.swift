@@ -33,6 +33,7 @@ final class CustomSystemTests: XCTestCase {
         XCTAssertTrue(lines("dataset(H, x0: [[1, 0, 0, 1]], samples: 3)", in: repl)[0].contains("1 trajectories x 3 samples"))
         XCTAssertTrue(lines("dataset(H, x0: [[1, 0, 0, 1]], trajectories: 2)", in: repl)[0].contains("'trajectories:' and 'x0:' both say how many trajectories"))
         XCTAssertTrue(lines("dataset(H, energy: [1, 0])", in: repl)[0].hasSuffix("'energy:' is [low, high] with low < high"))
+        XCTAssertTrue(lines("dataset(H, x0: [[1, 0, 0, 1]], energy: [0, 1])", in: repl)[0].hasSuffix("'energy:' says how initial states are drawn; x0 gives them"))
         XCTAssertFalse(repl.execute("dataset(H, energy: [0.1, 0.2], box: [-2, 2], trajectories: 3, samples: 3)").contains(where: \.failed))
     }
 }

@@ -122,4 +122,21 @@ public struct Dataset: Sendable {
         let range = spec.energyRange!
         throw CatalogError(message: "no initial state with energy in [\(TextPrinter.format(range.lowerBound, significantDigits: 6)), \(TextPrinter.format(range.upperBound, significantDigits: 6))] in \(energyFilterDraws) draws of the \(recipe.sampler) sampler; widen the range or the box")
     }
+
+    /// The system the data came from: the Hamiltonian it carries (a system typed in the
+    /// session, over the pairs its columns name: q's first, then p's), or else the catalog's
+    /// system of its name (parameters kept as symbols).
+    public func sourceSystem() throws -> HamiltonianSystem {
+        guard let text = hamiltonian else { return try Catalog.system(system) }
+        let n = dimension / 2
+        return HamiltonianSystem(custom: try Expr.parse(text), pairs: (0..<n).map { CanonicalPair(names[$0], names[n + $0]) }, name: system)
+    }
+
+    /// Why `source`'s state is not the data's columns (so that nothing compares different
+    /// things), or nil when it is.
+    public func columnMismatch(with source: HamiltonianSystem) -> String? {
+        let stateNames = source.pairs.map(\.q) + source.pairs.map(\.p)
+        guard stateNames != names else { return nil }
+        return "the data names the system '\(system)', whose state is (\(stateNames.joined(separator: ", "))), but its columns are (\(names.joined(separator: ", ")))"
+    }
 }

@@ -90,17 +90,8 @@ public struct GreydanusEvaluation: Sendable {
         let truth: HamiltonianVectorField
         do {
             // A system typed in the session carries its H; a catalog one is rebuilt by name.
-            let system = try data.hamiltonian.map { text in
-                let n = data.dimension / 2
-                return HamiltonianSystem(custom: try Expr.parse(text), pairs: (0..<n).map { CanonicalPair(data.names[$0], data.names[n + $0]) }, name: data.system)
-            } ?? Catalog.system(data.system)
-            // The header names the system; its state must be the data's columns, or the
-            // rollouts would compare different things (or not fit together at all).
-            let stateNames = system.pairs.map(\.q) + system.pairs.map(\.p)
-            guard stateNames == data.names else {
-                return .notCompared("the data names the system '\(data.system)', whose state is (\(stateNames.joined(separator: ", "))), "
-                                    + "but its columns are (\(data.names.joined(separator: ", ")))")
-            }
+            let system = try data.sourceSystem()
+            if let mismatch = data.columnMismatch(with: system) { return .notCompared(mismatch) }
             truth = try HamiltonianVectorField(hamiltonian: system.hamiltonian, pairs: system.pairs, parameters: data.parameters, native: true)
         } catch {
             return .notCompared("the true system '\(data.system)' cannot be rebuilt by that name: \(error)")

@@ -35,6 +35,7 @@ extension MLP {
     /// ∇ₓ Σ_rows f(x) at θ′ = `parameters` (in the order of `self.parameters`): the fused
     /// operation's parents are x and those variables, so the result is differentiable in θ′.
     public func inputGradient(_ x: Variable, parameters θ: [Variable]) -> Variable {
+        checkSubstitute(θ)
         guard activation == .tanh, sizes.count >= 3, sizes.last == 1, x.value.rank == 2, x.shape[1] == sizes[0], x.shape[0] > 0 else {
             return composedInputGradient(x, parameters: θ, createGraph: Recording.isOn)
         }

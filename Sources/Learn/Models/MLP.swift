@@ -50,12 +50,21 @@ public final class MLP {
         (1..<sizes.count).flatMap { ["layer\($0).weight", "layer\($0).bias"] }
     }
 
+    /// Traps unless θ′ has the stored parameters' count and shapes: the fused kernels read
+    /// raw memory by this network's sizes, so a mismatch must stop here, not read out of bounds.
+    func checkSubstitute(_ θ: [Variable]) {
+        precondition(θ.count == parameters.count, "an MLP of \(sizes.count - 1) layers takes \(parameters.count) parameter tensors, not \(θ.count)")
+        for (p, q) in zip(parameters, θ) where p.shape != q.shape {
+            preconditionFailure("a substituted MLP parameter has shape \(q.shape), the network's is \(p.shape)")
+        }
+    }
+
     /// f(x) at the stored parameters.
     public func callAsFunction(_ x: Variable) -> Variable { self(x, parameters: parameters) }
 
     /// f(x) at θ′ = `parameters` (W₁, b₁, W₂, b₂, … of the shapes of `self.parameters`).
     public func callAsFunction(_ x: Variable, parameters θ: [Variable]) -> Variable {
-        precondition(θ.count == parameters.count, "an MLP of \(sizes.count - 1) layers takes \(parameters.count) parameter tensors")
+        checkSubstitute(θ)
         let layers = θ.count / 2
         var h = x
         for k in 0..<layers {

@@ -54,39 +54,44 @@ public enum ModelRegistry {
         Option("layers", .whole(1...32), default: .whole(2), help: "hidden layers"),
     ]
 
-    static let hamiltonianNeuralNetwork = Entry(
-        name: "hnn", summary: "Hamiltonian neural network (Greydanus et al.): an MLP H_theta(q, p), dx/dt = Omega grad H_theta",
-        options: mlpOptions,
-        parameterShapes: { try MLPArchitecture($0, kind: "hnn", outputs: { _ in 1 }).parameterShapes },
-        cost: { options, dimension, rows in
-            let (hidden, layers) = try mlpSize(options, dimension: dimension, kind: "hnn")
-            return MLPArchitecture(dimension: dimension, hidden: hidden, layers: layers, outputs: 1, activation: .tanh).cost(rows: rows)
-        },
-        build: { options, dimension, seed in
-            let (hidden, layers) = try mlpSize(options, dimension: dimension, kind: "hnn")
-            return HamiltonianNeuralNetwork(dimension: dimension, hidden: hidden, layers: layers, initializer: .orthogonal, seed: seed)
-        },
-        decode: { spec in
-            let a = try MLPArchitecture(spec, kind: "hnn", outputs: { _ in 1 })
-            return HamiltonianNeuralNetwork(dimension: a.dimension, hidden: a.hidden, layers: a.layers, activation: a.activation, seed: 0)
-        })
+    /// The entry of a kind built from MLPs of the state with the `hidden` and `layers` options:
+    /// its spec is `MLPArchitecture`'s (with `outputs` outputs), and `make` builds it from
+    /// (dimension, hidden, layers, activation, initializer, seed). `shapes` and `cost` default
+    /// to one MLP's.
+    static func mlpEntry(name: String, summary: String, outputs: @escaping @Sendable (Int) -> Int,
+                         shapes: @escaping @Sendable (MLPArchitecture) -> [(name: String, shape: [Int])] = { $0.parameterShapes },
+                         cost: @escaping @Sendable (_ dimension: Int, _ hidden: Int, _ layers: Int, _ rows: Int) -> TrainingCost = {
+                             TrainingCost(dimension: $0, hidden: $1, layers: $2, rows: $3)
+                         },
+                         make: @escaping @Sendable (Int, Int, Int, Activation, Initializer, UInt64) -> any Model) -> Entry {
+        Entry(
+            name: name, summary: summary, options: mlpOptions,
+            parameterShapes: { shapes(try MLPArchitecture($0, kind: name, outputs: outputs)) },
+            cost: { options, dimension, rows in
+                let (hidden, layers) = try mlpSize(options, dimension: dimension, kind: name)
+                return cost(dimension, hidden, layers, rows)
+            },
+            build: { options, dimension, seed in
+                let (hidden, layers) = try mlpSize(options, dimension: dimension, kind: name)
+                return make(dimension, hidden, layers, .tanh, .orthogonal, seed)
+            },
+            decode: { spec in
+                let a = try MLPArchitecture(spec, kind: name, outputs: outputs)
+                return make(a.dimension, a.hidden, a.layers, a.activation, .xavier, 0)
+            })
+    }
 
-    static let baseline = Entry(
+    static let hamiltonianNeuralNetwork = mlpEntry(
+        name: "hnn", summary: "Hamiltonian neural network (Greydanus et al.): an MLP H_theta(q, p), dx/dt = Omega grad H_theta",
+        outputs: { _ in 1 }) {
+            HamiltonianNeuralNetwork(dimension: $0, hidden: $1, layers: $2, activation: $3, initializer: $4, seed: $5)
+        }
+
+    static let baseline = mlpEntry(
         name: "baseline", summary: "an MLP predicting dx/dt directly (the baseline of Greydanus et al.)",
-        options: mlpOptions,
-        parameterShapes: { try MLPArchitecture($0, kind: "baseline", outputs: { $0 }).parameterShapes },
-        cost: { options, dimension, rows in
-            let (hidden, layers) = try mlpSize(options, dimension: dimension, kind: "baseline")
-            return MLPArchitecture(dimension: dimension, hidden: hidden, layers: layers, outputs: dimension, activation: .tanh).cost(rows: rows)
-        },
-        build: { options, dimension, seed in
-            let (hidden, layers) = try mlpSize(options, dimension: dimension, kind: "baseline")
-            return BaselineModel(dimension: dimension, hidden: hidden, layers: layers, initializer: .orthogonal, seed: seed)
-        },
-        decode: { spec in
-            let a = try MLPArchitecture(spec, kind: "baseline", outputs: { $0 })
-            return BaselineModel(dimension: a.dimension, hidden: a.hidden, layers: a.layers, activation: a.activation, seed: 0)
-        })
+        outputs: { $0 }) {
+            BaselineModel(dimension: $0, hidden: $1, layers: $2, activation: $3, initializer: $4, seed: $5)
+        }
 
     static func mlpSize(_ options: [String: Value], dimension: Int, kind: String) throws -> (hidden: Int, layers: Int) {
         guard dimension > 0, dimension % 2 == 0 else {

@@ -125,20 +125,9 @@ public final class SeparableHamiltonianNetwork: HamiltonianModel, SeparableField
 }
 
 extension ModelRegistry {
-    static let separableHamiltonianNetwork = Entry(
+    static let separableHamiltonianNetwork = mlpEntry(
         name: "shnn", summary: "separable Hamiltonian network: H_theta = T_theta(p) + V_theta(q), two MLPs; leapfrog and yoshida4 roll it out",
-        options: mlpOptions,
-        parameterShapes: { SeparableHamiltonianNetwork.parameterShapes(try MLPArchitecture($0, kind: "shnn", outputs: { _ in 1 })) },
-        cost: { options, dimension, rows in
-            let (hidden, layers) = try mlpSize(options, dimension: dimension, kind: "shnn")
-            return SeparableHamiltonianNetwork.cost(dimension: dimension, hidden: hidden, layers: layers, rows: rows)
-        },
-        build: { options, dimension, seed in
-            let (hidden, layers) = try mlpSize(options, dimension: dimension, kind: "shnn")
-            return SeparableHamiltonianNetwork(dimension: dimension, hidden: hidden, layers: layers, initializer: .orthogonal, seed: seed)
-        },
-        decode: { spec in
-            let a = try MLPArchitecture(spec, kind: "shnn", outputs: { _ in 1 })
-            return SeparableHamiltonianNetwork(dimension: a.dimension, hidden: a.hidden, layers: a.layers, activation: a.activation, seed: 0)
-        })
+        outputs: { _ in 1 }, shapes: SeparableHamiltonianNetwork.parameterShapes, cost: SeparableHamiltonianNetwork.cost) {
+            SeparableHamiltonianNetwork(dimension: $0, hidden: $1, layers: $2, activation: $3, initializer: $4, seed: $5)
+        }
 }

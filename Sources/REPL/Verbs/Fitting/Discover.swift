@@ -43,13 +43,7 @@ enum Discover: Verb {
             return known.map(label)
         }()
         var degrees = 1...3
-        if let s = call.option("degree") {
-            let bounds = try evaluation.numbers(s, "degree")
-            guard bounds.count == 2, bounds.allSatisfy({ $0 == $0.rounded() }), bounds[0] >= 0, bounds[0] <= bounds[1], bounds[1] <= 12 else {
-                throw call.fail("degree is [low, high] with whole numbers 0 ≤ low ≤ high ≤ 12", at: s.location)
-            }
-            degrees = Int(bounds[0])...Int(bounds[1])
-        }
+        if let s = call.option("degree") { degrees = try evaluation.degreeRange(try evaluation.value(s), at: s.location) }
         let threshold = try call.number("threshold")!
         let (hamiltonian, bracket) = try truth(of: data, call)
         let columns = try evaluation.sampleValues(of: known, on: data, at: knownSyntax.location)
@@ -101,19 +95,10 @@ enum Discover: Verb {
     /// name, parameters kept as symbols), or the one a dataset of a typed H carries.
     static func truth(of data: Dataset, _ call: BoundCall) throws -> (Expr, PoissonBracket) {
         let system: HamiltonianSystem
-        do {
-            if let text = data.hamiltonian {
-                let n = data.dimension / 2
-                system = HamiltonianSystem(custom: try Expr.parse(text), pairs: (0..<n).map { CanonicalPair(data.names[$0], data.names[n + $0]) })
-            } else {
-                system = try Catalog.system(data.system)
-            }
-        } catch {
+        do { system = try data.sourceSystem() } catch {
             throw call.fail("the data's system '\(data.system)' cannot be rebuilt to prove with: \(error)", at: call.positional[1].location)
         }
-        guard system.pairs.map(\.q) + system.pairs.map(\.p) == data.names else {
-            throw call.fail("the data's system '\(data.system)' has the state (\((system.pairs.map(\.q) + system.pairs.map(\.p)).joined(separator: ", "))), not the data's columns (\(data.names.joined(separator: ", ")))", at: call.positional[1].location)
-        }
+        if let mismatch = data.columnMismatch(with: system) { throw call.fail(mismatch, at: call.positional[1].location) }
         return (system.hamiltonian, PoissonBracket(system.pairs))
     }
 

@@ -54,13 +54,10 @@ enum FitVerb: Verb {
         for l in call.labelled {
             switch l.label! {
             case "degree":
-                if case .list(let items) = try evaluation.value(l.value) {
-                    let bounds = items.compactMap { item -> Int? in if case .expr(let e) = item, let v = try? e.evaluate([:]) { return Int(exactly: v) }; return nil }
-                    guard bounds.count == 2, bounds[0] >= 0, bounds[0] <= bounds[1], bounds[1] <= 12 else {
-                        throw call.fail("degree is a number, or [low, high] to select one by held-out error (0 ≤ low ≤ high ≤ 12)", at: l.value.location)
-                    }
-                    options.degrees = bounds[0]...bounds[1]
-                    options.degree = bounds[1]
+                let v = try evaluation.value(l.value)
+                if case .list = v {
+                    options.degrees = try evaluation.degreeRange(v, at: l.value.location)
+                    options.degree = options.degrees!.upperBound
                 } else {
                     options.degree = try evaluation.wholeOption(l.value, "degree", in: 0...12)
                 }
