@@ -93,3 +93,23 @@ final class CustomSystemDatasetTests: XCTestCase {
         XCTAssertFalse(try String(contentsOfFile: path, encoding: .utf8).contains("hamiltonian"))
     }
 }
+
+/// Data of a parameterised catalog system names it with its options ("oscillators(n: 2, seed: 0)");
+/// the true system rebuilt from that name must be the one the data came from (same H), so
+/// that evaluate's rollouts and discover's proofs use it.
+final class ParameterisedSourceSystemTests: XCTestCase {
+    func testOscillatorsDataRebuildsItsSystem() throws {
+        let built = try Catalog.system("oscillators", options: ["n": 2, "seed": 3])
+        XCTAssertEqual(built.name, "oscillators(n: 2, seed: 3)")
+        let rebuilt = try Catalog.system(described: built.name)
+        XCTAssertEqual(rebuilt.hamiltonian, built.hamiltonian)
+        XCTAssertNotEqual(rebuilt.hamiltonian, try Catalog.system("oscillators", options: ["n": 2, "seed": 0]).hamiltonian)
+        XCTAssertEqual(try Catalog.system(described: "twobody").name, "twobody")
+        XCTAssertThrowsError(try Catalog.system(described: "oscillators(n: two)")) { error in
+            XCTAssertTrue("\(error)".contains("not a catalog system with options"), "\(error)")
+        }
+        XCTAssertThrowsError(try Catalog.system(described: "oscillators(m: 2)")) { error in
+            XCTAssertTrue("\(error)".contains("no option 'm'"), "\(error)")
+        }
+    }
+}

@@ -56,6 +56,22 @@ public enum Catalog {
         return try entry.build(merged)
     }
 
+    /// The system a built system's `name` describes: a bare catalog name ("twobody") or one with
+    /// its options as the catalog writes them ("oscillators(n: 3, seed: 0)"), so that data made
+    /// from a parameterised system can rebuild it.
+    public static func system(described name: String) throws -> HamiltonianSystem {
+        guard let open = name.firstIndex(of: "("), name.hasSuffix(")") else { return try system(name) }
+        var options: [String: Int] = [:]
+        for part in name[name.index(after: open)..<name.index(before: name.endIndex)].split(separator: ",") {
+            let pieces = part.split(separator: ":").map { String($0.filter { $0 != " " }) }
+            guard pieces.count == 2, !pieces[0].isEmpty, let value = Int(pieces[1]) else {
+                throw CatalogError(message: "'\(name)' is not a catalog system with options (expected name(option: integer, ...))")
+            }
+            options[pieces[0]] = value
+        }
+        return try system(String(name[..<open]), options: options)
+    }
+
     // MARK: Systems
 
     static func sym(_ s: String) -> Expr { .symbol(s) }

@@ -127,7 +127,7 @@ public struct Dataset: Sendable {
     /// session, over the pairs its columns name: q's first, then p's), or else the catalog's
     /// system of its name (parameters kept as symbols).
     public func sourceSystem() throws -> HamiltonianSystem {
-        guard let text = hamiltonian else { return try Catalog.system(system) }
+        guard let text = hamiltonian else { return try Catalog.system(described: system) }
         let n = dimension / 2
         return HamiltonianSystem(custom: try Expr.parse(text), pairs: (0..<n).map { CanonicalPair(names[$0], names[n + $0]) }, name: system)
     }
