@@ -71,6 +71,11 @@ public struct ConstraintTerm: Sendable, Equatable {
 
     public var isEmpty: Bool { expressions.isEmpty }
 
+    /// `, 3 constraints (alpha3 1)` for a model's description; empty without constraints.
+    var summary: String {
+        isEmpty ? "" : ", \(expressions.count) constraint\(expressions.count == 1 ? "" : "s") (alpha3 \(weight == weight.rounded() && weight < 1e15 ? String(Int(weight)) : TextPrinter.format(weight, significantDigits: 3)))"
+    }
+
     public static func == (a: ConstraintTerm, b: ConstraintTerm) -> Bool {
         a.expressions == b.expressions && a.coordinates == b.coordinates && a.weight == b.weight
     }

@@ -80,7 +80,7 @@ public final class SymmetryControlNetwork: HamiltonianModel, LatentModel {
     var layers: Int { transform.sizes.count - 2 }
 
     public var architectureDescription: String {
-        "T \(transform.description), H(\(cyclic) cyclic) \(hamiltonianNetwork.description)"
+        "T \(transform.description), H(\(cyclic) cyclic) \(hamiltonianNetwork.description)" + constraints.summary
     }
 
     public var spec: ModelSpec {
