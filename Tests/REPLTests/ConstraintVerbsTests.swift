@@ -1,3 +1,4 @@
+import Dynamics
 import Foundation
 import XCTest
 @testable import REPL
@@ -63,6 +64,18 @@ final class ConstraintVerbsTests: XCTestCase {
         let fromMemory = lines("resume(m, d, steps: 5)", in: repl), fromFile = lines("resume(r, d, steps: 5)", in: repl)
         XCTAssertEqual(fromMemory, fromFile)
         XCTAssertTrue(fromFile[0].contains(", constraint "), fromFile[0])
+        // A file whose constraints' coordinates disagree with its state's names (checksum
+        // redone, so only this is wrong) is refused before training reads columns wrongly.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let from = Data("coordinates=qx1,qy1,".utf8), to = Data("coordinates=qy1,qx1,".utf8)
+        let range = try XCTUnwrap(bytes.range(of: from))
+        bytes.replaceSubrange(range, with: to)
+        var checksum = FNV1a.of(bytes.prefix(bytes.count - 8)).littleEndian
+        bytes.replaceSubrange((bytes.count - 8)..<bytes.count, with: Data(bytes: &checksum, count: 8))
+        try bytes.write(to: URL(fileURLWithPath: path))
+        XCTAssertFalse(repl.execute("bad = read(\"\(path)\")").contains(where: \.failed))
+        let refused = lines("resume(bad, d, steps: 1)", in: repl)
+        XCTAssertTrue(refused[0].contains("the model's constraints are of (qy1, qx1, qx2"), refused.joined(separator: "\n"))
     }
 
     /// `known:` adds a deviation per invariant: evaluate's line and compare's columns, the same
