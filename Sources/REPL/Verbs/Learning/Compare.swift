@@ -9,7 +9,7 @@ import Learn
 enum Compare: Verb {
     static let signature = Signature(
         name: "compare", family: .learning, usage: "compare([m1, m2, ...], data, t: T, known: [Px, Py, L])",
-        summary: "a table of models on the same data, a row each: the mean squared error of dx/dt on the test split (train when there is none), and from each test trajectory's first state the rollout's trajectory MSE and energy MSE against the true system over [0, T] (default: the data's span)",
+        summary: "a table of models on the same data, a row each: the mean squared error of dx/dt on the test split (train when there is none), and from each test trajectory's first state the rollout's trajectory MSE and energy MSE against the true system over [0, T] (default: the data's span); with known: [...], a column per known invariant: its mean squared deviation along the rollouts",
         example: "compare([train(hnn, dataset(harmonic, trajectories: 4, samples: 10), hidden: 8, steps: 5), train(baseline, dataset(harmonic, trajectories: 4, samples: 10), hidden: 8, steps: 5)], dataset(harmonic, trajectories: 4, samples: 10))",
         positional: [.required("models", "a list of models (from train or read)"), .required("data", "a dataset (from dataset or read)")],
         options: [.init("t", .positive, defaultText: "the data's time span", "the rollout horizon"), KnownInvariants.option])

@@ -9,7 +9,7 @@ import Learn
 enum Evaluate: Verb {
     static let signature = Signature(
         name: "evaluate", family: .learning, usage: "evaluate(model, data, t: T, known: [Px, Py, L])",
-        summary: "the mean squared error of the model's dx/dt on the train and test splits, and Greydanus et al.'s rollout metrics: from each test trajectory's first state, trajectory MSE and energy MSE against the true system over [0, T] (default: the data's span)",
+        summary: "the mean squared error of the model's dx/dt on the train and test splits, and Greydanus et al.'s rollout metrics: from each test trajectory's first state, trajectory MSE and energy MSE against the true system over [0, T] (default: the data's span); with known: [...], each known invariant's mean squared deviation along the rollouts",
         example: "evaluate(train(baseline, dataset(harmonic, trajectories: 4, samples: 10), hidden: 8, steps: 5), dataset(harmonic, trajectories: 4, samples: 10))",
         positional: [.required("model", "a model (from train or read)"), .required("data", "a dataset (from dataset or read)")],
         options: [.init("t", .positive, defaultText: "the data's time span", "the rollout horizon"), KnownInvariants.option])
