@@ -85,8 +85,9 @@ public struct GreydanusEvaluation: Sendable {
     }
 
     /// The rollout comparison from `starts` over [0, horizon] against the true system of the
-    /// data, rebuilt from the catalog.
-    public static func rollouts(_ model: any FieldModel, on data: Dataset, from starts: [[Double]], horizon: Double) -> Rollouts {
+    /// data, rebuilt from the catalog; with `known` invariants (expressions of the data's
+    /// names and parameters), their deviations along the rollouts too.
+    public static func rollouts(_ model: any FieldModel, on data: Dataset, from starts: [[Double]], horizon: Double, known: [Expr] = []) -> Rollouts {
         let truth: HamiltonianVectorField
         do {
             // A system typed in the session carries its H; a catalog one is rebuilt by name.
@@ -96,8 +97,16 @@ public struct GreydanusEvaluation: Sendable {
         } catch {
             return .notCompared("the true system '\(data.system)' cannot be rebuilt by that name: \(error)")
         }
+        var invariants: (([Double]) -> [Double])?
+        if !known.isEmpty {
+            let evaluator: SampleEvaluator
+            do { evaluator = try SampleEvaluator(known, variables: data.names, parameters: data.parameters) } catch {
+                return .notCompared("the known invariants cannot be evaluated on the data's state: \(error)")
+            }
+            invariants = { x in evaluator.values(rows: x, count: 1).map { $0[0] } }
+        }
         do {
-            return .compared(try RolloutComparison.run(model: model, truth: truth, initialStates: starts, times: times(data, horizon: horizon)))
+            return .compared(try RolloutComparison.run(model: model, truth: truth, initialStates: starts, times: times(data, horizon: horizon), invariants: invariants))
         } catch {
             return .failed("\(error)")
         }
@@ -105,13 +114,13 @@ public struct GreydanusEvaluation: Sendable {
 
     /// The whole evaluation of `model` on `data`, with rollouts over [0, horizon] (nil: the
     /// data's span). Throws when the horizon is not positive and finite, or too long.
-    public static func evaluate(_ model: any FieldModel, on data: Dataset, horizon: Double? = nil) throws -> GreydanusEvaluation {
+    public static func evaluate(_ model: any FieldModel, on data: Dataset, horizon: Double? = nil, known: [Expr] = []) throws -> GreydanusEvaluation {
         if let horizon, !(horizon > 0 && horizon.isFinite) { throw RolloutHorizonError(message: "the rollout horizon must be a positive number") }
         let t = horizon ?? span(data)
         if isTooLong(t, for: data) { throw RolloutHorizonError(message: "the rollout horizon is more than 1000 times the data's time span") }
         var result = GreydanusEvaluation(splits: splitErrors(model, on: data), rollouts: nil, horizon: t)
         let starts = testStarts(data)
-        if !starts.isEmpty && t > 0 { result.rollouts = rollouts(model, on: data, from: starts, horizon: t) }
+        if !starts.isEmpty && t > 0 { result.rollouts = rollouts(model, on: data, from: starts, horizon: t, known: known) }
         return result
     }
 }

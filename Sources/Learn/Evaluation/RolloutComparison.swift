@@ -3,7 +3,10 @@ import Dynamics
 /// Greydanus et al.'s rollout metrics: from each held-out initial state, integrate the learned
 /// field and the true one over the same times and compare the coordinates (trajectory MSE) and
 /// the true energy along both (energy MSE: the true energy of the model's trajectory against the
-/// true energy, which is constant along the true trajectory).
+/// true energy, which is constant along the true trajectory). Given known invariants I_k, also
+/// their deviation: the mean over trajectories and sample times of (I_k(x_pred(t)) −
+/// I_k(x_true(t)))², on the same grid as the trajectory MSE (the SCNN paper's conserved-quantity
+/// rows of Fig. 3 and Tables 3–4).
 public struct RolloutComparison: Sendable {
     public var trajectoryMSE: Double
     public var energyMSE: Double
@@ -11,18 +14,23 @@ public struct RolloutComparison: Sendable {
     public var horizon: Double
     /// Mean over trajectories of the largest relative energy error along the model's rollout.
     public var worstRelativeEnergyError: Double
+    /// Per known invariant, in the order given: its mean squared deviation along the rollouts
+    /// (empty when none was given).
+    public var invariantMSE: [Double] = []
 
     /// All rollouts are integrated together, as one system of trajectories × d states, so the
     /// model sees one batch per evaluation. Both use dopri5 at rtol = atol = `tolerance`
     /// (Greydanus et al. used SciPy's RK45 at rtol 1e-9).
     public static func run(model: any FieldModel, truth: HamiltonianVectorField, initialStates: [[Double]], times: [Double],
-                           tolerance: Double = 1e-9) throws -> RolloutComparison {
-        try run(model: model, truth: truth, energy: { truth.energy($0) }, initialStates: initialStates, times: times, tolerance: tolerance)
+                           tolerance: Double = 1e-9, invariants: (([Double]) -> [Double])? = nil) throws -> RolloutComparison {
+        try run(model: model, truth: truth, energy: { truth.energy($0) }, initialStates: initialStates, times: times, tolerance: tolerance,
+                invariants: invariants)
     }
 
-    /// The comparison against any true field with its energy E(x).
+    /// The comparison against any true field with its energy E(x); `invariants` gives the known
+    /// invariants' values at a state.
     public static func run(model: any FieldModel, truth: any VectorField, energy: ([Double]) -> Double, initialStates: [[Double]],
-                           times: [Double], tolerance: Double = 1e-9) throws -> RolloutComparison {
+                           times: [Double], tolerance: Double = 1e-9, invariants: (([Double]) -> [Double])? = nil) throws -> RolloutComparison {
         let d = model.dimension
         guard truth.dimension == d, initialStates.allSatisfy({ $0.count == d }) else {
             throw TrainingError(message: "the true system has dimension \(truth.dimension), the model \(d)\(initialStates.contains { $0.count != d } ? ", and an initial state has another" : ""): they cannot be compared")
@@ -30,7 +38,7 @@ public struct RolloutComparison: Sendable {
         guard !initialStates.isEmpty else { throw TrainingError(message: "no initial states to roll out from") }
         let integrator = AdaptiveIntegrator(.dopri5, relativeTolerance: tolerance, absoluteTolerance: tolerance)
         let learned = try integrator.run(BatchedField(model: model, count: initialStates.count), from: initialStates.flatMap { $0 }, times: times)
-        var trajectorySum = 0.0, energySum = 0.0, worst = 0.0
+        var trajectorySum = 0.0, energySum = 0.0, worst = 0.0, invariantSums: [Double] = []
         for (n, x0) in initialStates.enumerated() {
             let exact = try integrator.run(truth, from: x0, times: times)
             let e0 = energy(x0)
@@ -42,13 +50,18 @@ public struct RolloutComparison: Sendable {
                 let e = energy(predicted)
                 energySum += (e - e0) * (e - e0)
                 largest = max(largest, abs(e - e0) / max(abs(e0), 1e-300))
+                if let invariants {
+                    let deviations = zip(invariants(predicted), invariants(Array(reference))).map { ($0 - $1) * ($0 - $1) }
+                    if invariantSums.isEmpty { invariantSums = deviations } else { for k in deviations.indices { invariantSums[k] += deviations[k] } }
+                }
             }
             worst += largest
         }
         let samples = Double(initialStates.count * times.count)
         return RolloutComparison(trajectoryMSE: trajectorySum / (samples * Double(d)), energyMSE: energySum / samples,
                                  trajectories: initialStates.count, horizon: times.last ?? 0,
-                                 worstRelativeEnergyError: worst / Double(initialStates.count))
+                                 worstRelativeEnergyError: worst / Double(initialStates.count),
+                                 invariantMSE: invariantSums.map { $0 / samples })
     }
 }
 

@@ -11,6 +11,8 @@ public enum ModelRegistry {
             case whole(ClosedRange<Int>)
             case number(ClosedRange<Double>)
             case word([String])
+            /// Expressions of the data's coordinates (an SCNN's known conserved quantities).
+            case invariants
         }
         public var name: String
         public var kind: Kind
@@ -24,6 +26,8 @@ public enum ModelRegistry {
     /// An option's value.
     public enum Value: Sendable, Equatable {
         case whole(Int), number(Double), word(String)
+        /// Expressions of `coordinates`, the data's state names in column order.
+        case invariants([Expr], coordinates: [String])
     }
 
     public struct Entry: Sendable {
@@ -127,12 +131,14 @@ public enum ModelRegistry {
             case (.whole(let range), .whole(let v)) where range.contains(v): break
             case (.number(let range), .number(let v)) where range.contains(v): break
             case (.word(let allowed), .word(let v)) where allowed.contains(v): break
+            case (.invariants, .invariants): break
             default:
                 let expected: String
                 switch option.kind {
                 case .whole(let r): expected = "a whole number from \(r.lowerBound) to \(r.upperBound)"
                 case .number(let r): expected = "a number from \(r.lowerBound) to \(r.upperBound)"
                 case .word(let w): expected = "one of \(w.joined(separator: ", "))"
+                case .invariants: expected = "a list of expressions of the data's coordinates"
                 }
                 throw ModelError(message: "\(entry.name)'s option '\(option.name)' is \(expected)")
             }

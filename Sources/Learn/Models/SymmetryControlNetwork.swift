@@ -22,7 +22,9 @@ import Symbolic
 ///   `hqp`      with ż = J ẋ, Σ_{i≤n} Ṗ_i² + (Q̇_i − ∂H/∂P_i)²
 ///              + β Σ_{i>n} (Ṗ_i + ∂H/∂Q_i)² + (Q̇_i − ∂H/∂P_i)²                     (eq. 8)
 ///
-/// and the default objective is L_HNN + α1 L_Poisson + α2 L_HQP (eq. 9). J is computed by d
+/// and the default objective is L_HNN + α1 L_Poisson + α2 L_HQP (eq. 9), plus α3 times the
+/// `constraint` term of known conserved quantities when there are some (SCNN-constraint,
+/// `ConstraintTerm`). J is computed by d
 /// reverse passes over the batch (row k of every sample's J is ∇ₓ Σ_b z_k, the samples being
 /// independent), recorded, so that the losses are differentiable in ψ.
 ///
@@ -53,14 +55,18 @@ public final class SymmetryControlNetwork: HamiltonianModel, LatentModel {
     /// n, the number of cyclic pairs (the first n).
     public let cyclic: Int
     public let settings: Settings
+    /// Known conserved quantities and their weight (SCNN-constraint); `.none` by default.
+    public let constraints: ConstraintTerm
 
-    public init(dimension: Int, hidden: Int, layers: Int, cyclic: Int, settings: Settings = Settings(), activation: Activation = .tanh,
-                initializer: Initializer = .xavier, seed: UInt64) {
+    public init(dimension: Int, hidden: Int, layers: Int, cyclic: Int, settings: Settings = Settings(), constraints: ConstraintTerm = .none,
+                activation: Activation = .tanh, initializer: Initializer = .xavier, seed: UInt64) {
         precondition(dimension % 2 == 0 && dimension > 0 && hidden > 0 && layers > 0 && (1...(dimension / 2)).contains(cyclic))
         Tensor.configureThreads
         self.dimension = dimension
         self.cyclic = cyclic
         self.settings = settings
+        precondition(constraints.isEmpty || constraints.coordinates.count == dimension, "constraints of \(constraints.coordinates.count) coordinates on a model of dimension \(dimension)")
+        self.constraints = constraints
         let inner = Array(repeating: hidden, count: layers)
         transform = MLP(sizes: [dimension] + inner + [dimension], activation: activation, initializer: initializer, seed: seed)
         // Two seeds from one: the networks start different, and the run stays reproducible.
@@ -74,12 +80,12 @@ public final class SymmetryControlNetwork: HamiltonianModel, LatentModel {
     var layers: Int { transform.sizes.count - 2 }
 
     public var architectureDescription: String {
-        "T \(transform.description), H(\(cyclic) cyclic) \(hamiltonianNetwork.description)"
+        "T \(transform.description), H(\(cyclic) cyclic) \(hamiltonianNetwork.description)" + constraints.summary
     }
 
     public var spec: ModelSpec {
         MLPArchitecture(dimension: dimension, hidden: hidden, layers: layers, outputs: dimension, activation: transform.activation).spec
-            .appending(Self.settingsSpec(cyclic: cyclic, settings))
+            .appending(Self.settingsSpec(cyclic: cyclic, settings)).appending(constraints.specEntries)
     }
 
     static func settingsSpec(cyclic: Int, _ s: Settings) -> [ModelSpec.Entry] {
@@ -93,10 +99,12 @@ public final class SymmetryControlNetwork: HamiltonianModel, LatentModel {
             + Array(zip(hamiltonianNetwork.parameterNames.map { "hamiltonian." + $0 }, hamiltonianNetwork.parameters))
     }
 
-    public var lossNames: [String] { ["hnn", "poisson", "hqp"] }
+    public var lossNames: [String] { ["hnn", "poisson", "hqp"] + (constraints.isEmpty ? [] : ["constraint"]) }
 
-    /// L_HNN + α1 L_Poisson + α2 L_HQP (eq. 9).
-    public var objective: Objective { Objective([("hnn", 1), ("poisson", settings.alpha1), ("hqp", settings.alpha2)]) }
+    /// L_HNN + α1 L_Poisson + α2 L_HQP (eq. 9), + α3 L_C with constraints.
+    public var objective: Objective {
+        Objective([("hnn", 1), ("poisson", settings.alpha1), ("hqp", settings.alpha2)] + (constraints.isEmpty ? [] : [("constraint", constraints.weight)]))
+    }
 
     /// Q1…Qm, P1…Pm: the columns of z = T(x).
     public var latentNames: [String] { (1...pairs).map { "Q\($0)" } + (1...pairs).map { "P\($0)" } }
@@ -106,7 +114,7 @@ public final class SymmetryControlNetwork: HamiltonianModel, LatentModel {
 
     public func copy() -> SymmetryControlNetwork {
         let other = SymmetryControlNetwork(dimension: dimension, hidden: hidden, layers: layers, cyclic: cyclic, settings: settings,
-                                           activation: transform.activation, seed: 0)
+                                           constraints: constraints, activation: transform.activation, seed: 0)
         for (p, q) in zip(other.variables, variables) { p.value = q.value }
         return other
     }
@@ -157,9 +165,13 @@ public final class SymmetryControlNetwork: HamiltonianModel, LatentModel {
         let x = try batch.tensor("x", for: kind), dx = Variable(try batch.tensor("dx", for: kind))
         let (z, J) = transformAndJacobian(x, at: θ.transform)
         let g = latentGradient(hamiltonianNetwork.inputGradient(hamiltonianInput(z), parameters: θ.hamiltonian))
-        return ["hnn": Self.hamiltonLoss(jacobian: J, latentGradient: g, dx: dx),
-                "poisson": Self.poissonLoss(jacobian: J, pairs: settings.poisson == .all ? pairs : cyclic),
-                "hqp": Self.cyclicLoss(jacobian: J, latentGradient: g, dx: dx, cyclic: cyclic, beta: settings.beta)]
+        var terms = ["hnn": Self.hamiltonLoss(jacobian: J, latentGradient: g, dx: dx),
+                     "poisson": Self.poissonLoss(jacobian: J, pairs: settings.poisson == .all ? pairs : cyclic),
+                     "hqp": Self.cyclicLoss(jacobian: J, latentGradient: g, dx: dx, cyclic: cyclic, beta: settings.beta)]
+        if !constraints.isEmpty {
+            terms["constraint"] = ConstraintTerm.loss(gradients: Variable(constraints.gradients(at: x)), field: Self.symplectic(Self.applyTransposed(J, g)))
+        }
+        return terms
     }
 
     /// z = T(x) [rows, d] and every sample's J = ∂z/∂x [rows, d, d] at T's parameters ψ′, by d
@@ -290,6 +302,9 @@ extension ModelRegistry {
             Option("beta", .number(0...1e6), default: .number(0), help: "weight of Hamilton's equations of the non-cyclic pairs in the HQP loss"),
             Option("poisson", .word(SymmetryControlNetwork.PoissonPairs.allCases.map(\.rawValue)), default: .word("all"),
                    help: "the pairs whose Poisson brackets are constrained: all or cyclic"),
+            Option("constraints", .invariants, default: .invariants([], coordinates: []),
+                   help: "known conserved quantities C of the data's coordinates (SCNN-constraint): adds the term mean sum_c {C_c, H}^2"),
+            Option("alpha3", .number(0...1e6), default: .number(1), help: "weight of the constraint loss (needs constraints)"),
         ],
         parameterShapes: { spec in
             let (a, cyclic, _) = try scnnArchitecture(spec)
@@ -304,12 +319,12 @@ extension ModelRegistry {
             let (hidden, layers) = try mlpSize(options, dimension: dimension, kind: "scnn")
             let (cyclic, settings) = try scnnSettings(options, dimension: dimension)
             return SymmetryControlNetwork(dimension: dimension, hidden: hidden, layers: layers, cyclic: cyclic, settings: settings,
-                                          initializer: .orthogonal, seed: seed)
+                                          constraints: try scnnConstraints(options, dimension: dimension), initializer: .orthogonal, seed: seed)
         },
         decode: { spec in
             let (a, cyclic, settings) = try scnnArchitecture(spec)
             return SymmetryControlNetwork(dimension: a.dimension, hidden: a.hidden, layers: a.layers, cyclic: cyclic, settings: settings,
-                                          activation: a.activation, seed: 0)
+                                          constraints: try ConstraintTerm(spec: spec, dimension: a.dimension), activation: a.activation, seed: 0)
         })
 
     /// n (0 read as all d/2) and the settings from resolved options; n above d/2 is an error.
@@ -326,10 +341,23 @@ extension ModelRegistry {
         return (given == 0 ? pairs : given, .init(alpha1: alpha1, alpha2: alpha2, beta: beta, poisson: poisson))
     }
 
+    /// The constraint term of resolved options: none without constraints; with them, they
+    /// must be of `dimension` coordinates.
+    static func scnnConstraints(_ options: [String: Value], dimension: Int) throws -> ConstraintTerm {
+        guard case .invariants(let expressions, let coordinates)? = options["constraints"], case .number(let weight)? = options["alpha3"] else {
+            throw ModelError(message: "an scnn model needs constraints and alpha3")
+        }
+        guard !expressions.isEmpty else { return .none }
+        guard coordinates.count == dimension else {
+            throw ModelError(message: "the constraints are of \(coordinates.count) coordinates; the model has dimension \(dimension)")
+        }
+        return try ConstraintTerm(expressions, coordinates: coordinates, weight: weight)
+    }
+
     /// The MLP part of an scnn spec (T's architecture), n and the settings, each checked.
     static func scnnArchitecture(_ spec: ModelSpec) throws -> (MLPArchitecture, cyclic: Int, settings: SymmetryControlNetwork.Settings) {
         let own = ["cyclic", "alpha1", "alpha2", "beta", "poisson"]
-        let a = try MLPArchitecture(ModelSpec(spec.entries.filter { !own.contains($0.key) }), kind: "scnn", outputs: { $0 })
+        let a = try MLPArchitecture(ModelSpec(spec.entries.filter { !(own + ConstraintTerm.specKeys).contains($0.key) }), kind: "scnn", outputs: { $0 })
         var options: [String: Value] = [:]
         for option in symmetryControlNetwork.options where own.contains(option.name) {
             guard let text = spec[option.name] else { throw ModelError(message: "the scnn spec '\(spec)' has no \(option.name)") }
@@ -338,6 +366,7 @@ extension ModelRegistry {
             case .whole(let r): value = Int(text).flatMap { r.contains($0) ? .whole($0) : nil }
             case .number(let r): value = Double(text).flatMap { r.contains($0) ? .number($0) : nil }
             case .word(let w): value = w.contains(text) ? .word(text) : nil
+            case .invariants: value = nil  // not among `own`: ConstraintTerm(spec:) reads them
             }
             guard let value else { throw ModelError(message: "the scnn spec '\(spec)' has \(option.name)=\(FileError.quoted(text)), out of range") }
             options[option.name] = value

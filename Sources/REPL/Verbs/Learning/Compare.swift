@@ -4,14 +4,15 @@ import Learn
 
 /// `compare([m1, m2, ...], data, t: T)`: Greydanus et al.'s metrics of several models on the
 /// same data as one table, a row per model (the layout of the SCNN paper's Table 1: test loss,
-/// trajectory MSE, energy MSE).
+/// trajectory MSE, energy MSE, and with `known: [Px, Py, L]` a column per known invariant: its
+/// mean squared deviation along the rollouts).
 enum Compare: Verb {
     static let signature = Signature(
-        name: "compare", family: .learning, usage: "compare([m1, m2, ...], data, t: T)",
-        summary: "a table of models on the same data, a row each: the mean squared error of dx/dt on the test split (train when there is none), and from each test trajectory's first state the rollout's trajectory MSE and energy MSE against the true system over [0, T] (default: the data's span)",
+        name: "compare", family: .learning, usage: "compare([m1, m2, ...], data, t: T, known: [Px, Py, L])",
+        summary: "a table of models on the same data, a row each: the mean squared error of dx/dt on the test split (train when there is none), and from each test trajectory's first state the rollout's trajectory MSE and energy MSE against the true system over [0, T] (default: the data's span); with known: [...], a column per known invariant: its mean squared deviation along the rollouts",
         example: "compare([train(hnn, dataset(harmonic, trajectories: 4, samples: 10), hidden: 8, steps: 5), train(baseline, dataset(harmonic, trajectories: 4, samples: 10), hidden: 8, steps: 5)], dataset(harmonic, trajectories: 4, samples: 10))",
         positional: [.required("models", "a list of models (from train or read)"), .required("data", "a dataset (from dataset or read)")],
-        options: [.init("t", .positive, defaultText: "the data's time span", "the rollout horizon")])
+        options: [.init("t", .positive, defaultText: "the data's time span", "the rollout horizon"), KnownInvariants.option])
 
     static func run(_ call: BoundCall) throws -> Value {
         let listSyntax = call.positional[0]
@@ -35,6 +36,8 @@ enum Compare: Verb {
         let data = try call.object(1, DatasetValue.self).dataset
         for m in models { try m.value.checkColumns(of: data, at: call.positional[1].location, in: call.evaluation) }
         let horizon = try call.number("t")
+        let known = try KnownInvariants.read(call, data: data)
+        let invariantCount = known?.expressions.count ?? 0
         if let horizon, GreydanusEvaluation.isTooLong(horizon, for: data) {
             throw call.fail("t is more than 1000 times the data's time span; roll out with rollout(...) instead", at: call.location(of: "t"))
         }
@@ -44,33 +47,34 @@ enum Compare: Verb {
         for (name, m) in models {
             if let note = m.note(on: data) { notes.append("\(name): \(note)") }
             let e: GreydanusEvaluation
-            do { e = try GreydanusEvaluation.evaluate(m.model, on: data, horizon: horizon) } catch { throw call.fail("\(error)") }
+            do { e = try GreydanusEvaluation.evaluate(m.model, on: data, horizon: horizon, known: known?.expressions ?? []) } catch { throw call.fail("\(error)") }
             let split = e.splits.last { $0.split == "test" } ?? e.splits.first
             splitName = split?.split ?? splitName
             var row = ["\(name) (\(m.model.kind))", split.map { short($0.meanSquaredError) } ?? "-"]
             switch e.rollouts {
             case .compared(let c)?:
-                row += [short(c.trajectoryMSE), short(c.energyMSE)]
+                row += [short(c.trajectoryMSE), short(c.energyMSE)] + c.invariantMSE.map(short)
                 rollout = c
             case .notCompared(let why)?:
-                row += ["-", "-"]
+                row += ["-", "-"] + Array(repeating: "-", count: invariantCount)
                 notes.append("\(name): rollouts not compared (\(why))")
             case .failed(let why)?:
-                row += ["-", "-"]
+                row += ["-", "-"] + Array(repeating: "-", count: invariantCount)
                 notes.append("\(name): rollouts: \(why)")
             case nil:
-                row += ["-", "-"]
+                row += ["-", "-"] + Array(repeating: "-", count: invariantCount)
             }
             rows.append(row)
         }
-        let header = ["model", "\(splitName) dx/dt MSE", "trajectory MSE", "energy MSE"]
+        let header = ["model", "\(splitName) dx/dt MSE", "trajectory MSE", "energy MSE"] + (known?.labels.map { "\($0) dev" } ?? [])
         let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max()! }
         let format = { (cells: [String]) in
             cells.enumerated().map { c, text in c == cells.count - 1 ? text : text.padding(toLength: widths[c], withPad: " ", startingAt: 0) }.joined(separator: "   ")
         }
         var lines = [format(header)] + rows.map(format)
         if let c = rollout {
-            lines.append("rollouts: \(c.trajectories) test trajectories over t in [0, \(short(c.horizon))] (dopri5, tolerance 1e-9)")
+            lines.append("rollouts: \(c.trajectories) test trajectories over t in [0, \(short(c.horizon))] (dopri5, tolerance 1e-9)"
+                         + (known == nil ? "" : "; 'dev': mean squared deviation of a known invariant along the rollouts from its true value"))
         } else if notes.isEmpty {
             lines.append("rollouts: none (the data has no test trajectories, or its time span is 0)")
         }

@@ -4,19 +4,21 @@ import Learn
 
 /// `evaluate(model, data, t: T)`: the error of the predicted dx/dt on both splits, and
 /// Greydanus et al.'s rollout metrics from the test trajectories' first states against the
-/// true system (over the data's time span, or T).
+/// true system (over the data's time span, or T); with `known: [Px, Py, L]`, each known
+/// invariant's mean squared deviation along the rollouts (the SCNN paper's Table 1 layout).
 enum Evaluate: Verb {
     static let signature = Signature(
-        name: "evaluate", family: .learning, usage: "evaluate(model, data, t: T)",
-        summary: "the mean squared error of the model's dx/dt on the train and test splits, and Greydanus et al.'s rollout metrics: from each test trajectory's first state, trajectory MSE and energy MSE against the true system over [0, T] (default: the data's span)",
+        name: "evaluate", family: .learning, usage: "evaluate(model, data, t: T, known: [Px, Py, L])",
+        summary: "the mean squared error of the model's dx/dt on the train and test splits, and Greydanus et al.'s rollout metrics: from each test trajectory's first state, trajectory MSE and energy MSE against the true system over [0, T] (default: the data's span); with known: [...], each known invariant's mean squared deviation along the rollouts",
         example: "evaluate(train(baseline, dataset(harmonic, trajectories: 4, samples: 10), hidden: 8, steps: 5), dataset(harmonic, trajectories: 4, samples: 10))",
         positional: [.required("model", "a model (from train or read)"), .required("data", "a dataset (from dataset or read)")],
-        options: [.init("t", .positive, defaultText: "the data's time span", "the rollout horizon")])
+        options: [.init("t", .positive, defaultText: "the data's time span", "the rollout horizon"), KnownInvariants.option])
 
     static func run(_ call: BoundCall) throws -> Value {
         let m = try call.object(0, ModelValue.self)
         let d = try call.object(1, DatasetValue.self).dataset
         try m.checkColumns(of: d, at: call.positional[1].location, in: call.evaluation)
+        let known = try KnownInvariants.read(call, data: d)
         var lines: [String] = []
         if let note = m.note(on: d) { lines.append("note: " + note) }
         for e in GreydanusEvaluation.splitErrors(m.model, on: d) {
@@ -30,13 +32,17 @@ enum Evaluate: Verb {
         guard !GreydanusEvaluation.isTooLong(horizon, for: d) else {
             throw call.fail("t is more than 1000 times the data's time span; roll out with rollout(...) instead", at: call.location, width: 8)
         }
-        switch GreydanusEvaluation.rollouts(m.model, on: d, from: starts, horizon: horizon) {
+        switch GreydanusEvaluation.rollouts(m.model, on: d, from: starts, horizon: horizon, known: known?.expressions ?? []) {
         case .notCompared(let reason):
             lines.append("rollouts: not compared (\(reason))")
         case .compared(let c):
             let short = { (x: Double) in TextPrinter.format(x, significantDigits: 3) }
             lines.append("test rollouts: \(c.trajectories) trajectories over t in [0, \(short(horizon))] (dopri5, tolerance 1e-9): "
                          + "trajectory MSE \(short(c.trajectoryMSE)), energy MSE \(short(c.energyMSE))")
+            if let known {
+                lines.append("known invariants, mean squared deviation along the rollouts: "
+                             + zip(known.labels, c.invariantMSE).map { "\($0) \(short($1))" }.joined(separator: ", "))
+            }
         case .failed(let message):
             lines.append("rollouts: \(message)")
         }

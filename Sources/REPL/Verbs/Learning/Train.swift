@@ -26,6 +26,7 @@ enum Train: Verb {
                 case (.whole(let r), .whole(let v)): (kind, defaultValue, defaultText) = (.whole(r), Double(v), nil)
                 case (.number(let r), .number(let v)): (kind, defaultValue, defaultText) = (.custom("a number from \(OptionText.number(r.lowerBound)) to \(OptionText.number(r.upperBound))"), v, nil)
                 case (.word(let words), .word(let w)): (kind, defaultValue, defaultText) = (.word(words), nil, w)
+                case (.invariants, .invariants): (kind, defaultValue, defaultText) = (.expressions, nil, "none")
                 default: preconditionFailure("\(entry.name)'s option '\(option.name)' has a default of another kind")
                 }
                 out.append(OptionDeclaration(option.name, kind, default: defaultValue, defaultText: defaultText, option.help))
@@ -65,7 +66,11 @@ enum Train: Verb {
                 }
                 options[option.name] = .number(v)
             case .word(let words): options[option.name] = .word(try call.evaluation.wordOption(syntax, option.name, allowed: words))
+            case .invariants: options[option.name] = .invariants(try invariants(syntax, option.name, of: data, call), coordinates: data.names)
             }
+        }
+        if call.has("alpha3") && !call.has("constraints") {
+            throw call.fail("'alpha3:' weighs the constraint term, which needs constraints: [...] (known conserved quantities)", at: call.location(of: "alpha3"))
         }
         // One step's work grows as parameters x batch rows: refuse what would take minutes.
         let rows = run.batch <= 0 ? data.count : min(run.batch, data.count)
@@ -85,5 +90,37 @@ enum Train: Verb {
             model = field
         } catch { throw call.fail("\(error)", at: call.positional[0].location) }
         return try run.train(model, optimizer: Adam(learningRate: run.rate), schedule: nil, on: data, call)
+    }
+
+    /// `constraints: [Px, Py, L]`: expressions of the data's coordinates, its parameters replaced
+    /// by their values. Each item's error points at the item: a value that is no expression, a
+    /// constant, a symbol that is neither a coordinate nor a parameter of the data.
+    static func invariants(_ syntax: Syntax, _ label: String, of data: Dataset, _ call: BoundCall) throws -> [Expr] {
+        let evaluation = call.evaluation
+        let value = try evaluation.value(syntax)
+        guard case .list(let values) = value else {
+            throw call.fail("'\(label):' is a list of conserved quantities such as [Px, Py, L], not \(value.kindName)", at: syntax.location)
+        }
+        guard !values.isEmpty else { throw call.fail("'\(label):' needs at least one conserved quantity", at: syntax.location) }
+        // Each item where it is written, when the list is written out here.
+        let places: [SourceLocation] = { if case .list(let items, _) = syntax, items.count == values.count { return items.map(\.location) }; return values.map { _ in syntax.location } }()
+        let coordinates = data.names.joined(separator: ", ")
+        let parameters = data.parameters.keys.sorted()
+        let parameterValues = data.parameters.sorted { $0.key < $1.key }.map { (Expr.symbol($0.key), Expr.float($0.value)) }
+        return try zip(values, places).enumerated().map { k, item in
+            let (v, at) = item
+            guard case .expr(let e) = v else {
+                throw call.fail("constraint \(k + 1) is \(v.kindName), not an expression of the data's coordinates (\(coordinates))", at: at)
+            }
+            let symbols = e.freeSymbols.sorted()
+            if let unknown = symbols.first(where: { !data.names.contains($0) && data.parameters[$0] == nil }) {
+                throw call.fail("constraint \(k + 1) names '\(Diagnostic.escaped(unknown))', which is not a coordinate of the data (coordinates: \(coordinates)"
+                                + (parameters.isEmpty ? ")" : "; parameters: \(parameters.joined(separator: ", ")))"), at: at)
+            }
+            guard symbols.contains(where: { data.names.contains($0) }) else {
+                throw call.fail("constraint \(k + 1) is \(Diagnostic.escaped(TextPrinter().print(e))), a constant: its bracket with any H is 0; give a conserved quantity of (\(coordinates))", at: at)
+            }
+            return parameterValues.isEmpty ? e : e.substitute(Dictionary(uniqueKeysWithValues: parameterValues))
+        }
     }
 }
