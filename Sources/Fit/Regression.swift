@@ -1,4 +1,5 @@
 import CGSL
+import COpenBLAS
 import Foundation
 
 /// How to regularise a least-squares fit (λ is for the column-scaled design).
@@ -92,25 +93,38 @@ extension LeastSquares {
             for j in 0..<columns { A.pointee.data[i * A.pointee.tda + j] = X[i * columns + j] * scale[j] }
             yv.pointee.data[i * yv.pointee.stride] = y[i]
         }
-        guard gsl_multifit_linear_svd(A, work) == GSL_SUCCESS else { throw FitError(message: "GSL's SVD of the design did not converge") }
-        let S = (0..<columns).map { gsl_vector_get(work.pointee.S, $0) }
+        // A tall design without a λ search is first reduced by LAPACK's blocked QR, A = QR, and
+        // only R (columns × columns) goes through GSL's SVD, R = U_R S Vᵀ: A's singular values
+        // and V are R's, and Uᵀy = U_Rᵀ(Qᵀy). GSL's one-sided SVD of the whole design is
+        // unblocked and forms U (rows × columns): 50,000 × 165 took seconds a call, and degree
+        // selection makes one per fold and degree. GCV and the L-curve need GSL's full workspace.
+        let searchesLambda = regularization == .gcv || regularization == .lcurve
+        let reduced = !searchesLambda && rows >= 4 * columns ? try Self.qrReduced(A, rows: rows, columns: columns, y: y) : nil
+        defer { if let reduced { gsl_matrix_free(reduced.r); gsl_multifit_linear_free(reduced.work) } }
+        let svd = reduced?.work ?? work
+        guard gsl_multifit_linear_svd(reduced?.r ?? A, svd) == GSL_SUCCESS else { throw FitError(message: "GSL's SVD of the design did not converge") }
+        let S = (0..<columns).map { gsl_vector_get(svd.pointee.S, $0) }
         let smax = S.max() ?? 0, tolerance = 1e-12 * smax
         let kept = S.filter { $0 > tolerance }
         let rank = kept.count
         var notes: [String] = []
         if rank < columns { notes.append("rank-deficient design: \(columns - rank) of \(columns) singular values below 1e-12 of the largest were truncated") }
         // GCV function G(λ) = ‖y − X c_λ‖² / (n − Σ f_i)², f_i = s_i² / (s_i² + λ²).
-        // With A = U S Vᵀ (U in work.A, V in work.Q), c_λ = Σ_{s_i kept} f_i (u_iᵀy / s_i) v_i:
+        // With A = U S Vᵀ (V in svd.Q), c_λ = Σ_{s_i kept} f_i (u_iᵀy / s_i) v_i:
         // ridge when λ > 0, the truncated (rank-revealing) solution when λ = 0. Computed here from
         // the one decomposition, so every λ tried sees the same SVD.
         var uty = [Double](repeating: 0, count: columns)
-        for i in 0..<columns { for r in 0..<rows { uty[i] += gsl_matrix_get(work.pointee.A, r, i) * y[r] } }
+        if let reduced {
+            for i in 0..<columns { for k in 0..<columns { uty[i] += gsl_matrix_get(svd.pointee.A, k, i) * reduced.qty[k] } }
+        } else {
+            for i in 0..<columns { for r in 0..<rows { uty[i] += gsl_matrix_get(work.pointee.A, r, i) * y[r] } }
+        }
         func solve(_ lambda: Double) -> (c: [Double], rss: Double, dof: Double) {
             var z = [Double](repeating: 0, count: columns), dof = 0.0
             for i in 0..<columns where S[i] > tolerance {
                 let f = S[i] * S[i] / (S[i] * S[i] + lambda * lambda)
                 dof += f
-                for j in 0..<columns { z[j] += f * uty[i] / S[i] * gsl_matrix_get(work.pointee.Q, j, i) }
+                for j in 0..<columns { z[j] += f * uty[i] / S[i] * gsl_matrix_get(svd.pointee.Q, j, i) }
             }
             // Residual of the scaled problem, directly.
             var rss = 0.0
@@ -152,13 +166,13 @@ extension LeastSquares {
         let (z0, rss, dof) = solve(lambda)
         let n = Double(rows)
         let sigma2 = n - dof > 0 ? rss / (n - dof) : 0
-        // Var(z) = σ² V diag(f_i² / s_i²) Vᵀ (V = work.Q), then c = D z.
+        // Var(z) = σ² V diag(f_i² / s_i²) Vᵀ (V = svd.Q), then c = D z.
         var errors = [Double](repeating: 0, count: columns)
         for j in 0..<columns {
             var v = 0.0
             for i in 0..<columns where S[i] > tolerance {
                 let f = S[i] * S[i] / (S[i] * S[i] + lambda * lambda)
-                let q = gsl_matrix_get(work.pointee.Q, j, i)
+                let q = gsl_matrix_get(svd.pointee.Q, j, i)
                 v += q * q * f * f / (S[i] * S[i])
             }
             errors[j] = (sigma2 * v).squareRoot() * scale[j]
@@ -166,6 +180,36 @@ extension LeastSquares {
         return Regression(coefficients: zip(z0, scale).map(*), standardErrors: errors, residualSumOfSquares: rss, rows: rows,
                           effectiveRank: rank, conditionNumber: smax / (S.filter { $0 > tolerance }.min() ?? smax),
                           lambda: lambda, method: lambda > 0 ? "ridge through GSL's SVD" : (rank < columns ? "GSL's SVD, truncated" : "GSL's SVD"), notes: notes)
+    }
+}
+
+extension LeastSquares {
+    /// R of A = QR (LAPACK `dgeqrf` on a column-major copy of the GSL matrix A, rows × columns)
+    /// as a GSL matrix, the first `columns` entries of Qᵀy (`dormqr`), and a GSL workspace sized
+    /// for R's SVD.
+    static func qrReduced(_ A: UnsafeMutablePointer<gsl_matrix>, rows: Int, columns: Int, y: [Double])
+        throws -> (r: UnsafeMutablePointer<gsl_matrix>, qty: [Double], work: UnsafeMutablePointer<gsl_multifit_linear_workspace>) {
+        var a = [Double](repeating: 0, count: rows * columns)
+        for i in 0..<rows { for j in 0..<columns { a[j * rows + i] = A.pointee.data[i * A.pointee.tda + j] } }
+        var m = Int32(rows), n = Int32(columns), lda = Int32(rows), ldc = Int32(rows), info: Int32 = 0, one: Int32 = 1
+        var tau = [Double](repeating: 0, count: columns), qty = y
+        // Workspace queries first (lwork = −1), then the factorisation and Qᵀy.
+        var size = 0.0, lwork: Int32 = -1
+        dgeqrf_(&m, &n, &a, &lda, &tau, &size, &lwork, &info)
+        var side = Int8(UInt8(ascii: "L")), trans = Int8(UInt8(ascii: "T"))
+        var sizeQ = 0.0
+        dormqr_(&side, &trans, &m, &one, &n, &a, &lda, &tau, &qty, &ldc, &sizeQ, &lwork, &info)
+        lwork = Int32(max(size, sizeQ, Double(columns)))
+        var scratch = [Double](repeating: 0, count: Int(lwork))
+        dgeqrf_(&m, &n, &a, &lda, &tau, &scratch, &lwork, &info)
+        guard info == 0 else { throw FitError(message: "LAPACK's QR of the design failed (info \(info))") }
+        dormqr_(&side, &trans, &m, &one, &n, &a, &lda, &tau, &qty, &ldc, &scratch, &lwork, &info)
+        guard info == 0 else { throw FitError(message: "LAPACK's Qᵀy failed (info \(info))") }
+        guard let r = gsl_matrix_calloc(columns, columns), let work = gsl_multifit_linear_alloc(columns, columns) else {
+            throw FitError(message: "out of memory for a \(columns) x \(columns) SVD")
+        }
+        for i in 0..<columns { for j in i..<columns { gsl_matrix_set(r, i, j, a[j * rows + i]) } }
+        return (r, Array(qty[..<columns]), work)
     }
 }
 
