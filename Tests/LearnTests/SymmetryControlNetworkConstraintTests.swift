@@ -196,4 +196,49 @@ final class SymmetryControlNetworkConstraintTests: XCTestCase {
         XCTAssertEqual(after.finalTrainingLoss, after.terms["hnn"]! + 0.1 * after.terms["poisson"]! + 0.2 * after.terms["hqp"]! + after.terms["constraint"]!,
                        accuracy: 1e-12)
     }
+
+    /// The paper's SCNN-constraint: an HNN of (q, p) with the same term. It equals
+    /// mean_b Σ_c {C_c, H_θ}² with the bracket from central differences of C and of the HNN's
+    /// H; the checkpoint carries the constraints and reads back to the same losses.
+    func testHamiltonianNetworkWithConstraints() throws {
+        let texts = ["q1*p2 - q2*p1", "p1 + p2"]
+        let m = HamiltonianNeuralNetwork(dimension: 4, hidden: 6, layers: 2,
+                                         constraints: try ConstraintTerm(texts.map(expr), coordinates: coordinates, weight: 0.5), initializer: .orthogonal, seed: 3)
+        XCTAssertEqual(m.lossNames, ["mse", "constraint"])
+        XCTAssertEqual(m.objective.terms.map(\.weight), [1, 0.5])
+        let x = randomStates(rows: 5, seed: 2), h = 1e-5
+        var expected = 0.0
+        for b in 0..<5 {
+            let xb = Array(x.storage[(4 * b)..<(4 * b + 4)])
+            func partial(_ f: ([Double]) -> Double, _ j: Int) -> Double {
+                var up = xb, down = xb
+                up[j] += h; down[j] -= h
+                return (f(up) - f(down)) / (2 * h)
+            }
+            let dH = (0..<4).map { partial({ m.hamiltonian($0) }, $0) }
+            for text in texts {
+                let c = expr(text)
+                let dC = (0..<4).map { j in partial({ s in try! c.evaluate(Dictionary(uniqueKeysWithValues: zip(self.coordinates, s))) }, j) }
+                let bracket = dC[0] * dH[2] + dC[1] * dH[3] - dC[2] * dH[0] - dC[3] * dH[1]
+                expected += bracket * bracket
+            }
+        }
+        expected /= 5
+        let b = batch(x, seed: 1)
+        let term = try Recording.with(false) { try m.losses(b)["constraint"]!.value.scalar }
+        XCTAssertGreaterThan(expected, 1e-6, "a bracket that is not already zero")
+        XCTAssertEqual(term, expected, accuracy: 1e-7 * max(1, expected))
+        // Through a checkpoint: same spec, constraints and losses; the plain HNN's spec is unchanged.
+        let path = NSTemporaryDirectory() + "noether-hnn-constraints-\(getpid()).ckpt"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Checkpoint.save(m, provenance: .init(system: "test", names: coordinates, parameters: [:]), to: path)
+        let read = try XCTUnwrap(try Checkpoint.read(path).model as? HamiltonianNeuralNetwork)
+        XCTAssertEqual(read.spec, m.spec)
+        XCTAssertEqual(read.constraints, m.constraints)
+        let a = try Recording.with(false) { try read.losses(b) }, c = try Recording.with(false) { try m.losses(b) }
+        for name in m.lossNames { XCTAssertEqual(a[name]!.value.scalar, c[name]!.value.scalar, name) }
+        let plain = HamiltonianNeuralNetwork(dimension: 4, hidden: 6, layers: 2, seed: 1)
+        XCTAssertEqual(plain.spec.description, "dimension=4 hidden=6 layers=2 activation=tanh")
+        XCTAssertEqual(plain.lossNames, ["mse"])
+    }
 }

@@ -85,11 +85,49 @@ public enum ModelRegistry {
             })
     }
 
-    static let hamiltonianNeuralNetwork = mlpEntry(
-        name: "hnn", summary: "Hamiltonian neural network (Greydanus et al.): an MLP H_theta(q, p), dx/dt = Omega grad H_theta",
-        outputs: { _ in 1 }) {
-            HamiltonianNeuralNetwork(dimension: $0, hidden: $1, layers: $2, activation: $3, initializer: $4, seed: $5)
+    static let hamiltonianNeuralNetwork = Entry(
+        name: "hnn", summary: "Hamiltonian neural network (Greydanus et al.): an MLP H_theta(q, p), dx/dt = Omega grad H_theta; with constraints, the SCNN paper's SCNN-constraint",
+        options: mlpOptions + constraintOptions,
+        parameterShapes: { spec in try hnnArchitecture(spec).parameterShapes },
+        cost: { options, dimension, rows in
+            let (hidden, layers) = try mlpSize(options, dimension: dimension, kind: "hnn")
+            return TrainingCost(dimension: dimension, hidden: hidden, layers: layers, rows: rows)
+        },
+        build: { options, dimension, seed in
+            let (hidden, layers) = try mlpSize(options, dimension: dimension, kind: "hnn")
+            return HamiltonianNeuralNetwork(dimension: dimension, hidden: hidden, layers: layers,
+                                            constraints: try constraintTerm(options, dimension: dimension, kind: "hnn"), initializer: .orthogonal, seed: seed)
+        },
+        decode: { spec in
+            let a = try hnnArchitecture(spec)
+            return HamiltonianNeuralNetwork(dimension: a.dimension, hidden: a.hidden, layers: a.layers,
+                                            constraints: try ConstraintTerm(spec: spec, dimension: a.dimension), activation: a.activation, seed: 0)
+        })
+
+    /// An hnn spec's MLP part (its constraint entries aside).
+    static func hnnArchitecture(_ spec: ModelSpec) throws -> MLPArchitecture {
+        try MLPArchitecture(ModelSpec(spec.entries.filter { !ConstraintTerm.specKeys.contains($0.key) }), kind: "hnn", outputs: { _ in 1 })
+    }
+
+    /// Known conserved quantities and their weight, for the kinds with a learned H.
+    static let constraintOptions: [Option] = [
+        Option("constraints", .invariants, default: .invariants([], coordinates: []),
+               help: "known conserved quantities C of the data's coordinates (SCNN-constraint): adds the term mean sum_c {C_c, H}^2"),
+        Option("alpha3", .number(0...1e6), default: .number(1), help: "weight of the constraint loss (needs constraints)"),
+    ]
+
+    /// The constraint term of resolved options: none without constraints; with them, they
+    /// must be of `dimension` coordinates.
+    static func constraintTerm(_ options: [String: Value], dimension: Int, kind: String) throws -> ConstraintTerm {
+        guard case .invariants(let expressions, let coordinates)? = options["constraints"], case .number(let weight)? = options["alpha3"] else {
+            throw ModelError(message: "a \(kind) model needs constraints and alpha3")
         }
+        guard !expressions.isEmpty else { return .none }
+        guard coordinates.count == dimension else {
+            throw ModelError(message: "the constraints are of \(coordinates.count) coordinates; the model has dimension \(dimension)")
+        }
+        return try ConstraintTerm(expressions, coordinates: coordinates, weight: weight)
+    }
 
     static let baseline = mlpEntry(
         name: "baseline", summary: "an MLP predicting dx/dt directly (the baseline of Greydanus et al.)",

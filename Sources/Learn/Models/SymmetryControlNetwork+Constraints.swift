@@ -126,22 +126,22 @@ public struct ConstraintTerm: Sendable, Equatable {
     init(spec: ModelSpec, dimension: Int) throws {
         guard let list = spec["constraints"] else {
             if let key = Self.specKeys.first(where: { spec[$0] != nil }) {
-                throw ModelError(message: "the scnn spec '\(spec)' has \(key) but no constraints")
+                throw ModelError(message: "the spec '\(spec)' has \(key) but no constraints")
             }
             self.init()
             return
         }
         guard let coordinates = spec["coordinates"]?.split(separator: ",").map(String.init), coordinates.count == dimension,
               Set(coordinates).count == dimension else {
-            throw ModelError(message: "the scnn spec '\(spec)' has constraints without the \(dimension) distinct coordinates they are of")
+            throw ModelError(message: "the spec '\(spec)' has constraints without the \(dimension) distinct coordinates they are of")
         }
         guard let weight = spec["alpha3"].flatMap(Double.init), weight.isFinite, weight >= 0 else {
-            throw ModelError(message: "the scnn spec '\(spec)' has constraints without a weight alpha3 ≥ 0")
+            throw ModelError(message: "the spec '\(spec)' has constraints without a weight alpha3 ≥ 0")
         }
         var expressions: [Expr] = []
         for text in list.split(separator: ";", omittingEmptySubsequences: false) {
             do { expressions.append(try Expr.parse(String(text))) } catch {
-                throw ModelError(message: "the scnn spec's constraint '\(text)' does not read as an expression: \(error)")
+                throw ModelError(message: "the spec's constraint '\(text)' does not read as an expression: \(error)")
             }
         }
         try self.init(expressions, coordinates: coordinates, weight: weight)

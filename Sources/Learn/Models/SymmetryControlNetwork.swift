@@ -302,10 +302,7 @@ extension ModelRegistry {
             Option("beta", .number(0...1e6), default: .number(0), help: "weight of Hamilton's equations of the non-cyclic pairs in the HQP loss"),
             Option("poisson", .word(SymmetryControlNetwork.PoissonPairs.allCases.map(\.rawValue)), default: .word("all"),
                    help: "the pairs whose Poisson brackets are constrained: all or cyclic"),
-            Option("constraints", .invariants, default: .invariants([], coordinates: []),
-                   help: "known conserved quantities C of the data's coordinates (SCNN-constraint): adds the term mean sum_c {C_c, H}^2"),
-            Option("alpha3", .number(0...1e6), default: .number(1), help: "weight of the constraint loss (needs constraints)"),
-        ],
+        ] + constraintOptions,
         parameterShapes: { spec in
             let (a, cyclic, _) = try scnnArchitecture(spec)
             return SymmetryControlNetwork.parameterShapes(a, cyclic: cyclic)
@@ -319,7 +316,7 @@ extension ModelRegistry {
             let (hidden, layers) = try mlpSize(options, dimension: dimension, kind: "scnn")
             let (cyclic, settings) = try scnnSettings(options, dimension: dimension)
             return SymmetryControlNetwork(dimension: dimension, hidden: hidden, layers: layers, cyclic: cyclic, settings: settings,
-                                          constraints: try scnnConstraints(options, dimension: dimension), initializer: .orthogonal, seed: seed)
+                                          constraints: try constraintTerm(options, dimension: dimension, kind: "scnn"), initializer: .orthogonal, seed: seed)
         },
         decode: { spec in
             let (a, cyclic, settings) = try scnnArchitecture(spec)
@@ -339,19 +336,6 @@ extension ModelRegistry {
             throw ModelError(message: "an scnn model of dimension \(dimension) has \(pairs) canonical pair\(pairs == 1 ? "" : "s"); cyclic: \(given) is more (at most \(pairs); 0 is all)")
         }
         return (given == 0 ? pairs : given, .init(alpha1: alpha1, alpha2: alpha2, beta: beta, poisson: poisson))
-    }
-
-    /// The constraint term of resolved options: none without constraints; with them, they
-    /// must be of `dimension` coordinates.
-    static func scnnConstraints(_ options: [String: Value], dimension: Int) throws -> ConstraintTerm {
-        guard case .invariants(let expressions, let coordinates)? = options["constraints"], case .number(let weight)? = options["alpha3"] else {
-            throw ModelError(message: "an scnn model needs constraints and alpha3")
-        }
-        guard !expressions.isEmpty else { return .none }
-        guard coordinates.count == dimension else {
-            throw ModelError(message: "the constraints are of \(coordinates.count) coordinates; the model has dimension \(dimension)")
-        }
-        return try ConstraintTerm(expressions, coordinates: coordinates, weight: weight)
     }
 
     /// The MLP part of an scnn spec (T's architecture), n and the settings, each checked.
