@@ -201,4 +201,79 @@ final class SymmetryControlNetworkAngleTests: XCTestCase {
         let angled = try ModelRegistry.trainingCost("scnn", options: ["cyclic": .whole(1), "angles": .whole(1)], dimension: 4, rows: 10)
         XCTAssertEqual(angled.parameters - plain.parameters, TrainingCost(dimension: 4, hidden: 200, layers: 2, rows: 10).parameters)
     }
+
+    // MARK: The obstruction
+
+    /// States of a planar system, (x, y) uniform in the annulus 0.6 ≤ r ≤ 1.1 (around the
+    /// origin, away from it) and (p_x, p_y) uniform in [−1, 1]², with the exact ẋ of H = |p|²/2
+    /// + `potential`; no held-out split.
+    struct PlanarStates: BatchSource {
+        let x: Tensor, dx: Tensor
+        init(rows: Int, seed: UInt64, force: ([Double]) -> (Double, Double)) {
+            var rng = SeededGenerator(seed: seed)
+            var states: [Double] = [], rates: [Double] = []
+            for _ in 0..<rows {
+                let r = rng.uniform(0.6, 1.1), a = rng.uniform(0, 2 * Double.pi)
+                let s = [r * cos(a), r * sin(a), rng.uniform(-1, 1), rng.uniform(-1, 1)], (fx, fy) = force(s)
+                states += s
+                rates += [s[2], s[3], fx, fy]
+            }
+            x = Tensor(shape: [rows, 4], storage: states); dx = Tensor(shape: [rows, 4], storage: rates)
+        }
+        var dimension: Int { 4 }
+        var count: Int { x.shape[0] }
+        func batch(_ items: [Int]) -> Batch {
+            func rows(_ t: Tensor) -> Tensor { Tensor(shape: [items.count, 4], storage: items.flatMap { Array(t.storage[(4 * $0)..<(4 * $0 + 4)]) }) }
+            return Batch(["x": rows(x), "dx": rows(dx)])
+        }
+        var testBatch: Batch? { nil }
+        var provenance: Checkpoint.Provenance { .init(system: "planar", names: ["x", "y", "px", "py"], parameters: [:]) }
+        func validate() throws {}
+    }
+
+    /// R² of the least-squares fit of `target` by a + b u + c v.
+    func rSquared(_ target: [Double], _ u: [Double], _ v: [Double]) -> Double {
+        let columns = [[Double](repeating: 1, count: target.count), u, v]
+        var a = (0..<3).map { i in (0..<3).map { j in zip(columns[i], columns[j]).reduce(0) { $0 + $1.0 * $1.1 } } }
+        var b = (0..<3).map { i in zip(columns[i], target).reduce(0) { $0 + $1.0 * $1.1 } }
+        for k in 0..<3 {  // Gaussian elimination with partial pivoting
+            let p = (k..<3).max { abs(a[$0][k]) < abs(a[$1][k]) }!
+            a.swapAt(k, p); b.swapAt(k, p)
+            for i in (k + 1)..<3 {
+                let f = a[i][k] / a[k][k]
+                for j in k..<3 { a[i][j] -= f * a[k][j] }
+                b[i] -= f * b[k]
+            }
+        }
+        var c = [0.0, 0, 0]
+        for k in (0..<3).reversed() { c[k] = (b[k] - ((k + 1)..<3).reduce(0) { $0 + a[k][$1] * c[$1] }) / a[k][k] }
+        let mean = target.reduce(0, +) / Double(target.count)
+        let residual = target.indices.reduce(0.0) { s, i in let e = target[i] - c[0] - c[1] * u[i] - c[2] * v[i]; return s + e * e }
+        return 1 - residual / target.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+    }
+
+    /// Issue 19's obstruction. With the paper's scalar Q (angles: 0) and the same settings, on
+    /// states around the origin: for V = x⁴/4, whose symmetry (translation in y) has a global
+    /// conjugate Q = y, the learned P1 is p_y up to scale and offset (R² against span(p_y, H)
+    /// near 1); for the central V = r⁴/4, whose conjugate of L is an angle, it is not L (R²
+    /// against span(L, H) low). Measured: 0.99966 and 0.0013.
+    func testObstructionWithoutAngles() throws {
+        func learnedP1(_ data: PlanarStates) throws -> [Double] {
+            let model = SCNN(dimension: 4, hidden: 16, layers: 2, cyclic: 1, settings: .init(alpha1: 1, alpha2: 1), initializer: .orthogonal, seed: 1)
+            _ = try train(model, on: data, options: TrainingOptions(steps: 400, learningRate: 1e-2))
+            let z = model.latentValues(data.x)
+            return (0..<data.count).map { z.storage[4 * $0 + 2] }
+        }
+        let line = PlanarStates(rows: 300, seed: 1) { s in (-s[0] * s[0] * s[0], 0) }
+        let states = (0..<300).map { Array(line.x.storage[(4 * $0)..<(4 * $0 + 4)]) }
+        let lineH = states.map { ($0[2] * $0[2] + $0[3] * $0[3]) / 2 + $0[0] * $0[0] * $0[0] * $0[0] / 4 }
+        let translation = rSquared(try learnedP1(line), states.map { $0[3] }, lineH)
+        // The same seed draws the same states: only ẋ differs.
+        let central = PlanarStates(rows: 300, seed: 1) { s in let r2 = s[0] * s[0] + s[1] * s[1]; return (-r2 * s[0], -r2 * s[1]) }
+        XCTAssertEqual(central.x, line.x)
+        let centralH = states.map { s -> Double in let r2 = s[0] * s[0] + s[1] * s[1]; return (s[2] * s[2] + s[3] * s[3]) / 2 + r2 * r2 / 4 }
+        let rotation = rSquared(try learnedP1(central), states.map { $0[0] * $0[3] - $0[1] * $0[2] }, centralH)
+        XCTAssertGreaterThan(translation, 0.99)
+        XCTAssertLessThan(rotation, 0.5)
+    }
 }
