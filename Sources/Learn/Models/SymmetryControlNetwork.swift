@@ -39,6 +39,11 @@ import Symbolic
 /// valued wherever (c_i, s_i) ≠ 0, and that row is all the losses use: row i of J is ∇Q_i (and
 /// H_φ never sees a cyclic Q_i). So (c, s) = (x, y), P = x p_y − y p_x is canonical on the plane
 /// without the origin, where no smooth scalar Q can be.
+/// Measured (notebooks `scnn-angles.txt`): on orbits that circle the origin away from it,
+/// angles: 2 learns P_i in span(L, H) with weights on L (R² ≥ 0.97) where angles: 0 gives
+/// R² ≤ 0.1; on data through the origin, where ∇θ = 1/r and H(L, r, …) ∋ L²/(2r²) are
+/// unbounded, it does not yet. A radius term (c² + s² − 1)² did not measurably help, and is
+/// not part of the objective.
 public final class SymmetryControlNetwork: HamiltonianModel, LatentModel {
     /// Which brackets L_Poisson constrains: those of all canonical pairs, or of the cyclic ones.
     public enum PoissonPairs: String, Sendable, CaseIterable {
