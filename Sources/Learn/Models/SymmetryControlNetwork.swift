@@ -1,3 +1,4 @@
+import Foundation
 import Dynamics
 import Symbolic
 
@@ -32,6 +33,19 @@ import Symbolic
 /// and HQP terms only push towards it, with the weights α1 and α2. An angle has no global
 /// smooth coordinate, so a T with P = angular momentum cannot be canonical on a domain around
 /// the origin (issue 19's obstruction).
+///
+/// Angle-valued latents (`angles: k`, 0 ≤ k ≤ n, default 0) lift it: the first k cyclic Q_i are
+/// angles. T then has d + k outputs: columns 0…d−1 as above, except that column i < k holds c_i,
+/// and column d + i holds s_i; Q_i = atan2(s_i, c_i), in (−π, π]. Q_i itself jumps by 2π across
+/// a cut, but its gradient ∇Q_i = (c_i ∇s_i − s_i ∇c_i)/(c_i² + s_i²) is smooth and single
+/// valued wherever (c_i, s_i) ≠ 0, and that row is all the losses use: row i of J is ∇Q_i (and
+/// H_φ never sees a cyclic Q_i). So (c, s) = (x, y), P = x p_y − y p_x is canonical on the plane
+/// without the origin, where no smooth scalar Q can be.
+/// Measured (notebooks `scnn-angles.txt`): on orbits that circle the origin away from it,
+/// angles: 2 learns P_i in span(L, H) with weights on L (R² ≥ 0.97) where angles: 0 gives
+/// R² ≤ 0.1; on data through the origin, where ∇θ = 1/r and H(L, r, …) ∋ L²/(2r²) are
+/// unbounded, it does not yet. A radius term (c² + s² − 1)² did not measurably help, and is
+/// not part of the objective.
 public final class SymmetryControlNetwork: HamiltonianModel, LatentModel {
     /// Which brackets L_Poisson constrains: those of all canonical pairs, or of the cyclic ones.
     public enum PoissonPairs: String, Sendable, CaseIterable {
@@ -54,21 +68,24 @@ public final class SymmetryControlNetwork: HamiltonianModel, LatentModel {
     public let dimension: Int
     /// n, the number of cyclic pairs (the first n).
     public let cyclic: Int
+    /// k ≤ n: the first k cyclic Q_i are angles, atan2 of T's columns (i, d + i).
+    public let angles: Int
     public let settings: Settings
     /// Known conserved quantities and their weight (SCNN-constraint); `.none` by default.
     public let constraints: ConstraintTerm
 
-    public init(dimension: Int, hidden: Int, layers: Int, cyclic: Int, settings: Settings = Settings(), constraints: ConstraintTerm = .none,
+    public init(dimension: Int, hidden: Int, layers: Int, cyclic: Int, angles: Int = 0, settings: Settings = Settings(), constraints: ConstraintTerm = .none,
                 activation: Activation = .tanh, initializer: Initializer = .xavier, seed: UInt64) {
-        precondition(dimension % 2 == 0 && dimension > 0 && hidden > 0 && layers > 0 && (1...(dimension / 2)).contains(cyclic))
+        precondition(dimension % 2 == 0 && dimension > 0 && hidden > 0 && layers > 0 && (1...(dimension / 2)).contains(cyclic) && (0...cyclic).contains(angles))
         Tensor.configureThreads
         self.dimension = dimension
         self.cyclic = cyclic
+        self.angles = angles
         self.settings = settings
         precondition(constraints.isEmpty || constraints.coordinates.count == dimension, "constraints of \(constraints.coordinates.count) coordinates on a model of dimension \(dimension)")
         self.constraints = constraints
         let inner = Array(repeating: hidden, count: layers)
-        transform = MLP(sizes: [dimension] + inner + [dimension], activation: activation, initializer: initializer, seed: seed)
+        transform = MLP(sizes: [dimension] + inner + [dimension + angles], activation: activation, initializer: initializer, seed: seed)
         // Two seeds from one: the networks start different, and the run stays reproducible.
         hamiltonianNetwork = MLP(sizes: [dimension - cyclic] + inner + [1], activation: activation, initializer: initializer,
                                  seed: seed &+ 0x9E37_79B9_7F4A_7C15)
@@ -80,12 +97,13 @@ public final class SymmetryControlNetwork: HamiltonianModel, LatentModel {
     var layers: Int { transform.sizes.count - 2 }
 
     public var architectureDescription: String {
-        "T \(transform.description), H(\(cyclic) cyclic) \(hamiltonianNetwork.description)" + constraints.summary
+        "T \(transform.description), H(\(cyclic) cyclic\(angles > 0 ? ", \(angles) angle\(angles == 1 ? "" : "s")" : "")) \(hamiltonianNetwork.description)" + constraints.summary
     }
 
+    /// `angles` is written only when positive, so files without it (and older ones) read as 0.
     public var spec: ModelSpec {
-        MLPArchitecture(dimension: dimension, hidden: hidden, layers: layers, outputs: dimension, activation: transform.activation).spec
-            .appending(Self.settingsSpec(cyclic: cyclic, settings)).appending(constraints.specEntries)
+        MLPArchitecture(dimension: dimension, hidden: hidden, layers: layers, outputs: dimension + angles, activation: transform.activation).spec
+            .appending(Self.settingsSpec(cyclic: cyclic, settings) + (angles > 0 ? [.init("angles", String(angles))] : [])).appending(constraints.specEntries)
     }
 
     static func settingsSpec(cyclic: Int, _ s: Settings) -> [ModelSpec.Entry] {
@@ -113,7 +131,7 @@ public final class SymmetryControlNetwork: HamiltonianModel, LatentModel {
     public var conservedNames: [String] { (1...cyclic).map { "P\($0)" } }
 
     public func copy() -> SymmetryControlNetwork {
-        let other = SymmetryControlNetwork(dimension: dimension, hidden: hidden, layers: layers, cyclic: cyclic, settings: settings,
+        let other = SymmetryControlNetwork(dimension: dimension, hidden: hidden, layers: layers, cyclic: cyclic, angles: angles, settings: settings,
                                            constraints: constraints, activation: transform.activation, seed: 0)
         for (p, q) in zip(other.variables, variables) { p.value = q.value }
         return other
@@ -143,8 +161,21 @@ public final class SymmetryControlNetwork: HamiltonianModel, LatentModel {
         return Variable.concatenate(parts, axis: 1)
     }
 
+    /// z = T(x); with angles, Q_i = atan2(s_i, c_i) in (−π, π] for i < k, and then a constant
+    /// (atan2 is not recorded: the losses use ∇Q_i, never Q_i).
     public func latent(_ x: Tensor, at parameters: [Variable]?) -> Variable {
-        transform(Variable(x), parameters: split(parameters).transform)
+        let z = transform(Variable(x), parameters: split(parameters).transform)
+        guard angles > 0 else { return z }
+        let rows = x.shape[0], d = dimension, width = d + angles
+        var values = Tensor.zeros([rows, d])
+        for r in 0..<rows {
+            for j in 0..<d { values.storage[r * d + j] = z.value.storage[r * width + j] }
+            for i in 0..<angles {
+                let q = atan2(z.value.storage[r * width + d + i], z.value.storage[r * width + i])
+                values.storage[r * d + i] = q == -Double.pi ? Double.pi : q
+            }
+        }
+        return Variable(values)
     }
 
     public func hamiltonian(_ x: Variable, at parameters: [Variable]?) -> Variable {
@@ -174,17 +205,38 @@ public final class SymmetryControlNetwork: HamiltonianModel, LatentModel {
         return terms
     }
 
-    /// z = T(x) [rows, d] and every sample's J = ∂z/∂x [rows, d, d] at T's parameters ψ′, by d
-    /// reverse passes (row k of every J is ∇ₓ Σ_b z_k(x_b), the samples being independent).
+    /// z = T(x) [rows, d + k] and every sample's J = ∂z/∂x [rows, d, d] at T's parameters ψ′, by
+    /// d + k reverse passes (row j of every sample's ∂T/∂x is ∇ₓ Σ_b T_j(x_b), the samples being
+    /// independent); with k angles, rows i < k of J are the angles' gradients (`angleJacobian`).
     /// When recording is on, J is differentiable in ψ′; otherwise it is a constant.
     func transformAndJacobian(_ x: Tensor, at ψ: [Variable]) -> (z: Variable, jacobian: Variable) {
         let createGraph = Recording.isOn, rows = x.shape[0], d = dimension
         let input = Variable(x, requiresGradient: true)
         let z = Recording.with(true) { transform(input, parameters: ψ) }
-        let J = Derivatives.rows(count: d, batch: rows, width: d, createGraph: createGraph) { k in
+        let J = Derivatives.rows(count: d + angles, batch: rows, width: d, createGraph: createGraph) { k in
             gradient(of: Recording.with(true) { z.slice(axis: 1, k).sum() }, wrt: [input], createGraph: createGraph)[0]
         }
-        return (z, J)
+        guard angles > 0 else { return (z, J) }
+        return (z, Recording.with(createGraph) { Self.angleJacobian(outputs: z, jacobian: J, angles: angles) })
+    }
+
+    /// Added to c² + s² in ∇Q: keeps the row finite where T's (c, s) passes through 0 (where the
+    /// angle is undefined), and changes it elsewhere by a relative ε/(c² + s²), 1e-12 at radius 1.
+    public static let angleEpsilon = 1e-12
+
+    /// J [b, d, d] from T's outputs (c_1…, rest, s_1…s_k) [b, d + k] and their Jacobian
+    /// [b, d + k, d]: row i < k becomes ∇Q_i = (c_i ∇s_i − s_i ∇c_i)/(c_i² + s_i² + ε) for
+    /// Q_i = atan2(s_i, c_i) (ε = `angleEpsilon`); rows k…d−1 are kept.
+    public static func angleJacobian(outputs z: Variable, jacobian raw: Variable, angles k: Int) -> Variable {
+        let b = raw.shape[0], d = raw.shape[2]
+        precondition(raw.shape[1] == d + k && z.shape == [b, d + k], "angleJacobian takes d + k outputs and rows")
+        var rows: [Variable] = []
+        for i in 0..<k {
+            let c = z.slice(axis: 1, i).reshaped([b, 1]), s = z.slice(axis: 1, d + i).reshaped([b, 1])
+            let dc = raw.slice(axis: 1, i).reshaped([b, d]), ds = raw.slice(axis: 1, d + i).reshaped([b, d])
+            rows.append(((c * ds - s * dc) / ((c * c + s * s) + angleEpsilon)).reshaped([b, 1, d]))
+        }
+        return Variable.concatenate(rows + [raw.slice(axis: 1, k..<d)], axis: 1)
     }
 
     // MARK: The loss terms, on given Jacobians (so tests can feed analytic ones)
@@ -217,7 +269,9 @@ public final class SymmetryControlNetwork: HamiltonianModel, LatentModel {
     /// ½‖J_S Ω J_Sᵀ − Ω‖²_F, J_S the rows of Q_1…Q_k, P_1…P_k (k = `pairs`). Entry (i, j) of
     /// J Ω Jᵀ is the Poisson bracket {z_i, z_j}; the ½ counts each antisymmetric pair once, so
     /// this is Σ_ij ({Q_i, P_j} − δ_ij)² + Σ_{i<j} {P_i, P_j}² + {Q_i, Q_j}². Zero exactly when
-    /// those brackets are canonical.
+    /// those brackets are canonical. An angle's row is ∇Q_i (`angleJacobian`), so its brackets
+    /// are the same formula, {Q_i, f} = ∇Q_i · Ω∇f: for an angle-valued Q_i this is the Poisson
+    /// loss written for an angle, with no other change.
     public static func poissonLoss(jacobian J: Variable, pairs k: Int) -> Variable {
         let b = J.shape[0], m = J.shape[1] / 2
         precondition((1...m).contains(k), "the Poisson loss takes 1 to \(m) pairs, not \(k)")
@@ -269,18 +323,18 @@ public final class SymmetryControlNetwork: HamiltonianModel, LatentModel {
     }
 
     public func trainingCost(rows: Int) -> TrainingCost {
-        Self.cost(dimension: dimension, hidden: hidden, layers: layers, cyclic: cyclic, rows: rows)
+        Self.cost(dimension: dimension, hidden: hidden, layers: layers, cyclic: cyclic, angles: angles, rows: rows)
     }
 
     /// In units of an HNN's step (parameters × rows, for its forward pass, input gradient and
     /// backward pass): T's Jacobian takes d reverse passes besides the forward pass, and the
     /// backward pass goes through all of them, so T counts d + 1 times its parameters and H_φ
     /// once. Measured: at d = 8, hidden 200, 800 rows, a step takes 8.5 times an HNN's; this
-    /// counts 10 times.
-    static func cost(dimension d: Int, hidden: Int, layers: Int, cyclic n: Int, rows: Int) -> TrainingCost {
+    /// counts 10 times. Each angle adds a reverse pass.
+    static func cost(dimension d: Int, hidden: Int, layers: Int, cyclic n: Int, angles k: Int = 0, rows: Int) -> TrainingCost {
         var cost = TrainingCost(dimension: d, hidden: hidden, layers: layers, rows: rows)
         let h = TrainingCost(dimension: max(1, d - n), hidden: hidden, layers: layers, rows: rows).parameters
-        cost.parameters = cost.parameters * (d + 1) + h
+        cost.parameters = cost.parameters * (d + k + 1) + h
         return cost
     }
 
@@ -302,6 +356,8 @@ extension ModelRegistry {
             Option("beta", .number(0...1e6), default: .number(0), help: "weight of Hamilton's equations of the non-cyclic pairs in the HQP loss"),
             Option("poisson", .word(SymmetryControlNetwork.PoissonPairs.allCases.map(\.rawValue)), default: .word("all"),
                    help: "the pairs whose Poisson brackets are constrained: all or cyclic"),
+            Option("angles", .whole(0...(MLPArchitecture.maximumWidth / 2)), default: .whole(0),
+                   help: "the first k cyclic Q_i are angles, Q = atan2(s, c) of two outputs of T (for rotations: L's conjugate); at most cyclic"),
         ] + constraintOptions,
         parameterShapes: { spec in
             let (a, cyclic, _) = try scnnArchitecture(spec)
@@ -310,19 +366,30 @@ extension ModelRegistry {
         cost: { options, dimension, rows in
             let (hidden, layers) = try mlpSize(options, dimension: dimension, kind: "scnn")
             let (cyclic, _) = try scnnSettings(options, dimension: dimension)
-            return SymmetryControlNetwork.cost(dimension: dimension, hidden: hidden, layers: layers, cyclic: cyclic, rows: rows)
+            let angles = try scnnAngles(options, cyclic: cyclic)
+            return SymmetryControlNetwork.cost(dimension: dimension, hidden: hidden, layers: layers, cyclic: cyclic, angles: angles, rows: rows)
         },
         build: { options, dimension, seed in
             let (hidden, layers) = try mlpSize(options, dimension: dimension, kind: "scnn")
             let (cyclic, settings) = try scnnSettings(options, dimension: dimension)
-            return SymmetryControlNetwork(dimension: dimension, hidden: hidden, layers: layers, cyclic: cyclic, settings: settings,
+            let angles = try scnnAngles(options, cyclic: cyclic)
+            return SymmetryControlNetwork(dimension: dimension, hidden: hidden, layers: layers, cyclic: cyclic, angles: angles, settings: settings,
                                           constraints: try constraintTerm(options, dimension: dimension, kind: "scnn"), initializer: .orthogonal, seed: seed)
         },
         decode: { spec in
             let (a, cyclic, settings) = try scnnArchitecture(spec)
-            return SymmetryControlNetwork(dimension: a.dimension, hidden: a.hidden, layers: a.layers, cyclic: cyclic, settings: settings,
-                                          constraints: try ConstraintTerm(spec: spec, dimension: a.dimension), activation: a.activation, seed: 0)
+            return SymmetryControlNetwork(dimension: a.dimension, hidden: a.hidden, layers: a.layers, cyclic: cyclic, angles: a.outputs - a.dimension,
+                                          settings: settings, constraints: try ConstraintTerm(spec: spec, dimension: a.dimension), activation: a.activation, seed: 0)
         })
+
+    /// k from resolved options (absent is 0); more angles than the n cyclic pairs is an error.
+    static func scnnAngles(_ options: [String: Value], cyclic: Int) throws -> Int {
+        guard case .whole(let k) = options["angles"] ?? .whole(0) else { throw ModelError(message: "an scnn model's angles is a whole number") }
+        guard k <= cyclic else {
+            throw ModelError(message: "an scnn model with \(cyclic) cyclic pair\(cyclic == 1 ? "" : "s") can have at most \(cyclic) angle\(cyclic == 1 ? "" : "s"); angles: \(k) is more (the angles are the first cyclic Q_i)")
+        }
+        return k
+    }
 
     /// n (0 read as all d/2) and the settings from resolved options; n above d/2 is an error.
     static func scnnSettings(_ options: [String: Value], dimension: Int) throws -> (cyclic: Int, settings: SymmetryControlNetwork.Settings) {
@@ -338,12 +405,13 @@ extension ModelRegistry {
         return (given == 0 ? pairs : given, .init(alpha1: alpha1, alpha2: alpha2, beta: beta, poisson: poisson))
     }
 
-    /// The MLP part of an scnn spec (T's architecture), n and the settings, each checked.
+    /// The MLP part of an scnn spec (T's architecture, d + k outputs), n and the settings, each
+    /// checked; a spec without `angles` has k = 0.
     static func scnnArchitecture(_ spec: ModelSpec) throws -> (MLPArchitecture, cyclic: Int, settings: SymmetryControlNetwork.Settings) {
-        let own = ["cyclic", "alpha1", "alpha2", "beta", "poisson"]
-        let a = try MLPArchitecture(ModelSpec(spec.entries.filter { !(own + ConstraintTerm.specKeys).contains($0.key) }), kind: "scnn", outputs: { $0 })
+        let own = ["cyclic", "alpha1", "alpha2", "beta", "poisson", "angles"]
         var options: [String: Value] = [:]
         for option in symmetryControlNetwork.options where own.contains(option.name) {
+            if option.name == "angles" && spec[option.name] == nil { options[option.name] = .whole(0); continue }
             guard let text = spec[option.name] else { throw ModelError(message: "the scnn spec '\(spec)' has no \(option.name)") }
             let value: Value?
             switch option.kind {
@@ -356,7 +424,10 @@ extension ModelRegistry {
             options[option.name] = value
         }
         guard case .whole(let n)? = options["cyclic"], n >= 1 else { throw ModelError(message: "the scnn spec '\(spec)' needs cyclic of at least 1") }
+        guard case .whole(let k)? = options["angles"] else { throw ModelError(message: "the scnn spec '\(spec)' has no angles") }
+        let a = try MLPArchitecture(ModelSpec(spec.entries.filter { !(own + ConstraintTerm.specKeys).contains($0.key) }), kind: "scnn", outputs: { $0 + k })
         let (cyclic, settings) = try scnnSettings(options, dimension: a.dimension)
+        _ = try scnnAngles(options, cyclic: cyclic)
         return (a, cyclic, settings)
     }
 }
