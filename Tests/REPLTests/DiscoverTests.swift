@@ -45,4 +45,14 @@ final class DiscoverTests: XCTestCase {
         _ = repl.execute("c = discover(s, d, known: [q^2 + p^2], degree: [1, 1])")
         XCTAssertTrue(repl.execute("c.P7").flatMap(\.lines)[0].hasSuffix("a discovery has the candidates .P1"))
     }
+
+    /// Two learned P_i that are one quantity up to scale and noise are reported as dependent;
+    /// independent ones are not.
+    func testDependentMomentaAreReported() {
+        let x = (0..<50).map { Double($0) / 7 }, y = x.map { sin(3 * $0) }
+        let notes = Discover.dependence([("P1", x), ("P2", x.map { -2 * $0 + 1 + 1e-3 * sin(40 * $0) }), ("P3", y)])
+        XCTAssertEqual(notes.count, 1, "\(notes)")
+        XCTAssertTrue(notes[0].hasPrefix("dependent: P1 and P2 are nearly one quantity (correlation -1"), notes[0])
+        XCTAssertEqual(Discover.dependence([("P1", x), ("P2", y)]), [])
+    }
 }

@@ -15,6 +15,8 @@ struct DiscoveryValue: ObjectValue {
     }
 
     var rows: [Row]
+    /// Lines under the table: pairs of P_i that are nearly one quantity.
+    var notes: [String] = []
 
     var kindName: String { "a discovery" }
 
@@ -25,7 +27,7 @@ struct DiscoveryValue: ObjectValue {
             lines.append("  identified: \(r.identification)")
             lines.append("  exact candidate: " + (r.candidate.map { TextPrinter().print($0) } ?? "none") + "; conserved: \(r.verdict)")
         }
-        return lines.joined(separator: "\n")
+        return (lines + notes).joined(separator: "\n")
     }
 
     func member(_ name: String, _ arguments: [Syntax.Argument]?, at location: SourceLocation, in evaluation: Evaluation) throws -> Value {

@@ -47,9 +47,10 @@ enum Discover: Verb {
         let threshold = try call.number("threshold")!
         let (hamiltonian, bracket) = try truth(of: data, call)
         let columns = try evaluation.sampleValues(of: known, on: data, at: knownSyntax.location)
-        var rows: [DiscoveryValue.Row] = []
+        var rows: [DiscoveryValue.Row] = [], values: [(name: String, values: [Double])] = []
         for name in latent.conservedNames {
             guard let (targets, _) = try m.samples(of: name, on: data, at: call.location, dataAt: call.positional[1].location, in: evaluation) else { continue }
+            values.append((name, targets))
             var options = FitOptions()
             options.degrees = degrees
             options.degree = degrees.upperBound
@@ -88,7 +89,27 @@ enum Discover: Verb {
             }
             rows.append(.init(name: name, fit: String(fitText), identification: identification, candidate: candidate, verdict: verdict))
         }
-        return .object(DiscoveryValue(rows: rows))
+        return .object(DiscoveryValue(rows: rows, notes: dependence(values)))
+    }
+
+    /// Pairs of learned P_i that are nearly one quantity (|correlation| ≥ 0.99 over the data):
+    /// each may be identified and proven, yet together they are fewer independent conserved
+    /// quantities than cyclic pairs.
+    static func dependence(_ values: [(name: String, values: [Double])]) -> [String] {
+        func correlation(_ a: [Double], _ b: [Double]) -> Double {
+            let n = Double(a.count), ma = a.reduce(0, +) / n, mb = b.reduce(0, +) / n
+            var ab = 0.0, aa = 0.0, bb = 0.0
+            for (x, y) in zip(a, b) { ab += (x - ma) * (y - mb); aa += (x - ma) * (x - ma); bb += (y - mb) * (y - mb) }
+            return aa > 0 && bb > 0 ? ab / (aa * bb).squareRoot() : 0
+        }
+        var notes: [String] = []
+        for i in values.indices { for j in values.indices where j > i {
+            let r = correlation(values[i].values, values[j].values)
+            if abs(r) >= 0.99 {
+                notes.append("dependent: \(values[i].name) and \(values[j].name) are nearly one quantity (correlation \(format(r, 4)) over the data), so the cyclic P_i hold fewer independent conserved quantities than their number")
+            }
+        } }
+        return notes
     }
 
     /// The Hamiltonian of the system the data came from, with its bracket: the catalog's (by
