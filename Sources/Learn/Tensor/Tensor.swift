@@ -68,7 +68,9 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
             let out = a.storage.withUnsafeBufferPointer { as_ in
                 b.storage.withUnsafeBufferPointer { bs in
                     [Double](unsafeUninitializedCapacity: as_.count) { o, n in
-                        for i in 0..<as_.count { o[i] = f(as_[i], bs[i]) }
+                        Parallel.ranges(as_.count, minimum: Parallel.elementwiseMinimum, align: 8) { r in
+                            for i in r { o[i] = f(as_[i], bs[i]) }
+                        }
                         n = as_.count
                     }
                 }
@@ -80,12 +82,15 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
         }
         // A row vector along the last axis (a bias): row by row, no index arithmetic.
         if a.shape == shape, a.rank >= 1, b.count == shape[shape.count - 1], b.shape.last == b.count {
-            let width = b.count
-            var out = a.storage
-            b.storage.withUnsafeBufferPointer { row in
-                out.withUnsafeMutableBufferPointer { o in
-                    var k = 0
-                    while k < o.count { for j in 0..<width { o[k + j] = f(o[k + j], row[j]) }; k += width }
+            let width = b.count, rows = a.count / max(width, 1)
+            let out = a.storage.withUnsafeBufferPointer { x in
+                b.storage.withUnsafeBufferPointer { row in
+                    [Double](unsafeUninitializedCapacity: x.count) { o, n in
+                        Parallel.ranges(rows, minimum: Parallel.elementwiseMinimum / max(width, 1)) { r in
+                            for i in r { let k = i * width; for j in 0..<width { o[k + j] = f(x[k + j], row[j]) } }
+                        }
+                        n = x.count
+                    }
                 }
             }
             return Tensor(shape: shape, storage: out)
@@ -101,7 +106,9 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
     public func map(_ f: (Double) -> Double) -> Tensor {
         let out = storage.withUnsafeBufferPointer { s in
             [Double](unsafeUninitializedCapacity: s.count) { o, n in
-                for i in 0..<s.count { o[i] = f(s[i]) }
+                Parallel.ranges(s.count, minimum: Parallel.elementwiseMinimum, align: 8) { r in
+                    for i in r { o[i] = f(s[i]) }
+                }
                 n = s.count
             }
         }
@@ -122,14 +129,17 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
         Tensor.elementwise(a.shape, [a.storage, b.storage, c.storage]) { p, o, n in nk_triple_product(scale, p[0], p[1], p[2], o, n) }
     }
 
-    /// A fresh tensor of `shape` written by `kernel(inputs, output, count)`.
+    /// A fresh tensor of `shape` written by `kernel(inputs, output, count)`, called on blocks of
+    /// the elements at once when there are many (the kernel must be elementwise).
     static func elementwise(_ shape: [Int], _ inputs: [[Double]],
                             _ kernel: ([UnsafePointer<Double>], UnsafeMutablePointer<Double>, Int) -> Void) -> Tensor {
         let n = shape.reduce(1, *)
         precondition(inputs.allSatisfy { $0.count == n }, "elementwise kernels take equal shapes")
         let out = withStoragePointers(inputs[...]) { p in
             [Double](unsafeUninitializedCapacity: n) { o, count in
-                if n > 0 { kernel(p, o.baseAddress!, n) }
+                Parallel.ranges(n, minimum: Parallel.elementwiseMinimum, align: 8) { r in
+                    if !r.isEmpty { kernel(p.map { $0 + r.lowerBound }, o.baseAddress! + r.lowerBound, r.count) }
+                }
                 count = n
             }
         }
@@ -166,13 +176,7 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
         if shape == target { return self }
         // Column sums of a matrix into a row vector (a bias gradient).
         if rank == 2, target.reduce(1, *) == shape[1], target.last == shape[1] {
-            var out = [Double](repeating: 0, count: shape[1])
-            storage.withUnsafeBufferPointer { s in
-                out.withUnsafeMutableBufferPointer { o in
-                    for i in 0..<shape[0] { for j in 0..<shape[1] { o[j] += s[i * shape[1] + j] } }
-                }
-            }
-            return Tensor(shape: target, storage: out)
+            return Tensor(shape: target, storage: Tensor.columnSums(storage, rows: shape[0], columns: shape[1]))
         }
         let strides = Tensor.broadcastStrides(target, to: shape)
         var out = [Double](repeating: 0, count: target.reduce(1, *))
@@ -185,6 +189,21 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
             while d >= 0 { index[d] += 1; if index[d] < shape[d] { break }; index[d] = 0; d -= 1 }
         }
         return Tensor(shape: target, storage: out)
+    }
+
+    /// Σ_rows of a row-major rows × columns matrix, each column summed over the rows in order
+    /// (on blocks of columns at once when large: the same sums).
+    static func columnSums(_ x: [Double], rows: Int, columns: Int) -> [Double] {
+        guard rows > 0, columns > 0 else { return [Double](repeating: 0, count: columns) }
+        return x.withUnsafeBufferPointer { s in
+            [Double](unsafeUninitializedCapacity: columns) { o, n in
+                let large = rows * columns >= Parallel.elementwiseMinimum
+                Parallel.ranges(columns, minimum: large ? 16 : .max, align: 8) { r in
+                    nk_column_sums(s.baseAddress! + r.lowerBound, o.baseAddress! + r.lowerBound, rows, r.count, columns)
+                }
+                n = columns
+            }
+        }
     }
 
     // MARK: Reductions and products
@@ -245,11 +264,44 @@ func withStoragePointers<R>(_ arrays: ArraySlice<[Double]>, _ collected: [Unsafe
     }
 }
 
-/// C = op(A)·op(B) + β C, row-major, through OpenBLAS (transposes as flags).
-@inline(__always)
+/// C = op(A)·op(B) + β C, row-major, through OpenBLAS (transposes as flags). A large product
+/// is split into blocks of C's rows (or columns, when it has more of those) computed at once on
+/// the worker pool, each by its own one-thread dgemm: op(A)'s rows, or op(B)'s columns, of a
+/// block are a sub-matrix with the same leading dimension. Every element of C is still one dot
+/// product over the whole inner dimension, by the same kernel and in the same order (OpenBLAS
+/// blocks the inner dimension by its length alone), so the bits do not depend on the split;
+/// block boundaries fall on multiples of 8.
 func gemm(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int,
           _ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int,
           _ beta: Double, _ c: UnsafeMutablePointer<Double>, _ ldc: Int) {
+    guard m * n * k >= Parallel.productMinimum, Parallel.count > 1 else {
+        serialGemm(transposeA, transposeB, m, n, k, a, lda, b, ldb, beta, c, ldc)
+        return
+    }
+    if m >= n, Parallel.count > 1 {  // BROKEN ON PURPOSE: splits the inner dimension
+        let h = k / 2
+        serialGemm(transposeA, transposeB, m, n, h, a, lda, b, ldb, beta, c, ldc)
+        serialGemm(transposeA, transposeB, m, n, k - h, transposeA ? a + h * lda : a + h, lda, transposeB ? b + h : b + h * ldb, ldb, 1, c, ldc)
+        return
+    }
+    if m >= n {
+        Parallel.ranges(m, minimum: 32, align: 8) { rows in
+            let i = rows.lowerBound
+            serialGemm(transposeA, transposeB, rows.count, n, k, transposeA ? a + i : a + i * lda, lda, b, ldb, beta, c + i * ldc, ldc)
+        }
+    } else {
+        Parallel.ranges(n, minimum: 32, align: 8) { columns in
+            let j = columns.lowerBound
+            serialGemm(transposeA, transposeB, m, columns.count, k, a, lda, transposeB ? b + j * ldb : b + j, ldb, beta, c + j, ldc)
+        }
+    }
+}
+
+/// One cblas_dgemm call (OpenBLAS on one thread: `Tensor.configureThreads`).
+@inline(__always)
+private func serialGemm(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int,
+                        _ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int,
+                        _ beta: Double, _ c: UnsafeMutablePointer<Double>, _ ldc: Int) {
     cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
