@@ -5,7 +5,9 @@
 // index, so a worker still looking at an older job can never claim a chunk of the new one (the
 // ticket is closed before the job is rewritten, as in a seqlock). The caller runs chunks too and
 // returns once every chunk is done. Workers spin briefly after a job (the next operation of a
-// training step follows within microseconds), then sleep on a condition variable. A call made
+// training step follows within microseconds), then sleep on a condition variable; the caller,
+// waiting for a chunk that a descheduled worker holds (other processes share the cores), spins
+// briefly and then sleeps too, so that its core is free for that worker. A call made
 // while the pool is busy (from a worker, or from a second thread) runs its chunks in the calling
 // thread: a caller's results must never depend on which thread ran a chunk.
 #define _GNU_SOURCE
@@ -19,11 +21,13 @@
 #define MAX_CHUNKS 4096
 #define INDEX_BITS 16
 #define CLOSED 0xffffu  // an index above any chunk count
-#define SPIN 20000      // polls of the generation before a worker sleeps (tens of µs)
+#define SPIN 4000       // polls before a thread sleeps (a pause is ~20–60 cycles: tens of µs)
 
 static pthread_mutex_t busy = PTHREAD_MUTEX_INITIALIZER;  // held by the caller of a job
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;  // the sleep/wake handshake
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t finished = PTHREAD_COND_INITIALIZER; // the caller sleeping until done
+static atomic_int caller_waiting;
 static pthread_once_t started = PTHREAD_ONCE_INIT;
 static size_t workers;                                     // threads besides the caller
 
@@ -58,7 +62,12 @@ static void run_chunks(uint_fast64_t g) {
         if (t >> INDEX_BITS != g || (t & CLOSED) >= n) return;
         if (!atomic_compare_exchange_weak_explicit(&ticket, &t, t + 1, memory_order_acquire, memory_order_relaxed)) continue;
         task(context, (size_t)(t & CLOSED));
-        atomic_fetch_add_explicit(&done_chunks, 1, memory_order_release);
+        if (atomic_fetch_add_explicit(&done_chunks, 1, memory_order_seq_cst) + 1 == n
+            && atomic_load_explicit(&caller_waiting, memory_order_seq_cst)) {
+            pthread_mutex_lock(&lock);
+            pthread_cond_broadcast(&finished);
+            pthread_mutex_unlock(&lock);
+        }
         t = atomic_load_explicit(&ticket, memory_order_relaxed);
     }
 }
@@ -115,7 +124,15 @@ void nk_parallel_for(size_t chunks, nk_task task, void *context) {
     pthread_cond_broadcast(&wake);
     pthread_mutex_unlock(&lock);
     run_chunks(g);
-    while (atomic_load_explicit(&done_chunks, memory_order_acquire) < chunks) relax();
+    int spins = 0;
+    while (atomic_load_explicit(&done_chunks, memory_order_acquire) < chunks && spins < SPIN) { spins++; relax(); }
+    if (atomic_load_explicit(&done_chunks, memory_order_acquire) < chunks) {
+        pthread_mutex_lock(&lock);
+        atomic_store_explicit(&caller_waiting, 1, memory_order_seq_cst);
+        while (atomic_load_explicit(&done_chunks, memory_order_seq_cst) < chunks) pthread_cond_wait(&finished, &lock);
+        atomic_store_explicit(&caller_waiting, 0, memory_order_relaxed);
+        pthread_mutex_unlock(&lock);
+    }
     pthread_mutex_unlock(&busy);
 }
 

@@ -77,6 +77,35 @@ final class ParallelTests: XCTestCase {
         XCTAssertEqual(x.summed(to: [1, 130]).storage, expected)
     }
 
+    /// Broadcasts and their adjoint sums over rank-3 shapes (the SCNN's per-sample Jacobian
+    /// products) against the definition written element by element: the sum over every
+    /// index that maps to an output, added in row-major order.
+    func testBroadcastAndSumsMatchTheDefinition() {
+        let cases: [([Int], [Int])] = [([300, 8, 1], [300, 8, 8]), ([300, 1, 8], [300, 8, 8]), ([1, 8, 1], [300, 8, 8]),
+                                       ([], [40, 5, 3]), ([8, 1], [300, 8, 8]), ([5000, 1, 1], [5000, 2, 4]), ([1, 7], [6000, 7])]
+        for (small, large) in cases {
+            let x = random(small), y = random(large)
+            var expectedBroadcast = [Double](repeating: 0, count: y.count)
+            var expectedSum = [Double](repeating: 0, count: x.count)
+            let aligned = [Int](repeating: 1, count: large.count - small.count) + small
+            for k in 0..<y.count {
+                var rest = k, offset = 0, stride = 1
+                var index = [Int](repeating: 0, count: large.count)
+                for d in Swift.stride(from: large.count - 1, through: 0, by: -1) { index[d] = rest % large[d]; rest /= large[d] }
+                for d in Swift.stride(from: large.count - 1, through: 0, by: -1) {
+                    offset += (aligned[d] == 1 ? 0 : index[d]) * stride
+                    stride *= aligned[d]
+                }
+                expectedBroadcast[k] = x.storage[offset]
+                expectedSum[offset] += y.storage[k]
+            }
+            assertSplitInvariant("broadcast \(small) to \(large)") { x.broadcast(to: large).storage }
+            assertSplitInvariant("sum \(large) to \(small)") { y.summed(to: small).storage }
+            XCTAssertEqual(x.broadcast(to: large).storage, expectedBroadcast, "\(small) → \(large)")
+            XCTAssertEqual(y.summed(to: small).storage, expectedSum, "\(large) → \(small)")
+        }
+    }
+
     /// Steps of Adam on an HNN (the fused input gradient) and on an SCNN (the general path:
     /// T's Jacobian by recorded reverse passes, second-order backward), serially and split:
     /// the same parameters, bit for bit, after every step.

@@ -39,12 +39,14 @@ public enum Parallel {
     }
 
     /// `body` over contiguous ranges covering 0..<total: one range when total < `minimum` or
-    /// one block is asked for, else `count` ranges (fewer if short), every boundary a multiple
-    /// of `align`.
-    static func ranges(_ total: Int, minimum: Int, align: Int = 1, _ body: (Range<Int>) -> Void) {
+    /// one block is asked for, else `count` blocks, or up to four times as many of at least
+    /// `grain` each (so that a worker descheduled by another process holds back a small part),
+    /// every boundary a multiple of `align`.
+    static func ranges(_ total: Int, minimum: Int, align: Int = 1, grain: Int = 1, _ body: (Range<Int>) -> Void) {
         guard total > 0 else { return }
-        let blocks = count
-        guard blocks > 1, total >= minimum, total > align else { body(0..<total); return }
+        let threads = count
+        guard threads > 1, total >= minimum, total > align else { body(0..<total); return }
+        let blocks = max(threads, min(4 * threads, total / max(grain, 1)))
         let size = ((total + blocks - 1) / blocks + align - 1) / align * align
         let pieces = (total + size - 1) / size
         forEach(pieces) { i in body((i * size)..<min(total, (i + 1) * size)) }
@@ -52,13 +54,13 @@ public enum Parallel {
 
     /// Blocks of the rows of a rows × width matrix, split when it has enough elements.
     static func rows(_ rows: Int, width: Int, _ body: (Range<Int>) -> Void) {
-        ranges(rows, minimum: rows * width >= elementwiseMinimum ? 2 : .max, _: body)
+        ranges(rows, minimum: rows * width >= elementwiseMinimum ? 2 : .max, grain: elementwiseGrain / max(width, 1), body)
     }
 
     /// Blocks of the columns of a height × columns matrix (for kernels that sum down columns:
     /// each column's sum is the same whichever block holds it).
     static func columns(_ columns: Int, height: Int, _ body: (Range<Int>) -> Void) {
-        ranges(columns, minimum: height * columns >= elementwiseMinimum ? 16 : .max, align: 8, body)
+        ranges(columns, minimum: height * columns >= elementwiseMinimum ? 16 : .max, align: 8, grain: 32, body)
     }
 
     // Thresholds below which splitting costs more than it saves (measured in BENCHMARKS.md:
@@ -66,6 +68,8 @@ public enum Parallel {
 
     /// Elements of an elementwise pass.
     static let elementwiseMinimum = 1 << 15
+    /// Elements per block of an elementwise pass, at least.
+    static let elementwiseGrain = 1 << 14
     /// Multiply-adds (m·n·k) of a matrix product.
     static let productMinimum = 1 << 21
 }

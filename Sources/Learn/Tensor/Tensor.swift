@@ -68,7 +68,7 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
             let out = a.storage.withUnsafeBufferPointer { as_ in
                 b.storage.withUnsafeBufferPointer { bs in
                     [Double](unsafeUninitializedCapacity: as_.count) { o, n in
-                        Parallel.ranges(as_.count, minimum: Parallel.elementwiseMinimum, align: 8) { r in
+                        Parallel.ranges(as_.count, minimum: Parallel.elementwiseMinimum, align: 8, grain: Parallel.elementwiseGrain) { r in
                             for i in r { o[i] = f(as_[i], bs[i]) }
                         }
                         n = as_.count
@@ -86,7 +86,7 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
             let out = a.storage.withUnsafeBufferPointer { x in
                 b.storage.withUnsafeBufferPointer { row in
                     [Double](unsafeUninitializedCapacity: x.count) { o, n in
-                        Parallel.ranges(rows, minimum: Parallel.elementwiseMinimum / max(width, 1)) { r in
+                        Parallel.rows(rows, width: width) { r in
                             for i in r { let k = i * width; for j in 0..<width { o[k + j] = f(x[k + j], row[j]) } }
                         }
                         n = x.count
@@ -106,7 +106,7 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
     public func map(_ f: (Double) -> Double) -> Tensor {
         let out = storage.withUnsafeBufferPointer { s in
             [Double](unsafeUninitializedCapacity: s.count) { o, n in
-                Parallel.ranges(s.count, minimum: Parallel.elementwiseMinimum, align: 8) { r in
+                Parallel.ranges(s.count, minimum: Parallel.elementwiseMinimum, align: 8, grain: Parallel.elementwiseGrain) { r in
                     for i in r { o[i] = f(s[i]) }
                 }
                 n = s.count
@@ -137,7 +137,7 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
         precondition(inputs.allSatisfy { $0.count == n }, "elementwise kernels take equal shapes")
         let out = withStoragePointers(inputs[...]) { p in
             [Double](unsafeUninitializedCapacity: n) { o, count in
-                Parallel.ranges(n, minimum: Parallel.elementwiseMinimum, align: 8) { r in
+                Parallel.ranges(n, minimum: Parallel.elementwiseMinimum, align: 8, grain: Parallel.elementwiseGrain) { r in
                     if !r.isEmpty { kernel(p.map { $0 + r.lowerBound }, o.baseAddress! + r.lowerBound, r.count) }
                 }
                 count = n
@@ -154,6 +154,16 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
             var out = [Double]()
             out.reserveCapacity(target[0] * target[1])
             for _ in 0..<target[0] { out.append(contentsOf: storage) }
+            return Tensor(shape: target, storage: out)
+        }
+        if let groups = Tensor.broadcastGroups(shape, target) {
+            let total = target.reduce(1, *)
+            let out = storage.withUnsafeBufferPointer { x in
+                [Double](unsafeUninitializedCapacity: total) { o, n in
+                    Tensor.walk(groups, x.baseAddress!, o.baseAddress!, reduce: false)
+                    n = total
+                }
+            }
             return Tensor(shape: target, storage: out)
         }
         let strides = Tensor.broadcastStrides(shape, to: target)
@@ -178,6 +188,17 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
         if rank == 2, target.reduce(1, *) == shape[1], target.last == shape[1] {
             return Tensor(shape: target, storage: Tensor.columnSums(storage, rows: shape[0], columns: shape[1]))
         }
+        if let groups = Tensor.broadcastGroups(target, shape) {
+            let total = target.reduce(1, *)
+            let out = storage.withUnsafeBufferPointer { x in
+                [Double](unsafeUninitializedCapacity: total) { o, n in
+                    o.initialize(repeating: 0)
+                    Tensor.walk(groups, o.baseAddress!, UnsafeMutablePointer(mutating: x.baseAddress!), reduce: true)
+                    n = total
+                }
+            }
+            return Tensor(shape: target, storage: out)
+        }
         let strides = Tensor.broadcastStrides(target, to: shape)
         var out = [Double](repeating: 0, count: target.reduce(1, *))
         var index = [Int](repeating: 0, count: shape.count)
@@ -189,6 +210,59 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
             while d >= 0 { index[d] += 1; if index[d] < shape[d] { break }; index[d] = 0; d -= 1 }
         }
         return Tensor(shape: target, storage: out)
+    }
+
+    /// The dimensions of a broadcast from `small` to `large` merged into runs that are all
+    /// stretched (small's size 1) or all kept (equal sizes): (stretched, length) from the
+    /// outermost, at most 4 of them and not empty; nil when the shapes do not broadcast so.
+    static func broadcastGroups(_ small: [Int], _ large: [Int]) -> [(stretched: Bool, length: Int)]? {
+        guard small.count <= large.count, large.allSatisfy({ $0 > 0 }) else { return nil }
+        let aligned = [Int](repeating: 1, count: large.count - small.count) + small
+        var groups: [(stretched: Bool, length: Int)] = []
+        for (s, l) in Swift.zip(aligned, large) where l > 1 {
+            guard s == l || s == 1 else { return nil }
+            if let last = groups.last, last.stretched == (s == 1) { groups[groups.count - 1].length *= l } else { groups.append((s == 1, l)) }
+        }
+        return (1...4).contains(groups.count) ? groups : nil
+    }
+
+    /// Walks a broadcast in the large tensor's row-major order: with `reduce` false, writes
+    /// `large` from `small` (each element repeated along the stretched runs); with `reduce`
+    /// true, adds every element of `large` into its element of `small` (which holds zeros), so
+    /// each sum runs over its terms in row-major order, as the general loop adds them. Blocks of
+    /// the outermost run go to the worker pool when it is kept (their outputs are disjoint), or
+    /// when copying.
+    static func walk(_ groups: [(stretched: Bool, length: Int)], _ small: UnsafePointer<Double>, _ large: UnsafeMutablePointer<Double>, reduce: Bool) {
+        let g = groups.count
+        var largeStride = [Int](repeating: 1, count: g), smallStride = [Int](repeating: 0, count: g)
+        var l = 1, s = 1
+        for i in stride(from: g - 1, through: 0, by: -1) {
+            largeStride[i] = l; l *= groups[i].length
+            if !groups[i].stretched { smallStride[i] = s; s *= groups[i].length }
+        }
+        let smallOut = UnsafeMutablePointer(mutating: small)
+        func run(_ level: Int, _ so: Int, _ lo: Int) {
+            let length = groups[level].length
+            if level == g - 1 {
+                if groups[level].stretched {
+                    if reduce { var t = smallOut[so]; for j in 0..<length { t += large[lo + j] }; smallOut[so] = t }
+                    else { let v = small[so]; for j in 0..<length { large[lo + j] = v } }
+                } else {
+                    if reduce { for j in 0..<length { smallOut[so + j] += large[lo + j] } }
+                    else { for j in 0..<length { large[lo + j] = small[so + j] } }
+                }
+                return
+            }
+            for j in 0..<length { run(level + 1, so + j * smallStride[level], lo + j * largeStride[level]) }
+        }
+        let outer = groups[0].length, width = largeStride[0]
+        if g > 1, !reduce || !groups[0].stretched {
+            Parallel.rows(outer, width: width) { r in
+                for j in r { run(1, j * smallStride[0], j * width) }
+            }
+        } else {
+            run(0, 0, 0)
+        }
     }
 
     /// Σ_rows of a row-major rows × columns matrix, each column summed over the rows in order
@@ -278,19 +352,13 @@ func gemm(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int,
         serialGemm(transposeA, transposeB, m, n, k, a, lda, b, ldb, beta, c, ldc)
         return
     }
-    if m >= n, Parallel.count > 1 {  // BROKEN ON PURPOSE: splits the inner dimension
-        let h = k / 2
-        serialGemm(transposeA, transposeB, m, n, h, a, lda, b, ldb, beta, c, ldc)
-        serialGemm(transposeA, transposeB, m, n, k - h, transposeA ? a + h * lda : a + h, lda, transposeB ? b + h : b + h * ldb, ldb, 1, c, ldc)
-        return
-    }
     if m >= n {
-        Parallel.ranges(m, minimum: 32, align: 8) { rows in
+        Parallel.ranges(m, minimum: 32, align: 8, grain: 128) { rows in
             let i = rows.lowerBound
             serialGemm(transposeA, transposeB, rows.count, n, k, transposeA ? a + i : a + i * lda, lda, b, ldb, beta, c + i * ldc, ldc)
         }
     } else {
-        Parallel.ranges(n, minimum: 32, align: 8) { columns in
+        Parallel.ranges(n, minimum: 32, align: 8, grain: 128) { columns in
             let j = columns.lowerBound
             serialGemm(transposeA, transposeB, m, columns.count, k, a, lda, transposeB ? b + j * ldb : b + j, ldb, beta, c + j, ldc)
         }
