@@ -113,6 +113,19 @@ CLONES void nk_tanh_adjoint(double *abar, const double *a, const double *zp, dou
         }
 }
 
+CLONES void nk_arithmetic(int op, const double *a, const double *b, double *out, size_t n) {
+    switch (op) {
+    case 0: for (size_t i = 0; i < n; i++) out[i] = a[i] + b[i]; break;
+    case 1: for (size_t i = 0; i < n; i++) out[i] = a[i] - b[i]; break;
+    case 2: for (size_t i = 0; i < n; i++) out[i] = a[i] * b[i]; break;
+    default: for (size_t i = 0; i < n; i++) out[i] = a[i] / b[i]; break;
+    }
+}
+
+CLONES void nk_arithmetic_rows(int op, const double *a, const double *row, double *out, size_t rows, size_t cols) {
+    for (size_t r = 0; r < rows; r++, a += cols, out += cols) nk_arithmetic(op, a, row, out, cols);
+}
+
 CLONES void nk_column_sums(const double *x, double *out, size_t rows, size_t cols, size_t stride) {
     for (size_t j = 0; j < cols; j++) out[j] = 0;
     for (size_t i = 0; i < rows; i++, x += stride)

@@ -67,6 +67,15 @@ final class ParallelTests: XCTestCase {
         assertSplitInvariant("zip") { Tensor.zip(x, y, *).storage }
         assertSplitInvariant("row broadcast") { Tensor.zip(x, bias, +).storage }
         assertSplitInvariant("map") { x.map { $0 * $0 + 1 }.storage }
+        // The arithmetic kernels give the bits of Swift's operators, on equal shapes and rows.
+        let ops: [(Tensor.Arithmetic, (Double, Double) -> Double)] = [(.add, (+)), (.subtract, (-)), (.multiply, (*)), (.divide, (/))]
+        for (op, f) in ops {
+            for other in [y, bias] {
+                let serial = Tensor.zip(x, other, f).storage
+                assertSplitInvariant("\(op) with \(other.shape)") { Tensor.zip(x, other, op).storage }
+                XCTAssertEqual(Tensor.zip(x, other, op).storage, serial, "\(op) with \(other.shape)")
+            }
+        }
         assertSplitInvariant("tanh backward") { y.timesOneMinusSquare(x.tanh()).storage }
         assertSplitInvariant("triple product") { Tensor.tripleProduct(x, y, z, scale: -2).storage }
         assertSplitInvariant("column sums") { x.summed(to: [130]).storage }

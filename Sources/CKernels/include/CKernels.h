@@ -44,6 +44,13 @@ void nk_tanh_second_top(const double *ebar, const double *e, const double *a, do
 /// rows in order); rows `stride` apart, as above.
 void nk_tanh_adjoint(double *abar, const double *a, const double *zp, double *bbar, size_t rows, size_t cols, size_t stride);
 
+/// out = a ∘ b elementwise for op 0: +, 1: −, 2: ×, 3: ÷ (IEEE, as Swift's operators: the same
+/// bits, only without a function call per element). out may be a or b.
+void nk_arithmetic(int op, const double *a, const double *b, double *out, size_t n);
+
+/// The same with b a row vector of `cols` entries applied to every row of a (rows × cols).
+void nk_arithmetic_rows(int op, const double *a, const double *row, double *out, size_t rows, size_t cols);
+
 /// Column sums of a rows × cols block whose rows are `stride` apart, into out (overwritten),
 /// each summed over the rows in order from 0.
 void nk_column_sums(const double *x, double *out, size_t rows, size_t cols, size_t stride);

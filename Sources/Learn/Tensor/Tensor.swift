@@ -103,6 +103,39 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
         return Tensor(shape: shape, storage: out)
     }
 
+    /// The four arithmetic operations, elementwise with broadcasting: `zip(a, b, +)` and so on,
+    /// with the same bits, in vectorised kernels where the shapes are equal or b is a row.
+    public enum Arithmetic: Int32, Sendable {
+        case add, subtract, multiply, divide
+        var function: (Double, Double) -> Double {
+            switch self { case .add: return (+); case .subtract: return (-); case .multiply: return (*); case .divide: return (/) }
+        }
+    }
+
+    public static func zip(_ a: Tensor, _ b: Tensor, _ op: Arithmetic) -> Tensor {
+        let code = op.rawValue
+        if a.shape == b.shape {
+            return elementwise(a.shape, [a.storage, b.storage]) { p, o, n in nk_arithmetic(code, p[0], p[1], o, n) }
+        }
+        if let shape = broadcastShape(a.shape, b.shape), a.shape == shape, a.rank >= 1, b.count > 0,
+           b.count == shape[shape.count - 1], b.shape.last == b.count {
+            let width = b.count, rows = a.count / width
+            let out = a.storage.withUnsafeBufferPointer { x in
+                b.storage.withUnsafeBufferPointer { row in
+                    [Double](unsafeUninitializedCapacity: x.count) { o, n in
+                        Parallel.rows(rows, width: width) { r in
+                            let k = r.lowerBound * width
+                            nk_arithmetic_rows(code, x.baseAddress! + k, row.baseAddress!, o.baseAddress! + k, r.count, width)
+                        }
+                        n = x.count
+                    }
+                }
+            }
+            return Tensor(shape: shape, storage: out)
+        }
+        return zip(a, b, op.function)
+    }
+
     public func map(_ f: (Double) -> Double) -> Tensor {
         let out = storage.withUnsafeBufferPointer { s in
             [Double](unsafeUninitializedCapacity: s.count) { o, n in
