@@ -70,7 +70,7 @@ final class ParallelTests: XCTestCase {
         // The arithmetic kernels give the bits of Swift's operators, on equal shapes and rows.
         let ops: [(Tensor.Arithmetic, (Double, Double) -> Double)] = [(.add, (+)), (.subtract, (-)), (.multiply, (*)), (.divide, (/))]
         for (op, f) in ops {
-            for other in [y, bias] {
+            for other in [y, bias, Tensor(0.3), random([700, 1])] {
                 let serial = Tensor.zip(x, other, f).storage
                 assertSplitInvariant("\(op) with \(other.shape)") { Tensor.zip(x, other, op).storage }
                 XCTAssertEqual(Tensor.zip(x, other, op).storage, serial, "\(op) with \(other.shape)")

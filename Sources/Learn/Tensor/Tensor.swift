@@ -133,7 +133,9 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
             }
             return Tensor(shape: shape, storage: out)
         }
-        return zip(a, b, op.function)
+        guard let shape = broadcastShape(a.shape, b.shape) else { return zip(a, b, op.function) }
+        // Both stretched to the common shape first, as the general zip does.
+        return zip(a.broadcast(to: shape), b.broadcast(to: shape), op)
     }
 
     public func map(_ f: (Double) -> Double) -> Tensor {
@@ -350,10 +352,13 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
         return Tensor(shape: [c, r], storage: out)
     }
 
-    /// One BLAS thread (the machine's two vCPUs give about one core of throughput together),
-    /// and glibc's allocator told to keep large freed blocks: tensors of a training step are
-    /// megabytes each, above the default mmap threshold, so every one was mapped, faulted in
-    /// page by page and unmapped again — measured 163 → 100 ms per HNN step without that.
+    /// One BLAS thread: OpenBLAS's own threads partition a product by the thread count, which
+    /// changed a full training run's digits (BENCHMARKS.md); Learn splits large products itself
+    /// over its worker pool (`Parallel`), by blocks of output rows or columns, the same bits on
+    /// any number of cores. And glibc's allocator told to keep large freed blocks: tensors of a
+    /// training step are megabytes each, above the default mmap threshold, so every one was
+    /// mapped, faulted in page by page and unmapped again — measured 163 → 100 ms per HNN step
+    /// without that.
     static let configureThreads: Void = {
         openblas_set_num_threads(1)
         _ = mallopt(M_MMAP_THRESHOLD, 32 << 20)  // glibc's largest allowed threshold
