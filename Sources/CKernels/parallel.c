@@ -10,12 +10,19 @@
 // briefly and then sleeps too, so that its core is free for that worker. A call made
 // while the pool is busy (from a worker, or from a second thread) runs its chunks in the calling
 // thread: a caller's results must never depend on which thread ran a chunk.
+//
+// When other processes keep the cores busy, a worker descheduled while it holds a chunk makes
+// the caller wait for a whole time slice, and a fork-join pass becomes slower than one thread.
+// The caller measures how long it waits after its own last chunk: when that is on average a
+// large part of the jobs' time, the next jobs run serially for a while, then the pool is tried
+// again. Since no result depends on the split, this changes only the speed.
 #define _GNU_SOURCE
 #include "CKernels.h"
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <time.h>
 
 #define MAX_WORKERS 63
 #define MAX_CHUNKS 4096
@@ -37,6 +44,19 @@ static atomic_size_t job_chunks;
 static atomic_uint_fast64_t ticket;
 static atomic_uint_fast64_t generation;
 static atomic_size_t done_chunks;
+
+// Contention (only the caller holding `busy` touches these).
+#define STALL_LIMIT 0.3     // mean share of a job's time spent waiting for workers
+#define SERIAL_JOBS 256     // jobs run serially once that share is exceeded
+static double stall_share;  // exponential mean over jobs
+static unsigned serial_jobs_left;
+static size_t jobs_split, jobs_serial;
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
 
 size_t nk_affinity_cores(void) {
     cpu_set_t set;
@@ -109,6 +129,15 @@ void nk_parallel_for(size_t chunks, nk_task task, void *context) {
         for (size_t i = 0; i < chunks; i++) task(context, i);
         return;
     }
+    if (serial_jobs_left > 0) {
+        serial_jobs_left--;
+        jobs_serial++;
+        pthread_mutex_unlock(&busy);
+        for (size_t i = 0; i < chunks; i++) task(context, i);
+        return;
+    }
+    double start = now();
+    jobs_split++;
     uint_fast64_t g = atomic_load_explicit(&generation, memory_order_relaxed);
     // Close the previous job's ticket before its description changes.
     atomic_store_explicit(&ticket, (g << INDEX_BITS) | CLOSED, memory_order_relaxed);
@@ -124,6 +153,7 @@ void nk_parallel_for(size_t chunks, nk_task task, void *context) {
     pthread_cond_broadcast(&wake);
     pthread_mutex_unlock(&lock);
     run_chunks(g);
+    double own = now();
     int spins = 0;
     while (atomic_load_explicit(&done_chunks, memory_order_acquire) < chunks && spins < SPIN) { spins++; relax(); }
     if (atomic_load_explicit(&done_chunks, memory_order_acquire) < chunks) {
@@ -133,7 +163,15 @@ void nk_parallel_for(size_t chunks, nk_task task, void *context) {
         atomic_store_explicit(&caller_waiting, 0, memory_order_relaxed);
         pthread_mutex_unlock(&lock);
     }
+    double end = now();
+    if (end > start) stall_share = 0.8 * stall_share + 0.2 * (end - own) / (end - start);
+    if (stall_share > STALL_LIMIT) { serial_jobs_left = SERIAL_JOBS; stall_share = 0; }
     pthread_mutex_unlock(&busy);
+}
+
+void nk_parallel_counts(size_t *split, size_t *serial) {
+    *split = jobs_split;
+    *serial = jobs_serial;
 }
 
 size_t nk_parallel_workers(void) {

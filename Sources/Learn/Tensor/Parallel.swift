@@ -23,7 +23,15 @@ public enum Parallel {
     static let requested: Int? = ProcessInfo.processInfo.environment["NOETHER_THREADS"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
 
     /// Blocks per large operation.
-    static var count: Int { max(1, blocks ?? requested ?? min(cores, 64)) }
+    public static var count: Int { max(1, blocks ?? requested ?? min(cores, 64)) }
+
+    /// Jobs split over the worker pool so far, and jobs run serially while other processes kept
+    /// the workers waiting (see CKernels/parallel.c).
+    public static var jobCounts: (split: Int, serial: Int) {
+        var split = 0, serial = 0
+        nk_parallel_counts(&split, &serial)
+        return (split, serial)
+    }
 
     /// `body(index)` for every index in 0..<count, on the worker pool (serially if count ≤ 1).
     static func forEach(_ count: Int, _ body: (Int) -> Void) {
