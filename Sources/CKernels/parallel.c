@@ -13,9 +13,10 @@
 //
 // When other processes keep the cores busy, a worker descheduled while it holds a chunk makes
 // the caller wait for a whole time slice, and a fork-join pass becomes slower than one thread.
-// The caller measures how long it waits after its own last chunk: when that is on average a
-// large part of the jobs' time, the next jobs run serially for a while, then the pool is tried
-// again. Since no result depends on the split, this changes only the speed.
+// The caller measures how long it waits after its own last chunk: when that is more than a
+// tenth of the time of the last 64 jobs, the pool reports itself unavailable for half a second
+// (callers then run their operations whole, unsplit), then it is tried again. Since no result
+// depends on the split, this changes only the speed.
 #define _GNU_SOURCE
 #include "CKernels.h"
 #include <pthread.h>
@@ -46,10 +47,13 @@ static atomic_uint_fast64_t generation;
 static atomic_size_t done_chunks;
 
 // Contention (only the caller holding `busy` touches these).
-#define STALL_LIMIT 0.3     // mean share of a job's time spent waiting for workers
-#define SERIAL_JOBS 256     // jobs run serially once that share is exceeded
-static double stall_share;  // exponential mean over jobs
-static unsigned serial_jobs_left;
+#define WINDOW 64           // jobs over which waiting is weighed
+#define STALL_LIMIT 0.1     // share of those jobs' time spent waiting for workers
+#define SERIAL_SECONDS 0.5  // time without splitting once that share is exceeded
+#define CALLER_SPIN 200     // polls before the caller sleeps, freeing its core for a worker
+static double window_time, window_stall;
+static unsigned window_jobs;
+static _Atomic double serial_until;  // CLOCK_MONOTONIC seconds
 static size_t jobs_split, jobs_serial;
 
 static double now(void) {
@@ -129,14 +133,13 @@ void nk_parallel_for(size_t chunks, nk_task task, void *context) {
         for (size_t i = 0; i < chunks; i++) task(context, i);
         return;
     }
-    if (serial_jobs_left > 0) {
-        serial_jobs_left--;
+    double start = now();
+    if (start < atomic_load_explicit(&serial_until, memory_order_relaxed)) {
         jobs_serial++;
         pthread_mutex_unlock(&busy);
         for (size_t i = 0; i < chunks; i++) task(context, i);
         return;
     }
-    double start = now();
     jobs_split++;
     uint_fast64_t g = atomic_load_explicit(&generation, memory_order_relaxed);
     // Close the previous job's ticket before its description changes.
@@ -155,7 +158,7 @@ void nk_parallel_for(size_t chunks, nk_task task, void *context) {
     run_chunks(g);
     double own = now();
     int spins = 0;
-    while (atomic_load_explicit(&done_chunks, memory_order_acquire) < chunks && spins < SPIN) { spins++; relax(); }
+    while (atomic_load_explicit(&done_chunks, memory_order_acquire) < chunks && spins < CALLER_SPIN) { spins++; relax(); }
     if (atomic_load_explicit(&done_chunks, memory_order_acquire) < chunks) {
         pthread_mutex_lock(&lock);
         atomic_store_explicit(&caller_waiting, 1, memory_order_seq_cst);
@@ -164,14 +167,24 @@ void nk_parallel_for(size_t chunks, nk_task task, void *context) {
         pthread_mutex_unlock(&lock);
     }
     double end = now();
-    if (end > start) stall_share = 0.8 * stall_share + 0.2 * (end - own) / (end - start);
-    if (stall_share > STALL_LIMIT) { serial_jobs_left = SERIAL_JOBS; stall_share = 0; }
+    window_time += end - start;
+    window_stall += end - own;
+    if (++window_jobs == WINDOW) {
+        if (window_stall > STALL_LIMIT * window_time) atomic_store_explicit(&serial_until, end + SERIAL_SECONDS, memory_order_relaxed);
+        window_time = window_stall = 0;
+        window_jobs = 0;
+    }
     pthread_mutex_unlock(&busy);
 }
 
 void nk_parallel_counts(size_t *split, size_t *serial) {
     *split = jobs_split;
     *serial = jobs_serial;
+}
+
+int nk_parallel_available(void) {
+    pthread_once(&started, start);
+    return workers > 0 && now() >= atomic_load_explicit(&serial_until, memory_order_relaxed);
 }
 
 size_t nk_parallel_workers(void) {

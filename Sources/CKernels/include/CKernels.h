@@ -74,6 +74,10 @@ typedef void (*nk_task)(void *context, size_t index);
 /// in which order, is not defined. A call made while the pool is busy runs serially.
 void nk_parallel_for(size_t chunks, nk_task task, void *context);
 
+/// Whether splitting pays now: the pool has workers (more than one allowed CPU) and has not
+/// lately been kept waiting by descheduled workers. Starts the pool.
+int nk_parallel_available(void);
+
 /// Jobs the pool has split over its threads, and jobs it ran serially because the caller had
 /// been waiting for descheduled workers (other processes on the cores).
 void nk_parallel_counts(size_t *split, size_t *serial);

@@ -22,8 +22,13 @@ public enum Parallel {
     /// `NOETHER_THREADS` when set to a positive integer (1: the serial path, for comparison).
     static let requested: Int? = ProcessInfo.processInfo.environment["NOETHER_THREADS"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
 
-    /// Blocks per large operation.
-    public static var count: Int { max(1, blocks ?? requested ?? min(cores, 64)) }
+    /// Blocks per large operation: 1 when pinned to one core, or while other processes keep
+    /// the workers from running (then an operation runs whole: a split one would cost more, a
+    /// product split by rows repacking its other operand for each block).
+    public static var count: Int {
+        if let n = blocks ?? requested { return max(1, n) }
+        return cores > 1 && nk_parallel_available() != 0 ? min(cores, 64) : 1
+    }
 
     /// Jobs split over the worker pool so far, and jobs run serially while other processes kept
     /// the workers waiting (see CKernels/parallel.c).
@@ -54,7 +59,7 @@ public enum Parallel {
         guard total > 0 else { return }
         let threads = count
         guard threads > 1, total >= minimum, total > align else { body(0..<total); return }
-        let blocks = max(threads, min(4 * threads, total / max(grain, 1)))
+        let blocks = max(threads, min(oversplit * threads, total / max(grain, 1)))
         let size = ((total + blocks - 1) / blocks + align - 1) / align * align
         let pieces = (total + size - 1) / size
         forEach(pieces) { i in body((i * size)..<min(total, (i + 1) * size)) }
@@ -76,6 +81,8 @@ public enum Parallel {
 
     /// Elements of an elementwise pass.
     static let elementwiseMinimum = 1 << 15
+    /// Blocks per thread at most (measured: more blocks cost more than they balance).
+    nonisolated(unsafe) static var oversplit = Int(ProcessInfo.processInfo.environment["NOETHER_OVERSPLIT"] ?? "") ?? 1
     /// Elements per block of an elementwise pass, at least.
     static let elementwiseGrain = 1 << 14
     /// Multiply-adds (m·n·k) of a matrix product.
