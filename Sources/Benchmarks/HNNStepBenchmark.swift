@@ -41,7 +41,7 @@ public enum HNNStepBenchmark {
         let median = middle(times)
         let hidden = 200
         let flops = 6.0 * 2 * Double(batch) * Double(dim * hidden + hidden * hidden + hidden)  // the peer's count
-        // The machine's dgemm rate on one thread (2048³, best of 3), for scale.
+        // The machine's dgemm rate (2048³, best of 3, split like the step's products), for scale.
         let n = 2048
         let a = Tensor(shape: [n, n], storage: (0..<(n * n)).map { _ in rng.uniform(-1, 1) })
         var best = Double.infinity
@@ -65,13 +65,15 @@ public enum HNNStepBenchmark {
         let product = 2 * Double(batch * hidden * hidden) / fastest { _ = Tensor.matmul(activations, weights) } / 1e9
         let kernelTanh = fastest { _ = activations.tanh() } / Double(activations.count) * 1e9
         let libmTanh = fastest { _ = activations.map(Foundation.tanh) } / Double(activations.count) * 1e9
-        return [String(format: "hnn step: %.1f ms (median of %d, batch %d, float64, 1 thread; %.1f GFLOP/s by the peer's count; loss %.4f)",
-                       median, timed.count, batch, achieved, loss),
+        return [String(format: "hnn step: %.1f ms (median of %d, batch %d, float64, %d thread(s); %.1f GFLOP/s by the peer's count; loss %.4f)",
+                       median, timed.count, batch, Parallel.count, achieved, loss),
                 String(format: "phases (medians): forward and loss %.1f ms, backward %.1f ms, Adam %.1f ms",
                        middle(phases[0]), middle(phases[1]), middle(phases[2])),
-                String(format: "dgemm peak on this machine, one thread, 2048^3: %.1f GFLOP/s (the step reaches %.0f %%)", peak, 100 * achieved / peak),
+                String(format: "dgemm peak on this machine, %d thread(s), 2048^3: %.1f GFLOP/s (the step reaches %.0f %%)", Parallel.count, peak, 100 * achieved / peak),
                 String(format: "dgemm %dx%dx%d (the step's large product): %.1f GFLOP/s; tanh: %.2f ns per element (libm: %.2f)",
                        batch, hidden, hidden, product, kernelTanh, libmTanh),
+                String(format: "threads: %d allowed cores, %d blocks per large operation; pool jobs split %d, serial under contention %d",
+                       Parallel.cores, Parallel.count, Parallel.jobCounts.split, Parallel.jobCounts.serial),
                 String(format: "memory: peak resident growth over the steps %.1f MiB; the step's recorded graph and gradients hold %.1f MiB (ratio %.2f)",
                        peakGrowth, needed, peakGrowth / needed)]
     }

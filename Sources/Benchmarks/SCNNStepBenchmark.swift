@@ -45,6 +45,8 @@ public enum SCNNStepBenchmark {
         return [String(format: "scnn step: %.1f ms (median of %d, batch %d, float64; loss %.6g)", middle(times), steps, batch, loss),
                 String(format: "phases (medians): forward with T's Jacobian and the three losses %.1f ms, backward and Adam %.1f ms",
                        middle(forward), middle(zip(times, forward).map { $0 - $1 })),
+                String(format: "threads: %d allowed cores, %d blocks per large operation; pool jobs split %d, serial under contention %d",
+                       Parallel.cores, Parallel.count, Parallel.jobCounts.split, Parallel.jobCounts.serial),
                 String(format: "memory: peak resident growth %.1f MiB; the step's recorded graph holds %.1f MiB", peakGrowth, Double(graphBytes) / 1048576)]
     }
 }

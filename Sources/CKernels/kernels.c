@@ -91,9 +91,9 @@ CLONES void nk_tanh_second(double *ebar, const double *e, const double *a, doubl
 }
 
 CLONES void nk_tanh_second_top(const double *ebar, const double *e, const double *a, double *zp,
-                               double *wbar, double *bbar, size_t rows, size_t cols) {
+                               double *wbar, double *bbar, size_t rows, size_t cols, size_t stride) {
     for (size_t j = 0; j < cols; j++) { wbar[j] = 0; bbar[j] = 0; }
-    for (size_t i = 0; i < rows; i++, ebar += cols, e += cols, a += cols, zp += cols)
+    for (size_t i = 0; i < rows; i++, ebar += stride, e += stride, a += stride, zp += stride)
         for (size_t j = 0; j < cols; j++) {
             double g = ebar[j];
             double z = -2.0 * g * a[j] * e[j];
@@ -103,14 +103,33 @@ CLONES void nk_tanh_second_top(const double *ebar, const double *e, const double
         }
 }
 
-CLONES void nk_tanh_adjoint(double *abar, const double *a, const double *zp, double *bbar, size_t rows, size_t cols) {
+CLONES void nk_tanh_adjoint(double *abar, const double *a, const double *zp, double *bbar, size_t rows, size_t cols, size_t stride) {
     for (size_t j = 0; j < cols; j++) bbar[j] = 0;
-    for (size_t i = 0; i < rows; i++, abar += cols, a += cols, zp += cols)
+    for (size_t i = 0; i < rows; i++, abar += stride, a += stride, zp += stride)
         for (size_t j = 0; j < cols; j++) {
             double z = fma(abar[j], fma(-a[j], a[j], 1.0), zp[j]);
             abar[j] = z;
             bbar[j] += z;
         }
+}
+
+CLONES void nk_arithmetic(int op, const double *a, const double *b, double *out, size_t n) {
+    switch (op) {
+    case 0: for (size_t i = 0; i < n; i++) out[i] = a[i] + b[i]; break;
+    case 1: for (size_t i = 0; i < n; i++) out[i] = a[i] - b[i]; break;
+    case 2: for (size_t i = 0; i < n; i++) out[i] = a[i] * b[i]; break;
+    default: for (size_t i = 0; i < n; i++) out[i] = a[i] / b[i]; break;
+    }
+}
+
+CLONES void nk_arithmetic_rows(int op, const double *a, const double *row, double *out, size_t rows, size_t cols) {
+    for (size_t r = 0; r < rows; r++, a += cols, out += cols) nk_arithmetic(op, a, row, out, cols);
+}
+
+CLONES void nk_column_sums(const double *x, double *out, size_t rows, size_t cols, size_t stride) {
+    for (size_t j = 0; j < cols; j++) out[j] = 0;
+    for (size_t i = 0; i < rows; i++, x += stride)
+        for (size_t j = 0; j < cols; j++) out[j] += x[j];
 }
 
 CLONES void nk_adam(double *p, const double *g, double *m, double *v, size_t n, double rate,

@@ -34,16 +34,55 @@ void nk_triple_product(double scale, const double *a, const double *b, const dou
 void nk_tanh_second(double *ebar, const double *e, const double *a, double *zp, size_t n);
 
 /// The same for the top layer, where u = w is a row vector: z̄ₚ = −2 ē ⊙ a ⊙ e (zp may be
-/// ebar); wbar = Σ_rows ē ⊙ (1 − a²) and bbar = Σ_rows z̄ₚ (both overwritten).
+/// ebar); wbar = Σ_rows ē ⊙ (1 − a²) and bbar = Σ_rows z̄ₚ (both overwritten, summed over the
+/// rows in order). The matrices' rows are `stride` apart, so a block of columns can be passed
+/// (every column's sums are then the same whichever block holds it).
 void nk_tanh_second_top(const double *ebar, const double *e, const double *a, double *zp,
-                        double *wbar, double *bbar, size_t rows, size_t cols);
+                        double *wbar, double *bbar, size_t rows, size_t cols, size_t stride);
 
-/// z̄ = z̄ₚ + ā ⊙ (1 − a²) written over ā, and bbar = Σ_rows z̄ (overwritten).
-void nk_tanh_adjoint(double *abar, const double *a, const double *zp, double *bbar, size_t rows, size_t cols);
+/// z̄ = z̄ₚ + ā ⊙ (1 − a²) written over ā, and bbar = Σ_rows z̄ (overwritten, summed over the
+/// rows in order); rows `stride` apart, as above.
+void nk_tanh_adjoint(double *abar, const double *a, const double *zp, double *bbar, size_t rows, size_t cols, size_t stride);
+
+/// out = a ∘ b elementwise for op 0: +, 1: −, 2: ×, 3: ÷ (IEEE, as Swift's operators: the same
+/// bits, only without a function call per element). out may be a or b.
+void nk_arithmetic(int op, const double *a, const double *b, double *out, size_t n);
+
+/// The same with b a row vector of `cols` entries applied to every row of a (rows × cols).
+void nk_arithmetic_rows(int op, const double *a, const double *row, double *out, size_t rows, size_t cols);
+
+/// Column sums of a rows × cols block whose rows are `stride` apart, into out (overwritten),
+/// each summed over the rows in order from 0.
+void nk_column_sums(const double *x, double *out, size_t rows, size_t cols, size_t stride);
 
 /// One Adam step over n parameters: m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g²,
 /// p ← p − rate · (m/c₁) / (√(v/c₂) + ε), with c₁, c₂ the bias corrections.
 void nk_adam(double *p, const double *g, double *m, double *v, size_t n, double rate,
              double beta1, double beta2, double c1, double c2, double epsilon);
+
+// MARK: Worker threads
+
+/// The number of CPUs this process may run on (its affinity mask, as `taskset` sets it), ≥ 1.
+size_t nk_affinity_cores(void);
+
+/// A chunk of a parallel loop: task(context, index).
+typedef void (*nk_task)(void *context, size_t index);
+
+/// task(context, i) for every i in 0..<chunks, spread over a persistent pool of one thread per
+/// allowed CPU (the caller being one of them; started on the first call, never with one CPU),
+/// returning when all are done. Chunks must be independent: which thread runs a chunk, and
+/// in which order, is not defined. A call made while the pool is busy runs serially.
+void nk_parallel_for(size_t chunks, nk_task task, void *context);
+
+/// Whether splitting pays now: the pool has workers (more than one allowed CPU) and has not
+/// lately been kept waiting by descheduled workers. Starts the pool.
+int nk_parallel_available(void);
+
+/// Jobs the pool has split over its threads, and jobs it ran serially because the caller had
+/// been waiting for descheduled workers (other processes on the cores).
+void nk_parallel_counts(size_t *split, size_t *serial);
+
+/// The pool's threads including the caller (starts the pool).
+size_t nk_parallel_workers(void);
 
 #endif

@@ -17,13 +17,13 @@ extension Variable {
     }
 
     public static func + (a: Variable, b: Variable) -> Variable {
-        .record(Tensor.zip(a.value, b.value, +), [a, b]) { g, need in
+        .record(Tensor.zip(a.value, b.value, .add), [a, b]) { g, need in
             [need[0] ? g.summed(to: a.shape) : nil, need[1] ? g.summed(to: b.shape) : nil]
         }
     }
 
     public static func - (a: Variable, b: Variable) -> Variable {
-        .record(Tensor.zip(a.value, b.value, -), [a, b]) { g, need in
+        .record(Tensor.zip(a.value, b.value, .subtract), [a, b]) { g, need in
             [need[0] ? g.summed(to: a.shape) : nil, need[1] ? (-g).summed(to: b.shape) : nil]
         }
     }
@@ -33,13 +33,13 @@ extension Variable {
     }
 
     public static func * (a: Variable, b: Variable) -> Variable {
-        .record(Tensor.zip(a.value, b.value, *), [a, b]) { g, need in
+        .record(Tensor.zip(a.value, b.value, .multiply), [a, b]) { g, need in
             [need[0] ? (g * b).summed(to: a.shape) : nil, need[1] ? (g * a).summed(to: b.shape) : nil]
         }
     }
 
     public static func / (a: Variable, b: Variable) -> Variable {
-        .record(Tensor.zip(a.value, b.value, /), [a, b]) { g, need in
+        .record(Tensor.zip(a.value, b.value, .divide), [a, b]) { g, need in
             [need[0] ? (g / b).summed(to: a.shape) : nil, need[1] ? (-(g * a) / (b * b)).summed(to: b.shape) : nil]
         }
     }

@@ -113,10 +113,15 @@ private struct TanhInputGradient {
                 gemm(false, false, batch, sizes[k], sizes[k - 1], k == 1 ? p[0] : UnsafePointer(a[k - 2].pointer), sizes[k - 1],
                      W[k - 1], sizes[k], 0, z.pointer, sizes[k])
                 if k < L {
-                    nk_bias_tanh(z.pointer, b[k - 1], batch, sizes[k])
+                    let width = sizes[k]
+                    Parallel.rows(batch, width: width) { r in nk_bias_tanh(z.pointer + r.lowerBound * width, b[k - 1], r.count, width) }
                 } else {
                     let top = Buffer(batch * sizes[k])
-                    nk_bias_tanh_top(z.pointer, b[k - 1], W[L], top.pointer, batch, sizes[k])
+                    let width = sizes[k]
+                    Parallel.rows(batch, width: width) { r in
+                        let o = r.lowerBound * width
+                        nk_bias_tanh_top(z.pointer + o, b[k - 1], W[L], top.pointer + o, r.count, width)
+                    }
                     e = [Buffer](repeating: top, count: L)
                 }
                 a.append(z)
@@ -126,7 +131,10 @@ private struct TanhInputGradient {
                     // u_{k−1}, then e_{k−1} = u_{k−1} ⊙ d_{k−1} over it.
                     let next = Buffer(batch * sizes[k - 1])
                     gemm(false, true, batch, sizes[k - 1], sizes[k], e[k - 1].pointer, sizes[k], W[k - 1], sizes[k], 0, next.pointer, sizes[k - 1])
-                    nk_times_one_minus_square(next.pointer, a[k - 2].pointer, next.pointer, batch * sizes[k - 1])
+                    Parallel.rows(batch * sizes[k - 1], width: 1) { r in
+                        let o = r.lowerBound
+                        nk_times_one_minus_square(next.pointer + o, a[k - 2].pointer + o, next.pointer + o, r.count)
+                    }
                     e[k - 2] = next
                 } else {
                     gradientOut.withUnsafeMutableBufferPointer { out in
@@ -165,13 +173,21 @@ private struct TanhInputGradient {
                 }
                 if k < L {
                     let zp = Buffer(batch * s[k])
-                    nk_tanh_second(ebar.pointer, e[k - 1].pointer, a[k - 1].pointer, zp.pointer, batch * s[k])
+                    Parallel.rows(batch * s[k], width: 1) { r in
+                        let o = r.lowerBound
+                        nk_tanh_second(ebar.pointer + o, e[k - 1].pointer + o, a[k - 1].pointer + o, zp.pointer + o, r.count)
+                    }
                     zbar[k - 1] = zp
                     ubar = ebar
                 } else {
                     // z̄_L written over ē_L (elementwise, so in place is safe).
                     dw.withUnsafeMutableBufferPointer { w̄ in db[L - 1].withUnsafeMutableBufferPointer { b̄ in
-                        nk_tanh_second_top(ebar.pointer, e[L - 1].pointer, a[L - 1].pointer, ebar.pointer, w̄.baseAddress!, b̄.baseAddress!, batch, s[L])
+                        let width = s[L]
+                        Parallel.columns(width, height: batch) { c in
+                            let o = c.lowerBound
+                            nk_tanh_second_top(ebar.pointer + o, e[L - 1].pointer + o, a[L - 1].pointer + o, ebar.pointer + o,
+                                               w̄.baseAddress! + o, b̄.baseAddress! + o, batch, c.count, width)
+                        }
                     } }
                     zbar[L - 1] = ebar
                     ubar = nil
@@ -190,7 +206,11 @@ private struct TanhInputGradient {
                     let abar = Buffer(batch * s[k - 1])
                     gemm(false, true, batch, s[k - 1], s[k], zk.pointer, s[k], W[k - 1], s[k], 0, abar.pointer, s[k - 1])
                     db[k - 2].withUnsafeMutableBufferPointer { b̄ in
-                        nk_tanh_adjoint(abar.pointer, a[k - 2].pointer, zbar[k - 2]!.pointer, b̄.baseAddress!, batch, s[k - 1])
+                        let width = s[k - 1], zp = zbar[k - 2]!.pointer
+                        Parallel.columns(width, height: batch) { c in
+                            let o = c.lowerBound
+                            nk_tanh_adjoint(abar.pointer + o, a[k - 2].pointer + o, zp + o, b̄.baseAddress! + o, batch, c.count, width)
+                        }
                     }
                     zbar[k - 2] = abar
                 } else if dx != nil {

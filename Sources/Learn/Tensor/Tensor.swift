@@ -68,7 +68,9 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
             let out = a.storage.withUnsafeBufferPointer { as_ in
                 b.storage.withUnsafeBufferPointer { bs in
                     [Double](unsafeUninitializedCapacity: as_.count) { o, n in
-                        for i in 0..<as_.count { o[i] = f(as_[i], bs[i]) }
+                        Parallel.ranges(as_.count, minimum: Parallel.elementwiseMinimum, align: 8, grain: Parallel.elementwiseGrain) { r in
+                            for i in r { o[i] = f(as_[i], bs[i]) }
+                        }
                         n = as_.count
                     }
                 }
@@ -80,12 +82,15 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
         }
         // A row vector along the last axis (a bias): row by row, no index arithmetic.
         if a.shape == shape, a.rank >= 1, b.count == shape[shape.count - 1], b.shape.last == b.count {
-            let width = b.count
-            var out = a.storage
-            b.storage.withUnsafeBufferPointer { row in
-                out.withUnsafeMutableBufferPointer { o in
-                    var k = 0
-                    while k < o.count { for j in 0..<width { o[k + j] = f(o[k + j], row[j]) }; k += width }
+            let width = b.count, rows = a.count / max(width, 1)
+            let out = a.storage.withUnsafeBufferPointer { x in
+                b.storage.withUnsafeBufferPointer { row in
+                    [Double](unsafeUninitializedCapacity: x.count) { o, n in
+                        Parallel.rows(rows, width: width) { r in
+                            for i in r { let k = i * width; for j in 0..<width { o[k + j] = f(x[k + j], row[j]) } }
+                        }
+                        n = x.count
+                    }
                 }
             }
             return Tensor(shape: shape, storage: out)
@@ -98,10 +103,47 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
         return Tensor(shape: shape, storage: out)
     }
 
+    /// The four arithmetic operations, elementwise with broadcasting: `zip(a, b, +)` and so on,
+    /// with the same bits, in vectorised kernels where the shapes are equal or b is a row.
+    public enum Arithmetic: Int32, Sendable {
+        case add, subtract, multiply, divide
+        var function: (Double, Double) -> Double {
+            switch self { case .add: return (+); case .subtract: return (-); case .multiply: return (*); case .divide: return (/) }
+        }
+    }
+
+    public static func zip(_ a: Tensor, _ b: Tensor, _ op: Arithmetic) -> Tensor {
+        let code = op.rawValue
+        if a.shape == b.shape {
+            return elementwise(a.shape, [a.storage, b.storage]) { p, o, n in nk_arithmetic(code, p[0], p[1], o, n) }
+        }
+        if let shape = broadcastShape(a.shape, b.shape), a.shape == shape, a.rank >= 1, b.count > 0,
+           b.count == shape[shape.count - 1], b.shape.last == b.count {
+            let width = b.count, rows = a.count / width
+            let out = a.storage.withUnsafeBufferPointer { x in
+                b.storage.withUnsafeBufferPointer { row in
+                    [Double](unsafeUninitializedCapacity: x.count) { o, n in
+                        Parallel.rows(rows, width: width) { r in
+                            let k = r.lowerBound * width
+                            nk_arithmetic_rows(code, x.baseAddress! + k, row.baseAddress!, o.baseAddress! + k, r.count, width)
+                        }
+                        n = x.count
+                    }
+                }
+            }
+            return Tensor(shape: shape, storage: out)
+        }
+        guard let shape = broadcastShape(a.shape, b.shape) else { return zip(a, b, op.function) }
+        // Both stretched to the common shape first, as the general zip does.
+        return zip(a.broadcast(to: shape), b.broadcast(to: shape), op)
+    }
+
     public func map(_ f: (Double) -> Double) -> Tensor {
         let out = storage.withUnsafeBufferPointer { s in
             [Double](unsafeUninitializedCapacity: s.count) { o, n in
-                for i in 0..<s.count { o[i] = f(s[i]) }
+                Parallel.ranges(s.count, minimum: Parallel.elementwiseMinimum, align: 8, grain: Parallel.elementwiseGrain) { r in
+                    for i in r { o[i] = f(s[i]) }
+                }
                 n = s.count
             }
         }
@@ -122,14 +164,17 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
         Tensor.elementwise(a.shape, [a.storage, b.storage, c.storage]) { p, o, n in nk_triple_product(scale, p[0], p[1], p[2], o, n) }
     }
 
-    /// A fresh tensor of `shape` written by `kernel(inputs, output, count)`.
+    /// A fresh tensor of `shape` written by `kernel(inputs, output, count)`, called on blocks of
+    /// the elements at once when there are many (the kernel must be elementwise).
     static func elementwise(_ shape: [Int], _ inputs: [[Double]],
                             _ kernel: ([UnsafePointer<Double>], UnsafeMutablePointer<Double>, Int) -> Void) -> Tensor {
         let n = shape.reduce(1, *)
         precondition(inputs.allSatisfy { $0.count == n }, "elementwise kernels take equal shapes")
         let out = withStoragePointers(inputs[...]) { p in
             [Double](unsafeUninitializedCapacity: n) { o, count in
-                if n > 0 { kernel(p, o.baseAddress!, n) }
+                Parallel.ranges(n, minimum: Parallel.elementwiseMinimum, align: 8, grain: Parallel.elementwiseGrain) { r in
+                    if !r.isEmpty { kernel(p.map { $0 + r.lowerBound }, o.baseAddress! + r.lowerBound, r.count) }
+                }
                 count = n
             }
         }
@@ -144,6 +189,16 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
             var out = [Double]()
             out.reserveCapacity(target[0] * target[1])
             for _ in 0..<target[0] { out.append(contentsOf: storage) }
+            return Tensor(shape: target, storage: out)
+        }
+        if let groups = Tensor.broadcastGroups(shape, target) {
+            let total = target.reduce(1, *)
+            let out = storage.withUnsafeBufferPointer { x in
+                [Double](unsafeUninitializedCapacity: total) { o, n in
+                    Tensor.walk(groups, x.baseAddress!, o.baseAddress!, reduce: false)
+                    n = total
+                }
+            }
             return Tensor(shape: target, storage: out)
         }
         let strides = Tensor.broadcastStrides(shape, to: target)
@@ -166,10 +221,15 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
         if shape == target { return self }
         // Column sums of a matrix into a row vector (a bias gradient).
         if rank == 2, target.reduce(1, *) == shape[1], target.last == shape[1] {
-            var out = [Double](repeating: 0, count: shape[1])
-            storage.withUnsafeBufferPointer { s in
-                out.withUnsafeMutableBufferPointer { o in
-                    for i in 0..<shape[0] { for j in 0..<shape[1] { o[j] += s[i * shape[1] + j] } }
+            return Tensor(shape: target, storage: Tensor.columnSums(storage, rows: shape[0], columns: shape[1]))
+        }
+        if let groups = Tensor.broadcastGroups(target, shape) {
+            let total = target.reduce(1, *)
+            let out = storage.withUnsafeBufferPointer { x in
+                [Double](unsafeUninitializedCapacity: total) { o, n in
+                    o.initialize(repeating: 0)
+                    Tensor.walk(groups, o.baseAddress!, UnsafeMutablePointer(mutating: x.baseAddress!), reduce: true)
+                    n = total
                 }
             }
             return Tensor(shape: target, storage: out)
@@ -185,6 +245,74 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
             while d >= 0 { index[d] += 1; if index[d] < shape[d] { break }; index[d] = 0; d -= 1 }
         }
         return Tensor(shape: target, storage: out)
+    }
+
+    /// The dimensions of a broadcast from `small` to `large` merged into runs that are all
+    /// stretched (small's size 1) or all kept (equal sizes): (stretched, length) from the
+    /// outermost, at most 4 of them and not empty; nil when the shapes do not broadcast so.
+    static func broadcastGroups(_ small: [Int], _ large: [Int]) -> [(stretched: Bool, length: Int)]? {
+        guard small.count <= large.count, large.allSatisfy({ $0 > 0 }) else { return nil }
+        let aligned = [Int](repeating: 1, count: large.count - small.count) + small
+        var groups: [(stretched: Bool, length: Int)] = []
+        for (s, l) in Swift.zip(aligned, large) where l > 1 {
+            guard s == l || s == 1 else { return nil }
+            if let last = groups.last, last.stretched == (s == 1) { groups[groups.count - 1].length *= l } else { groups.append((s == 1, l)) }
+        }
+        return (1...4).contains(groups.count) ? groups : nil
+    }
+
+    /// Walks a broadcast in the large tensor's row-major order: with `reduce` false, writes
+    /// `large` from `small` (each element repeated along the stretched runs); with `reduce`
+    /// true, adds every element of `large` into its element of `small` (which holds zeros), so
+    /// each sum runs over its terms in row-major order, as the general loop adds them. Blocks of
+    /// the outermost run go to the worker pool when it is kept (their outputs are disjoint), or
+    /// when copying.
+    static func walk(_ groups: [(stretched: Bool, length: Int)], _ small: UnsafePointer<Double>, _ large: UnsafeMutablePointer<Double>, reduce: Bool) {
+        let g = groups.count
+        var largeStride = [Int](repeating: 1, count: g), smallStride = [Int](repeating: 0, count: g)
+        var l = 1, s = 1
+        for i in stride(from: g - 1, through: 0, by: -1) {
+            largeStride[i] = l; l *= groups[i].length
+            if !groups[i].stretched { smallStride[i] = s; s *= groups[i].length }
+        }
+        let smallOut = UnsafeMutablePointer(mutating: small)
+        func run(_ level: Int, _ so: Int, _ lo: Int) {
+            let length = groups[level].length
+            if level == g - 1 {
+                if groups[level].stretched {
+                    if reduce { var t = smallOut[so]; for j in 0..<length { t += large[lo + j] }; smallOut[so] = t }
+                    else { let v = small[so]; for j in 0..<length { large[lo + j] = v } }
+                } else {
+                    if reduce { for j in 0..<length { smallOut[so + j] += large[lo + j] } }
+                    else { for j in 0..<length { large[lo + j] = small[so + j] } }
+                }
+                return
+            }
+            for j in 0..<length { run(level + 1, so + j * smallStride[level], lo + j * largeStride[level]) }
+        }
+        let outer = groups[0].length, width = largeStride[0]
+        if g > 1, !reduce || !groups[0].stretched {
+            Parallel.rows(outer, width: width) { r in
+                for j in r { run(1, j * smallStride[0], j * width) }
+            }
+        } else {
+            run(0, 0, 0)
+        }
+    }
+
+    /// Σ_rows of a row-major rows × columns matrix, each column summed over the rows in order
+    /// (on blocks of columns at once when large: the same sums).
+    static func columnSums(_ x: [Double], rows: Int, columns: Int) -> [Double] {
+        guard rows > 0, columns > 0 else { return [Double](repeating: 0, count: columns) }
+        return x.withUnsafeBufferPointer { s in
+            [Double](unsafeUninitializedCapacity: columns) { o, n in
+                let large = rows * columns >= Parallel.elementwiseMinimum
+                Parallel.ranges(columns, minimum: large ? 16 : .max, align: 8) { r in
+                    nk_column_sums(s.baseAddress! + r.lowerBound, o.baseAddress! + r.lowerBound, rows, r.count, columns)
+                }
+                n = columns
+            }
+        }
     }
 
     // MARK: Reductions and products
@@ -224,10 +352,13 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
         return Tensor(shape: [c, r], storage: out)
     }
 
-    /// One BLAS thread (the machine's two vCPUs give about one core of throughput together),
-    /// and glibc's allocator told to keep large freed blocks: tensors of a training step are
-    /// megabytes each, above the default mmap threshold, so every one was mapped, faulted in
-    /// page by page and unmapped again — measured 163 → 100 ms per HNN step without that.
+    /// One BLAS thread: OpenBLAS's own threads partition a product by the thread count, which
+    /// changed a full training run's digits (BENCHMARKS.md); Learn splits large products itself
+    /// over its worker pool (`Parallel`), by blocks of output rows or columns, the same bits on
+    /// any number of cores. And glibc's allocator told to keep large freed blocks: tensors of a
+    /// training step are megabytes each, above the default mmap threshold, so every one was
+    /// mapped, faulted in page by page and unmapped again — measured 163 → 100 ms per HNN step
+    /// without that.
     static let configureThreads: Void = {
         openblas_set_num_threads(1)
         _ = mallopt(M_MMAP_THRESHOLD, 32 << 20)  // glibc's largest allowed threshold
@@ -245,11 +376,38 @@ func withStoragePointers<R>(_ arrays: ArraySlice<[Double]>, _ collected: [Unsafe
     }
 }
 
-/// C = op(A)·op(B) + β C, row-major, through OpenBLAS (transposes as flags).
-@inline(__always)
+/// C = op(A)·op(B) + β C, row-major, through OpenBLAS (transposes as flags). A large product
+/// is split into blocks of C's rows (or columns, when it has more of those) computed at once on
+/// the worker pool, each by its own one-thread dgemm: op(A)'s rows, or op(B)'s columns, of a
+/// block are a sub-matrix with the same leading dimension. Every element of C is still one dot
+/// product over the whole inner dimension, by the same kernel and in the same order (OpenBLAS
+/// blocks the inner dimension by its length alone), so the bits do not depend on the split;
+/// block boundaries fall on multiples of 8.
 func gemm(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int,
           _ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int,
           _ beta: Double, _ c: UnsafeMutablePointer<Double>, _ ldc: Int) {
+    guard m * n * k >= Parallel.productMinimum, Parallel.count > 1 else {
+        serialGemm(transposeA, transposeB, m, n, k, a, lda, b, ldb, beta, c, ldc)
+        return
+    }
+    if m >= n {
+        Parallel.ranges(m, minimum: 32, align: 8, grain: 128) { rows in
+            let i = rows.lowerBound
+            serialGemm(transposeA, transposeB, rows.count, n, k, transposeA ? a + i : a + i * lda, lda, b, ldb, beta, c + i * ldc, ldc)
+        }
+    } else {
+        Parallel.ranges(n, minimum: 32, align: 8, grain: 128) { columns in
+            let j = columns.lowerBound
+            serialGemm(transposeA, transposeB, m, columns.count, k, a, lda, transposeB ? b + j * ldb : b + j, ldb, beta, c + j, ldc)
+        }
+    }
+}
+
+/// One cblas_dgemm call (OpenBLAS on one thread: `Tensor.configureThreads`).
+@inline(__always)
+private func serialGemm(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int,
+                        _ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int,
+                        _ beta: Double, _ c: UnsafeMutablePointer<Double>, _ ldc: Int) {
     cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
