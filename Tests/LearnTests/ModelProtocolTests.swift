@@ -92,7 +92,7 @@ final class ModelProtocolTests: XCTestCase {
             XCTAssertEqual("\($0)", "no model kind 'hnm' (kinds: hnn, baseline, shnn, scnn); did you mean 'hnn'?")
         }
         XCTAssertThrowsError(try ModelRegistry.build("hnn", options: ["hiden": .whole(3)], dimension: 2, seed: 0)) {
-            XCTAssertEqual("\($0)", "hnn has no option 'hiden' (options: hidden, layers); did you mean 'hidden'?")
+            XCTAssertEqual("\($0)", "hnn has no option 'hiden' (options: hidden, layers, constraints, alpha3); did you mean 'hidden'?")
         }
         XCTAssertThrowsError(try ModelRegistry.build("hnn", options: ["layers": .whole(33)], dimension: 2, seed: 0)) {
             XCTAssertEqual("\($0)", "hnn's option 'layers' is a whole number from 1 to 32")
