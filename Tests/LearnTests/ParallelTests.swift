@@ -61,6 +61,37 @@ final class ParallelTests: XCTestCase {
         }
     }
 
+    /// OpenBLAS's small-matrix kernel (AVX-512 builds) takes products with m·n·k ≤ 10⁶ and sums
+    /// the inner dimension unblocked, so no block of a split product may fall under that size
+    /// (the Haswell kernels of the other tests have no small path, so this checks the blocks'
+    /// sizes themselves): every block, the last included, is above it and at least 8 wide, and
+    /// the blocks cover the lines once, in order.
+    func testNoProductBlockFallsToTheSmallMatrixKernel() {
+        for threads in [2, 3, 8] {
+            Parallel.blocks = threads
+            for (lines, perLine) in [(100, 100 * 210), (4096, 520), (4096, 200 * 200), (1368, 520), (300, 7000), (2000, 2000), (257, 1_000_000)] {
+                var blocks: [Range<Int>] = []
+                let lock = NSLock()
+                splitProduct(lines, perLine: perLine) { r in lock.lock(); blocks.append(r); lock.unlock() }
+                blocks.sort { $0.lowerBound < $1.lowerBound }
+                XCTAssertEqual(blocks.first?.lowerBound, 0)
+                XCTAssertEqual(blocks.last?.upperBound, lines)
+                for (x, y) in zip(blocks, blocks.dropFirst()) { XCTAssertEqual(x.upperBound, y.lowerBound) }
+                if blocks.count > 1 {
+                    for r in blocks {
+                        XCTAssertGreaterThan(r.count * perLine, smallProductLimit, "\(lines) lines of \(perLine): block \(r) is small")
+                        XCTAssertGreaterThanOrEqual(r.count, 8)
+                    }
+                }
+            }
+        }
+        // 100 × 100 × 150 (1.5 M) in two blocks of rows would leave one under 10⁶: not split.
+        Parallel.blocks = 2
+        var count = 0
+        splitProduct(100, perLine: 100 * 150) { _ in count += 1 }
+        XCTAssertEqual(count, 1)
+    }
+
     func testElementwisePassesAndColumnSumsGiveTheSameBits() {
         let x = random([700, 130], 4), y = random([700, 130]), z = random([700, 130]), bias = random([130])
         assertSplitInvariant("tanh") { x.tanh().storage }

@@ -82,7 +82,7 @@ public enum Parallel {
     /// Elements of an elementwise pass.
     static let elementwiseMinimum = 1 << 15
     /// Blocks per thread at most (measured: more blocks cost more than they balance).
-    nonisolated(unsafe) static var oversplit = Int(ProcessInfo.processInfo.environment["NOETHER_OVERSPLIT"] ?? "") ?? 1
+    nonisolated(unsafe) static var oversplit = max(1, min(64, Int(ProcessInfo.processInfo.environment["NOETHER_OVERSPLIT"] ?? "") ?? 1))
     /// Elements per block of an elementwise pass, at least.
     static let elementwiseGrain = 1 << 14
     /// Multiply-adds (m·n·k) of a matrix product.

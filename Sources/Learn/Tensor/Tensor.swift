@@ -61,7 +61,8 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
         return strides
     }
 
-    /// f(a_i, b_i) over the broadcast shape.
+    /// f(a_i, b_i) over the broadcast shape. A large one runs f on several threads at once
+    /// (`Parallel`): f must be a pure function of its arguments.
     public static func zip(_ a: Tensor, _ b: Tensor, _ f: (Double, Double) -> Double) -> Tensor {
         if a.shape == b.shape {
             // Written straight into fresh storage: no copy of `a` first.
@@ -138,6 +139,7 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
         return zip(a.broadcast(to: shape), b.broadcast(to: shape), op)
     }
 
+    /// f(x_i) for every element; like `zip`, f may run on several threads at once and must be pure.
     public func map(_ f: (Double) -> Double) -> Tensor {
         let out = storage.withUnsafeBufferPointer { s in
             [Double](unsafeUninitializedCapacity: s.count) { o, n in
@@ -391,16 +393,36 @@ func gemm(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int,
         return
     }
     if m >= n {
-        Parallel.ranges(m, minimum: 32, align: 8, grain: 128) { rows in
+        splitProduct(m, perLine: n * k) { rows in
             let i = rows.lowerBound
             serialGemm(transposeA, transposeB, rows.count, n, k, transposeA ? a + i : a + i * lda, lda, b, ldb, beta, c + i * ldc, ldc)
         }
     } else {
-        Parallel.ranges(n, minimum: 32, align: 8, grain: 128) { columns in
+        splitProduct(n, perLine: m * k) { columns in
             let j = columns.lowerBound
             serialGemm(transposeA, transposeB, m, columns.count, k, a, lda, transposeB ? b + j * ldb : b + j, ldb, beta, c + j, ldc)
         }
     }
+}
+
+/// OpenBLAS (0.3.21 with its AVX-512 kernels, Skylake-X and Cooper Lake) sends a product with
+/// m·n·k ≤ 10⁶ to a small-matrix kernel that sums the inner dimension in one chain, where the
+/// ordinary kernel blocks it: a block under that size could round differently from the whole
+/// product. So every block, the last included, keeps its m·n·k above 10⁶, and is at least 8
+/// rows or columns wide (newer OpenBLAS sends one-row products to gemv). Haswell's kernels
+/// (the tests') have no small path.
+let smallProductLimit = 1_000_000
+
+/// `body` over blocks of 0..<lines (a product's rows or columns, each `perLine` multiply-adds):
+/// up to `Parallel.oversplit` blocks per thread of at least 32 lines, each a multiple of 8
+/// lines long and above `smallProductLimit` in work; the last block takes the remainder, so it
+/// is never shorter than the others. One block runs serially.
+func splitProduct(_ lines: Int, perLine: Int, _ body: (Range<Int>) -> Void) {
+    let need = max(32, (smallProductLimit / max(perLine, 1) + 1 + 7) / 8 * 8)
+    let pieces = min(Parallel.count * Parallel.oversplit, lines / need)
+    guard pieces >= 2 else { body(0..<lines); return }
+    let size = lines / pieces / 8 * 8
+    Parallel.forEach(pieces) { i in body((i * size)..<(i == pieces - 1 ? lines : (i + 1) * size)) }
 }
 
 /// One cblas_dgemm call (OpenBLAS on one thread: `Tensor.configureThreads`).
