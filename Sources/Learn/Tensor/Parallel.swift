@@ -80,11 +80,11 @@ public enum Parallel {
     // waking the pool costs a few microseconds).
 
     /// Elements of an elementwise pass.
-    static let elementwiseMinimum = 1 << 15
+    static let elementwiseMinimum = Int(ProcessInfo.processInfo.environment["NOETHER_SPLIT_ELEMENTS"] ?? "") ?? (1 << 15)
     /// Blocks per thread at most (measured: more blocks cost more than they balance).
     nonisolated(unsafe) static var oversplit = max(1, min(64, Int(ProcessInfo.processInfo.environment["NOETHER_OVERSPLIT"] ?? "") ?? 1))
     /// Elements per block of an elementwise pass, at least.
     static let elementwiseGrain = 1 << 14
     /// Multiply-adds (m·n·k) of a matrix product.
-    static let productMinimum = 1 << 21
+    static let productMinimum = Int(ProcessInfo.processInfo.environment["NOETHER_SPLIT_PRODUCT"] ?? "") ?? (1 << 21)
 }
