@@ -60,6 +60,11 @@ struct HighPrecisionEvaluator {
 
     /// The binary exponent of the larger part of v (|v| is within a factor 2 of 2^k); nil for
     /// zero and non-finite values. O(1): reads the exponents, computes nothing.
+    /// Above 2^(2^16) (about 10^19,700) an argument of sin, cos, tan, their hyperbolic forms or
+    /// exp is not evaluated (exp's value then overflows any use; the others need π to that many
+    /// bits).
+    static let largestArgumentExponent = 1 << 16
+
     static func binaryExponent(_ v: Value) -> Int? {
         withExtendedLifetime(v) {
             var k: Int?
@@ -87,6 +92,9 @@ struct HighPrecisionEvaluator {
     }
 
     private func evaluateNode(_ e: Expr) throws -> Value {
+        // Ctrl-C or --timeout, at every node: a chain of functions without a sum (sin(sin(…)) of a
+        // huge power, at 2^18 bits) otherwise ran for minutes past the limit (found by the fuzzer).
+        if e.size > 1, Interrupt.isRequested { throw EvaluationError(message: "interrupted") }
         let out = make()
         let rnd = HighPrecisionEvaluator.round
         switch e.kind {
@@ -147,6 +155,17 @@ struct HighPrecisionEvaluator {
             switch f {
             case .exp: absorbed(below: x, factor: 1)
             case .cos, .cosh: absorbed(below: x, factor: 2)
+            default: break
+            }
+            // A circular or hyperbolic function of an argument with a binary exponent in the
+            // millions (sin of a power like x^(x + 2203) nested in others) costs MPFR a reduction by
+            // π to that many bits, in one uninterruptible call of minutes: such a point is left
+            // undecided instead (found by the fuzzer).
+            switch f {
+            case .sin, .cos, .tan, .sinh, .cosh, .tanh, .exp:
+                if let k = HighPrecisionEvaluator.binaryExponent(x), k > HighPrecisionEvaluator.largestArgumentExponent {
+                    throw EvaluationError(message: "\(f) of a number near 2^\(k) is beyond evaluation")
+                }
             default: break
             }
             switch f {
