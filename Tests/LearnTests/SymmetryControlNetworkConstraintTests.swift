@@ -30,6 +30,29 @@ final class SymmetryControlNetworkConstraintTests: XCTestCase {
              constraints: try ConstraintTerm(constraints.map(expr), coordinates: coordinates, weight: weight), initializer: .orthogonal, seed: seed)
     }
 
+    /// mean_b Σ_c {C_c, H}(x_b)², each bracket Σ_i ∂C/∂q_i ∂H/∂p_i − ∂C/∂p_i ∂H/∂q_i from central
+    /// differences (h = 1e-5) of C, evaluated from its text, and of H.
+    func bracketTerm(_ texts: [String], of H: ([Double]) -> Double, at x: Tensor) -> Double {
+        let rows = x.shape[0], h = 1e-5
+        var total = 0.0
+        for b in 0..<rows {
+            let xb = Array(x.storage[(4 * b)..<(4 * b + 4)])
+            func partial(_ f: ([Double]) -> Double, _ j: Int) -> Double {
+                var up = xb, down = xb
+                up[j] += h; down[j] -= h
+                return (f(up) - f(down)) / (2 * h)
+            }
+            let dH = (0..<4).map { partial(H, $0) }
+            for text in texts {
+                let c = expr(text)
+                let dC = (0..<4).map { j in partial({ s in try! c.evaluate(Dictionary(uniqueKeysWithValues: zip(self.coordinates, s))) }, j) }
+                let bracket = dC[0] * dH[2] + dC[1] * dH[3] - dC[2] * dH[0] - dC[3] * dH[1]
+                total += bracket * bracket
+            }
+        }
+        return total / Double(rows)
+    }
+
     /// The term equals mean_b Σ_c {C_c, H_θ}(x_b)², the bracket Σ_i ∂C/∂q_i ∂H/∂p_i − ∂C/∂p_i ∂H/∂q_i
     /// from central differences of C (evaluated from its expression) and of the model's own
     /// H_θ = H_φ(T(x)); it is named, listed and weighted in the objective.
@@ -39,24 +62,8 @@ final class SymmetryControlNetworkConstraintTests: XCTestCase {
         XCTAssertEqual(m.lossNames, ["hnn", "poisson", "hqp", "constraint"])
         XCTAssertEqual(m.objective.terms.map(\.name), ["hnn", "poisson", "hqp", "constraint"])
         XCTAssertEqual(m.objective.terms.map(\.weight), [1, 0.1, 0.2, 0.5])
-        let x = randomStates(rows: 5, seed: 2), h = 1e-5
-        var expected = 0.0
-        for b in 0..<5 {
-            let xb = Array(x.storage[(4 * b)..<(4 * b + 4)])
-            func partial(_ f: ([Double]) -> Double, _ j: Int) -> Double {
-                var up = xb, down = xb
-                up[j] += h; down[j] -= h
-                return (f(up) - f(down)) / (2 * h)
-            }
-            let dH = (0..<4).map { partial({ m.hamiltonian($0) }, $0) }
-            for text in texts {
-                let c = expr(text)
-                let dC = (0..<4).map { j in partial({ s in try! c.evaluate(Dictionary(uniqueKeysWithValues: zip(self.coordinates, s))) }, j) }
-                let bracket = dC[0] * dH[2] + dC[1] * dH[3] - dC[2] * dH[0] - dC[3] * dH[1]
-                expected += bracket * bracket
-            }
-        }
-        expected /= 5
+        let x = randomStates(rows: 5, seed: 2)
+        let expected = bracketTerm(texts, of: { m.hamiltonian($0) }, at: x)
         let term = try Recording.with(false) { try m.losses(batch(x, seed: 1))["constraint"]!.value.scalar }
         XCTAssertGreaterThan(expected, 1e-6, "a bracket that is not already zero")
         XCTAssertEqual(term, expected, accuracy: 1e-7 * max(1, expected))
@@ -101,24 +108,7 @@ final class SymmetryControlNetworkConstraintTests: XCTestCase {
     func testTermGradientMatchesFiniteDifferences() throws {
         let m = try model(["q1*p2 - q2*p1", "p1 + p2"], cyclic: 2)
         let b = batch(randomStates(rows: 6, seed: 11), seed: 12)
-        let θ = m.variables
-        for name in m.lossNames {
-            let exact = gradient(of: try m.losses(b)[name]!, wrt: θ)
-            func value() throws -> Double { try Recording.with(false) { try m.losses(b)[name]!.value.scalar } }
-            let h = 1e-6
-            for (k, p) in θ.enumerated() {
-                for i in Set([0, p.value.count / 2, p.value.count - 1]) {
-                    let saved = p.value.storage[i]
-                    p.value.storage[i] = saved + h
-                    let up = try value()
-                    p.value.storage[i] = saved - h
-                    let down = try value()
-                    p.value.storage[i] = saved
-                    let difference = (up - down) / (2 * h)
-                    XCTAssertEqual(exact[k].value.storage[i], difference, accuracy: 1e-6 * max(1, abs(difference)), "\(name): \(m.parameters[k].name)[\(i)]")
-                }
-            }
-        }
+        try assertLossGradientsMatchFiniteDifferences(m, on: b, "constraints")
     }
 
     /// A checkpoint carries the constraints (texts, coordinates, weight): the model reads back
@@ -206,24 +196,8 @@ final class SymmetryControlNetworkConstraintTests: XCTestCase {
                                          constraints: try ConstraintTerm(texts.map(expr), coordinates: coordinates, weight: 0.5), initializer: .orthogonal, seed: 3)
         XCTAssertEqual(m.lossNames, ["mse", "constraint"])
         XCTAssertEqual(m.objective.terms.map(\.weight), [1, 0.5])
-        let x = randomStates(rows: 5, seed: 2), h = 1e-5
-        var expected = 0.0
-        for b in 0..<5 {
-            let xb = Array(x.storage[(4 * b)..<(4 * b + 4)])
-            func partial(_ f: ([Double]) -> Double, _ j: Int) -> Double {
-                var up = xb, down = xb
-                up[j] += h; down[j] -= h
-                return (f(up) - f(down)) / (2 * h)
-            }
-            let dH = (0..<4).map { partial({ m.hamiltonian($0) }, $0) }
-            for text in texts {
-                let c = expr(text)
-                let dC = (0..<4).map { j in partial({ s in try! c.evaluate(Dictionary(uniqueKeysWithValues: zip(self.coordinates, s))) }, j) }
-                let bracket = dC[0] * dH[2] + dC[1] * dH[3] - dC[2] * dH[0] - dC[3] * dH[1]
-                expected += bracket * bracket
-            }
-        }
-        expected /= 5
+        let x = randomStates(rows: 5, seed: 2)
+        let expected = bracketTerm(texts, of: { m.hamiltonian($0) }, at: x)
         let b = batch(x, seed: 1)
         let term = try Recording.with(false) { try m.losses(b)["constraint"]!.value.scalar }
         XCTAssertGreaterThan(expected, 1e-6, "a bracket that is not already zero")

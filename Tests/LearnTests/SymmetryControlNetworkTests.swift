@@ -216,25 +216,7 @@ final class SymmetryControlNetworkTests: XCTestCase {
     func testLossGradientsMatchFiniteDifferences() throws {
         let batch = randomBatch(rows: 6, dimension: 4, seed: 11)
         for model in [smallModel(), smallModel(cyclic: 2, poisson: .cyclic, seed: 5)] {
-            let θ = model.variables
-            for name in model.lossNames {
-                let exact = gradient(of: try model.losses(batch)[name]!, wrt: θ)
-                func value() throws -> Double { try Recording.with(false) { try model.losses(batch)[name]!.value.scalar } }
-                let h = 1e-6
-                for (k, p) in θ.enumerated() {
-                    for i in Set([0, p.value.count / 2, p.value.count - 1]) {
-                        let saved = p.value.storage[i]
-                        p.value.storage[i] = saved + h
-                        let up = try value()
-                        p.value.storage[i] = saved - h
-                        let down = try value()
-                        p.value.storage[i] = saved
-                        let difference = (up - down) / (2 * h)
-                        XCTAssertEqual(exact[k].value.storage[i], difference, accuracy: 1e-6 * max(1, abs(difference)),
-                                       "n=\(model.cyclic) \(name): \(model.parameters[k].name)[\(i)]")
-                    }
-                }
-            }
+            try assertLossGradientsMatchFiniteDifferences(model, on: batch, "n=\(model.cyclic)")
         }
     }
 

@@ -35,13 +35,10 @@ enum Discover: Verb {
             let kinds = ModelRegistry.kinds { !(($0 as? any LatentModel)?.conservedNames.isEmpty ?? true) }.map { "train(\($0), ...)" }.joined(separator: " or ")
             throw call.fail("a \(m.model.kind) model has no coordinates it is trained to conserve; \(kinds.isEmpty ? "no kind has" : kinds + " has")", at: call.positional[0].location)
         }
-        guard let knownSyntax = call.option("known") else { throw call.fail("discover needs known: [...], the conserved quantities to identify with") }
-        let known = try evaluation.expressions(knownSyntax, "'known'")
-        guard !known.isEmpty else { throw call.fail("known: needs at least one quantity", at: knownSyntax.location) }
-        let labels: [String] = {
-            if case .list(let syntax, _) = knownSyntax { return zip(syntax, known).map { $0.isName ? $0.nameText : label($1) } }
-            return known.map(label)
-        }()
+        guard let given = try KnownInvariants.read(call, data: data), let knownSyntax = call.option("known") else {
+            throw call.fail("discover needs known: [...], the conserved quantities to identify with")
+        }
+        let (known, labels) = (given.expressions, given.labels)
         var degrees = 1...3
         if let s = call.option("degree") { degrees = try evaluation.degreeRange(try evaluation.value(s), at: s.location) }
         let threshold = try call.number("threshold")!
