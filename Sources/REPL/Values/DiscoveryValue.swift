@@ -1,3 +1,4 @@
+import Foundation
 import Symbolic
 
 /// What `discover` found: a row per conserved latent coordinate, and the exact candidates as
@@ -9,6 +10,9 @@ struct DiscoveryValue: ObjectValue {
         var fit: String
         /// How it was identified in the span of the known quantities (coefficients, R²), or why not.
         var identification: String
+        /// How far it moves along the data's trajectories against its spread over the data, or
+        /// nil when it is constant.
+        var drift: Double? = nil
         var candidate: Expr?
         /// The proof's verdict on the candidate (`true`, `false`, `true (numeric, …)`), or why none.
         var verdict: String
@@ -24,6 +28,9 @@ struct DiscoveryValue: ObjectValue {
         var lines: [String] = []
         for r in rows {
             lines.append(r.fit)
+            if let drift = r.drift {
+                lines.append("  along the data: drifts by \(String(format: "%.2g", drift * 100))% of its spread within a trajectory")
+            }
             lines.append("  identified: \(r.identification)")
             lines.append("  exact candidate: " + (r.candidate.map { TextPrinter().print($0) } ?? "none") + "; conserved: \(r.verdict)")
         }

@@ -48,6 +48,7 @@ enum Discover: Verb {
         for name in latent.conservedNames {
             guard let (targets, _) = try m.samples(of: name, on: data, at: call.location, dataAt: call.positional[1].location, in: evaluation) else { continue }
             values.append((name, targets))
+            let drift = Self.drift(targets, trajectories: data.trajectoryIDs)
             var options = FitOptions()
             options.degrees = degrees
             options.degree = degrees.upperBound
@@ -55,7 +56,7 @@ enum Discover: Verb {
             do {
                 fit = try PolynomialFit.fit(targets: targets, states: data.states, columns: data.names, parameters: data.parameters, options: options)
             } catch {
-                rows.append(.init(name: name, fit: "\(name): no fit (\(error))", identification: "-", candidate: nil, verdict: "not tried"))
+                rows.append(.init(name: name, fit: "\(name): no fit (\(error))", identification: "-", drift: drift, candidate: nil, verdict: "not tried"))
                 continue
             }
             let fitText = fit.display(name: name).split(separator: "\n")[0] + (fit.degree.map { " (degree \($0))" } ?? "")
@@ -64,7 +65,7 @@ enum Discover: Verb {
             let linear = try? Identification.identify(fitted, in: columns, names: labels)
             if let linear, linear.rSquared >= threshold {
                 identification = describe(linear)
-                candidate = rationalCombination(linear, of: known, columns: columns)
+                candidate = rationalCombination(linear, of: known, columns: columns, trajectories: data.trajectoryCount)
             } else {
                 // A nonlinear function of the known quantities: their pairwise products too.
                 let pairs = known.indices.flatMap { i in (i..<known.count).map { (i, $0) } }
@@ -73,7 +74,7 @@ enum Discover: Verb {
                 let products = try? Identification.identify(fitted, in: productColumns, names: productLabels)
                 if let products, products.rSquared >= threshold {
                     identification = "not linear (R² \(format(linear?.rSquared ?? 0, 4))); a nonlinear function of them: " + describe(products)
-                    candidate = rationalCombination(products, of: known + pairs.map { known[$0.0] * known[$0.1] }, columns: productColumns)
+                    candidate = rationalCombination(products, of: known + pairs.map { known[$0.0] * known[$0.1] }, columns: productColumns, trajectories: data.trajectoryCount)
                 } else {
                     identification = "not in span(\(labels.joined(separator: ", "))) (R² \(format(linear?.rSquared ?? 0, 4)))"
                         + (products.map { ", nor of their products (R² \(format($0.rSquared, 4)))" } ?? "")
@@ -81,12 +82,28 @@ enum Discover: Verb {
             }
             if candidate == nil { candidate = try? fit.normalized() }
             var verdict = "not tried (no candidate)"
-            if let c = candidate {
-                verdict = Simplifier.areZero([bracket(c, hamiltonian)])[0].verdict
-            }
-            rows.append(.init(name: name, fit: String(fitText), identification: identification, candidate: candidate, verdict: verdict))
+            if let c = candidate { verdict = Self.prove(c, hamiltonian: hamiltonian, bracket: bracket, parameters: data.parameters) }
+            rows.append(.init(name: name, fit: String(fitText), identification: identification, drift: drift, candidate: candidate, verdict: verdict))
         }
         return .object(DiscoveryValue(rows: rows, notes: dependence(values)))
+    }
+
+    /// sqrt(Σ over trajectories of Σ (v − its trajectory's mean)² / Σ (v − the overall mean)²):
+    /// 0 for a quantity constant on every trajectory, about 1 for one that varies as much along
+    /// a trajectory as across them; nil when v is constant over the data. This says whether a
+    /// learned P_i is conserved at all, before any fit: a P_i that fails identification with a
+    /// small drift is a function of invariants the known ones do not span.
+    static func drift(_ v: [Double], trajectories ids: [Int]) -> Double? {
+        guard v.count == ids.count, !v.isEmpty else { return nil }
+        var sums: [Int: (Double, Int)] = [:]
+        for (x, id) in zip(v, ids) { let s = sums[id] ?? (0, 0); sums[id] = (s.0 + x, s.1 + 1) }
+        let mean = v.reduce(0, +) / Double(v.count)
+        var within = 0.0, total = 0.0
+        for (x, id) in zip(v, ids) {
+            let s = sums[id]!, m = s.0 / Double(s.1)
+            within += (x - m) * (x - m); total += (x - mean) * (x - mean)
+        }
+        return total > 0 ? (within / total).squareRoot() : nil
     }
 
     /// Pairs of learned P_i that are nearly one quantity (|correlation| ≥ 0.99 over the data):
@@ -107,6 +124,24 @@ enum Discover: Verb {
             }
         } }
         return notes
+    }
+
+    /// {C, H} = 0 with the system's parameters as symbols; when that fails, again at the data's
+    /// parameter values, which is what the data can tell: the two-body Lrel of SCNN eq. 11 is
+    /// conserved only when m1 = m2, and the data has m1 = m2 = 1.
+    static func prove(_ c: Expr, hamiltonian: Expr, bracket: PoissonBracket, parameters: [String: Double]) -> String {
+        let general = Simplifier.areZero([bracket(c, hamiltonian)])[0]
+        let used = parameters.keys.filter { c.freeSymbols.contains($0) || hamiltonian.freeSymbols.contains($0) }.sorted()
+        guard !general.isZero, !used.isEmpty else { return general.verdict }
+        var values: [Expr: Expr] = [:]
+        for name in used {
+            let v = parameters[name]!
+            values[.symbol(name)] = v == v.rounded() && abs(v) < 1e15 ? .integer(Int(v)) : .float(v)
+        }
+        let specific = Simplifier.areZero([bracket(c.substitute(values), hamiltonian.substitute(values))])[0]
+        guard specific.isZero else { return general.verdict }
+        let at = used.map { "\($0) = \(TextPrinter().print(values[.symbol($0)]!))" }.joined(separator: ", ")
+        return "\(specific.verdict) at the data's \(at) (false with them as symbols)"
     }
 
     /// The Hamiltonian of the system the data came from, with its bracket: the catalog's (by
@@ -133,24 +168,33 @@ enum Discover: Verb {
 
     /// The identified combination with its material weights as small rationals relative to the
     /// largest, cleared to coprime integers; nil when a ratio has no rational with denominator
-    /// ≤ 100 within its error. A weight is material when it is beyond 3 standard errors and its
-    /// term carries at least `share` of the combination's spread (|c_k| sd(K_k) against the
-    /// largest such): a learned coordinate's slight mixing with another invariant (P ≈ 1.12 Px
-    /// + 0.008 H) is the network's error, not a law.
-    static func rationalCombination(_ id: Identification, of terms: [Expr], columns: [[Double]], share: Double = 0.02) -> Expr? {
+    /// ≤ 100 within 3 standard errors, counted over `trajectories` orbits. A weight is material
+    /// when it is beyond 3 standard errors and its term carries at least `share` of the
+    /// combination's spread (|c_k| sd(K_k) against the largest such): a learned coordinate's
+    /// slight mixing with another invariant (P ≈ 1.12 Px + 0.008 H) is the network's error, not
+    /// a law.
+    static func rationalCombination(_ id: Identification, of terms: [Expr], columns: [[Double]], trajectories: Int, share: Double = 0.02) -> Expr? {
         func spread(_ v: [Double]) -> Double {
             let mean = v.reduce(0, +) / Double(max(1, v.count))
             return (v.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(1, v.count))).squareRoot()
         }
         let weight = id.coefficients.indices.map { abs(id.coefficients[$0]) * spread(columns[$0]) }
         let largest = weight.max() ?? 0
-        let significant = id.coefficients.indices.filter { abs(id.coefficients[$0]) > 3 * id.standardErrors[$0] && weight[$0] >= share * largest }
+        // The standard errors assume independent rows, but the rows of one trajectory are
+        // samples of one orbit: the learned coordinate's error along it is one error, not many.
+        // With rows/trajectories samples each, the independent count is about the trajectories',
+        // so the errors grow by sqrt(rows/trajectories) (0.323 Px − 0.644 Py from 40,000 rows of
+        // 800 orbits: ratio −1.994 ± 0.0018 by the row count, ± 0.013 by the orbits').
+        let rows = columns.first?.count ?? 0
+        let inflation = trajectories > 0 && rows > trajectories ? (Double(rows) / Double(trajectories)).squareRoot() : 1
+        let error = id.standardErrors.map { $0 * inflation }
+        let significant = id.coefficients.indices.filter { abs(id.coefficients[$0]) > 3 * error[$0] && weight[$0] >= share * largest }
         guard let pivot = significant.max(by: { abs(id.coefficients[$0]) < abs(id.coefficients[$1]) }) else { return nil }
         let p = id.coefficients[pivot]
         var parts: [(Rational, Expr)] = []
         for k in significant {
             let ratio = id.coefficients[k] / p
-            let tolerance = max(3 * (id.standardErrors[k] + abs(ratio) * id.standardErrors[pivot]) / abs(p), 1e-9)
+            let tolerance = max(3 * (error[k] + abs(ratio) * error[pivot]) / abs(p), 1e-9)
             guard let q = RationalReconstruction.simplest(ratio, tolerance: tolerance, maximumDenominator: 100) else { return nil }
             if !q.isZero { parts.append((q, terms[k])) }
         }
