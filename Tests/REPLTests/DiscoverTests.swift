@@ -1,5 +1,6 @@
 import XCTest
 import Symbolic
+import Dynamics
 @testable import Fit
 @testable import REPL
 
@@ -39,6 +40,29 @@ final class DiscoverTests: XCTestCase {
         let id = identification([0.323, -0.644], [2e-4, 2e-4], names: ["a", "b"])
         XCTAssertNil(Discover.rationalCombination(id, of: [a, b], columns: [spread, spread], trajectories: 40_000))
         XCTAssertEqual(Discover.rationalCombination(id, of: [a, b], columns: [spread, spread], trajectories: 800), Expr.integer(2) * b - a)
+    }
+
+    /// The eq. 11 Lrel is conserved only when m1 = m2: false with the masses as symbols, true
+    /// at the data's m1 = m2 = 1, and false at m1 = 1, m2 = 2. Px is true as symbols.
+    func testProofFallsBackToTheDatasParameters() throws {
+        let system = try Catalog.system("twobody")
+        let bracket = PoissonBracket(system.pairs)
+        let lrel = try XCTUnwrap(system.invariants.first { $0.name == "Lrel" }).expr
+        let px = try XCTUnwrap(system.invariants.first { $0.name == "Px" }).expr
+        let unit = ["m1": 1.0, "m2": 1.0, "g": 1.0]
+        XCTAssertEqual(Discover.prove(lrel, hamiltonian: system.hamiltonian, bracket: bracket, parameters: unit),
+                       "true at the data's g = 1, m1 = 1, m2 = 1 (false with them as symbols)")
+        XCTAssertEqual(Discover.prove(lrel, hamiltonian: system.hamiltonian, bracket: bracket, parameters: ["m1": 1, "m2": 2, "g": 1]), "false")
+        XCTAssertEqual(Discover.prove(px, hamiltonian: system.hamiltonian, bracket: bracket, parameters: unit), "true")
+    }
+
+    /// The drift: 0 for values constant on each trajectory, sqrt(within / total) otherwise,
+    /// nil for a constant.
+    func testDriftAlongTrajectories() throws {
+        XCTAssertEqual(Discover.drift([1, 1, 3, 3], trajectories: [0, 0, 1, 1]), 0)
+        // Means 1 and 3 (overall 2): within 0.5² × 4 = 1, total 1.5² + 0.5² + 0.5² + 1.5² = 5.
+        XCTAssertEqual(try XCTUnwrap(Discover.drift([0.5, 1.5, 2.5, 3.5], trajectories: [0, 0, 1, 1])), (1.0 / 5).squareRoot(), accuracy: 1e-15)
+        XCTAssertNil(Discover.drift([2, 2, 2], trajectories: [0, 1, 2]))
     }
 
     func testRefusals() {
