@@ -1,4 +1,3 @@
-import Foundation
 import Symbolic
 
 /// What `discover` found: a row per conserved latent coordinate, and the exact candidates as
@@ -29,7 +28,7 @@ struct DiscoveryValue: ObjectValue {
         for r in rows {
             lines.append(r.fit)
             if let drift = r.drift {
-                lines.append("  along the data: drifts by \(String(format: "%.2g", drift * 100))% of its spread within a trajectory")
+                lines.append("  along the data: drifts by \(TextPrinter.format(drift * 100, significantDigits: 2))% of its spread within a trajectory")
             }
             lines.append("  identified: \(r.identification)")
             lines.append("  exact candidate: " + (r.candidate.map { TextPrinter().print($0) } ?? "none") + "; conserved: \(r.verdict)")
