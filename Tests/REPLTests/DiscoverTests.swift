@@ -65,6 +65,17 @@ final class DiscoverTests: XCTestCase {
         XCTAssertNil(Discover.drift([2, 2, 2], trajectories: [0, 1, 2]))
     }
 
+    /// P1 = a + b and P2 = a − b hold a and b in their span (R² 1) though neither is a or b;
+    /// c, independent of both, is not held. One P_i gives no line.
+    func testSpanOfTheLearnedCoordinatesTogether() {
+        let a: [Double] = [1, 2, 0, -1, 3, 0.5], b: [Double] = [0, 1, 1, 2, -1, 0], c: [Double] = [1, -1, 1, -1, 1, -1]
+        let p = [("P1", zip(a, b).map { $0 + $1 }), ("P2", zip(a, b).map { $0 - $1 })]
+        let notes = Discover.span(p.map { (name: $0.0, values: $0.1) }, known: [a, b, c], labels: ["a", "b", "c"], threshold: 0.99)
+        XCTAssertEqual(notes.count, 1)
+        XCTAssertTrue(notes[0].hasPrefix("together: span(P1, P2) holds a (R² 1.0), b (R² 1.0); not c (R² 0.2"), notes[0])
+        XCTAssertEqual(Discover.span([(name: "P1", values: a)], known: [a], labels: ["a"], threshold: 0.99), [])
+    }
+
     func testRefusals() {
         let repl = Interpreter()
         _ = repl.execute("d = dataset(harmonic, trajectories: 4, samples: 10)")

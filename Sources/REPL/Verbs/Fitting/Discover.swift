@@ -85,7 +85,7 @@ enum Discover: Verb {
             if let c = candidate { verdict = Self.prove(c, hamiltonian: hamiltonian, bracket: bracket, parameters: data.parameters) }
             rows.append(.init(name: name, fit: String(fitText), identification: identification, drift: drift, candidate: candidate, verdict: verdict))
         }
-        return .object(DiscoveryValue(rows: rows, notes: dependence(values)))
+        return .object(DiscoveryValue(rows: rows, notes: dependence(values) + span(values, known: columns, labels: labels, threshold: threshold)))
     }
 
     /// sqrt(Σ over trajectories of Σ (v − its trajectory's mean)² / Σ (v − the overall mean)²):
@@ -104,6 +104,24 @@ enum Discover: Verb {
             within += (x - m) * (x - m); total += (x - mean) * (x - mean)
         }
         return total > 0 ? (within / total).squareRoot() : nil
+    }
+
+    /// Which known quantities the learned P_i hold together: each known K regressed on
+    /// (1, P_1, …, P_n) over the data, its R² against `threshold`. Any invertible mixing of
+    /// conserved quantities is conserved and, for commuting ones, in involution, so a model may
+    /// learn P_1 = Px + A_x and P_2 = Px − A_x: neither P_i alone is Px, but their span holds it.
+    /// One line, for two or more P_i; none when no regression can be made.
+    static func span(_ values: [(name: String, values: [Double])], known columns: [[Double]], labels: [String], threshold: Double) -> [String] {
+        guard values.count >= 2 else { return [] }
+        var held: [String] = [], missed: [String] = []
+        for (column, label) in zip(columns, labels) {
+            guard let id = try? Identification.identify(column, in: values.map(\.values), names: values.map(\.name)) else { return [] }
+            let entry = "\(label) (R² \(format(id.rSquared, 4)))"
+            if id.rSquared >= threshold { held.append(entry) } else { missed.append(entry) }
+        }
+        let names = values.map(\.name).joined(separator: ", ")
+        return ["together: span(\(names)) holds " + (held.isEmpty ? "none of the known quantities" : held.joined(separator: ", "))
+                + (missed.isEmpty ? "" : "; not " + missed.joined(separator: ", "))]
     }
 
     /// Pairs of learned P_i that are nearly one quantity (|correlation| ≥ 0.99 over the data):
