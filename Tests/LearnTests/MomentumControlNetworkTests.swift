@@ -141,7 +141,9 @@ final class MomentumControlNetworkTests: XCTestCase {
         for bad in ["dimension=4 hidden=5 layers=2 activation=tanh cyclic=0 alpha1=1 alpha2=1",
                     "dimension=4 hidden=5 layers=2 activation=tanh cyclic=3 alpha1=1 alpha2=1",
                     "dimension=4 hidden=5 layers=2 activation=tanh cyclic=1 alpha1=-1 alpha2=1",
-                    "dimension=4 hidden=5 layers=2 activation=tanh cyclic=1 alpha1=1"] {
+                    "dimension=4 hidden=5 layers=2 activation=tanh cyclic=1 alpha1=1",
+                    "dimension=4 hidden=5 layers=2 activation=tanh cyclic=1.0 alpha1=1 alpha2=1",
+                    "dimension=4 hidden=5 layers=2 activation=tanh cyclic=1 alpha1=1 alpha2=2e6"] {
             let spec = try XCTUnwrap(ModelSpec(parsing: bad[...]))
             XCTAssertThrowsError(try ModelRegistry.decode(kind: "scnnp", spec: spec), bad)
         }

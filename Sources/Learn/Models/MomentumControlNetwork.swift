@@ -229,13 +229,13 @@ extension ModelRegistry {
     static func scnnpArchitecture(_ spec: ModelSpec) throws -> (MLPArchitecture, cyclic: Int, alphas: (Double, Double)) {
         let own = ["cyclic", "alpha1", "alpha2"]
         var numbers: [String: Double] = [:]
-        for key in own {
-            guard let text = spec[key], let v = Double(text), v.isFinite, v >= 0 else {
-                throw ModelError(message: "the scnnp spec '\(spec)' has no valid \(key)")
+        for key in own.dropFirst() {
+            guard let text = spec[key], let v = Double(text), (0...1e6).contains(v) else {
+                throw ModelError(message: "the scnnp spec '\(spec)' has no \(key) from 0 to 1e6")
             }
             numbers[key] = v
         }
-        guard let n = Int(exactly: numbers["cyclic"]!), n >= 1 else { throw ModelError(message: "the scnnp spec '\(spec)' needs a whole cyclic of at least 1") }
+        guard let n = spec["cyclic"].flatMap({ Int($0) }), n >= 1 else { throw ModelError(message: "the scnnp spec '\(spec)' needs a whole cyclic of at least 1") }
         let a = try MLPArchitecture(ModelSpec(spec.entries.filter { !own.contains($0.key) }), kind: "scnnp", outputs: { _ in n })
         guard n <= a.dimension / 2 else { throw ModelError(message: "the scnnp spec '\(spec)' has cyclic=\(n), more than \(a.dimension / 2)") }
         return (a, n, (numbers["alpha1"]!, numbers["alpha2"]!))

@@ -110,12 +110,12 @@ enum Discover: Verb {
     /// (1, P_1, …, P_n) over the data, its R² against `threshold`. Any invertible mixing of
     /// conserved quantities is conserved and, for commuting ones, in involution, so a model may
     /// learn P_1 = Px + A_x and P_2 = Px − A_x: neither P_i alone is Px, but their span holds it.
-    /// One line, for two or more P_i; none when no regression can be made.
+    /// One line, for two or more P_i; a known K whose regression cannot be made is left out.
     static func span(_ values: [(name: String, values: [Double])], known columns: [[Double]], labels: [String], threshold: Double) -> [String] {
         guard values.count >= 2 else { return [] }
         var held: [String] = [], missed: [String] = []
         for (column, label) in zip(columns, labels) {
-            guard let id = try? Identification.identify(column, in: values.map(\.values), names: values.map(\.name)) else { return [] }
+            guard let id = try? Identification.identify(column, in: values.map(\.values), names: values.map(\.name)) else { continue }
             let entry = "\(label) (R² \(format(id.rSquared, 4)))"
             if id.rSquared >= threshold { held.append(entry) } else { missed.append(entry) }
         }
