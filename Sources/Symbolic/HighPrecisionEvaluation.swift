@@ -58,13 +58,13 @@ struct HighPrecisionEvaluator {
         statistics.absorption = max(statistics.absorption, overflow ? Int.max / 2 : gap)
     }
 
-    /// The binary exponent of the larger part of v (|v| is within a factor 2 of 2^k); nil for
-    /// zero and non-finite values. O(1): reads the exponents, computes nothing.
     /// Above 2^(2^16) (about 10^19,700) an argument of sin, cos, tan, their hyperbolic forms or
     /// exp is not evaluated (exp's value then overflows any use; the others need π to that many
     /// bits).
     static let largestArgumentExponent = 1 << 16
 
+    /// The binary exponent of the larger part of v (|v| is within a factor 2 of 2^k); nil for
+    /// zero and non-finite values. O(1): reads the exponents, computes nothing.
     static func binaryExponent(_ v: Value) -> Int? {
         withExtendedLifetime(v) {
             var k: Int?

@@ -128,6 +128,15 @@ final class SymmetryControlNetworkConstraintTests: XCTestCase {
         let a = try read.losses(b), c = try m.losses(b)
         for name in m.lossNames { XCTAssertEqual(a[name]!.value.scalar, c[name]!.value.scalar, name) }
         XCTAssertEqual(read.copy().constraints, m.constraints)
+        // A file whose state is named otherwise than the constraints' coordinates would feed
+        // their gradients the wrong columns: refused on reading, for scnn and hnn alike.
+        let hnn = HamiltonianNeuralNetwork(dimension: 4, hidden: 3, layers: 1, constraints: m.constraints, seed: 1)
+        for model in [m, hnn] as [any Model] {
+            try Checkpoint.save(model, provenance: .init(system: "test", names: ["q2", "q1", "p1", "p2"], parameters: [:]), to: path)
+            XCTAssertThrowsError(try Checkpoint.read(path), model.kind) {
+                XCTAssertTrue("\($0)".contains("has constraints of (q1, q2, p1, p2) for a state named (q2, q1, p1, p2): the file is inconsistent"), "\($0)")
+            }
+        }
         let plain = try model([])
         XCTAssertEqual(plain.lossNames, ["hnn", "poisson", "hqp"])
         XCTAssertFalse(plain.spec.description.contains("constraints"))

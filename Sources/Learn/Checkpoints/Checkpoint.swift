@@ -218,6 +218,9 @@ public enum Checkpoint {
         guard provenance.names.count == model.dimension else {
             throw FormatError(message: "'\(path)' names \(provenance.names.count) state variables for a model of dimension \(model.dimension)")
         }
+        if let constrained = model as? any ConstrainedModel, !constrained.constraints.isEmpty, constrained.constraints.coordinates != provenance.names {
+            throw FormatError(message: "'\(path)' has constraints of (\(constrained.constraints.coordinates.joined(separator: ", "))) for a state named (\(provenance.names.joined(separator: ", "))): the file is inconsistent")
+        }
         fill(model, optimizer: optimizer, from: data, at: reader.cursor)
         return Contents(model: model, optimizer: optimizer, schedule: schedule, provenance: provenance)
     }

@@ -147,3 +147,13 @@ public struct ConstraintTerm: Sendable, Equatable {
         try self.init(expressions, coordinates: coordinates, weight: weight)
     }
 }
+
+/// A model that may carry known conserved quantities (`hnn` and `scnn` with `constraints:`):
+/// their gradients read a batch's columns in `constraints.coordinates`' order, so a checkpoint
+/// must name its state in that order (`Checkpoint` checks it).
+public protocol ConstrainedModel: Model {
+    var constraints: ConstraintTerm { get }
+}
+
+extension HamiltonianNeuralNetwork: ConstrainedModel {}
+extension SymmetryControlNetwork: ConstrainedModel {}

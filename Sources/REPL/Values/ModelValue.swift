@@ -130,10 +130,5 @@ struct ModelValue: SampledMembers, SavableValue {
         guard data.names == names else {
             throw evaluation.fail("the model was trained on (\(names.joined(separator: ", "))), the data is (\(data.names.joined(separator: ", ")))", at: at)
         }
-        // An SCNN's constraints read the batch's columns in their own coordinates' order, which
-        // a checkpoint stores apart from the state's names: they must agree.
-        if let scnn = model as? SymmetryControlNetwork, !scnn.constraints.isEmpty, scnn.constraints.coordinates != names {
-            throw evaluation.fail("the model's constraints are of (\(scnn.constraints.coordinates.joined(separator: ", "))), its state is (\(names.joined(separator: ", "))): the checkpoint is inconsistent", at: at)
-        }
     }
 }
