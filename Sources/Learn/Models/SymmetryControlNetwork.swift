@@ -44,8 +44,9 @@ import Symbolic
 /// Measured (notebooks `scnn-angles.txt`): on orbits that circle the origin away from it,
 /// angles: 2 learns P_i in span(L, H) with weights on L (R² ≥ 0.97) where angles: 0 gives
 /// R² ≤ 0.1; on data through the origin, where ∇θ = 1/r and H(L, r, …) ∋ L²/(2r²) are
-/// unbounded, it does not yet. A radius term (c² + s² − 1)² did not measurably help, and is
-/// not part of the objective.
+/// unbounded, it does not; the P-only mode (`MomentumControlNetwork`, `scnnp`), which needs no
+/// Q_i, does (notebooks `scnn-angles.txt`). A radius term (c² + s² − 1)² did not measurably
+/// help, and is not part of the objective.
 public final class SymmetryControlNetwork: HamiltonianModel, LatentModel {
     /// Which brackets L_Poisson constrains: those of all canonical pairs, or of the cyclic ones.
     public enum PoissonPairs: String, Sendable, CaseIterable {
