@@ -140,3 +140,75 @@ CLONES void nk_adam(double *p, const double *g, double *m, double *v, size_t n, 
         p[i] -= rate * (m[i] / c1) / (sqrt(v[i] / c2) + epsilon);
     }
 }
+
+// The irrotational MLP of a symplectic additive coupling (Bondesan & Lamacraft, appendix A):
+// NN(u) = W·tanh(w2 ⊙ tanh(Wᵀu + b1) + b2) + b3 with W [n, w] row-major. Its Jacobian
+// W·D2·diag(w2)·D1·Wᵀ is symmetric, so NN = ∇V. Rows of x have `stride` entries; u is the n
+// entries at `uoff`, the target the n entries at `toff` (disjoint). Sums over the hidden units
+// are kept in eight lanes in a fixed order, so every clone gives the same bits.
+static inline __attribute__((always_inline)) double lanes_dot(const double *a, const double *b, size_t w) {
+    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t j = 0;
+    for (; j + 8 <= w; j += 8)
+        for (size_t l = 0; l < 8; l++) acc[l] = fma(a[j + l], b[j + l], acc[l]);
+    for (size_t l = 0; j < w; j++, l++) acc[l] = fma(a[j], b[j], acc[l]);
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+static inline __attribute__((always_inline)) void irrot_hidden(const double *u, size_t n, size_t w, const double *W, const double *b1,
+                                                              const double *w2, const double *b2, double *h1, double *h2) {
+    for (size_t j = 0; j < w; j++) h1[j] = b1[j];
+    for (size_t i = 0; i < n; i++) {
+        const double ui = u[i], *Wi = W + i * w;
+        for (size_t j = 0; j < w; j++) h1[j] = fma(ui, Wi[j], h1[j]);
+    }
+    for (size_t j = 0; j < w; j++) {
+        h1[j] = tanh1(h1[j]);
+        h2[j] = tanh1(fma(w2[j], h1[j], b2[j]));
+    }
+}
+
+CLONES void nk_irrot_forward(double *x, size_t rows, size_t stride, size_t uoff, size_t toff, double sign, size_t n, size_t w,
+                             const double *W, const double *b1, const double *w2, const double *b2, const double *b3, double *scratch) {
+    double *h1 = scratch, *h2 = scratch + w;
+    for (size_t r = 0; r < rows; r++) {
+        double *row = x + r * stride;
+        irrot_hidden(row + uoff, n, w, W, b1, w2, b2, h1, h2);
+        for (size_t i = 0; i < n; i++) row[toff + i] += sign * (lanes_dot(h2, W + i * w, w) + b3[i]);
+    }
+}
+
+CLONES void nk_irrot_backward(const double *x, double *g, size_t rows, size_t stride, size_t uoff, size_t toff, double sign, size_t n, size_t w,
+                              const double *W, const double *b1, const double *w2, const double *b2,
+                              double *dW, double *db1, double *dw2, double *db2, double *db3, double *scratch) {
+    double *h1 = scratch, *h2 = scratch + w, *a = scratch + 2 * w;
+    for (size_t r = 0; r < rows; r++) {
+        const double *u = x + r * stride + uoff;
+        double *gu = g + r * stride + uoff;
+        const double *gt = g + r * stride + toff;
+        irrot_hidden(u, n, w, W, b1, w2, b2, h1, h2);
+        for (size_t j = 0; j < w; j++) a[j] = 0;
+        for (size_t i = 0; i < n; i++) {
+            const double gi = sign * gt[i], *Wi = W + i * w;
+            double *dWi = dW + i * w;
+            db3[i] += gi;
+            for (size_t j = 0; j < w; j++) {
+                a[j] = fma(gi, Wi[j], a[j]);
+                dWi[j] = fma(gi, h2[j], dWi[j]);
+            }
+        }
+        for (size_t j = 0; j < w; j++) {
+            const double a2 = a[j] * fma(-h2[j], h2[j], 1.0);
+            dw2[j] = fma(a2, h1[j], dw2[j]);
+            db2[j] += a2;
+            a[j] = a2 * w2[j] * fma(-h1[j], h1[j], 1.0);
+            db1[j] += a[j];
+        }
+        for (size_t i = 0; i < n; i++) {
+            const double ui = u[i];
+            double *dWi = dW + i * w;
+            for (size_t j = 0; j < w; j++) dWi[j] = fma(ui, a[j], dWi[j]);
+            gu[i] += lanes_dot(a, W + i * w, w);
+        }
+    }
+}

@@ -43,6 +43,9 @@ public struct Dataset: Sendable {
         public var seed: UInt64
         /// The sphere's radius for the Neumann model's `sphere` sampler.
         public var radius: Double
+        /// Several radii: `recipe.trajectories` trajectories at each, in this order (Bondesan &
+        /// Lamacraft train on r = 3, 5, 7 and test on 2…8). Overrides `radius`.
+        public var radii: [Double]? = nil
         /// The `box` sampler's bounds: every coordinate uniform in [low, high].
         public var box: (low: Double, high: Double) = (-1, 1)
         /// Given initial states, one a trajectory, instead of a sampler.
@@ -66,6 +69,8 @@ public struct Dataset: Sendable {
     /// The same seed gives the same numbers.
     public static func generate(_ spec: Specification) throws -> Dataset {
         var recipe = spec.recipe
+        let perRadius = recipe.trajectories
+        if let radii = spec.radii { recipe.trajectories *= radii.count }
         if let given = spec.initialStates { recipe.trajectories = given.count }
         guard recipe.trajectories <= maximumRows / max(1, recipe.samples) else {
             throw CatalogError(message: "a dataset of \(recipe.trajectories) trajectories x \(recipe.samples) samples is too large (at most \(maximumRows) rows)")
@@ -89,7 +94,9 @@ public struct Dataset: Sendable {
         var derivative = [Double](repeating: 0, count: d)
         for id in 0..<recipe.trajectories {
             try Interrupt.check()
-            let x0 = try initialState(id, spec, recipe, dimension: d, &rng) { field.energy($0) }
+            var at = spec
+            if let radii = spec.radii { at.radius = radii[id / max(1, perRadius)] }
+            let x0 = try initialState(id, at, recipe, dimension: d, &rng) { field.energy($0) }
             let trajectory = try integrator.run(field, from: x0, times: times)
             for k in 0..<trajectory.count {
                 let x = Array(trajectory.state(k))

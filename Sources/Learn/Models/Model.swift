@@ -38,12 +38,17 @@ public protocol Model: AnyObject {
     /// default; a model whose paper weights its terms (an SCNN's L_HNN + α1 L_Poisson + α2 L_HQP)
     /// says so here.
     var objective: Objective { get }
+    /// Where training on `data` draws its batches: pairs of states and derivatives by default;
+    /// a flow takes points of whole trajectories.
+    func batchSource(for data: Dataset) -> any BatchSource
 }
 
 extension Model {
     public var architectureDescription: String { spec.description }
 
     public var objective: Objective { .all(of: self) }
+
+    public func batchSource(for data: Dataset) -> any BatchSource { DerivativePairs(data) }
 
     /// θ as variables, in the order of `parameters`.
     public var variables: [Variable] { parameters.map(\.value) }

@@ -48,7 +48,7 @@ public enum ModelRegistry {
         public var decode: @Sendable (ModelSpec) throws -> any Model
     }
 
-    public static let entries: [Entry] = [hamiltonianNeuralNetwork, baseline, separableHamiltonianNetwork, symmetryControlNetwork, momentumControlNetwork]
+    public static let entries: [Entry] = [hamiltonianNeuralNetwork, baseline, separableHamiltonianNetwork, symmetryControlNetwork, momentumControlNetwork, symplecticFlow]
 
     public static var names: [String] { entries.map(\.name) }
 

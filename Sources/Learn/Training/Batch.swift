@@ -32,6 +32,9 @@ public protocol BatchSource {
     func batch(_ items: [Int]) -> Batch
     /// Every item of the held-out split as one batch, or nil when there is none.
     var testBatch: Batch? { get }
+    /// Every item of the training split as one batch (a source whose items are draws, not
+    /// rows, says what its whole split is).
+    var trainingBatch: Batch { get }
     /// What the data is of, carried into checkpoints.
     var provenance: Checkpoint.Provenance { get }
     /// Throws a `TrainingError` when the source cannot be trained on (no items, non-finite

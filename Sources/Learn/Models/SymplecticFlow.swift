@@ -1,0 +1,619 @@
+import Foundation
+import CKernels
+import Dynamics
+import Symbolic
+
+/// Bondesan & Lamacraft's deep symplectic flow (`flow`): a canonical map x = (q, p) ↦ z = (q̂, p̂)
+/// trained so that every trajectory of an integrable system goes to circles in each (q̂_k, p̂_k)
+/// plane. Then I_k = (q̂_k² + p̂_k²)/2 are its actions and φ_k = atan2(p̂_k, q̂_k) its angles.
+///
+/// It is m blocks, each (paper section 3.1, appendix C, the authors' order):
+/// 1. zero-center: x − μ + β. μ is the batch mean in training and a moving average of the batch
+///    means at test time; β is learned. It translates and never scales, so it stays symplectic.
+/// 2. linear, in pre-Iwasawa form S = N·A·K:
+///    - K: diagonal phases z ↦ e^{iφ}z on z = q + ip, then r Householder reflections
+///      z ↦ z − 2v(v†z)/|v|² with v = a + ib ∈ ℂⁿ: unitary, so orthogonal and symplectic.
+///      The r reflection vectors start equal, so for even r their product starts as the identity.
+///    - A: q ↦ e^ℓ q, p ↦ e^{−ℓ} p (L = e^ℓ, so L stays positive);
+///    - N: p ↦ p + M q, M diagonal.
+/// 3. symplectic additive coupling: p ↦ p − NN(q), NN the irrotational MLP
+///    NN(u) = W tanh(w₂ ⊙ tanh(Wᵀu + b₁) + b₂) + b₃ (appendix A: W₃ = W₁ᵀ, W₂ diagonal),
+///    whose Jacobian W D₂ diag(w₂) D₁ Wᵀ is symmetric, so NN = ∇V and the shear is symplectic.
+///    With `couplings: 1` the blocks alternate it with its mirror q ↦ q + NN(p); with 2 each block
+///    has both (the benchmark workload's default).
+///
+/// Loss `circles` (eq. 14) on a batch x [B, τ, d] of B trajectories' τ points:
+/// ℓ = mean over (b, k, i) of (r_{b,k,i} − r_{b,k+1,i})², r = q̂_i² + p̂_i², k + 1 taken cyclically
+/// (the authors' roll). The points are drawn in random order, so neighbours are any two points of
+/// one trajectory, and ℓ = 0 exactly when every trajectory lies on circles.
+///
+/// The forward pass, the loss and their pullback are written out by hand (the couplings in C,
+/// over blocks of rows on every core): the loss is one recorded operation whose pullback gives
+/// θ's gradient. That pullback is not itself recorded, so a flow's gradient cannot be
+/// differentiated again (no MAML over flows).
+///
+/// The moving averages μ are stored with θ, as the last tensor `centers` [m, d + 1]: each row is
+/// a block's μ and, last, how many batches it averages. Its gradient is zero, so Adam leaves it
+/// alone; a training step (recording, at the model's own θ) updates it in place, with weight
+/// 1/k for the k-th batch up to the 100th and 0.01 after (an exponential average, decay 0.99,
+/// that does not start from zero).
+public final class SymplecticFlow: LatentModel {
+    public enum Loss: String, CaseIterable, Sendable {
+        /// Eq. 14: trajectories to circles.
+        case circles
+    }
+
+    public let dimension: Int
+    public let blocks: Int, hidden: Int, reflections: Int, couplings: Int
+    /// τ: points of each trajectory in one term of the loss.
+    public let points: Int
+    public let loss: Loss
+    let θ: [Variable]
+
+    public init(dimension: Int, blocks: Int = 4, hidden: Int = 512, reflections: Int = 2, couplings: Int = 1, points: Int = 128,
+                loss: Loss = .circles, seed: UInt64) {
+        precondition(dimension % 2 == 0 && dimension > 0 && blocks > 0 && hidden > 0 && reflections > 0 && (1...2).contains(couplings) && points > 1)
+        Tensor.configureThreads
+        self.dimension = dimension
+        self.blocks = blocks; self.hidden = hidden; self.reflections = reflections; self.couplings = couplings
+        self.points = points; self.loss = loss
+        let n = dimension / 2
+        var rng = SeededGenerator(seed: seed)
+        func normal(_ shape: [Int], _ sd: Double) -> Variable {
+            Variable(Tensor(shape: shape, storage: (0..<shape.reduce(1, *)).map { _ in rng.normal() * sd }), requiresGradient: true)
+        }
+        func zeros(_ shape: [Int]) -> Variable { Variable(Tensor.zeros(shape), requiresGradient: true) }
+        var θ: [Variable] = []
+        for _ in 0..<blocks {
+            θ.append(zeros([1, dimension]))                      // offset β
+            θ.append(normal([1, n], 1))                          // phases φ
+            let v = (0..<(2 * n)).map { _ in rng.normal() * (2 / Double(2 + n)).squareRoot() }
+            θ.append(Variable(Tensor(shape: [reflections, 2 * n], storage: Array((0..<reflections).map { _ in v }.joined())), requiresGradient: true))
+            θ.append(zeros([1, n]))                              // ℓ = log L
+            θ.append(zeros([1, n]))                              // M
+            for _ in 0..<couplings {
+                θ.append(Variable(Initializer.orthogonal.matrix(rows: n, columns: hidden, &rng), requiresGradient: true))
+                θ.append(normal([1, hidden], 1 / Double(hidden).squareRoot()))   // b1
+                θ.append(normal([1, hidden], 1 / Double(hidden).squareRoot()))   // w2
+                θ.append(normal([1, hidden], 1 / Double(hidden).squareRoot()))   // b2
+                θ.append(zeros([1, n]))                                          // b3
+            }
+        }
+        θ.append(zeros([blocks, dimension + 1]))
+        self.θ = θ
+    }
+
+    public var kind: String { "flow" }
+    var pairs: Int { dimension / 2 }
+    var perBlock: Int { 5 + 5 * couplings }
+
+    public var spec: ModelSpec {
+        ModelSpec([.init("dimension", String(dimension)), .init("blocks", String(blocks)), .init("hidden", String(hidden)),
+                   .init("reflections", String(reflections)), .init("couplings", String(couplings)), .init("points", String(points)),
+                   .init("loss", loss.rawValue)])
+    }
+
+    public var architectureDescription: String {
+        "\(blocks) blocks of (zero-center, linear N·A·K with \(reflections) reflections, \(couplings == 1 ? "one coupling" : "two couplings") of width \(hidden)), dimension \(dimension)"
+    }
+
+    /// The names and shapes of θ for an architecture, in order.
+    static func parameterShapes(dimension d: Int, blocks: Int, hidden w: Int, reflections r: Int, couplings: Int) -> [(name: String, shape: [Int])] {
+        let n = d / 2
+        var out: [(String, [Int])] = []
+        for b in 1...blocks {
+            out += [("block\(b).offset", [1, d]), ("block\(b).phases", [1, n]), ("block\(b).reflections", [r, 2 * n]),
+                    ("block\(b).scale", [1, n]), ("block\(b).shear", [1, n])]
+            for c in 1...couplings {
+                let p = "block\(b).coupling\(c)."
+                out += [(p + "weight", [n, w]), (p + "bias1", [1, w]), (p + "diagonal", [1, w]), (p + "bias2", [1, w]), (p + "bias3", [1, n])]
+            }
+        }
+        return out + [("centers", [blocks, d + 1])]
+    }
+
+    public var parameters: [(name: String, value: Variable)] {
+        zip(Self.parameterShapes(dimension: dimension, blocks: blocks, hidden: hidden, reflections: reflections, couplings: couplings).map(\.name), θ).map { ($0, $1) }
+    }
+
+    public var lossNames: [String] { [loss.rawValue] }
+
+    public var latentNames: [String] { (1...pairs).map { "I\($0)" } + (1...pairs).map { "phi\($0)" } }
+    public var conservedNames: [String] { (1...pairs).map { "I\($0)" } }
+
+    public func copy() -> SymplecticFlow {
+        let other = SymplecticFlow(dimension: dimension, blocks: blocks, hidden: hidden, reflections: reflections, couplings: couplings,
+                                   points: points, loss: loss, seed: 0)
+        for (p, q) in zip(other.θ, θ) { p.value = q.value }
+        return other
+    }
+
+    public func outputProblem(on batch: Batch) -> String? { nil }
+
+    public func trainingCost(rows: Int) -> TrainingCost {
+        Self.cost(dimension: dimension, blocks: blocks, hidden: hidden, reflections: reflections, couplings: couplings, rows: rows)
+    }
+
+    /// θ's size × rows: each parameter of a coupling costs a few multiply-adds per row forward
+    /// and back, as an MLP's does.
+    static func cost(dimension: Int, blocks: Int, hidden: Int, reflections: Int, couplings: Int, rows: Int) -> TrainingCost {
+        var cost = TrainingCost(dimension: dimension, hidden: hidden, layers: 1, rows: rows)
+        cost.parameters = parameterShapes(dimension: dimension, blocks: blocks, hidden: hidden, reflections: reflections, couplings: couplings)
+            .reduce(0) { $0 + $1.shape.reduce(1, *) }
+        return cost
+    }
+
+    public func batchSource(for data: Dataset) -> any BatchSource { TrajectoryPoints(data, points: points) }
+
+    // MARK: The map
+
+    /// How the zero-center layers find μ: the batch's column means (training) or the moving
+    /// averages (test time, and the map as a function of one state).
+    public enum Centering { case batch, moving }
+
+    /// The Jacobian ∂T/∂x at one state (μ the moving averages), by one pullback per output:
+    /// exact to rounding. Row k is ∇z_k.
+    public func jacobian(at x: [Double]) -> [[Double]] {
+        let values = θ.map(\.value)
+        var z = x
+        let saved = run(&z, rows: 1, values, centering: .moving, saving: true)
+        return (0..<dimension).map { k in
+            var g = [Double](repeating: 0, count: dimension)
+            g[k] = 1
+            _ = pullback(&g, rows: 1, values, inputs: saved.inputs, centering: .moving)
+            return g
+        }
+    }
+
+    /// z = T(x) for rows of x [rows, d] at the model's parameters, μ the moving averages.
+    public func forward(_ x: Tensor) -> Tensor {
+        let values = θ.map(\.value)
+        var z = x.storage
+        run(&z, rows: x.shape[0], values, centering: .moving, saving: false)
+        return Tensor(shape: x.shape, storage: z)
+    }
+
+    /// x = T⁻¹(z): every layer undone in reverse order, exact to rounding.
+    public func inverse(_ z: Tensor) -> Tensor {
+        let values = θ.map(\.value)
+        let rows = z.shape[0], d = dimension, n = pairs
+        var x = z.storage
+        x.withUnsafeMutableBufferPointer { buffer in
+            let x = buffer.baseAddress!
+            for b in (0..<blocks).reversed() {
+                let base = b * perBlock
+                for (c, kind) in couplingKinds(b).enumerated().reversed() {
+                    couple(x, rows: rows, kind, values, base + 5 + 5 * c, inverse: true)
+                }
+                values[base + 4].storage.withUnsafeBufferPointer { M in
+                    for r in 0..<rows { for i in 0..<n { x[r * d + n + i] -= M[i] * x[r * d + i] } }
+                }
+                values[base + 3].storage.withUnsafeBufferPointer { l in
+                    for r in 0..<rows { for i in 0..<n { x[r * d + i] *= exp(-l[i]); x[r * d + n + i] *= exp(l[i]) } }
+                }
+                for j in (0..<reflections).reversed() { reflect(x, rows: rows, values[base + 2].storage, j) }
+                rotate(x, rows: rows, values[base + 1].storage, sign: -1)
+                let centers = values[blocks * perBlock].storage, offset = values[base].storage
+                for r in 0..<rows { for i in 0..<d { x[r * d + i] += centers[b * (d + 1) + i] - offset[i] } }
+            }
+        }
+        return Tensor(shape: z.shape, storage: x)
+    }
+
+    public func latent(_ x: Tensor, at parameters: [Variable]?) -> Variable {
+        let values = (parameters ?? θ).map(\.value), rows = x.shape[0], n = pairs, d = dimension
+        var z = x.storage
+        run(&z, rows: rows, values, centering: .moving, saving: false)
+        var out = [Double](repeating: 0, count: rows * 2 * n)
+        for r in 0..<rows {
+            for i in 0..<n {
+                let q = z[r * d + i], p = z[r * d + n + i]
+                out[r * 2 * n + i] = (q * q + p * p) / 2
+                out[r * 2 * n + n + i] = atan2(p, q)
+            }
+        }
+        return Variable(Tensor(shape: [rows, 2 * n], storage: out))
+    }
+
+    /// The couplings of block b, as (u offset, target offset, sign): p ← p − NN(q) is (0, n, −1),
+    /// q ← q + NN(p) is (n, 0, +1).
+    func couplingKinds(_ b: Int) -> [(u: Int, target: Int, sign: Double)] {
+        let p = (u: 0, target: pairs, sign: -1.0), q = (u: pairs, target: 0, sign: 1.0)
+        return couplings == 2 ? [p, q] : [b % 2 == 0 ? p : q]
+    }
+
+    /// Rows per block of work on the couplings: fixed, so sums come out the same on any number of
+    /// cores.
+    static let chunk = 128
+
+    func couple(_ x: UnsafeMutablePointer<Double>, rows: Int, _ kind: (u: Int, target: Int, sign: Double), _ values: [Tensor], _ k: Int, inverse: Bool) {
+        let n = pairs, w = hidden, d = dimension
+        let chunks = (rows + Self.chunk - 1) / Self.chunk
+        values[k].storage.withUnsafeBufferPointer { W in values[k + 1].storage.withUnsafeBufferPointer { b1 in
+            values[k + 2].storage.withUnsafeBufferPointer { w2 in values[k + 3].storage.withUnsafeBufferPointer { b2 in
+                values[k + 4].storage.withUnsafeBufferPointer { b3 in
+                    Parallel.forEach(chunks) { c in
+                        let start = c * Self.chunk, count = min(Self.chunk, rows - start)
+                        var scratch = [Double](repeating: 0, count: 2 * w)
+                        nk_irrot_forward(x + start * d, count, d, kind.u, kind.target, inverse ? -kind.sign : kind.sign, n, w,
+                                         W.baseAddress!, b1.baseAddress!, w2.baseAddress!, b2.baseAddress!, b3.baseAddress!, &scratch)
+                    }
+                }
+            } }
+        } }
+    }
+
+    /// Householder reflection j of `vectors` [r, 2n] on rows of x (its own inverse).
+    func reflect(_ x: UnsafeMutablePointer<Double>, rows: Int, _ vectors: [Double], _ j: Int) {
+        let n = pairs, d = dimension
+        let a = Array(vectors[(j * 2 * n)..<(j * 2 * n + n)]), bv = Array(vectors[(j * 2 * n + n)..<((j + 1) * 2 * n)])
+        let c = 2 / (a.reduce(0) { $0 + $1 * $1 } + bv.reduce(0) { $0 + $1 * $1 })
+        for r in 0..<rows {
+            let q = x + r * d, p = q + n
+            var alpha = 0.0, beta = 0.0
+            for i in 0..<n { alpha += a[i] * q[i] + bv[i] * p[i]; beta += a[i] * p[i] - bv[i] * q[i] }
+            for i in 0..<n {
+                q[i] -= c * (alpha * a[i] - beta * bv[i])
+                p[i] -= c * (alpha * bv[i] + beta * a[i])
+            }
+        }
+    }
+
+    /// z ↦ e^{±iφ} z on each pair.
+    func rotate(_ x: UnsafeMutablePointer<Double>, rows: Int, _ phases: [Double], sign: Double) {
+        let n = pairs, d = dimension
+        let cs = phases.map { cos($0) }, sn = phases.map { sign * sin($0) }
+        for r in 0..<rows {
+            for i in 0..<n {
+                let q = x[r * d + i], p = x[r * d + n + i]
+                x[r * d + i] = cs[i] * q - sn[i] * p
+                x[r * d + n + i] = sn[i] * q + cs[i] * p
+            }
+        }
+    }
+
+    /// The column means of rows of x.
+    func columnMeans(_ x: UnsafeMutablePointer<Double>, rows: Int) -> [Double] {
+        let d = dimension
+        var mean = [Double](repeating: 0, count: d)
+        for r in 0..<rows { for i in 0..<d { mean[i] += x[r * d + i] } }
+        return mean.map { $0 / Double(max(1, rows)) }
+    }
+
+    /// The flow on rows of x in place. With `saving`, returns the input of every layer (for the
+    /// pullback) and the batch means of the zero-center layers.
+    @discardableResult
+    func run(_ x: inout [Double], rows: Int, _ values: [Tensor], centering: Centering, saving: Bool) -> (inputs: [[Double]], means: [[Double]]) {
+        let d = dimension, n = pairs
+        var inputs: [[Double]] = [], means: [[Double]] = []
+        let centers = values[blocks * perBlock].storage
+        for b in 0..<blocks {
+            let base = b * perBlock
+            x.withUnsafeMutableBufferPointer { buffer in
+                let x = buffer.baseAddress!
+                let mean = centering == .batch ? columnMeans(x, rows: rows) : Array(centers[(b * (d + 1))..<(b * (d + 1) + d)])
+                means.append(mean)
+                let offset = values[base].storage
+                for r in 0..<rows { for i in 0..<d { x[r * d + i] += offset[i] - mean[i] } }
+            }
+            if saving { inputs.append(x) }
+            x.withUnsafeMutableBufferPointer { rotate($0.baseAddress!, rows: rows, values[base + 1].storage, sign: 1) }
+            for j in 0..<reflections {
+                if saving { inputs.append(x) }
+                x.withUnsafeMutableBufferPointer { reflect($0.baseAddress!, rows: rows, values[base + 2].storage, j) }
+            }
+            if saving { inputs.append(x) }
+            let l = values[base + 3].storage, M = values[base + 4].storage
+            for r in 0..<rows { for i in 0..<n { x[r * d + i] *= exp(l[i]); x[r * d + n + i] *= exp(-l[i]) } }
+            if saving { inputs.append(x) }
+            for r in 0..<rows { for i in 0..<n { x[r * d + n + i] += M[i] * x[r * d + i] } }
+            for (c, kind) in couplingKinds(b).enumerated() {
+                if saving { inputs.append(x) }
+                x.withUnsafeMutableBufferPointer { couple($0.baseAddress!, rows: rows, kind, values, base + 5 + 5 * c, inverse: false) }
+            }
+        }
+        return (inputs, means)
+    }
+
+    /// θ's gradient (one tensor per parameter) given the gradient `g` with respect to the output
+    /// rows of a `run(saving: true)` with the same centering and its saved inputs; `g` becomes
+    /// the gradient with respect to the input rows (with moving centering, each row's own:
+    /// one row of g = e_k gives row k of the map's Jacobian).
+    func pullback(_ g: inout [Double], rows: Int, _ values: [Tensor], inputs: [[Double]], centering: Centering = .batch) -> [Tensor] {
+        let d = dimension, n = pairs, w = hidden
+        var grads = values.map { Tensor.zeros($0.shape) }
+        var stage = inputs.count
+        for b in (0..<blocks).reversed() {
+            let base = b * perBlock
+            for (c, kind) in couplingKinds(b).enumerated().reversed() {
+                stage -= 1
+                let k = base + 5 + 5 * c
+                let chunks = (rows + Self.chunk - 1) / Self.chunk
+                // Per chunk: dW, db1, dw2, db2, db3 side by side; summed in chunk order after.
+                let width = n * w + 3 * w + n
+                var partial = [Double](repeating: 0, count: chunks * width)
+                inputs[stage].withUnsafeBufferPointer { x in g.withUnsafeMutableBufferPointer { g in partial.withUnsafeMutableBufferPointer { out in
+                    values[k].storage.withUnsafeBufferPointer { W in values[k + 1].storage.withUnsafeBufferPointer { b1 in
+                        values[k + 2].storage.withUnsafeBufferPointer { w2 in values[k + 3].storage.withUnsafeBufferPointer { b2 in
+                            let (x, g, out) = (x.baseAddress!, g.baseAddress!, out.baseAddress!)
+                            Parallel.forEach(chunks) { ch in
+                                let start = ch * Self.chunk, count = min(Self.chunk, rows - start), o = out + ch * width
+                                var scratch = [Double](repeating: 0, count: 3 * w)
+                                nk_irrot_backward(x + start * d, g + start * d, count, d, kind.u, kind.target, kind.sign, n, w,
+                                                  W.baseAddress!, b1.baseAddress!, w2.baseAddress!, b2.baseAddress!,
+                                                  o, o + n * w, o + n * w + w, o + n * w + 2 * w, o + n * w + 3 * w, &scratch)
+                            }
+                        } }
+                    } }
+                } } }
+                var total = [Double](repeating: 0, count: width)
+                for ch in 0..<chunks { for i in 0..<width { total[i] += partial[ch * width + i] } }
+                grads[k] = Tensor(shape: [n, w], storage: Array(total[0..<(n * w)]))
+                grads[k + 1] = Tensor(shape: [1, w], storage: Array(total[(n * w)..<(n * w + w)]))
+                grads[k + 2] = Tensor(shape: [1, w], storage: Array(total[(n * w + w)..<(n * w + 2 * w)]))
+                grads[k + 3] = Tensor(shape: [1, w], storage: Array(total[(n * w + 2 * w)..<(n * w + 3 * w)]))
+                grads[k + 4] = Tensor(shape: [1, n], storage: Array(total[(n * w + 3 * w)...]))
+            }
+            // N: p' = p + M q.
+            stage -= 1
+            var dM = [Double](repeating: 0, count: n)
+            let M = values[base + 4].storage
+            for r in 0..<rows {
+                for i in 0..<n {
+                    dM[i] += inputs[stage][r * d + i] * g[r * d + n + i]
+                    g[r * d + i] += M[i] * g[r * d + n + i]
+                }
+            }
+            grads[base + 4] = Tensor(shape: [1, n], storage: dM)
+            // A: q' = e^ℓ q, p' = e^−ℓ p.
+            stage -= 1
+            var dl = [Double](repeating: 0, count: n)
+            let l = values[base + 3].storage
+            for r in 0..<rows {
+                for i in 0..<n {
+                    let up = exp(l[i]), down = exp(-l[i])
+                    let q = inputs[stage][r * d + i] * up, p = inputs[stage][r * d + n + i] * down
+                    dl[i] += q * g[r * d + i] - p * g[r * d + n + i]
+                    g[r * d + i] *= up
+                    g[r * d + n + i] *= down
+                }
+            }
+            grads[base + 3] = Tensor(shape: [1, n], storage: dl)
+            // Reflections, last first: x' = x − c(u α + v β), α = u·x, β = v·x, v = Ju.
+            let vectors = values[base + 2].storage
+            var dv = [Double](repeating: 0, count: reflections * 2 * n)
+            for j in (0..<reflections).reversed() {
+                stage -= 1
+                let u = Array(vectors[(j * 2 * n)..<((j + 1) * 2 * n)])
+                let v = (0..<(2 * n)).map { i in i < n ? -u[n + i] : u[i - n] }
+                let c = 2 / u.reduce(0) { $0 + $1 * $1 }
+                var du = [Double](repeating: 0, count: 2 * n)
+                for r in 0..<rows {
+                    let x = inputs[stage][(r * d)..<(r * d + d)].map { $0 }
+                    var alpha = 0.0, beta = 0.0, gu = 0.0, gv = 0.0
+                    for i in 0..<d { alpha += u[i] * x[i]; beta += v[i] * x[i]; gu += g[r * d + i] * u[i]; gv += g[r * d + i] * v[i] }
+                    let s = alpha * gu + beta * gv
+                    // ū += c² s u − c(α g + (g·u) x) − c Jᵀ(β g + (g·v) x), Jᵀ(y₁, y₂) = (y₂, −y₁).
+                    for i in 0..<d {
+                        let y = beta * g[r * d + (i < n ? i + n : i - n)] + gv * x[i < n ? i + n : i - n]
+                        du[i] += c * c * s * u[i] - c * (alpha * g[r * d + i] + gu * x[i]) - c * (i < n ? y : -y)
+                    }
+                    // The reflection is symmetric: g ← R g.
+                    for i in 0..<d { g[r * d + i] -= c * (gu * u[i] + gv * v[i]) }
+                }
+                for i in 0..<(2 * n) { dv[j * 2 * n + i] = du[i] }
+            }
+            grads[base + 2] = Tensor(shape: [reflections, 2 * n], storage: dv)
+            // Phases: q' = c q − s p, p' = s q + c p.
+            stage -= 1
+            var dphi = [Double](repeating: 0, count: n)
+            let phases = values[base + 1].storage
+            for r in 0..<rows {
+                for i in 0..<n {
+                    let cs = cos(phases[i]), sn = sin(phases[i])
+                    let q = inputs[stage][r * d + i], p = inputs[stage][r * d + n + i]
+                    let gq = g[r * d + i], gp = g[r * d + n + i]
+                    dphi[i] += (-sn * q - cs * p) * gq + (cs * q - sn * p) * gp
+                    g[r * d + i] = cs * gq + sn * gp
+                    g[r * d + n + i] = -sn * gq + cs * gp
+                }
+            }
+            grads[base + 1] = Tensor(shape: [1, n], storage: dphi)
+            // Zero-center: x' = x − μ + β, μ the batch mean (which depends on every row) or fixed.
+            let sums = g.withUnsafeMutableBufferPointer { columnMeans($0.baseAddress!, rows: rows) }.map { $0 * Double(rows) }
+            grads[base] = Tensor(shape: [1, d], storage: sums)
+            if centering == .batch { for r in 0..<rows { for i in 0..<d { g[r * d + i] -= sums[i] / Double(rows) } } }
+        }
+        return grads
+    }
+
+    // MARK: The loss
+
+    /// Eq. 14 on z rows grouped as [B, τ, d], and its gradient with respect to z.
+    func circleLoss(_ z: [Double], trajectories B: Int, points τ: Int) -> (loss: Double, gradient: [Double]) {
+        let n = pairs, d = dimension
+        func radius(_ b: Int, _ k: Int, _ i: Int) -> Double {
+            let row = (b * τ + k) * d
+            return z[row + i] * z[row + i] + z[row + n + i] * z[row + n + i]
+        }
+        let scale = 1 / Double(max(1, B * τ * n))
+        var loss = 0.0, g = [Double](repeating: 0, count: z.count)
+        for b in 0..<B {
+            for i in 0..<n {
+                let r = (0..<τ).map { radius(b, $0, i) }
+                for k in 0..<τ {
+                    let next = r[(k + 1) % τ], previous = r[(k + τ - 1) % τ]
+                    loss += (r[k] - next) * (r[k] - next)
+                    // ∂ℓ/∂r_k = 2 scale ((r_k − r_{k+1}) − (r_{k−1} − r_k)); ∂r/∂q̂ = 2q̂.
+                    let dr = 2 * scale * ((r[k] - next) - (previous - r[k]))
+                    let row = (b * τ + k) * d
+                    g[row + i] = 2 * z[row + i] * dr
+                    g[row + n + i] = 2 * z[row + n + i] * dr
+                }
+            }
+        }
+        return (loss * scale, g)
+    }
+
+    /// ℓ of eq. 14 for x [B, τ, d] with the given centering, not recorded: `evaluate`'s test loss.
+    public func circleLoss(_ x: Tensor, centering: Centering) -> Double {
+        let B = x.shape[0], τ = x.shape[1]
+        var z = x.storage
+        run(&z, rows: B * τ, θ.map(\.value), centering: centering, saving: false)
+        return circleLoss(z, trajectories: B, points: τ).loss
+    }
+
+    public func losses(_ batch: Batch, at parameters: [Variable]?) throws -> [String: Variable] {
+        let θ = try resolve(parameters)
+        let x = try batch.tensor("x", for: kind)
+        guard x.rank == 3, x.shape[2] == dimension else {
+            throw ModelError(message: "a flow trains on trajectories, a batch [trajectories, points, \(dimension)]; this one is \(x.shape)")
+        }
+        let B = x.shape[0], τ = x.shape[1], rows = B * τ
+        let values = θ.map(\.value)
+        var z = x.storage
+        let recording = Recording.isOn && θ.contains(where: \.requiresGradient)
+        let saved = run(&z, rows: rows, values, centering: .batch, saving: recording)
+        let (value, dz) = circleLoss(z, trajectories: B, points: τ)
+        if recording && parameters == nil { updateCenters(saved.means) }
+        guard recording else { return [loss.rawValue: Variable(Tensor(value))] }
+        let result = Variable.record(Tensor(value), θ) { [self] g, need in
+            var gz = dz.map { $0 * g.value.scalar }
+            let grads = pullback(&gz, rows: rows, values, inputs: saved.inputs)
+            return grads.enumerated().map { k, t in need[k] ? Variable(t) : nil }
+        }
+        return [loss.rawValue: result]
+    }
+
+    /// The moving averages after a training batch whose zero-center layers saw `means`.
+    func updateCenters(_ means: [[Double]]) {
+        let d = dimension
+        var c = θ[blocks * perBlock].value
+        for b in 0..<blocks {
+            let count = c.storage[b * (d + 1) + d] + 1
+            let weight = max(0.01, 1 / count)
+            for i in 0..<d { c.storage[b * (d + 1) + i] += weight * (means[b][i] - c.storage[b * (d + 1) + i]) }
+            c.storage[b * (d + 1) + d] = count
+        }
+        θ[blocks * perBlock].value = c
+    }
+}
+
+/// Points of trajectories for a flow's loss: item i is τ points of one training trajectory drawn
+/// without replacement, in random order, by a generator seeded from i (so every draw of an item
+/// gives other points and a minibatch is reproducible from its items); a batch holds `x`
+/// [items, τ, d]. The whole split (batch 0, and the final measure) is every training
+/// trajectory's points in one fixed random order; the test batch likewise.
+public struct TrajectoryPoints: BatchSource {
+    let base: Trajectories
+    public let points: Int
+    /// Draws per trajectory that items address.
+    static let draws = 1 << 20
+
+    public init(_ data: Dataset, points: Int) {
+        base = Trajectories(data)
+        self.points = points
+    }
+
+    public var dimension: Int { base.dimension }
+    public var count: Int { base.trainTrajectories.count * Self.draws }
+    public var provenance: Checkpoint.Provenance { base.provenance }
+
+    /// `rows` in an order drawn from `seed`, the first `take` of them.
+    static func shuffled(_ rows: [Int], seed: UInt64, take: Int) -> [Int] {
+        var rows = rows, rng = SeededGenerator(seed: seed)
+        for i in 0..<min(take, rows.count - 1) {
+            let j = i + Int(rng.next() % UInt64(rows.count - i))
+            rows.swapAt(i, j)
+        }
+        return Array(rows.prefix(take))
+    }
+
+    public func batch(_ items: [Int]) -> Batch {
+        let trajectories = base.trainTrajectories.count
+        return base.stack(items.map { item in
+            let rows = base.trainTrajectories[item % trajectories]
+            return Self.shuffled(rows, seed: UInt64(item) &* 0x2545_F491_4F6C_DD1D, take: points)
+        })
+    }
+
+    public var trainingBatch: Batch {
+        base.stack(base.trainTrajectories.enumerated().map { Self.shuffled($1, seed: UInt64($0), take: $1.count) })
+    }
+
+    public var testBatch: Batch? {
+        base.testTrajectories.isEmpty ? nil : base.stack(base.testTrajectories.enumerated().map { Self.shuffled($1, seed: UInt64($0), take: $1.count) })
+    }
+
+    public func validate() throws {
+        try base.validate()
+        let samples = base.samples
+        guard points <= samples else {
+            throw TrainingError(message: "points: \(points) is more than the \(samples) samples of each trajectory; a flow's loss takes points from one trajectory at a time")
+        }
+    }
+}
+
+extension ModelRegistry {
+    static let symplecticFlow = Entry(
+        name: "flow",
+        summary: "deep symplectic flow (Bondesan & Lamacraft): blocks of zero-center, linear N.A.K and irrotational couplings, trained to map each trajectory to circles (loss: circles, eq. 14); latent actions I1.. and angles phi1..",
+        options: [
+            Option("blocks", .whole(1...64), default: .whole(4), help: "blocks of (zero-center, linear, coupling)"),
+            Option("hidden", .whole(1...4096), default: .whole(512), help: "units of each coupling's irrotational MLP"),
+            Option("reflections", .whole(1...16), default: .whole(2), help: "Householder reflections in each linear layer"),
+            Option("couplings", .whole(1...2), default: .whole(1), help: "couplings per block: 1 alternates p - dV(q) and q + dV(p) between blocks, 2 has both"),
+            Option("points", .whole(2...1_000_000), default: .whole(128), help: "points of one trajectory in each term of the loss"),
+            Option("loss", .word(SymplecticFlow.Loss.allCases.map(\.rawValue)), default: .word("circles"), help: "circles: eq. 14, trajectories to circles"),
+        ],
+        parameterShapes: { spec in
+            let a = try flowArchitecture(spec)
+            return SymplecticFlow.parameterShapes(dimension: a.dimension, blocks: a.blocks, hidden: a.hidden, reflections: a.reflections, couplings: a.couplings)
+        },
+        cost: { options, dimension, rows in
+            let a = try flowSettings(options, dimension: dimension)
+            return SymplecticFlow.cost(dimension: dimension, blocks: a.blocks, hidden: a.hidden, reflections: a.reflections, couplings: a.couplings, rows: rows)
+        },
+        build: { options, dimension, seed in
+            let a = try flowSettings(options, dimension: dimension)
+            return SymplecticFlow(dimension: dimension, blocks: a.blocks, hidden: a.hidden, reflections: a.reflections, couplings: a.couplings,
+                                  points: a.points, loss: a.loss, seed: seed)
+        },
+        decode: { spec in
+            let a = try flowArchitecture(spec)
+            return SymplecticFlow(dimension: a.dimension, blocks: a.blocks, hidden: a.hidden, reflections: a.reflections, couplings: a.couplings,
+                                  points: a.points, loss: a.loss, seed: 0)
+        })
+
+    struct FlowSettings { var dimension: Int, blocks: Int, hidden: Int, reflections: Int, couplings: Int, points: Int, loss: SymplecticFlow.Loss }
+
+    /// The settings from resolved options, checked against the data's dimension.
+    static func flowSettings(_ options: [String: Value], dimension: Int) throws -> FlowSettings {
+        guard case .whole(let blocks)? = options["blocks"], case .whole(let hidden)? = options["hidden"], case .whole(let reflections)? = options["reflections"],
+              case .whole(let couplings)? = options["couplings"], case .whole(let points)? = options["points"], case .word(let word)? = options["loss"],
+              let loss = SymplecticFlow.Loss(rawValue: word) else {
+            throw ModelError(message: "a flow model needs blocks, hidden, reflections, couplings, points and loss")
+        }
+        guard dimension % 2 == 0, dimension > 0 else {
+            throw ModelError(message: "a flow is a canonical map of pairs (q, p): the data's dimension must be even, not \(dimension)")
+        }
+        return FlowSettings(dimension: dimension, blocks: blocks, hidden: hidden, reflections: reflections, couplings: couplings, points: points, loss: loss)
+    }
+
+    /// The settings a flow's spec holds, each checked.
+    static func flowArchitecture(_ spec: ModelSpec) throws -> FlowSettings {
+        func whole(_ key: String, _ range: ClosedRange<Int>) throws -> Int {
+            guard let v = spec[key].flatMap({ Int($0) }), range.contains(v) else {
+                throw ModelError(message: "the flow spec '\(spec)' has no whole \(key) from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return v
+        }
+        let d = try whole("dimension", 2...MLPArchitecture.maximumWidth)
+        guard d % 2 == 0 else { throw ModelError(message: "the flow spec '\(spec)' has an odd dimension") }
+        guard let loss = spec["loss"].flatMap(SymplecticFlow.Loss.init(rawValue:)) else {
+            throw ModelError(message: "the flow spec '\(spec)' has no loss (\(SymplecticFlow.Loss.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        return FlowSettings(dimension: d, blocks: try whole("blocks", 1...64), hidden: try whole("hidden", 1...4096), reflections: try whole("reflections", 1...16),
+                            couplings: try whole("couplings", 1...2), points: try whole("points", 2...1_000_000), loss: loss)
+    }
+}
