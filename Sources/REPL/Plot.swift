@@ -51,6 +51,48 @@ enum Plot {
         if logY { script += "\nset logscale y\nset format y '%.0e'" }
         if integerX { script += "\nset xtics 1" }
         script += "\nplot " + plots.joined(separator: ", ") + "\n"
+        try render(script, gnuplot: gnuplot, in: directory, image: temporary, to: path)
+    }
+
+    /// Panels side by side in `columns` columns, each with its own series and title, axes
+    /// equal in scale (phase planes: a circle looks round).
+    static func writePanels(_ panels: [(title: String, series: [Series])], columns: Int, to path: String, title: String, xlabel: String, ylabel: String) throws {
+        guard let gnuplot else {
+            throw Failure(description: "plot needs gnuplot (apt-get install gnuplot-nox; scripts/setup.sh installs it)")
+        }
+        guard path.hasSuffix(".png") else { throw Failure(description: "the file name must end in .png") }
+        try AtomicFile.checkDestination(path)
+        let directory = try TemporaryFolder.create("noether-plot")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let rows = (panels.count + columns - 1) / columns
+        let temporary = directory.appendingPathComponent("plot.png").path
+        var script = """
+        set terminal png size \(360 * columns),\(340 * rows + 40) font ",10"
+        set output '\(quote(temporary))'
+        set size ratio -1
+        set grid
+        set key outside bottom center horizontal
+        set multiplot layout \(rows),\(columns) title '\(quote(title))'
+        set xlabel '\(quote(xlabel))'
+        set ylabel '\(quote(ylabel))'
+        """
+        for (p, panel) in panels.enumerated() {
+            var plots: [String] = []
+            for (k, s) in panel.series.enumerated() {
+                let data = directory.appendingPathComponent("panel\(p)-\(k).dat")
+                let text = s.points.map { String(format: "%.17g %.17g", $0.0, $0.1) }.joined(separator: "\n") + "\n"
+                try text.write(to: data, atomically: true, encoding: .utf8)
+                let style = s.style == "points" ? "with points pt 7 ps 0.3" : s.style == "linespoints" ? "with linespoints lw 1 pt 7" : "with lines lw 1"
+                plots.append("'\(data.path)' \(style) title '\(quote(s.title))'")
+            }
+            script += "\nset title '\(quote(panel.title))'\nplot " + plots.joined(separator: ", ")
+        }
+        script += "\nunset multiplot\n"
+        try render(script, gnuplot: gnuplot, in: directory, image: temporary, to: path)
+    }
+
+    /// Runs gnuplot on `script` in `directory` and moves the image it wrote to `path`.
+    static func render(_ script: String, gnuplot: String, in directory: URL, image temporary: String, to path: String) throws {
         let scriptURL = directory.appendingPathComponent("plot.gp")
         try script.write(to: scriptURL, atomically: true, encoding: .utf8)
         let process = Process()

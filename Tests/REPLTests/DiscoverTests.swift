@@ -81,7 +81,7 @@ final class DiscoverTests: XCTestCase {
         _ = repl.execute("d = dataset(harmonic, trajectories: 4, samples: 10)")
         _ = repl.execute("m = train(hnn, d, hidden: 8, steps: 3)")
         let out = repl.execute("discover(m, d, known: [q^2 + p^2])").flatMap(\.lines)
-        XCTAssertTrue(out[0].hasSuffix("a hnn model has no coordinates it is trained to conserve; train(scnn, ...) or train(scnnp, ...) has"), out[0])
+        XCTAssertTrue(out[0].hasSuffix("a hnn model has no coordinates it is trained to conserve; train(scnn, ...) or train(scnnp, ...) or train(flow, ...) has"), out[0])
         _ = repl.execute("s = train(scnn, d, hidden: 8, steps: 3)")
         XCTAssertTrue(repl.execute("discover(s, d)").flatMap(\.lines)[0].hasSuffix("discover needs known: [...], the conserved quantities to identify with"))
         XCTAssertTrue(repl.execute("discover(s, d, known: [zz])").flatMap(\.lines)[0].contains("known: names 'zz', which is not a coordinate of the data (coordinates: q, p; parameters: k, m)"))

@@ -173,6 +173,17 @@ public final class SymplecticFlow: LatentModel {
         return Tensor(shape: x.shape, storage: z)
     }
 
+    /// The states after the first k blocks, for k = 0…m (μ the moving averages): how the flow
+    /// moves the data block by block (the paper's figure 2).
+    public func stages(_ x: Tensor) -> [Tensor] {
+        let values = θ.map(\.value)
+        return (0...blocks).map { k in
+            var z = x.storage
+            run(&z, rows: x.shape[0], values, centering: .moving, saving: false, blocks: k)
+            return Tensor(shape: x.shape, storage: z)
+        }
+    }
+
     /// x = T⁻¹(z): every layer undone in reverse order, exact to rounding.
     public func inverse(_ z: Tensor) -> Tensor {
         let values = θ.map(\.value)
@@ -283,11 +294,11 @@ public final class SymplecticFlow: LatentModel {
     /// The flow on rows of x in place. With `saving`, returns the input of every layer (for the
     /// pullback) and the batch means of the zero-center layers.
     @discardableResult
-    func run(_ x: inout [Double], rows: Int, _ values: [Tensor], centering: Centering, saving: Bool) -> (inputs: [[Double]], means: [[Double]]) {
+    func run(_ x: inout [Double], rows: Int, _ values: [Tensor], centering: Centering, saving: Bool, blocks count: Int? = nil) -> (inputs: [[Double]], means: [[Double]]) {
         let d = dimension, n = pairs
         var inputs: [[Double]] = [], means: [[Double]] = []
         let centers = values[blocks * perBlock].storage
-        for b in 0..<blocks {
+        for b in 0..<min(blocks, count ?? blocks) {
             let base = b * perBlock
             x.withUnsafeMutableBufferPointer { buffer in
                 let x = buffer.baseAddress!
@@ -430,20 +441,20 @@ public final class SymplecticFlow: LatentModel {
     // MARK: The loss
 
     /// Eq. 14 on z rows grouped as [B, τ, d], and its gradient with respect to z.
-    func circleLoss(_ z: [Double], trajectories B: Int, points τ: Int) -> (loss: Double, gradient: [Double]) {
+    func circleLoss(_ z: [Double], trajectories B: Int, points τ: Int) -> (loss: Double, gradient: [Double], planes: [Double]) {
         let n = pairs, d = dimension
         func radius(_ b: Int, _ k: Int, _ i: Int) -> Double {
             let row = (b * τ + k) * d
             return z[row + i] * z[row + i] + z[row + n + i] * z[row + n + i]
         }
         let scale = 1 / Double(max(1, B * τ * n))
-        var loss = 0.0, g = [Double](repeating: 0, count: z.count)
+        var planes = [Double](repeating: 0, count: n), g = [Double](repeating: 0, count: z.count)
         for b in 0..<B {
             for i in 0..<n {
                 let r = (0..<τ).map { radius(b, $0, i) }
                 for k in 0..<τ {
                     let next = r[(k + 1) % τ], previous = r[(k + τ - 1) % τ]
-                    loss += (r[k] - next) * (r[k] - next)
+                    planes[i] += (r[k] - next) * (r[k] - next)
                     // ∂ℓ/∂r_k = 2 scale ((r_k − r_{k+1}) − (r_{k−1} − r_k)); ∂r/∂q̂ = 2q̂.
                     let dr = 2 * scale * ((r[k] - next) - (previous - r[k]))
                     let row = (b * τ + k) * d
@@ -452,15 +463,18 @@ public final class SymplecticFlow: LatentModel {
                 }
             }
         }
-        return (loss * scale, g)
+        return (planes.reduce(0, +) * scale, g, planes.map { $0 * scale * Double(n) })
     }
 
-    /// ℓ of eq. 14 for x [B, τ, d] with the given centering, not recorded: `evaluate`'s test loss.
-    public func circleLoss(_ x: Tensor, centering: Centering) -> Double {
+    /// ℓ of eq. 14 for x [B, τ, d] with the given centering, not recorded (`evaluate`'s test
+    /// loss), and each plane's own: the mean over (b, k) of (r_{b,k,i} − r_{b,k+1,i})², whose
+    /// mean over the planes is ℓ.
+    public func circleLoss(_ x: Tensor, centering: Centering) -> (loss: Double, planes: [Double]) {
         let B = x.shape[0], τ = x.shape[1]
         var z = x.storage
         run(&z, rows: B * τ, θ.map(\.value), centering: centering, saving: false)
-        return circleLoss(z, trajectories: B, points: τ).loss
+        let result = circleLoss(z, trajectories: B, points: τ)
+        return (result.loss, result.planes)
     }
 
     public func losses(_ batch: Batch, at parameters: [Variable]?) throws -> [String: Variable] {
@@ -474,7 +488,7 @@ public final class SymplecticFlow: LatentModel {
         var z = x.storage
         let recording = Recording.isOn && θ.contains(where: \.requiresGradient)
         let saved = run(&z, rows: rows, values, centering: .batch, saving: recording)
-        let (value, dz) = circleLoss(z, trajectories: B, points: τ)
+        let (value, dz, _) = circleLoss(z, trajectories: B, points: τ)
         if recording && parameters == nil { updateCenters(saved.means) }
         guard recording else { return [loss.rawValue: Variable(Tensor(value))] }
         let result = Variable.record(Tensor(value), θ) { [self] g, need in
@@ -520,7 +534,7 @@ public struct TrajectoryPoints: BatchSource {
     public var provenance: Checkpoint.Provenance { base.provenance }
 
     /// `rows` in an order drawn from `seed`, the first `take` of them.
-    static func shuffled(_ rows: [Int], seed: UInt64, take: Int) -> [Int] {
+    public static func shuffled(_ rows: [Int], seed: UInt64, take: Int) -> [Int] {
         var rows = rows, rng = SeededGenerator(seed: seed)
         for i in 0..<min(take, rows.count - 1) {
             let j = i + Int(rng.next() % UInt64(rows.count - i))

@@ -76,6 +76,8 @@ struct Evaluation {
             let values = try args.map { try expr($0.value, name, at) }
             return .expr(try ExprBuilder.function(name, values, at: at, in: source))
         }
+        // A model called on a state: a flow's map z = T(x).
+        if case .object(let m as ModelValue)? = session.objects[name] { return try m.call(args, at: at, in: self) }
         guard let verb = Verbs.named(name) else {
             var message = "unknown function '\(name)'"
             if let s = ExprBuilder.suggestion(for: name, among: Verbs.names + Verbs.functions) { message += "; did you mean '\(s)'?" }

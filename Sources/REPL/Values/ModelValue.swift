@@ -4,7 +4,7 @@ import Learn
 
 /// A trained model with what it was trained on.
 struct ModelValue: SampledMembers, SavableValue {
-    var model: any FieldModel
+    var model: any Model
     /// The optimizer of its run, so `resume` continues it.
     var optimizer: Adam?
     /// The schedule's state of its run (a plateau rule's memory), so `resume` continues it.
@@ -38,9 +38,37 @@ struct ModelValue: SampledMembers, SavableValue {
         return s
     }
 
+    /// `flow(x)`: the latent state z = T(x) = (q̂, p̂) of a flow at a state.
+    func call(_ arguments: [Syntax.Argument], at: SourceLocation, in evaluation: Evaluation) throws -> Value {
+        guard let flow = model as? SymplecticFlow else {
+            throw evaluation.fail("a \(model.kind) model is not a map of states; call a flow as m([\(names.joined(separator: ", "))]), or use its members", at: at)
+        }
+        let x = try state(arguments, "m", at: at, in: evaluation)
+        return .list(flow.forward(Tensor(shape: [1, x.count], storage: x)).storage.map { .expr(.float($0)) })
+    }
+
+    /// The one state [..] of a call's arguments, of the model's dimension.
+    func state(_ arguments: [Syntax.Argument]?, _ name: String, at: SourceLocation, in evaluation: Evaluation) throws -> [Double] {
+        guard let arguments, arguments.count == 1, arguments[0].label == nil else {
+            throw evaluation.fail("call it with one state: \(name)([\(names.joined(separator: ", "))])", at: at, width: name.count)
+        }
+        let syntax = arguments[0].value
+        let x = try evaluation.numbers(syntax, "the state")
+        guard x.count == model.dimension else {
+            throw evaluation.fail("the state has \(x.count) values; the model's is (\(names.joined(separator: ", ")))", at: syntax.location)
+        }
+        guard x.allSatisfy(\.isFinite) else { throw evaluation.fail("the state holds a value that is not finite", at: syntax.location) }
+        return x
+    }
+
     /// `model.H(point)` and `model.H(trajectory)`: the learned Hamiltonian H_θ; for a model with
-    /// latent coordinates, `model.P1(point)` and `model.P1(trajectory)` likewise.
+    /// latent coordinates, `model.P1(point)` and `model.P1(trajectory)` likewise; a flow's
+    /// `model.inverse(z)` is the state x = T⁻¹(z).
     func member(_ name: String, _ arguments: [Syntax.Argument]?, at: SourceLocation, in evaluation: Evaluation) throws -> Value {
+        if name == "inverse", let flow = model as? SymplecticFlow {
+            let z = try state(arguments, "inverse", at: at, in: evaluation)
+            return .list(flow.inverse(Tensor(shape: [1, z.count], storage: z)).storage.map { .expr(.float($0)) })
+        }
         let (label, function) = try stateFunction(name, at: at, in: evaluation)
         guard let arguments, arguments.count == 1, arguments[0].label == nil else {
             throw evaluation.fail("call it with a state or a trajectory: model.\(name)([\(names.joined(separator: ", "))]) or model.\(name)(rollout(...))", at: at, width: name.count)
@@ -71,9 +99,19 @@ struct ModelValue: SampledMembers, SavableValue {
             return (name, { x in latent.latent(x)[k] })
         }
         if let latent = model as? any LatentModel {
-            throw evaluation.fail("a \(model.kind) model has .H and its latent coordinates " + latent.latentNames.map { "." + $0 }.joined(separator: ", "), at: at, width: name.count)
+            let own = (model is any HamiltonianModel ? ".H and its" : "its") + " latent coordinates " + latent.latentNames.map { "." + $0 }.joined(separator: ", ")
+            throw evaluation.fail("a \(model.kind) model has \(own)" + (model is SymplecticFlow ? ", and .inverse(z)" : ""), at: at, width: name.count)
         }
         throw evaluation.fail("a model has one member, .H (the learned Hamiltonian of an HNN)", at: at, width: name.count)
+    }
+
+    /// The model as a vector field (what rollouts and the dx/dt errors need), or the error that
+    /// it is a map: a flow has no dx/dt.
+    func field(_ at: SourceLocation, in evaluation: Evaluation) throws -> any FieldModel {
+        guard let f = model as? any FieldModel else {
+            throw evaluation.fail("a \(model.kind) model is a canonical map of states, not a vector field: it has no dx/dt to roll out or to compare", at: at)
+        }
+        return f
     }
 
     /// H_θ of a model that has one as a function of one state.

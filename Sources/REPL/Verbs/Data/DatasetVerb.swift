@@ -18,7 +18,7 @@ enum DatasetVerb: Verb {
             .init("test", .number, defaultText: "the recipe's", "the fraction of trajectories held out for testing"),
             .init("noise", .number, defaultText: "the recipe's", "the standard deviation of Gaussian noise on the states"),
             .init("sampler", .custom("a sampler or recipe name: scnn, greydanus, orbits, sphere, box, songjeong, bondesan"), defaultText: "the system's paper", "how initial states are drawn"),
-            .init("radius", .number, default: 3, "the sphere sampler's radius (Neumann)"),
+            .init("radius", .custom("a number > 0, or a list of them"), default: 3, "the sphere sampler's radius (Neumann); a list [3, 5, 7] makes 'trajectories:' trajectories at each radius"),
             .init("box", .numbers, defaultText: "[-1, 1]", "[low, high]: every coordinate of the initial states uniform in it (the box sampler)"),
             .init("energy", .numbers, "[low, high]: keep initial states whose energy is in it (redrawn until one is)"),
             .init("x0", .custom("a list of initial states, as in [[1, 0], [0, 1]]"), "given initial states, one a trajectory, instead of a sampler"),
@@ -44,8 +44,20 @@ enum DatasetVerb: Verb {
             default: break
             }
         }
-        let seed = UInt64(try call.whole("seed")!), radius = try call.number("radius")!
+        let seed = UInt64(try call.whole("seed")!)
+        var radius = 3.0, radii: [Double]?
+        if let r = call.option("radius") {
+            if case .list = try call.evaluation.value(r) {
+                let list = try call.evaluation.numbers(r, "radius")
+                guard !list.isEmpty, list.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw call.fail("'radius:' radii are numbers > 0", at: r.location) }
+                radii = list
+            } else {
+                radius = try call.evaluation.positiveOption(r, "radius")
+            }
+            guard catalogName == "neumann" else { throw call.fail("'radius:' is the Neumann model's sphere; \(catalogName) has none", at: r.location) }
+        }
         var spec = Dataset.Specification(system: system, catalogName: catalogName, recipe: recipe, seed: seed, radius: radius)
+        spec.radii = radii
         spec.recordsHamiltonian = catalogName == customName
         if let bounds = try range("box", call) {
             spec.box = (bounds.lowerBound, bounds.upperBound)

@@ -19,8 +19,7 @@ enum Read: Verb {
             guard !bytes.isEmpty else { throw FileError("'\(path)' is empty (0 bytes): neither a dataset nor a checkpoint") }
             if Checkpoint.looksLikeCheckpoint(bytes) {
                 let c = try Checkpoint.decode(bytes, path: path)
-                guard let model = c.model as? any FieldModel else { throw FileError("'\(path)' holds a \(c.model.kind) model, which is not a vector field") }
-                return .object(ModelValue(model: model, optimizer: c.optimizer, schedule: c.schedule, report: nil, names: c.provenance.names,
+                return .object(ModelValue(model: c.model, optimizer: c.optimizer, schedule: c.schedule, report: nil, names: c.provenance.names,
                                           parameters: c.provenance.parameters, system: c.provenance.system, source: path))
             }
             guard DatasetFile.looksLikeDataset(bytes) else {

@@ -47,7 +47,8 @@ enum Compare: Verb {
         for (name, m) in models {
             if let note = m.note(on: data) { notes.append("\(name): \(note)") }
             let e: GreydanusEvaluation
-            do { e = try GreydanusEvaluation.evaluate(m.model, on: data, horizon: horizon, known: known?.expressions ?? []) } catch { throw call.fail("\(error)") }
+            let field = try m.field(listSyntax.location, in: call.evaluation)
+            do { e = try GreydanusEvaluation.evaluate(field, on: data, horizon: horizon, known: known?.expressions ?? []) } catch { throw call.fail("\(error)") }
             let split = e.splits.last { $0.split == "test" } ?? e.splits.first
             splitName = split?.split ?? splitName
             var row = ["\(name) (\(m.model.kind))", split.map { short($0.meanSquaredError) } ?? "-"]

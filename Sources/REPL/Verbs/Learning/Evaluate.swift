@@ -21,7 +21,8 @@ enum Evaluate: Verb {
         let known = try KnownInvariants.read(call, data: d)
         var lines: [String] = []
         if let note = m.note(on: d) { lines.append("note: " + note) }
-        for e in GreydanusEvaluation.splitErrors(m.model, on: d) {
+        if let flow = m.model as? SymplecticFlow { return .text((lines + [try FlowEvaluation.report(flow, on: d, call)]).joined(separator: "\n")) }
+        for e in GreydanusEvaluation.splitErrors(try m.field(call.positional[0].location, in: call.evaluation), on: d) {
             lines.append("\(e.split): mean squared error of dx/dt \(TextPrinter.format(e.meanSquaredError, significantDigits: 3)) over \(e.samples) samples")
         }
         // From the first sample of each test trajectory, over the data's span or t.
@@ -32,7 +33,7 @@ enum Evaluate: Verb {
         guard !GreydanusEvaluation.isTooLong(horizon, for: d) else {
             throw call.fail("t is more than 1000 times the data's time span; roll out with rollout(...) instead", at: call.location, width: 8)
         }
-        switch GreydanusEvaluation.rollouts(m.model, on: d, from: starts, horizon: horizon, known: known?.expressions ?? []) {
+        switch GreydanusEvaluation.rollouts(try m.field(call.positional[0].location, in: call.evaluation), on: d, from: starts, horizon: horizon, known: known?.expressions ?? []) {
         case .notCompared(let reason):
             lines.append("rollouts: not compared (\(reason))")
         case .compared(let c):

@@ -21,6 +21,7 @@ enum Rollout: Verb {
 
     static func run(_ call: BoundCall) throws -> Value {
         let m = try call.object(0, ModelValue.self)
+        let field = try m.field(call.positional[0].location, in: call.evaluation)
         guard let x0Syntax = call.option("x0") else { throw call.fail("rollout needs x0: [...]") }
         let x0Value = try call.evaluation.value(x0Syntax)
         guard case .list = x0Value else { throw call.fail("rollout needs x0: [...]") }
@@ -39,7 +40,7 @@ enum Rollout: Verb {
         try call.evaluation.checkTrajectoryMemory(samples: Trajectory.fixedStepSamples(steps: Double(steps), sampleEvery: Double(every)), dimension: x0.count,
                                                   hint: "store every k-th step with every: k", at: call.location)
         do {
-            let traj = try FixedStepIntegrator(method, step: step).run(m.model, from: x0, steps: steps, sampleEvery: every)
+            let traj = try FixedStepIntegrator(method, step: step).run(field, from: x0, steps: steps, sampleEvery: every)
             return .object(TrajectoryValue(trajectory: traj, names: m.names, parameters: m.parameters, method: "\(m.model.kind) model, \(methodName)"))
         } catch let e as IntegrationError {
             throw call.fail(e.description)

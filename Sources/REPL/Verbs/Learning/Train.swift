@@ -83,12 +83,10 @@ enum Train: Verb {
                             + "(\(cost.parameters) parameters x \(rows) rows), more than the limit of \(TextPrinter.format(TrainingCost.limit, significantDigits: 3)) "
                             + "(several seconds a step); use fewer hidden units or layers, or a batch: of at most \(max(1, Int(TrainingCost.limit / Double(cost.parameters)))) rows")
         }
-        let model: any FieldModel
-        do {
-            let built = try ModelRegistry.build(kind, options: options, dimension: data.dimension, seed: run.seed)
-            guard let field = built as? any FieldModel else { throw ModelError(message: "a \(kind) model is not a vector field; train fits vector fields") }
-            model = field
-        } catch { throw call.fail("\(error)", at: call.positional[0].location) }
+        let model: any Model
+        do { model = try ModelRegistry.build(kind, options: options, dimension: data.dimension, seed: run.seed) } catch {
+            throw call.fail("\(error)", at: call.positional[0].location)
+        }
         return try run.train(model, optimizer: Adam(learningRate: run.rate), schedule: nil, on: data, call)
     }
 

@@ -11,12 +11,18 @@ enum PlotVerb: Verb {
         example: "plot(H, simulate(x0: [1, 0, 0, 0, 1, 0], t: 10, step: 0.01, method: rk4), \"/tmp/energy.png\")",
         positional: [.required("what", "a trajectory or a fit"), .required("trajectory or file", "a trajectory (from simulate)"),
                      .optional("file", "a file name in quotes")],
-        options: [.init("log", .custom("true, false or a number (non-zero is true)"), defaultText: "false", "the relative deviation from the initial value, on a log scale")])
+        options: [.init("log", .custom("true, false or a number (non-zero is true)"), defaultText: "false", "the relative deviation from the initial value, on a log scale"),
+                  .init("plane", .whole(1...1000), default: 1, "plot(flow, data, \"f.png\"): the (q^_k, p^_k) plane drawn"),
+                  .init("layers", .custom("true or false"), defaultText: "false", "plot(flow, data, \"f.png\", layers: true): the data after each block instead of the pull-backs")])
 
     static func run(_ call: BoundCall) throws -> Value {
         let evaluation = call.evaluation, positional = call.positional
         guard case .string(let path, let pathAt) = positional.last! else {
             throw call.fail("plot needs a file name in quotes last, as in plot(H, traj, \"energy.png\")", at: call.location, width: 4)
+        }
+        if case .object(let m as ModelValue) = try call.value(0) { return try flowPlot(m, call, path: path, at: pathAt) }
+        for label in ["plane", "layers"] where call.has(label) {
+            throw call.fail("'\(label):' goes with plot(flow, data, \"f.png\")", at: call.location(of: label))
         }
         var logY = false
         if let s = call.option("log") {

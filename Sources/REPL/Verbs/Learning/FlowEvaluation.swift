@@ -1,0 +1,82 @@
+import Symbolic
+import Dynamics
+import Foundation
+import Learn
+
+/// `evaluate(flow, data)`: eq. 14 on each trajectory of the data, as ℓ′ = ℓ × 10⁵ (Bondesan &
+/// Lamacraft's Table 1), with the zero-center layers at their moving averages (test time).
+/// Each trajectory's points are taken in a seeded random order, as in training, so neighbours
+/// in the loss are any two points of it. On Neumann data the trajectories are grouped by the
+/// radius |q| of their sphere; otherwise by split.
+enum FlowEvaluation {
+    static func report(_ flow: SymplecticFlow, on data: Dataset, _ call: BoundCall) throws -> String {
+        let d = data.dimension, n = d / 2
+        var rowsOf: [Int: [Int]] = [:]
+        for (row, id) in data.trajectoryIDs.enumerated() { rowsOf[id, default: []].append(row) }
+        guard !rowsOf.isEmpty else { throw call.fail("the dataset has no trajectories", at: call.positional[1].location) }
+        if let short = rowsOf.first(where: { $0.value.count < 2 }) {
+            throw call.fail("trajectory \(short.key + 1) has one sample; eq. 14 compares points of a trajectory", at: call.positional[1].location)
+        }
+        let neumann = data.system.hasPrefix("neumann")
+        var groups: [String: [[Double]]] = [:], order: [(key: String, sort: Double)] = []
+        for id in rowsOf.keys.sorted() {
+            let rows = TrajectoryPoints.shuffled(rowsOf[id]!, seed: UInt64(id), take: rowsOf[id]!.count)
+            let x = Tensor(shape: [1, rows.count, d], storage: rows.flatMap { data.states[($0 * d)..<($0 * d + d)] })
+            let loss = flow.circleLoss(x, centering: .moving)
+            let frequencies = Self.frequencies(flow, rows: rowsOf[id]!, of: data)
+            let key: String, sort: Double
+            if neumann {
+                var squares = 0.0
+                for i in 0..<n { let q = data.states[rows[0] * d + i]; squares += q * q }
+                let r = squares.squareRoot()
+                (key, sort) = (TextPrinter.format(r, significantDigits: 4), r)
+            } else {
+                (key, sort) = data.isTestTrajectory[id] ? ("test", 1) : ("train", 0)
+            }
+            if groups[key] == nil { order.append((key, sort)) }
+            groups[key, default: []].append([loss.loss] + loss.planes + frequencies)
+        }
+        let short = { (x: Double) in TextPrinter.format(x, significantDigits: 3) }
+        let label = neumann ? "radius" : "split"
+        var lines = ["eq. 14 test loss l' = l x 1e5, and each (q^_k, p^_k) plane's (their mean is l'); zero-center at its moving averages, each trajectory's points in a seeded random order:"]
+        let header = [label, "trajectories", "l'"] + (1...n).map { "plane \($0)" }
+        var table = [header], speeds = [[label, "trajectories"] + (1...n).map { "dphi\($0)/dt" }]
+        for (key, _) in order.sorted(by: { $0.sort < $1.sort }) {
+            let losses = groups[key]!
+            let means = (0...n).map { c in losses.map { $0[c] }.reduce(0, +) / Double(losses.count) * 1e5 }
+            table.append([key, String(losses.count)] + means.map(short))
+            let rates = ((n + 1)...(2 * n)).map { c in losses.map { $0[c] }.reduce(0, +) / Double(losses.count) }
+            speeds.append([key, String(losses.count)] + rates.map(short))
+        }
+        lines += aligned(table)
+        lines.append("frequencies dphi_k/dt: the slope of each plane's unwrapped angle over the trajectory's time, mean over its trajectories:")
+        lines += aligned(speeds)
+        return lines.joined(separator: "\n")
+    }
+
+    static func aligned(_ table: [[String]]) -> [String] {
+        let widths = table[0].indices.map { c in table.map { $0[c].count }.max()! }
+        return table.map { row in row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }
+    }
+
+    /// dφ_k/dt of one trajectory (rows in time order): the least-squares slope of φ_k(t), its
+    /// angle in plane k unwrapped (steps of more than π taken as the short way round).
+    static func frequencies(_ flow: SymplecticFlow, rows: [Int], of data: Dataset) -> [Double] {
+        let d = data.dimension, n = d / 2
+        let z = flow.forward(Tensor(shape: [rows.count, d], storage: rows.flatMap { data.states[($0 * d)..<($0 * d + d)] })).storage
+        let t = rows.map { data.times[$0] }
+        let tMean = t.reduce(0, +) / Double(t.count)
+        let tVar = t.reduce(0) { $0 + ($1 - tMean) * ($1 - tMean) }
+        return (0..<n).map { k in
+            var phi: [Double] = [], last = 0.0, turns = 0.0
+            for (j, _) in rows.enumerated() {
+                let a = atan2(z[j * d + n + k], z[j * d + k])
+                if j > 0 { if a - last > .pi { turns -= 2 * .pi } else if a - last < -.pi { turns += 2 * .pi } }
+                last = a
+                phi.append(a + turns)
+            }
+            let pMean = phi.reduce(0, +) / Double(phi.count)
+            return tVar > 0 ? zip(t, phi).reduce(0) { $0 + ($1.0 - tMean) * ($1.1 - pMean) } / tVar : 0
+        }
+    }
+}
