@@ -54,9 +54,11 @@ enum Plot {
         try render(script, gnuplot: gnuplot, in: directory, image: temporary, to: path)
     }
 
-    /// Panels side by side in `columns` columns, each with its own series and title, axes
-    /// equal in scale (phase planes: a circle looks round).
-    static func writePanels(_ panels: [(title: String, series: [Series])], columns: Int, to path: String, title: String, xlabel: String, ylabel: String) throws {
+    /// Panels side by side in `columns` columns, each with its own series and title; with
+    /// `equalAxes` both axes have one scale (phase planes: a circle looks round), otherwise
+    /// each panel is square.
+    static func writePanels(_ panels: [(title: String, series: [Series])], columns: Int, to path: String, title: String, xlabel: String, ylabel: String,
+                            equalAxes: Bool = true) throws {
         guard let gnuplot else {
             throw Failure(description: "plot needs gnuplot (apt-get install gnuplot-nox; scripts/setup.sh installs it)")
         }
@@ -69,7 +71,7 @@ enum Plot {
         var script = """
         set terminal png size \(360 * columns),\(340 * rows + 40) font ",10"
         set output '\(quote(temporary))'
-        set size ratio -1
+        set size \(equalAxes ? "ratio -1" : "square")
         set grid
         set key outside bottom center horizontal
         set multiplot layout \(rows),\(columns) title '\(quote(title))'

@@ -213,4 +213,35 @@ final class SymplecticFlowTests: XCTestCase {
         let mean = (0..<6).map { i in stride(from: i, to: data.states.count, by: 6).map { data.states[$0] }.reduce(0, +) / Double(data.count) }
         for i in 0..<6 { XCTAssertEqual(centre[i], mean[i], accuracy: 0.5) }
     }
+
+    /// The Neumann data with tangent momenta: q·p = 0 at every sample, J (so every integral)
+    /// as in the raw data, and the stored derivative that of the stored states (against central
+    /// differences along the trajectory).
+    func testTangentMomentaKeepJAndTheirDerivative() throws {
+        var recipe = try InitialConditions.recipe(for: "neumann", sampler: "bondesan")
+        recipe.samples = 2001
+        recipe.duration = 2
+        var spec = Dataset.Specification(system: try Catalog.system("neumann", options: ["n": 3]), catalogName: "neumann", recipe: recipe, seed: 3, radius: 4)
+        let raw = try Dataset.generate(spec)
+        spec.tangentMomenta = true
+        let data = try Dataset.generate(spec)
+        XCTAssertEqual(data.sampler, "sphere-tangent")
+        let dt = 2.0 / 2000
+        func J(_ x: ArraySlice<Double>) -> [Double] {
+            let b = x.startIndex
+            return [(0, 1), (0, 2), (1, 2)].map { i, j in x[b + i] * x[b + 3 + j] - x[b + j] * x[b + 3 + i] }
+        }
+        var drift = 0.0
+        for k in stride(from: 1, to: 2000, by: 97) {
+            let x = data.states[(k * 6)..<(k * 6 + 6)], y = raw.states[(k * 6)..<(k * 6 + 6)]
+            XCTAssertEqual((0..<3).reduce(0) { $0 + x[k * 6 + $1] * x[k * 6 + 3 + $1] }, 0, accuracy: 1e-12)
+            for (a, b) in zip(J(x), J(y)) { XCTAssertEqual(a, b, accuracy: 1e-12) }
+            for i in 0..<6 {
+                let numeric = (data.states[(k + 1) * 6 + i] - data.states[(k - 1) * 6 + i]) / (2 * dt)
+                XCTAssertEqual(data.derivatives[k * 6 + i], numeric, accuracy: 1e-5 * max(1, abs(numeric)), "sample \(k), coordinate \(i)")
+            }
+            drift = max(drift, abs((0..<3).reduce(0) { $0 + y[k * 6 + $1] * y[k * 6 + 3 + $1] }))
+        }
+        XCTAssertGreaterThan(drift, 0.5, "the raw data's q·p drifts")
+    }
 }

@@ -54,6 +54,12 @@ public struct Dataset: Sendable {
         public var energyRange: ClosedRange<Double>?
         /// Record the Hamiltonian's text in the data (a system not in the catalog).
         public var recordsHamiltonian = false
+        /// Store each sample's momenta projected on the tangent space of its sphere |q| = const,
+        /// p − (q·p) q/|q|², with the derivative of that projection: the Neumann model as a
+        /// particle constrained to the sphere. Its H = ¼ Σ J_ij² + ½ Σ a_i q_i² fixes q and J
+        /// but not the radial momentum q·p, which drifts (d(q·p)/dt = −Σ a_i q_i²) along every
+        /// trajectory of the unconstrained flow in ℝ²ⁿ; the integrals depend on q and J only.
+        public var tangentMomenta = false
 
         public init(system: HamiltonianSystem, catalogName: String, recipe: InitialConditions.Recipe, seed: UInt64, radius: Double = 3) {
             self.system = system; self.catalogName = catalogName; self.recipe = recipe; self.seed = seed; self.radius = radius
@@ -87,7 +93,7 @@ public struct Dataset: Sendable {
         if let given = spec.initialStates, let bad = given.firstIndex(where: { $0.count != d }) {
             throw CatalogError(message: "initial state \(bad + 1) has \(given[bad].count) values; the state is (\(field.stateNames.joined(separator: ", "))): \(d) values")
         }
-        var data = Dataset(system: spec.system.name, names: field.stateNames, parameters: values, sampler: recipe.sampler,
+        var data = Dataset(system: spec.system.name, names: field.stateNames, parameters: values, sampler: recipe.sampler + (spec.tangentMomenta ? "-tangent" : ""),
                            seed: spec.seed, noise: recipe.noise, states: [], derivatives: [], times: [], trajectoryIDs: [], isTestTrajectory: [])
         if spec.recordsHamiltonian { data.hamiltonian = TextPrinter(floatDigits: 17).print(spec.system.hamiltonian) }
         data.states.reserveCapacity(recipe.trajectories * recipe.samples * d)
@@ -99,8 +105,9 @@ public struct Dataset: Sendable {
             let x0 = try initialState(id, at, recipe, dimension: d, &rng) { field.energy($0) }
             let trajectory = try integrator.run(field, from: x0, times: times)
             for k in 0..<trajectory.count {
-                let x = Array(trajectory.state(k))
+                var x = Array(trajectory.state(k))
                 x.withUnsafeBufferPointer { xs in derivative.withUnsafeMutableBufferPointer { field.evaluate(xs.baseAddress!, into: $0.baseAddress!) } }
+                if spec.tangentMomenta { Self.projectMomenta(&x, &derivative) }
                 data.states += recipe.noise > 0 ? x.map { $0 + rng.normal(standardDeviation: recipe.noise) } : x
                 data.derivatives += derivative
                 data.times.append(trajectory.times[k])
@@ -114,6 +121,22 @@ public struct Dataset: Sendable {
         data.isTestTrajectory = [Bool](repeating: false, count: recipe.trajectories)
         for id in order.prefix(testCount) { data.isTestTrajectory[id] = true }
         return data
+    }
+
+    /// (q, p) ↦ (q, p − s q/ρ) with s = q·p, ρ = |q|², and its time derivative by the chain rule:
+    /// ṗ − (ṡ q + s q̇)/ρ + s q ρ̇/ρ², ṡ = q̇·p + q·ṗ, ρ̇ = 2 q·q̇.
+    static func projectMomenta(_ x: inout [Double], _ dx: inout [Double]) {
+        let n = x.count / 2
+        var rho = 0.0, s = 0.0, sDot = 0.0, rhoDot = 0.0
+        for i in 0..<n {
+            rho += x[i] * x[i]; s += x[i] * x[n + i]
+            sDot += dx[i] * x[n + i] + x[i] * dx[n + i]; rhoDot += 2 * x[i] * dx[i]
+        }
+        guard rho > 0 else { return }
+        for i in 0..<n {
+            dx[n + i] += -(sDot * x[i] + s * dx[i]) / rho + s * x[i] * rhoDot / (rho * rho)
+            x[n + i] -= s * x[i] / rho
+        }
     }
 
     /// Trajectory `id`'s initial state: the given one, or a draw of the recipe's sampler (in

@@ -129,10 +129,17 @@ public protocol LatentModel: Model {
     /// The latent coordinates the model is trained to conserve (an SCNN's cyclic P_i): what
     /// `discover` fits, identifies and proves. None unless a model says so.
     var conservedNames: [String] { get }
+    /// Whether `discover` identifies the conserved coordinates' values themselves with the known
+    /// quantities, instead of first fitting each by a low-degree polynomial of the state (an
+    /// SCNN's P_i should be such a polynomial, Px or L; a flow's actions are action integrals,
+    /// functions of the known integrals through square roots and worse). False unless a model
+    /// says so.
+    var identifiesConservedDirectly: Bool { get }
 }
 
 extension LatentModel {
     public var conservedNames: [String] { [] }
+    public var identifiesConservedDirectly: Bool { false }
 
     /// z = g_θ(x) of one state, not recorded.
     public func latent(_ x: [Double]) -> [Double] {

@@ -120,6 +120,8 @@ public final class SymplecticFlow: LatentModel {
 
     public var latentNames: [String] { (1...pairs).map { "I\($0)" } + (1...pairs).map { "phi\($0)" } }
     public var conservedNames: [String] { (1...pairs).map { "I\($0)" } }
+    /// The actions are identified from their values (`LatentModel`).
+    public var identifiesConservedDirectly: Bool { true }
 
     public func copy() -> SymplecticFlow {
         let other = SymplecticFlow(dimension: dimension, blocks: blocks, hidden: hidden, reflections: reflections, couplings: couplings,

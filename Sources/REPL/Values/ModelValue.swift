@@ -124,7 +124,8 @@ struct ModelValue: SampledMembers, SavableValue {
     func hamiltonianModel(_ at: SourceLocation, in evaluation: Evaluation) throws -> any HamiltonianModel {
         guard let h = model as? any HamiltonianModel else {
             let kinds = ModelRegistry.kinds { $0 is any HamiltonianModel }.map { "train(\($0), ...)" }.joined(separator: " or ")
-            throw evaluation.fail("a \(model.kind) model predicts dx/dt directly and has no learned H; \(kinds) has one", at: at)
+            let what = model is any FieldModel ? "predicts dx/dt directly" : "is a canonical map of states"
+            throw evaluation.fail("a \(model.kind) model \(what) and has no learned H; \(kinds) has one", at: at)
         }
         return h
     }

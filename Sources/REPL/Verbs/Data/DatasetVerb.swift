@@ -18,6 +18,7 @@ enum DatasetVerb: Verb {
             .init("test", .number, defaultText: "the recipe's", "the fraction of trajectories held out for testing"),
             .init("noise", .number, defaultText: "the recipe's", "the standard deviation of Gaussian noise on the states"),
             .init("sampler", .custom("a sampler or recipe name: scnn, greydanus, orbits, sphere, box, songjeong, bondesan"), defaultText: "the system's paper", "how initial states are drawn"),
+            .init("tangent", .custom("true or false"), defaultText: "false", "Neumann: store the momenta projected on the sphere's tangent space, p - (q.p) q/|q|^2 (the particle constrained to the sphere; H lets q.p drift)"),
             .init("radius", .custom("a number > 0, or a list of them"), default: 3, "the sphere sampler's radius (Neumann); a list [3, 5, 7] makes 'trajectories:' trajectories at each radius"),
             .init("box", .numbers, defaultText: "[-1, 1]", "[low, high]: every coordinate of the initial states uniform in it (the box sampler)"),
             .init("energy", .numbers, "[low, high]: keep initial states whose energy is in it (redrawn until one is)"),
@@ -58,6 +59,11 @@ enum DatasetVerb: Verb {
         }
         var spec = Dataset.Specification(system: system, catalogName: catalogName, recipe: recipe, seed: seed, radius: radius)
         spec.radii = radii
+        if let s = call.option("tangent") {
+            guard case .bool(let b) = try call.evaluation.value(s) else { throw call.fail("'tangent:' is true or false", at: s.location) }
+            guard catalogName == "neumann" || !b else { throw call.fail("'tangent:' projects the Neumann model's momenta on its sphere; \(catalogName) has none", at: s.location) }
+            spec.tangentMomenta = b
+        }
         spec.recordsHamiltonian = catalogName == customName
         if let bounds = try range("box", call) {
             spec.box = (bounds.lowerBound, bounds.upperBound)

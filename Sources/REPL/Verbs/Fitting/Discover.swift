@@ -49,18 +49,22 @@ enum Discover: Verb {
             guard let (targets, _) = try m.samples(of: name, on: data, at: call.location, dataAt: call.positional[1].location, in: evaluation) else { continue }
             values.append((name, targets))
             let drift = Self.drift(targets, trajectories: data.trajectoryIDs)
-            var options = FitOptions()
-            options.degrees = degrees
-            options.degree = degrees.upperBound
-            let fit: PolynomialFit
-            do {
-                fit = try PolynomialFit.fit(targets: targets, states: data.states, columns: data.names, parameters: data.parameters, options: options)
-            } catch {
-                rows.append(.init(name: name, fit: "\(name): no fit (\(error))", identification: "-", drift: drift, candidate: nil, verdict: "not tried"))
-                continue
+            var fit: PolynomialFit?, fitText: String, fitted: [Double]
+            if latent.identifiesConservedDirectly {
+                (fitText, fitted) = ("\(name): identified from its values at the data's \(targets.count) samples (no fit on the state)", targets)
+            } else {
+                var options = FitOptions()
+                options.degrees = degrees
+                options.degree = degrees.upperBound
+                do {
+                    fit = try PolynomialFit.fit(targets: targets, states: data.states, columns: data.names, parameters: data.parameters, options: options)
+                } catch {
+                    rows.append(.init(name: name, fit: "\(name): no fit (\(error))", identification: "-", drift: drift, candidate: nil, verdict: "not tried"))
+                    continue
+                }
+                fitText = fit!.display(name: name).split(separator: "\n")[0] + (fit!.degree.map { " (degree \($0))" } ?? "")
+                fitted = try evaluation.sampleValues(of: [fit!.expr], on: data, at: call.location)[0]
             }
-            let fitText = fit.display(name: name).split(separator: "\n")[0] + (fit.degree.map { " (degree \($0))" } ?? "")
-            let fitted = try evaluation.sampleValues(of: [fit.expr], on: data, at: call.location)[0]
             var identification: String, candidate: Expr?
             let linear = try? Identification.identify(fitted, in: columns, names: labels)
             if let linear, linear.rSquared >= threshold {
@@ -80,10 +84,16 @@ enum Discover: Verb {
                         + (products.map { ", nor of their products (R² \(format($0.rSquared, 4)))" } ?? "")
                 }
             }
-            if candidate == nil { candidate = try? fit.normalized() }
+            if candidate == nil { candidate = try? fit?.normalized() }
             var verdict = "not tried (no candidate)"
+            // A constant is conserved by every H: proving it would say nothing about what was
+            // learned (dependent known quantities can cancel, I1 + I2 + I3 = |q|² on the sphere).
+            if let c = candidate, !c.freeSymbols.contains(where: data.names.contains) {
+                verdict = "not tried (the candidate is the constant \(TextPrinter().print(c)): its weights cancel)"
+                candidate = nil
+            }
             if let c = candidate { verdict = Self.prove(c, hamiltonian: hamiltonian, bracket: bracket, parameters: data.parameters) }
-            rows.append(.init(name: name, fit: String(fitText), identification: identification, drift: drift, candidate: candidate, verdict: verdict))
+            rows.append(.init(name: name, fit: fitText, identification: identification, drift: drift, candidate: candidate, verdict: verdict))
         }
         return .object(DiscoveryValue(rows: rows, notes: dependence(values) + span(values, known: columns, labels: labels, threshold: threshold)))
     }
@@ -211,10 +221,16 @@ enum Discover: Verb {
         let p = id.coefficients[pivot]
         var parts: [(Rational, Expr)] = []
         for k in significant {
+            // The pivot's ratio is 1 by construction; with wide errors the simplest rational
+            // within its tolerance could be 0, which would drop every term.
+            if k == pivot { parts.append((Rational(1), terms[k])); continue }
             let ratio = id.coefficients[k] / p
             let tolerance = max(3 * (error[k] + abs(ratio) * error[pivot]) / abs(p), 1e-9)
             guard let q = RationalReconstruction.simplest(ratio, tolerance: tolerance, maximumDenominator: 100) else { return nil }
-            if !q.isZero { parts.append((q, terms[k])) }
+            // A material weight whose ratio cannot be told from 0 leaves the combination
+            // undetermined: the pivot alone would be another quantity.
+            guard !q.isZero else { return nil }
+            parts.append((q, terms[k]))
         }
         // Denominators are at most 100, so their lcm over a few terms stays far below Int's range;
         // past 10^12 the "small" rationals have stopped being small together.

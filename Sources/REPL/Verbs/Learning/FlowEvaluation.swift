@@ -38,7 +38,7 @@ enum FlowEvaluation {
         }
         let short = { (x: Double) in TextPrinter.format(x, significantDigits: 3) }
         let label = neumann ? "radius" : "split"
-        var lines = ["eq. 14 test loss l' = l x 1e5, and each (q^_k, p^_k) plane's (their mean is l'); zero-center at its moving averages, each trajectory's points in a seeded random order:"]
+        var lines = ["eq. 14 test loss l' = l x 1e5, and each (qhat_k, phat_k) plane's (their mean is l'); zero-center at its moving averages, each trajectory's points in a seeded random order:"]
         let header = [label, "trajectories", "l'"] + (1...n).map { "plane \($0)" }
         var table = [header], speeds = [[label, "trajectories"] + (1...n).map { "dphi\($0)/dt" }]
         for (key, _) in order.sorted(by: { $0.sort < $1.sort }) {

@@ -14,7 +14,7 @@ extension PlotVerb {
         let data = try call.object(1, DatasetValue.self).dataset
         try m.checkColumns(of: data, at: call.positional[1].location, in: call.evaluation)
         let n = data.dimension / 2, plane = try call.whole("plane")!
-        guard plane <= n else { throw call.fail("the flow has \(n) planes (q^_k, p^_k); plane \(plane) is not one", at: call.location(of: "plane")) }
+        guard plane <= n else { throw call.fail("the flow has \(n) planes (qhat_k, phat_k); plane \(plane) is not one", at: call.location(of: "plane")) }
         var layers = false
         if let s = call.option("layers") {
             guard case .bool(let b) = try call.evaluation.value(s) else { throw call.fail("'layers:' is true or false", at: s.location) }
@@ -57,7 +57,8 @@ extension PlotVerb {
         }
         let what = layers ? "plane \(plane) block by block" : "pull-back of each trajectory to plane \(plane)"
         do {
-            try Plot.writePanels(panels, columns: min(4, panels.count), to: path, title: "\(flow.kind) model: \(what)", xlabel: "qhat\(plane)", ylabel: "phat\(plane)")
+            try Plot.writePanels(panels, columns: min(4, panels.count), to: path, title: "\(flow.kind) model: \(what)", xlabel: "qhat\(plane)", ylabel: "phat\(plane)",
+                                     equalAxes: !layers)
         } catch { throw call.fail("\(error)", at: pathAt) }
         return .text("wrote \(path)")
     }
