@@ -169,10 +169,10 @@ static inline __attribute__((always_inline)) void irrot_hidden(const double *u, 
 }
 
 CLONES void nk_irrot_forward(double *x, size_t rows, size_t stride, size_t uoff, size_t toff, double sign, size_t n, size_t w,
-                             const double *W, const double *b1, const double *w2, const double *b2, const double *b3, double *scratch) {
-    double *h1 = scratch, *h2 = scratch + w;
+                             const double *W, const double *b1, const double *w2, const double *b2, const double *b3, double *scratch, double *hidden) {
     for (size_t r = 0; r < rows; r++) {
         double *row = x + r * stride;
+        double *h1 = hidden ? hidden + r * 2 * w : scratch, *h2 = h1 + w;
         irrot_hidden(row + uoff, n, w, W, b1, w2, b2, h1, h2);
         for (size_t i = 0; i < n; i++) row[toff + i] += sign * (lanes_dot(h2, W + i * w, w) + b3[i]);
     }
@@ -180,13 +180,15 @@ CLONES void nk_irrot_forward(double *x, size_t rows, size_t stride, size_t uoff,
 
 CLONES void nk_irrot_backward(const double *x, double *g, size_t rows, size_t stride, size_t uoff, size_t toff, double sign, size_t n, size_t w,
                               const double *W, const double *b1, const double *w2, const double *b2,
-                              double *dW, double *db1, double *dw2, double *db2, double *db3, double *scratch) {
-    double *h1 = scratch, *h2 = scratch + w, *a = scratch + 2 * w;
+                              double *dW, double *db1, double *dw2, double *db2, double *db3, double *scratch, const double *hidden) {
+    double *a = scratch + 2 * w;
     for (size_t r = 0; r < rows; r++) {
         const double *u = x + r * stride + uoff;
         double *gu = g + r * stride + uoff;
         const double *gt = g + r * stride + toff;
-        irrot_hidden(u, n, w, W, b1, w2, b2, h1, h2);
+        const double *h1, *h2;
+        if (hidden) { h1 = hidden + r * 2 * w; h2 = h1 + w; }
+        else { irrot_hidden(u, n, w, W, b1, w2, b2, scratch, scratch + w); h1 = scratch; h2 = scratch + w; }
         for (size_t j = 0; j < w; j++) a[j] = 0;
         for (size_t i = 0; i < n; i++) {
             const double gi = sign * gt[i], *Wi = W + i * w;

@@ -84,7 +84,7 @@ final class SymplecticFlowTests: XCTestCase {
         let w2 = (0..<w).map { _ in rng.normal() }, b2 = (0..<w).map { _ in rng.normal() }, b3 = (0..<n).map { _ in rng.normal() }
         func nn(_ u: [Double]) -> [Double] {
             var row = u + [Double](repeating: 0, count: n), scratch = [Double](repeating: 0, count: 2 * w)
-            nk_irrot_forward(&row, 1, 2 * n, 0, n, 1, n, w, W, b1, w2, b2, b3, &scratch)
+            nk_irrot_forward(&row, 1, 2 * n, 0, n, 1, n, w, W, b1, w2, b2, b3, &scratch, nil)
             return Array(row[n...])
         }
         let u = (0..<n).map { _ in rng.normal() }
@@ -95,7 +95,7 @@ final class SymplecticFlowTests: XCTestCase {
             var dW = [Double](repeating: 0, count: n * w), dv = [Double](repeating: 0, count: 3 * w + n), scratch = [Double](repeating: 0, count: 3 * w)
             let x = u + [Double](repeating: 0, count: n)
             dv.withUnsafeMutableBufferPointer { d in
-                nk_irrot_backward(x, &g, 1, 2 * n, 0, n, 1, n, w, W, b1, w2, b2, &dW, d.baseAddress!, d.baseAddress! + w, d.baseAddress! + 2 * w, d.baseAddress! + 3 * w, &scratch)
+                nk_irrot_backward(x, &g, 1, 2 * n, 0, n, 1, n, w, W, b1, w2, b2, &dW, d.baseAddress!, d.baseAddress! + w, d.baseAddress! + 2 * w, d.baseAddress! + 3 * w, &scratch, nil)
             }
             J.append(Array(g[0..<n]))   // row k: ∇NN_k
         }
@@ -132,7 +132,10 @@ final class SymplecticFlowTests: XCTestCase {
     /// tensor, a few entries each.
     func testGradientMatchesCentralDifferences() throws {
         var rng = SeededGenerator(seed: 21)
-        for couplings in 1...2 {
+        // With the couplings' hidden layers kept from the forward pass, and recomputed.
+        defer { SymplecticFlow.hiddenCacheLimit = 1 << 25 }
+        for (couplings, limit) in [(1, 1 << 25), (2, 1 << 25), (1, 0), (2, 0)] {
+            SymplecticFlow.hiddenCacheLimit = limit
             let flow = randomFlow(dimension: 6, blocks: 2, hidden: 7, reflections: 2, couplings: couplings, seed: 30 + UInt64(couplings))
             let x = Tensor(shape: [3, 5, 6], storage: (0..<90).map { _ in rng.normal() })
             let batch = Batch(["x": x])

@@ -87,15 +87,17 @@ size_t nk_parallel_workers(void);
 
 /// A symplectic additive coupling's irrotational MLP NN(u) = W tanh(w2 ⊙ tanh(Wᵀu + b1) + b2) + b3
 /// (W [n, w] row-major) on `rows` rows of x (`stride` entries each): target += sign·NN(u), with
-/// u the n entries at `uoff` and the target the n at `toff`. `scratch` holds 2w doubles.
+/// u the n entries at `uoff` and the target the n at `toff`. `scratch` holds 2w doubles;
+/// `hidden`, when not NULL, receives each row's two hidden layers (rows × 2w) for the pullback.
 void nk_irrot_forward(double *x, size_t rows, size_t stride, size_t uoff, size_t toff, double sign, size_t n, size_t w,
-                      const double *W, const double *b1, const double *w2, const double *b2, const double *b3, double *scratch);
+                      const double *W, const double *b1, const double *w2, const double *b2, const double *b3, double *scratch, double *hidden);
 
 /// Its pullback: x holds the layer's input rows (u is unchanged by it), g the gradient with
 /// respect to its output rows; adds (∂NN/∂u)ᵀ(sign·g_target) to g's u entries in place and the
-/// parameters' gradients to dW [n, w], db1, dw2, db2 [w] and db3 [n]. `scratch` holds 3w doubles.
+/// parameters' gradients to dW [n, w], db1, dw2, db2 [w] and db3 [n]. `scratch` holds 3w doubles;
+/// `hidden` is the forward's (NULL: recomputed from x).
 void nk_irrot_backward(const double *x, double *g, size_t rows, size_t stride, size_t uoff, size_t toff, double sign, size_t n, size_t w,
                        const double *W, const double *b1, const double *w2, const double *b2,
-                       double *dW, double *db1, double *dw2, double *db2, double *db3, double *scratch);
+                       double *dW, double *db1, double *dw2, double *db2, double *db3, double *scratch, const double *hidden);
 
 #endif

@@ -162,7 +162,7 @@ public final class SymplecticFlow: LatentModel {
         return (0..<dimension).map { k in
             var g = [Double](repeating: 0, count: dimension)
             g[k] = 1
-            _ = pullback(&g, rows: 1, values, inputs: saved.inputs, centering: .moving)
+            _ = pullback(&g, rows: 1, values, inputs: saved.inputs, hidden: saved.hidden, centering: .moving)
             return g
         }
     }
@@ -239,8 +239,14 @@ public final class SymplecticFlow: LatentModel {
     /// cores.
     static let chunk = 128
 
-    func couple(_ x: UnsafeMutablePointer<Double>, rows: Int, _ kind: (u: Int, target: Int, sign: Double), _ values: [Tensor], _ k: Int, inverse: Bool) {
-        let n = pairs, w = hidden, d = dimension
+    /// The most doubles a training step keeps of the couplings' hidden layers (rows × 2 × width
+    /// each) for its pullback, 2^25 (256 MiB); beyond it the pullback recomputes them. Tests
+    /// set it to 0 to check that path.
+    nonisolated(unsafe) static var hiddenCacheLimit = 1 << 25
+
+    func couple(_ x: UnsafeMutablePointer<Double>, rows: Int, _ kind: (u: Int, target: Int, sign: Double), _ values: [Tensor], _ k: Int, inverse: Bool,
+                hidden: UnsafeMutablePointer<Double>? = nil) {
+        let n = pairs, w = self.hidden, d = dimension
         let chunks = (rows + Self.chunk - 1) / Self.chunk
         values[k].storage.withUnsafeBufferPointer { W in values[k + 1].storage.withUnsafeBufferPointer { b1 in
             values[k + 2].storage.withUnsafeBufferPointer { w2 in values[k + 3].storage.withUnsafeBufferPointer { b2 in
@@ -249,7 +255,8 @@ public final class SymplecticFlow: LatentModel {
                         let start = c * Self.chunk, count = min(Self.chunk, rows - start)
                         var scratch = [Double](repeating: 0, count: 2 * w)
                         nk_irrot_forward(x + start * d, count, d, kind.u, kind.target, inverse ? -kind.sign : kind.sign, n, w,
-                                         W.baseAddress!, b1.baseAddress!, w2.baseAddress!, b2.baseAddress!, b3.baseAddress!, &scratch)
+                                         W.baseAddress!, b1.baseAddress!, w2.baseAddress!, b2.baseAddress!, b3.baseAddress!, &scratch,
+                                         hidden.map { $0 + start * 2 * w })
                     }
                 }
             } }
@@ -296,9 +303,11 @@ public final class SymplecticFlow: LatentModel {
     /// The flow on rows of x in place. With `saving`, returns the input of every layer (for the
     /// pullback) and the batch means of the zero-center layers.
     @discardableResult
-    func run(_ x: inout [Double], rows: Int, _ values: [Tensor], centering: Centering, saving: Bool, blocks count: Int? = nil) -> (inputs: [[Double]], means: [[Double]]) {
+    func run(_ x: inout [Double], rows: Int, _ values: [Tensor], centering: Centering, saving: Bool, blocks count: Int? = nil)
+        -> (inputs: [[Double]], means: [[Double]], hidden: [[Double]]) {
         let d = dimension, n = pairs
-        var inputs: [[Double]] = [], means: [[Double]] = []
+        var inputs: [[Double]] = [], means: [[Double]] = [], hidden: [[Double]] = []
+        let caching = saving && rows * 2 * self.hidden * blocks * couplings <= Self.hiddenCacheLimit
         let centers = values[blocks * perBlock].storage
         for b in 0..<min(blocks, count ?? blocks) {
             let base = b * perBlock
@@ -322,43 +331,50 @@ public final class SymplecticFlow: LatentModel {
             for r in 0..<rows { for i in 0..<n { x[r * d + n + i] += M[i] * x[r * d + i] } }
             for (c, kind) in couplingKinds(b).enumerated() {
                 if saving { inputs.append(x) }
-                x.withUnsafeMutableBufferPointer { couple($0.baseAddress!, rows: rows, kind, values, base + 5 + 5 * c, inverse: false) }
+                var h = [Double](repeating: 0, count: caching ? rows * 2 * self.hidden : 0)
+                x.withUnsafeMutableBufferPointer { xs in h.withUnsafeMutableBufferPointer { hs in
+                    couple(xs.baseAddress!, rows: rows, kind, values, base + 5 + 5 * c, inverse: false, hidden: caching ? hs.baseAddress! : nil)
+                } }
+                if saving { hidden.append(h) }
             }
         }
-        return (inputs, means)
+        return (inputs, means, hidden)
     }
 
     /// θ's gradient (one tensor per parameter) given the gradient `g` with respect to the output
     /// rows of a `run(saving: true)` with the same centering and its saved inputs; `g` becomes
     /// the gradient with respect to the input rows (with moving centering, each row's own:
     /// one row of g = e_k gives row k of the map's Jacobian).
-    func pullback(_ g: inout [Double], rows: Int, _ values: [Tensor], inputs: [[Double]], centering: Centering = .batch) -> [Tensor] {
-        let d = dimension, n = pairs, w = hidden
+    func pullback(_ g: inout [Double], rows: Int, _ values: [Tensor], inputs: [[Double]], hidden: [[Double]], centering: Centering = .batch) -> [Tensor] {
+        let d = dimension, n = pairs, w = self.hidden
         var grads = values.map { Tensor.zeros($0.shape) }
-        var stage = inputs.count
+        var stage = inputs.count, coupling = hidden.count
         for b in (0..<blocks).reversed() {
             let base = b * perBlock
             for (c, kind) in couplingKinds(b).enumerated().reversed() {
                 stage -= 1
+                coupling -= 1
                 let k = base + 5 + 5 * c
                 let chunks = (rows + Self.chunk - 1) / Self.chunk
                 // Per chunk: dW, db1, dw2, db2, db3 side by side; summed in chunk order after.
                 let width = n * w + 3 * w + n
                 var partial = [Double](repeating: 0, count: chunks * width)
-                inputs[stage].withUnsafeBufferPointer { x in g.withUnsafeMutableBufferPointer { g in partial.withUnsafeMutableBufferPointer { out in
+                inputs[stage].withUnsafeBufferPointer { x in g.withUnsafeMutableBufferPointer { g in partial.withUnsafeMutableBufferPointer { out in hidden[coupling].withUnsafeBufferPointer { cached in
                     values[k].storage.withUnsafeBufferPointer { W in values[k + 1].storage.withUnsafeBufferPointer { b1 in
                         values[k + 2].storage.withUnsafeBufferPointer { w2 in values[k + 3].storage.withUnsafeBufferPointer { b2 in
                             let (x, g, out) = (x.baseAddress!, g.baseAddress!, out.baseAddress!)
+                            let saved = cached.isEmpty ? nil : cached.baseAddress!
                             Parallel.forEach(chunks) { ch in
                                 let start = ch * Self.chunk, count = min(Self.chunk, rows - start), o = out + ch * width
                                 var scratch = [Double](repeating: 0, count: 3 * w)
                                 nk_irrot_backward(x + start * d, g + start * d, count, d, kind.u, kind.target, kind.sign, n, w,
                                                   W.baseAddress!, b1.baseAddress!, w2.baseAddress!, b2.baseAddress!,
-                                                  o, o + n * w, o + n * w + w, o + n * w + 2 * w, o + n * w + 3 * w, &scratch)
+                                                  o, o + n * w, o + n * w + w, o + n * w + 2 * w, o + n * w + 3 * w, &scratch,
+                                                  saved.map { $0 + start * 2 * w })
                             }
                         } }
                     } }
-                } } }
+                } } } }
                 var total = [Double](repeating: 0, count: width)
                 for ch in 0..<chunks { for i in 0..<width { total[i] += partial[ch * width + i] } }
                 grads[k] = Tensor(shape: [n, w], storage: Array(total[0..<(n * w)]))
@@ -495,7 +511,7 @@ public final class SymplecticFlow: LatentModel {
         guard recording else { return [loss.rawValue: Variable(Tensor(value))] }
         let result = Variable.record(Tensor(value), θ) { [self] g, need in
             var gz = dz.map { $0 * g.value.scalar }
-            let grads = pullback(&gz, rows: rows, values, inputs: saved.inputs)
+            let grads = pullback(&gz, rows: rows, values, inputs: saved.inputs, hidden: saved.hidden)
             return grads.enumerated().map { k, t in need[k] ? Variable(t) : nil }
         }
         return [loss.rawValue: result]

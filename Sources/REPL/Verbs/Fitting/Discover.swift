@@ -51,7 +51,7 @@ enum Discover: Verb {
             let drift = Self.drift(targets, trajectories: data.trajectoryIDs)
             var fit: PolynomialFit?, fitText: String, fitted: [Double]
             if latent.identifiesConservedDirectly {
-                (fitText, fitted) = ("\(name): identified from its values at the data's \(targets.count) samples (no fit on the state)", targets)
+                (fitText, fitted) = ("\(name): its values at the data's \(targets.count) samples, as they are (no fit on the state)", targets)
             } else {
                 var options = FitOptions()
                 options.degrees = degrees
