@@ -37,6 +37,11 @@ final class FlowVerbsTests: XCTestCase {
         XCTAssertEqual(report[1].split(separator: " ", omittingEmptySubsequences: true), ["radius", "trajectories", "l'", "plane", "1", "plane", "2", "plane", "3"])
         XCTAssertTrue(report[2].hasPrefix("3.0 ") && report[3].hasPrefix("5.0 "), report.joined(separator: "\n"))
         XCTAssertTrue(report[4].hasPrefix("frequencies dphi_k/dt"))
+        // Beside a closed form: on the sphere of radius r with |p| = 1 tangent, q turns at about r.
+        let beside = lines("evaluate(m, d, frequency: sqrt(q1^2 + q2^2 + q3^2))", in: repl)
+        XCTAssertEqual(beside.count, 12, beside.joined(separator: "\n"))
+        XCTAssertEqual(beside[10].split(separator: " ", omittingEmptySubsequences: true).prefix(2), ["1", "3.0"])
+        XCTAssertEqual(beside[11].split(separator: " ", omittingEmptySubsequences: true).prefix(2), ["2", "5.0"])
     }
 
     func testBadInputIsRefusedWhereWritten() {
@@ -58,6 +63,8 @@ final class FlowVerbsTests: XCTestCase {
             ("rollout(m, x0: [3, 0, 0, 0, 1, 0])", "a flow model is a canonical map of states, not a vector field: it has no dx/dt to roll out or to compare"),
             ("plot(m, d, \"/tmp/noether-never.png\", plane: 4)", "the flow has 3 planes (qhat_k, phat_k); plane 4 is not one"),
             ("plot(H, d, \"/tmp/noether-never.png\", plane: 1)", "'plane:' goes with plot(flow, data, \"f.png\")"),
+            ("evaluate(m, d, frequency: d)", "'frequency:' is an expression of the data's coordinates, not a dataset"),
+            ("evaluate(m, d, frequency: x9)", "unknown variable 'x9': the data has (q1, q2, q3, p1, p2, p3)"),
             ("dataset(harmonic, radius: [1, 2])", "'radius:' is the Neumann model's sphere; harmonic has none"),
             ("dataset(harmonic, tangent: true)", "'tangent:' projects the Neumann model's momenta on its sphere; harmonic has none"),
         ]

@@ -12,7 +12,8 @@ enum Evaluate: Verb {
         summary: "the mean squared error of the model's dx/dt on the train and test splits, and Greydanus et al.'s rollout metrics: from each test trajectory's first state, trajectory MSE and energy MSE against the true system over [0, T] (default: the data's span); with known: [...], each known invariant's mean squared deviation along the rollouts",
         example: "evaluate(train(baseline, dataset(harmonic, trajectories: 4, samples: 10), hidden: 8, steps: 5), dataset(harmonic, trajectories: 4, samples: 10))",
         positional: [.required("model", "a model (from train or read)"), .required("data", "a dataset (from dataset or read)")],
-        options: [.init("t", .positive, defaultText: "the data's time span", "the rollout horizon"), KnownInvariants.option])
+        options: [.init("t", .positive, defaultText: "the data's time span", "the rollout horizon"), KnownInvariants.option,
+                  .init("frequency", .custom("an expression of the data's coordinates"), "a flow's: a closed-form frequency (Kepler: (-2*H)^(3/2)/k), its mean over each trajectory printed beside the trajectory's measured dphi_k/dt")])
 
     static func run(_ call: BoundCall) throws -> Value {
         let m = try call.object(0, ModelValue.self)
@@ -22,6 +23,7 @@ enum Evaluate: Verb {
         var lines: [String] = []
         if let note = m.note(on: d) { lines.append("note: " + note) }
         if let flow = m.model as? SymplecticFlow { return .text((lines + [try FlowEvaluation.report(flow, on: d, call)]).joined(separator: "\n")) }
+        if call.has("frequency") { throw call.fail("'frequency:' is compared with a flow's angles; a \(m.model.kind) model has none", at: call.location(of: "frequency")) }
         for e in GreydanusEvaluation.splitErrors(try m.field(call.positional[0].location, in: call.evaluation), on: d) {
             lines.append("\(e.split): mean squared error of dx/dt \(TextPrinter.format(e.meanSquaredError, significantDigits: 3)) over \(e.samples) samples")
         }

@@ -51,6 +51,19 @@ enum FlowEvaluation {
         lines += aligned(table)
         lines.append("frequencies dphi_k/dt: the slope of each plane's unwrapped angle over the trajectory's time, mean over its trajectories:")
         lines += aligned(speeds)
+        if let syntax = call.option("frequency") {
+            let value = try call.evaluation.value(syntax)
+            guard case .expr(let f) = value else { throw call.fail("'frequency:' is an expression of the data's coordinates, not \(value.kindName)", at: syntax.location) }
+            let samples = try call.evaluation.sampleValues(of: [f], on: data, at: syntax.location)[0]
+            var table = [["trajectory", "frequency"] + (1...n).map { "dphi\($0)/dt" }]
+            for id in rowsOf.keys.sorted() {
+                let rows = rowsOf[id]!
+                let expected = rows.reduce(0) { $0 + samples[$1] } / Double(rows.count)
+                table.append([String(id + 1), short(expected)] + Self.frequencies(flow, rows: rows, of: data).map(short))
+            }
+            lines.append("each trajectory's measured dphi_k/dt beside the closed form given as frequency: (its mean over the trajectory):")
+            lines += aligned(table)
+        }
         return lines.joined(separator: "\n")
     }
 
