@@ -134,10 +134,11 @@ final class SymplecticFlowTests: XCTestCase {
         var rng = SeededGenerator(seed: 21)
         // With the couplings' hidden layers kept from the forward pass, and recomputed.
         defer { SymplecticFlow.hiddenCacheLimit = 1 << 25 }
-        for (couplings, limit) in [(1, 1 << 25), (2, 1 << 25), (1, 0), (2, 0)] {
+        // 15 rows, and 300 (three blocks of rows, the later ones at offsets into the cache).
+        for (couplings, limit, points) in [(1, 1 << 25, 5), (2, 1 << 25, 5), (1, 0, 5), (2, 0, 5), (2, 1 << 25, 100), (1, 0, 100)] {
             SymplecticFlow.hiddenCacheLimit = limit
             let flow = randomFlow(dimension: 6, blocks: 2, hidden: 7, reflections: 2, couplings: couplings, seed: 30 + UInt64(couplings))
-            let x = Tensor(shape: [3, 5, 6], storage: (0..<90).map { _ in rng.normal() })
+            let x = Tensor(shape: [3, points, 6], storage: (0..<(18 * points)).map { _ in rng.normal() })
             let batch = Batch(["x": x])
             let loss = try XCTUnwrap(flow.losses(batch)["circles"])
             let grads = gradient(of: loss, wrt: flow.variables)
@@ -200,7 +201,9 @@ final class SymplecticFlowTests: XCTestCase {
         func run(blocks: Int?) throws -> (SymplecticFlow, TrainingReport) {
             Parallel.blocks = blocks
             defer { Parallel.blocks = nil }
-            let flow = SymplecticFlow(dimension: 6, blocks: 2, hidden: 32, couplings: 1, points: 16, seed: 1)
+            // 6 trajectories x 64 points: three blocks of 128 rows, so the per-block partial
+            // gradients are summed.
+            let flow = SymplecticFlow(dimension: 6, blocks: 2, hidden: 32, couplings: 1, points: 64, seed: 1)
             let start = try Recording.with(false) { try flow.losses(flow.batchSource(for: data).trainingBatch)["circles"]!.value.scalar }
             let report = try train(flow, on: flow.batchSource(for: data), options: TrainingOptions(steps: 300, batchSize: 6, learningRate: 3e-3, seed: 2))
             XCTAssertLessThan(report.finalTrainingLoss, start / 3, "eq. 14 from \(start) to \(report.finalTrainingLoss)")
@@ -210,6 +213,13 @@ final class SymplecticFlowTests: XCTestCase {
         let (many, r2) = try run(blocks: 3)
         XCTAssertEqual(r1.finalTrainingLoss, r2.finalTrainingLoss)
         XCTAssertEqual(one.variables.map(\.value.storage), many.variables.map(\.value.storage))
+        // 150 + 150 steps (the moving centres carried by the checkpointed tensors) are 300.
+        let half = SymplecticFlow(dimension: 6, blocks: 2, hidden: 32, couplings: 1, points: 64, seed: 1)
+        let optimizer = Adam(learningRate: 3e-3)
+        for _ in 0..<2 {
+            _ = try train(half, on: half.batchSource(for: data), options: TrainingOptions(steps: 150, batchSize: 6, learningRate: 3e-3, seed: 2), optimizer: optimizer)
+        }
+        XCTAssertEqual(half.variables.map(\.value.storage), one.variables.map(\.value.storage))
         // The first block's moving centre is near the data's mean (the data's q are on spheres
         // around 0, so both are small next to the radii).
         let centre = Array(one.parameters.last!.value.value.storage.prefix(6))

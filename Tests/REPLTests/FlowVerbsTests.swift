@@ -65,6 +65,9 @@ final class FlowVerbsTests: XCTestCase {
             ("plot(H, d, \"/tmp/noether-never.png\", plane: 1)", "'plane:' goes with plot(flow, data, \"f.png\")"),
             ("evaluate(m, d, frequency: d)", "'frequency:' is an expression of the data's coordinates, not a dataset"),
             ("evaluate(m, d, frequency: x9)", "unknown variable 'x9': the data has (q1, q2, q3, p1, p2, p3)"),
+            ("dataset(neumann3, x0: [[3, 0, 0, 0, 1, 0]], radius: [3])", "'radius:' says how initial states are drawn; x0 gives them"),
+            ("evaluate(m, d, t: 3)", "'t:' is for rollouts of a vector field; a flow is evaluated by eq. 14 on the data's trajectories"),
+            ("train(flow, d, hidden: 4096, points: 40, batch: 100000, steps: 1)", "use fewer hidden units or layers, or a batch: of at most 2539 trajectories (40 points each)"),
             ("dataset(harmonic, radius: [1, 2])", "'radius:' is the Neumann model's sphere; harmonic has none"),
             ("dataset(harmonic, tangent: true)", "'tangent:' projects the Neumann model's momenta on its sphere; harmonic has none"),
         ]

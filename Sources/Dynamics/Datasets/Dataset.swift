@@ -101,7 +101,7 @@ public struct Dataset: Sendable {
         for id in 0..<recipe.trajectories {
             try Interrupt.check()
             var at = spec
-            if let radii = spec.radii { at.radius = radii[id / max(1, perRadius)] }
+            if let radii = spec.radii, spec.initialStates == nil { at.radius = radii[min(radii.count - 1, id / max(1, perRadius))] }
             let x0 = try initialState(id, at, recipe, dimension: d, &rng) { field.energy($0) }
             let trajectory = try integrator.run(field, from: x0, times: times)
             for k in 0..<trajectory.count {

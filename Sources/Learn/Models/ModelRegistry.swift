@@ -46,6 +46,9 @@ public enum ModelRegistry {
         /// The architecture a spec describes, with placeholder weights (a checkpoint then sets
         /// them).
         public var decode: @Sendable (ModelSpec) throws -> any Model
+        /// The data rows one item of a batch brings (a flow's item is `points` points of one
+        /// trajectory); nil: one row an item.
+        public var rowsPerItem: (@Sendable (_ options: [String: Value]) -> Int)? = nil
     }
 
     public static let entries: [Entry] = [hamiltonianNeuralNetwork, baseline, separableHamiltonianNetwork, symmetryControlNetwork, momentumControlNetwork, symplecticFlow]
@@ -189,6 +192,15 @@ public enum ModelRegistry {
     public static func trainingCost(_ kind: String, options: [String: Value] = [:], dimension: Int, rows: Int) throws -> TrainingCost {
         let e = try entry(kind)
         return try e.cost(try resolve(options, for: e), dimension, rows)
+    }
+
+    /// The rows one training step of `kind` works on: the whole data for `batch` 0, else `batch`
+    /// items of the rows each brings, at most the data's.
+    public static func stepRows(_ kind: String, options: [String: Value] = [:], batch: Int, dataRows: Int) throws -> Int {
+        let e = try entry(kind)
+        guard batch > 0 else { return dataRows }
+        let perItem = e.rowsPerItem?(try resolve(options, for: e)) ?? 1
+        return e.rowsPerItem == nil ? min(batch, dataRows) : batch.multipliedReportingOverflow(by: perItem).overflow ? Int.max : batch * perItem
     }
 
     /// A fresh model of kind `kind`, its options checked and defaulted.

@@ -615,7 +615,8 @@ extension ModelRegistry {
             let a = try flowArchitecture(spec)
             return SymplecticFlow(dimension: a.dimension, blocks: a.blocks, hidden: a.hidden, reflections: a.reflections, couplings: a.couplings,
                                   points: a.points, loss: a.loss, seed: 0)
-        })
+        },
+        rowsPerItem: { options in if case .whole(let points)? = options["points"] { return points }; return 1 })
 
     struct FlowSettings { var dimension: Int, blocks: Int, hidden: Int, reflections: Int, couplings: Int, points: Int, loss: SymplecticFlow.Loss }
 

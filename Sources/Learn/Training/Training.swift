@@ -180,6 +180,9 @@ public func train(_ model: any Model, on source: some BatchSource, objective: Ob
     }
     for step in first...last {
         try Interrupt.check()
+        // θ as the step finds it: a model may update state kept with θ while it computes its
+        // losses (a flow's moving averages), and what passes is the state the step started from.
+        let before = θ.map(\.value)
         let batch: Batch
         if !minibatches { batch = full } else {
             var rng = SeededGenerator(seed: options.seed ^ (UInt64(step) &* 0x9E37_79B9_7F4A_7C15))
@@ -198,7 +201,7 @@ public func train(_ model: any Model, on source: some BatchSource, objective: Ob
             try stop("training stopped at step \(step) of \(last): \(problem)")
             break
         }
-        kept = (θ.map(\.value), optimizer.copy(), scheduler.state, true)
+        kept = (before, optimizer.copy(), scheduler.state, true)
         level = levelAfter(loss)
         if let level, level < best?.loss ?? .infinity { best = (level, step) }
         optimizer.learningRate = scheduler.rate(at: step, loss: loss)

@@ -73,7 +73,7 @@ enum DatasetVerb: Verb {
         if let s = call.option("x0") {
             guard !call.has("trajectories") else { throw call.fail("'trajectories:' and 'x0:' both say how many trajectories; x0 gives one a state", at: s.location) }
             // Given states are not drawn, so a sampler's settings would be ignored: refused.
-            if let other = ["sampler", "box", "energy"].first(where: call.has) {
+            if let other = ["sampler", "box", "energy", "radius"].first(where: call.has) {
                 throw call.fail("'\(other):' says how initial states are drawn; x0 gives them", at: call.location(of: other))
             }
             guard case .list(let items) = try call.evaluation.value(s), !items.isEmpty else { throw call.fail("x0 is a list of initial states, as in x0: [[1, 0], [0, 1]]", at: s.location) }

@@ -45,13 +45,18 @@ enum Discover: Verb {
         let (hamiltonian, bracket) = try truth(of: data, call)
         let columns = try evaluation.sampleValues(of: known, on: data, at: knownSyntax.location)
         var rows: [DiscoveryValue.Row] = [], values: [(name: String, values: [Double])] = []
+        // A learned coordinate named like a known quantity (a flow's I1 beside Neumann's I1) is
+        // shown as the model's (m.I1), so that no line reads as a known quantity's.
+        let clash = !Set(latent.conservedNames).isDisjoint(with: labels)
+        let owner = call.positional[0].isName ? call.positional[0].nameText : "model"
         for name in latent.conservedNames {
             guard let (targets, _) = try m.samples(of: name, on: data, at: call.location, dataAt: call.positional[1].location, in: evaluation) else { continue }
-            values.append((name, targets))
+            let shown = clash ? "\(owner).\(name)" : name
+            values.append((shown, targets))
             let drift = Self.drift(targets, trajectories: data.trajectoryIDs)
             var fit: PolynomialFit?, fitText: String, fitted: [Double]
             if latent.identifiesConservedDirectly {
-                (fitText, fitted) = ("\(name): its values at the data's \(targets.count) samples, as they are (no fit on the state)", targets)
+                (fitText, fitted) = ("\(shown): its values at the data's \(targets.count) samples, as they are (no fit on the state)", targets)
             } else {
                 var options = FitOptions()
                 options.degrees = degrees
@@ -87,7 +92,7 @@ enum Discover: Verb {
             if candidate == nil { candidate = try? fit?.normalized() }
             var verdict = "not tried (no candidate)"
             // A constant is conserved by every H: proving it would say nothing about what was
-            // learned (dependent known quantities can cancel, I1 + I2 + I3 = |q|² on the sphere).
+            // learned (the weights of dependent known quantities can cancel exactly).
             if let c = candidate, !c.freeSymbols.contains(where: data.names.contains) {
                 verdict = "not tried (the candidate is the constant \(TextPrinter().print(c)): its weights cancel)"
                 candidate = nil

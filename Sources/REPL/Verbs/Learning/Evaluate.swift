@@ -22,7 +22,15 @@ enum Evaluate: Verb {
         let known = try KnownInvariants.read(call, data: d)
         var lines: [String] = []
         if let note = m.note(on: d) { lines.append("note: " + note) }
-        if let flow = m.model as? SymplecticFlow { return .text((lines + [try FlowEvaluation.report(flow, on: d, call)]).joined(separator: "\n")) }
+        if let flow = m.model as? SymplecticFlow {
+            for label in ["t", "known"] where call.has(label) {
+                throw call.fail("'\(label):' is for rollouts of a vector field; a flow is evaluated by eq. 14 on the data's trajectories", at: call.location(of: label))
+            }
+            return .text((lines + [try FlowEvaluation.report(flow, on: d, call)]).joined(separator: "\n"))
+        }
+        if d.sampler.hasSuffix("-tangent") {
+            lines.append("note: this data's momenta are projected on the sphere (tangent: true); its dx/dt is that of the constrained motion, not of H's field, which the rollouts integrate")
+        }
         if call.has("frequency") { throw call.fail("'frequency:' is compared with a flow's angles; a \(m.model.kind) model has none", at: call.location(of: "frequency")) }
         for e in GreydanusEvaluation.splitErrors(try m.field(call.positional[0].location, in: call.evaluation), on: d) {
             lines.append("\(e.split): mean squared error of dx/dt \(TextPrinter.format(e.meanSquaredError, significantDigits: 3)) over \(e.samples) samples")

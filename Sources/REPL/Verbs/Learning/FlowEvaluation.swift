@@ -14,9 +14,11 @@ enum FlowEvaluation {
         var rowsOf: [Int: [Int]] = [:]
         for (row, id) in data.trajectoryIDs.enumerated() { rowsOf[id, default: []].append(row) }
         guard !rowsOf.isEmpty else { throw call.fail("the dataset has no trajectories", at: call.positional[1].location) }
-        if let short = rowsOf.first(where: { $0.value.count < 2 }) {
-            throw call.fail("trajectory \(short.key + 1) has one sample; eq. 14 compares points of a trajectory", at: call.positional[1].location)
+        if let short = rowsOf.keys.sorted().first(where: { rowsOf[$0]!.count < 2 }) {
+            throw call.fail("trajectory \(short + 1) has one sample; eq. 14 compares points of a trajectory", at: call.positional[1].location)
         }
+        // Rows of a trajectory in time order (a file's rows need not be).
+        for id in rowsOf.keys { rowsOf[id]!.sort { data.times[$0] < data.times[$1] } }
         let neumann = data.system.hasPrefix("neumann")
         var groups: [String: [[Double]]] = [:], order: [(key: String, sort: Double)] = []
         for id in rowsOf.keys.sorted() {
@@ -38,7 +40,7 @@ enum FlowEvaluation {
         }
         let short = { (x: Double) in TextPrinter.format(x, significantDigits: 3) }
         let label = neumann ? "radius" : "split"
-        var lines = ["eq. 14 test loss l' = l x 1e5, and each (qhat_k, phat_k) plane's (their mean is l'); zero-center at its moving averages, each trajectory's points in a seeded random order:"]
+        var lines = ["eq. 14 loss on these trajectories, l' = l x 1e5, and each (qhat_k, phat_k) plane's (their mean is l'); zero-center at its moving averages (test time), each trajectory's points in a seeded random order:"]
         let header = [label, "trajectories", "l'"] + (1...n).map { "plane \($0)" }
         var table = [header], speeds = [[label, "trajectories"] + (1...n).map { "dphi\($0)/dt" }]
         for (key, _) in order.sorted(by: { $0.sort < $1.sort }) {

@@ -32,6 +32,7 @@ extension PlotVerb {
             if let g = groups.firstIndex(where: { $0.key == key }) { groups[g].ids.append(id) } else { groups.append((key, neumann ? r : Double(id), [id])) }
         }
         groups.sort { $0.sort < $1.sort }
+        guard !groups.isEmpty else { throw call.fail("the dataset has no trajectories to pull back", at: call.positional[1].location) }
         guard groups.count <= 24 else { throw call.fail("the data has \(groups.count) trajectories; a flow's plot draws at most 24 panels (use a smaller dataset)", at: call.positional[1].location) }
         func states(_ ids: [Int]) -> Tensor {
             let rows = ids.flatMap { rowsOf[$0]! }

@@ -73,15 +73,19 @@ enum Train: Verb {
             throw call.fail("'alpha3:' weighs the constraint term, which needs constraints: [...] (known conserved quantities)", at: call.location(of: "alpha3"))
         }
         // One step's work grows as parameters x batch rows: refuse what would take minutes.
-        let rows = run.batch <= 0 ? data.count : min(run.batch, data.count)
-        let cost: TrainingCost
-        do { cost = try ModelRegistry.trainingCost(kind, options: options, dimension: data.dimension, rows: rows) } catch {
+        let rows: Int, cost: TrainingCost
+        do {
+            rows = try ModelRegistry.stepRows(kind, options: options, batch: run.batch, dataRows: data.count)
+            cost = try ModelRegistry.trainingCost(kind, options: options, dimension: data.dimension, rows: rows)
+        } catch {
             throw call.fail("\(error)", at: call.positional[0].location)
         }
+        let perItem = run.batch > 0 ? max(1, rows / run.batch) : 1
         guard cost.work <= TrainingCost.limit else {
             throw call.fail("one training step would cost about \(TextPrinter.format(cost.work, significantDigits: 3)) parameter-rows "
                             + "(\(cost.parameters) parameters x \(rows) rows), more than the limit of \(TextPrinter.format(TrainingCost.limit, significantDigits: 3)) "
-                            + "(several seconds a step); use fewer hidden units or layers, or a batch: of at most \(max(1, Int(TrainingCost.limit / Double(cost.parameters)))) rows")
+                            + "(several seconds a step); use fewer hidden units or layers, or a batch: of at most \(max(1, Int(TrainingCost.limit / Double(cost.parameters) / Double(perItem))))"
+                            + (perItem > 1 ? " trajectories (\(perItem) points each)" : " rows"))
         }
         let model: any Model
         do { model = try ModelRegistry.build(kind, options: options, dimension: data.dimension, seed: run.seed) } catch {
