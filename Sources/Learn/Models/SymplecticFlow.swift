@@ -37,6 +37,10 @@ import Symbolic
 /// alone; a training step (recording, at the model's own θ) updates it in place, with weight
 /// 1/k for the k-th batch up to the 100th and 0.01 after (an exponential average, decay 0.99,
 /// that does not start from zero).
+///
+/// `losses` always centers on the batch (training mode), so the train and test losses that
+/// training reports are eq. 14 as trained; `circleLoss(_:centering: .moving)`, which `evaluate`
+/// prints, is the test-time figure.
 public final class SymplecticFlow: LatentModel {
     public enum Loss: String, CaseIterable, Sendable {
         /// Eq. 14: trajectories to circles.
