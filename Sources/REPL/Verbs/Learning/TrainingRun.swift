@@ -10,7 +10,7 @@ struct TrainingRun {
         .init("steps", .whole(1...1_000_000), default: 2000, "optimizer steps"),
         .init("lr", .custom("a number > 0, or a list of them with boundaries: (a piecewise schedule)"), defaultText: "1e-3, or the resumed run's", "Adam's learning rate"),
         .init("boundaries", .numbers, "the steps at which a list of rates moves to the next (one fewer than the rates): lr: [1e-3, 1e-4], boundaries: [20000] is 1e-3 before step 20000 and 1e-4 from it"),
-        .init("batch", .whole(0...10_000_000), default: 0, "rows per step; 0 is the whole train split"),
+        .init("batch", .whole(0...10_000_000), default: 0, "rows per step (for a flow: trajectories, of points: points each); 0 is the whole train split"),
         .init("seed", .whole(0...Int.max), default: 0, "the seed of the initial weights and the minibatch draws"),
         .init("plateau", .between(0, 1), "the factor that cuts the rate"),
         .init("patience", .whole(1...1_000_000), default: 100, "steps without improvement before a cut"),
