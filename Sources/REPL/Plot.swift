@@ -22,36 +22,24 @@ enum Plot {
 
     static func write(_ series: [Series], to path: String, title: String, xlabel: String, ylabel: String, logY: Bool = false,
                       integerX: Bool = false) throws {
-        guard let gnuplot else {
-            throw Failure(description: "plot needs gnuplot (apt-get install gnuplot-nox; scripts/setup.sh installs it)")
+        try render(to: path) { directory, image in
+            let plots = try series.enumerated().map { k, s in
+                try clause(s, file: directory.appendingPathComponent("series\(k).dat"), width: 2, pointSize: 0.5,
+                           title: s.title.count > 48 ? String(s.title.prefix(45)) + "..." : s.title)
+            }
+            var script = """
+            set terminal png size 900,560 font ",11"
+            set output '\(quote(image))'
+            set title '\(quote(title))'
+            set xlabel '\(quote(xlabel))'
+            set ylabel '\(quote(ylabel))'
+            set grid
+            set key inside left top box opaque
+            """
+            if logY { script += "\nset logscale y\nset format y '%.0e'" }
+            if integerX { script += "\nset xtics 1" }
+            return script + "\nplot " + plots.joined(separator: ", ") + "\n"
         }
-        guard path.hasSuffix(".png") else { throw Failure(description: "the file name must end in .png") }
-        try AtomicFile.checkDestination(path)
-        let directory = try TemporaryFolder.create("noether-plot")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        var plots: [String] = []
-        for (k, s) in series.enumerated() {
-            let data = directory.appendingPathComponent("series\(k).dat")
-            let text = s.points.map { String(format: "%.17g %.17g", $0.0, $0.1) }.joined(separator: "\n") + "\n"
-            try text.write(to: data, atomically: true, encoding: .utf8)
-            let style = s.style == "points" ? "with points pt 7 ps 0.5" : s.style == "linespoints" ? "with linespoints lw 2 pt 7" : "with lines lw 2"
-            let shown = s.title.count > 48 ? String(s.title.prefix(45)) + "..." : s.title
-            plots.append("'\(data.path)' \(style) title '\(quote(shown))'")
-        }
-        let temporary = directory.appendingPathComponent("plot.png").path
-        var script = """
-        set terminal png size 900,560 font ",11"
-        set output '\(quote(temporary))'
-        set title '\(quote(title))'
-        set xlabel '\(quote(xlabel))'
-        set ylabel '\(quote(ylabel))'
-        set grid
-        set key inside left top box opaque
-        """
-        if logY { script += "\nset logscale y\nset format y '%.0e'" }
-        if integerX { script += "\nset xtics 1" }
-        script += "\nplot " + plots.joined(separator: ", ") + "\n"
-        try render(script, gnuplot: gnuplot, in: directory, image: temporary, to: path)
     }
 
     /// Panels side by side in `columns` columns, each with its own series and title; with
@@ -59,6 +47,41 @@ enum Plot {
     /// each panel is square.
     static func writePanels(_ panels: [(title: String, series: [Series])], columns: Int, to path: String, title: String, xlabel: String, ylabel: String,
                             equalAxes: Bool = true) throws {
+        guard !panels.isEmpty, columns > 0 else { throw Failure(description: "nothing to plot") }
+        try render(to: path) { directory, image in
+            let rows = (panels.count + columns - 1) / columns
+            var script = """
+            set terminal png size \(360 * columns),\(340 * rows + 40) font ",10"
+            set output '\(quote(image))'
+            set size \(equalAxes ? "ratio -1" : "square")
+            set grid
+            set key outside bottom center horizontal
+            set multiplot layout \(rows),\(columns) title '\(quote(title))'
+            set xlabel '\(quote(xlabel))'
+            set ylabel '\(quote(ylabel))'
+            """
+            for (p, panel) in panels.enumerated() {
+                let plots = try panel.series.enumerated().map { k, s in
+                    try clause(s, file: directory.appendingPathComponent("panel\(p)-\(k).dat"), width: 1, pointSize: 0.3, title: s.title)
+                }
+                script += "\nset title '\(quote(panel.title))'\nplot " + plots.joined(separator: ", ")
+            }
+            return script + "\nunset multiplot\n"
+        }
+    }
+
+    /// Writes a series' points to `file` and returns its clause of a plot command.
+    static func clause(_ s: Series, file: URL, width: Int, pointSize: Double, title: String) throws -> String {
+        let text = s.points.map { String(format: "%.17g %.17g", $0.0, $0.1) }.joined(separator: "\n") + "\n"
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        let style = s.style == "points" ? "with points pt 7 ps \(pointSize)" : s.style == "linespoints" ? "with linespoints lw \(width) pt 7" : "with lines lw \(width)"
+        return "'\(file.path)' \(style) title '\(quote(title))'"
+    }
+
+    /// The checks every figure makes (gnuplot present, a .png name, a writable destination), a
+    /// private folder in which `script` writes its data files and returns the gnuplot script
+    /// that draws to `image`, then gnuplot run on it and the image moved to `path`.
+    static func render(to path: String, _ script: (_ directory: URL, _ image: String) throws -> String) throws {
         guard let gnuplot else {
             throw Failure(description: "plot needs gnuplot (apt-get install gnuplot-nox; scripts/setup.sh installs it)")
         }
@@ -66,37 +89,9 @@ enum Plot {
         try AtomicFile.checkDestination(path)
         let directory = try TemporaryFolder.create("noether-plot")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let rows = (panels.count + columns - 1) / columns
         let temporary = directory.appendingPathComponent("plot.png").path
-        var script = """
-        set terminal png size \(360 * columns),\(340 * rows + 40) font ",10"
-        set output '\(quote(temporary))'
-        set size \(equalAxes ? "ratio -1" : "square")
-        set grid
-        set key outside bottom center horizontal
-        set multiplot layout \(rows),\(columns) title '\(quote(title))'
-        set xlabel '\(quote(xlabel))'
-        set ylabel '\(quote(ylabel))'
-        """
-        for (p, panel) in panels.enumerated() {
-            var plots: [String] = []
-            for (k, s) in panel.series.enumerated() {
-                let data = directory.appendingPathComponent("panel\(p)-\(k).dat")
-                let text = s.points.map { String(format: "%.17g %.17g", $0.0, $0.1) }.joined(separator: "\n") + "\n"
-                try text.write(to: data, atomically: true, encoding: .utf8)
-                let style = s.style == "points" ? "with points pt 7 ps 0.3" : s.style == "linespoints" ? "with linespoints lw 1 pt 7" : "with lines lw 1"
-                plots.append("'\(data.path)' \(style) title '\(quote(s.title))'")
-            }
-            script += "\nset title '\(quote(panel.title))'\nplot " + plots.joined(separator: ", ")
-        }
-        script += "\nunset multiplot\n"
-        try render(script, gnuplot: gnuplot, in: directory, image: temporary, to: path)
-    }
-
-    /// Runs gnuplot on `script` in `directory` and moves the image it wrote to `path`.
-    static func render(_ script: String, gnuplot: String, in directory: URL, image temporary: String, to path: String) throws {
         let scriptURL = directory.appendingPathComponent("plot.gp")
-        try script.write(to: scriptURL, atomically: true, encoding: .utf8)
+        try script(directory, temporary).write(to: scriptURL, atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: gnuplot)
         process.arguments = [scriptURL.path]

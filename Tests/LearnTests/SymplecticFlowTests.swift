@@ -227,6 +227,24 @@ final class SymplecticFlowTests: XCTestCase {
         for i in 0..<6 { XCTAssertEqual(centre[i], mean[i], accuracy: 0.5) }
     }
 
+    /// A run that diverges stops with the state a passing step started from: the moving centres
+    /// have averaged exactly as many batches as Adam has taken steps (they once had one more,
+    /// folded in by the failing step's losses).
+    func testAStoppedRunKeepsCentresInStepWithTheOptimizer() throws {
+        var recipe = try InitialConditions.recipe(for: "neumann", sampler: "bondesan")
+        recipe.samples = 40
+        recipe.duration = 5
+        var spec = Dataset.Specification(system: try Catalog.system("neumann", options: ["n": 3]), catalogName: "neumann", recipe: recipe, seed: 1)
+        spec.radii = [3, 5]
+        let data = try Dataset.generate(spec)
+        let flow = SymplecticFlow(dimension: 6, blocks: 1, hidden: 8, points: 16, seed: 0)
+        let optimizer = Adam(learningRate: 1e3)
+        let report = try train(flow, on: flow.batchSource(for: data), options: TrainingOptions(steps: 200, batchSize: 2, learningRate: 1e3, seed: 0), optimizer: optimizer)
+        XCTAssertNotNil(report.stoppedEarly)
+        let centres = flow.parameters.last!.value.value
+        XCTAssertEqual(centres.storage[6], Double(optimizer.steps), "batches averaged against steps taken")
+    }
+
     /// The Neumann data with tangent momenta: q·p = 0 at every sample, J (so every integral)
     /// as in the raw data, and the stored derivative that of the stored states (against central
     /// differences along the trajectory).

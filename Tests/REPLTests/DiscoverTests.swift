@@ -28,6 +28,14 @@ final class DiscoverTests: XCTestCase {
         // An insignificant weight is dropped whatever its size.
         let noisy = Discover.rationalCombination(identification([1.0, 0.5], [0.001, 0.4], names: ["a", "b"]), of: [a, b], columns: [spread1, spread1], trajectories: 4)
         XCTAssertEqual(noisy, a)
+        // The pivot's own ratio is 1 however wide its tolerance: a lone weight known to ±60 %
+        // once had 0 as its simplest rational, and the candidate was the constant 0, which
+        // "proved" conserved.
+        XCTAssertEqual(Discover.rationalCombination(identification([1.0], [0.2], names: ["a"]), of: [a], columns: [spread1], trajectories: 4), a)
+        // A material weight whose ratio cannot be told from 0 leaves no candidate, not the pivot
+        // alone (a flow's action 0.00786 I1 − 0.00389 I2 over 3072 rows of 12 orbits).
+        let rows = (0..<3072).map { Double($0 % 2) * 2 - 1 }
+        XCTAssertNil(Discover.rationalCombination(identification([0.00786, -0.00389], [0.00071, 0.00034], names: ["a", "b"]), of: [a, b], columns: [rows, rows], trajectories: 12))
         // A ratio with no small rational within its error gives no candidate.
         XCTAssertNil(Discover.rationalCombination(identification([1.0, 1 / Double.pi], [1e-9, 1e-9], names: ["a", "b"]), of: [a, b], columns: [spread1, spread1], trajectories: 4))
     }

@@ -152,6 +152,20 @@ extension LatentModel {
     }
 }
 
+/// A model that is a canonical map of states z = T(x), (q, p) ↦ (q̂, p̂), with an exact inverse,
+/// trained to send trajectories to circles in each (q̂_k, p̂_k) plane (a deep symplectic flow):
+/// what `m(x)`, `m.inverse(z)`, `evaluate`'s eq. 14 and the pull-back plots need.
+public protocol CanonicalMapModel: LatentModel {
+    /// z = T(x) for rows [rows, d], at test time.
+    func forward(_ x: Tensor) -> Tensor
+    /// x = T⁻¹(z) for rows [rows, d], exact to rounding.
+    func inverse(_ z: Tensor) -> Tensor
+    /// The states after each part of the map in turn (the first entry is x itself).
+    func stages(_ x: Tensor) -> [Tensor]
+    /// Eq. 14 at test time on trajectories x [B, τ, d], and each plane's own.
+    func circleLoss(_ x: Tensor) -> (loss: Double, planes: [Double])
+}
+
 /// Why a model cannot be built, evaluated or decoded.
 public struct ModelError: Error, CustomStringConvertible, Sendable {
     public var message: String

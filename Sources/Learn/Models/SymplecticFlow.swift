@@ -41,7 +41,7 @@ import Symbolic
 /// `losses` always centers on the batch (training mode), so the train and test losses that
 /// training reports are eq. 14 as trained; `circleLoss(_:centering: .moving)`, which `evaluate`
 /// prints, is the test-time figure.
-public final class SymplecticFlow: LatentModel {
+public final class SymplecticFlow: CanonicalMapModel {
     public enum Loss: String, CaseIterable, Sendable {
         /// Eq. 14: trajectories to circles.
         case circles
@@ -492,9 +492,16 @@ public final class SymplecticFlow: LatentModel {
     /// loss), and each plane's own: the mean over (b, k) of (r_{b,k,i} − r_{b,k+1,i})², whose
     /// mean over the planes is ℓ.
     public func circleLoss(_ x: Tensor, centering: Centering) -> (loss: Double, planes: [Double]) {
+        circleLoss(x, centering: centering, values: θ.map(\.value))
+    }
+
+    /// Eq. 14 at test time: the zero-center layers at their moving averages.
+    public func circleLoss(_ x: Tensor) -> (loss: Double, planes: [Double]) { circleLoss(x, centering: .moving) }
+
+    func circleLoss(_ x: Tensor, centering: Centering, values: [Tensor]) -> (loss: Double, planes: [Double]) {
         let B = x.shape[0], τ = x.shape[1]
         var z = x.storage
-        run(&z, rows: B * τ, θ.map(\.value), centering: centering, saving: false)
+        run(&z, rows: B * τ, values, centering: centering, saving: false)
         let result = circleLoss(z, trajectories: B, points: τ)
         return (result.loss, result.planes)
     }

@@ -40,7 +40,7 @@ struct ModelValue: SampledMembers, SavableValue {
 
     /// `flow(x)`: the latent state z = T(x) = (q̂, p̂) of a flow at a state.
     func call(_ arguments: [Syntax.Argument], at: SourceLocation, in evaluation: Evaluation) throws -> Value {
-        guard let flow = model as? SymplecticFlow else {
+        guard let flow = model as? any CanonicalMapModel else {
             throw evaluation.fail("a \(model.kind) model is not a map of states; call a flow as m([\(names.joined(separator: ", "))]), or use its members", at: at)
         }
         let x = try state(arguments, "m", at: at, in: evaluation)
@@ -65,7 +65,7 @@ struct ModelValue: SampledMembers, SavableValue {
     /// latent coordinates, `model.P1(point)` and `model.P1(trajectory)` likewise; a flow's
     /// `model.inverse(z)` is the state x = T⁻¹(z).
     func member(_ name: String, _ arguments: [Syntax.Argument]?, at: SourceLocation, in evaluation: Evaluation) throws -> Value {
-        if name == "inverse", let flow = model as? SymplecticFlow {
+        if name == "inverse", let flow = model as? any CanonicalMapModel {
             let z = try state(arguments, "inverse", at: at, in: evaluation)
             return .list(flow.inverse(Tensor(shape: [1, z.count], storage: z)).storage.map { .expr(.float($0)) })
         }
@@ -100,7 +100,7 @@ struct ModelValue: SampledMembers, SavableValue {
         }
         if let latent = model as? any LatentModel {
             let own = (model is any HamiltonianModel ? ".H and its" : "its") + " latent coordinates " + latent.latentNames.map { "." + $0 }.joined(separator: ", ")
-            throw evaluation.fail("a \(model.kind) model has \(own)" + (model is SymplecticFlow ? ", and .inverse(z)" : ""), at: at, width: name.count)
+            throw evaluation.fail("a \(model.kind) model has \(own)" + (model is any CanonicalMapModel ? ", and .inverse(z)" : ""), at: at, width: name.count)
         }
         throw evaluation.fail("a model has one member, .H (the learned Hamiltonian of an HNN)", at: at, width: name.count)
     }

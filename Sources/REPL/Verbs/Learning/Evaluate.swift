@@ -22,7 +22,7 @@ enum Evaluate: Verb {
         let known = try KnownInvariants.read(call, data: d)
         var lines: [String] = []
         if let note = m.note(on: d) { lines.append("note: " + note) }
-        if let flow = m.model as? SymplecticFlow {
+        if let flow = m.model as? any CanonicalMapModel {
             for label in ["t", "known"] where call.has(label) {
                 throw call.fail("'\(label):' is for rollouts of a vector field; a flow is evaluated by eq. 14 on the data's trajectories", at: call.location(of: label))
             }

@@ -9,7 +9,7 @@ import Learn
 /// in the loss are any two points of it. On Neumann data the trajectories are grouped by the
 /// radius |q| of their sphere; otherwise by split.
 enum FlowEvaluation {
-    static func report(_ flow: SymplecticFlow, on data: Dataset, _ call: BoundCall) throws -> String {
+    static func report(_ flow: any CanonicalMapModel, on data: Dataset, _ call: BoundCall) throws -> String {
         let d = data.dimension, n = d / 2
         var rowsOf: [Int: [Int]] = [:]
         for (row, id) in data.trajectoryIDs.enumerated() { rowsOf[id, default: []].append(row) }
@@ -24,7 +24,7 @@ enum FlowEvaluation {
         for id in rowsOf.keys.sorted() {
             let rows = TrajectoryPoints.shuffled(rowsOf[id]!, seed: UInt64(id), take: rowsOf[id]!.count)
             let x = Tensor(shape: [1, rows.count, d], storage: rows.flatMap { data.states[($0 * d)..<($0 * d + d)] })
-            let loss = flow.circleLoss(x, centering: .moving)
+            let loss = flow.circleLoss(x)
             let frequencies = Self.frequencies(flow, rows: rowsOf[id]!, of: data)
             let key: String, sort: Double
             if neumann {
@@ -76,7 +76,7 @@ enum FlowEvaluation {
 
     /// dφ_k/dt of one trajectory (rows in time order): the least-squares slope of φ_k(t), its
     /// angle in plane k unwrapped (steps of more than π taken as the short way round).
-    static func frequencies(_ flow: SymplecticFlow, rows: [Int], of data: Dataset) -> [Double] {
+    static func frequencies(_ flow: any CanonicalMapModel, rows: [Int], of data: Dataset) -> [Double] {
         let d = data.dimension, n = d / 2
         let z = flow.forward(Tensor(shape: [rows.count, d], storage: rows.flatMap { data.states[($0 * d)..<($0 * d + d)] })).storage
         let t = rows.map { data.times[$0] }

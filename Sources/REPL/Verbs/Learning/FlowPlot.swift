@@ -7,7 +7,7 @@ extension PlotVerb {
     /// (q̂_k, p̂_k) plane, one panel per radius on Neumann data (the paper's figure 4), else per
     /// trajectory; with `layers: true`, the data's plane k after 0, 1, …, m blocks (figure 2).
     static func flowPlot(_ m: ModelValue, _ call: BoundCall, path: String, at pathAt: SourceLocation) throws -> Value {
-        guard let flow = m.model as? SymplecticFlow else {
+        guard let flow = m.model as? any CanonicalMapModel else {
             throw call.fail("plot of a model draws a flow's pull-backs of trajectories; a \(m.model.kind) model has none (plot a rollout instead)", at: call.positional[0].location)
         }
         guard call.count == 3 else { throw call.fail("plot a flow as plot(m, data, \"pullback.png\", plane: 1)", at: call.location, width: 4) }
@@ -50,7 +50,7 @@ extension PlotVerb {
         let panels: [(title: String, series: [Plot.Series])]
         if layers {
             let stagesByGroup = groups.map { flow.stages(states($0.ids)) }
-            panels = (0...flow.blocks).map { k in
+            panels = stagesByGroup[0].indices.map { k in
                 (k == 0 ? "the data" : "after block \(k)", zip(groups, stagesByGroup).flatMap { series($1[k], $0.ids, title: $0.key) })
             }
         } else {
