@@ -164,6 +164,9 @@ public protocol CanonicalMapModel: LatentModel {
     func stages(_ x: Tensor) -> [Tensor]
     /// Eq. 14 at test time on trajectories x [B, τ, d], and each plane's own.
     func circleLoss(_ x: Tensor) -> (loss: Double, planes: [Double])
+    /// ∂K/∂φ_k = dI_k/dt along H's field at states x [rows, d]: [rows, n], zero where the map
+    /// takes H's flow to action–angle motion.
+    func actionRates(_ x: Tensor, field: HamiltonianVectorField) -> Tensor
 }
 
 /// Why a model cannot be built, evaluated or decoded.

@@ -11,6 +11,8 @@ public enum ModelRegistry {
             case whole(ClosedRange<Int>)
             case number(ClosedRange<Double>)
             case word([String])
+            /// A list of numbers, each in the range (a flow's torus actions).
+            case numbers(ClosedRange<Double>)
             /// Expressions of the data's coordinates (an SCNN's known conserved quantities).
             case invariants
         }
@@ -26,6 +28,7 @@ public enum ModelRegistry {
     /// An option's value.
     public enum Value: Sendable, Equatable {
         case whole(Int), number(Double), word(String)
+        case numbers([Double])
         /// Expressions of `coordinates`, the data's state names in column order.
         case invariants([Expr], coordinates: [String])
     }
@@ -172,6 +175,7 @@ public enum ModelRegistry {
             case (.whole(let range), .whole(let v)) where range.contains(v): break
             case (.number(let range), .number(let v)) where range.contains(v): break
             case (.word(let allowed), .word(let v)) where allowed.contains(v): break
+            case (.numbers(let range), .numbers(let v)) where !v.isEmpty && v.allSatisfy(range.contains): break
             case (.invariants, .invariants): break
             default:
                 let expected: String
@@ -179,6 +183,7 @@ public enum ModelRegistry {
                 case .whole(let r): expected = "a whole number from \(r.lowerBound) to \(r.upperBound)"
                 case .number(let r): expected = "a number from \(r.lowerBound) to \(r.upperBound)"
                 case .word(let w): expected = "one of \(w.joined(separator: ", "))"
+                case .numbers(let r): expected = "a list of numbers, each from \(r.lowerBound) to \(r.upperBound)"
                 case .invariants: expected = "a list of expressions of the data's coordinates"
                 }
                 throw ModelError(message: "\(entry.name)'s option '\(option.name)' is \(expected)")

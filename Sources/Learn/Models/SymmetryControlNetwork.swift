@@ -419,7 +419,7 @@ extension ModelRegistry {
             case .whole(let r): value = Int(text).flatMap { r.contains($0) ? .whole($0) : nil }
             case .number(let r): value = Double(text).flatMap { r.contains($0) ? .number($0) : nil }
             case .word(let w): value = w.contains(text) ? .word(text) : nil
-            case .invariants: value = nil  // not among `own`: ConstraintTerm(spec:) reads them
+            case .numbers, .invariants: value = nil  // not among `own`: ConstraintTerm(spec:) reads them
             }
             guard let value else { throw ModelError(message: "the scnn spec '\(spec)' has \(option.name)=\(FileError.quoted(text)), out of range") }
             options[option.name] = value

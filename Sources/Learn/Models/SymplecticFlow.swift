@@ -38,6 +38,20 @@ import Symbolic
 /// 1/k for the k-th batch up to the 100th and 0.01 after (an exponential average, decay 0.99,
 /// that does not start from zero).
 ///
+/// Loss `dkdphi` (appendix D.1 in its simplest form: one Liouville–Arnold torus, the Dirac
+/// measure in place of the exponential one): on a batch of points z of the latent torus
+/// I_k = `actions`_k, φ uniform, ℓ = mean over the points of Σ_k (∂K/∂φ_k)² with K = H ∘ T⁻¹ the
+/// data's H in the flow's coordinates. Since (I_k, φ_k) are canonical, ∂K/∂φ_k = dI_k/dt along
+/// H's flow, and that is what is computed: x = T⁻¹(z), and I_k(T(x ± ε X_H(x))) by a central
+/// difference, ε X_H(x) of length 10⁻⁴ max(1, |x|) (exact to O(ε²); a test checks the identity
+/// against the difference quotient of K in φ). The points x are drawn through T⁻¹ at the
+/// current θ and then held fixed: the gradient is that of the forward map at them, which needs
+/// θ's first derivatives only. It has the same zeros as the full gradient: ℓ = 0 when H is
+/// constant on the torus's image, a Lagrangian torus, which is then invariant under H's flow.
+/// No trajectory enters: the data gives its system (H) and dimension. The zero-center layers
+/// keep their moving averages (0 for a fresh flow: they are translations by the offsets),
+/// the same map both ways.
+///
 /// `losses` always centers on the batch (training mode), so the train and test losses that
 /// training reports are eq. 14 as trained; `circleLoss(_:centering: .moving)`, which `evaluate`
 /// prints, is the test-time figure.
@@ -45,6 +59,8 @@ public final class SymplecticFlow: CanonicalMapModel {
     public enum Loss: String, CaseIterable, Sendable {
         /// Eq. 14: trajectories to circles.
         case circles
+        /// Appendix D.1: ∂K/∂φ = 0 on one latent torus, from H alone.
+        case dkdphi
     }
 
     public let dimension: Int
@@ -52,16 +68,23 @@ public final class SymplecticFlow: CanonicalMapModel {
     /// τ: points of each trajectory in one term of the loss.
     public let points: Int
     public let loss: Loss
+    /// The latent torus of the `dkdphi` loss: I_k for each plane k.
+    public let actions: [Double]
+    /// H's field for the `dkdphi` loss: the data's system, set when a batch source is made for
+    /// a dataset (`batchSource(for:)`).
+    var field: HamiltonianVectorField?
     let θ: [Variable]
 
     public init(dimension: Int, blocks: Int = 4, hidden: Int = 512, reflections: Int = 2, couplings: Int = 1, points: Int = 128,
-                loss: Loss = .circles, seed: UInt64) {
+                loss: Loss = .circles, actions: [Double] = [1], seed: UInt64) {
+        let n = dimension / 2
         precondition(dimension % 2 == 0 && dimension > 0 && blocks > 0 && hidden > 0 && reflections > 0 && (1...2).contains(couplings) && points > 1)
+        precondition((actions.count == 1 || actions.count == n) && actions.allSatisfy { $0 > 0 && $0.isFinite })
         Tensor.configureThreads
         self.dimension = dimension
         self.blocks = blocks; self.hidden = hidden; self.reflections = reflections; self.couplings = couplings
         self.points = points; self.loss = loss
-        let n = dimension / 2
+        self.actions = actions.count == n ? actions : Array(repeating: actions[0], count: n)
         var rng = SeededGenerator(seed: seed)
         func normal(_ shape: [Int], _ sd: Double) -> Variable {
             Variable(Tensor(shape: shape, storage: (0..<shape.reduce(1, *)).map { _ in rng.normal() * sd }), requiresGradient: true)
@@ -94,11 +117,12 @@ public final class SymplecticFlow: CanonicalMapModel {
     public var spec: ModelSpec {
         ModelSpec([.init("dimension", String(dimension)), .init("blocks", String(blocks)), .init("hidden", String(hidden)),
                    .init("reflections", String(reflections)), .init("couplings", String(couplings)), .init("points", String(points)),
-                   .init("loss", loss.rawValue)])
+                   .init("loss", loss.rawValue)] + (loss == .dkdphi ? [.init("actions", actions.map { "\($0)" }.joined(separator: ","))] : []))
     }
 
     public var architectureDescription: String {
         "\(blocks) blocks of (zero-center, linear N·A·K with \(reflections) reflections, \(couplings == 1 ? "one coupling" : "two couplings") of width \(hidden)), dimension \(dimension)"
+            + (loss == .dkdphi ? "; trained on the latent torus I = (\(actions.map { "\($0)" }.joined(separator: ", ")))" : "")
     }
 
     /// The names and shapes of θ for an architecture, in order.
@@ -129,8 +153,9 @@ public final class SymplecticFlow: CanonicalMapModel {
 
     public func copy() -> SymplecticFlow {
         let other = SymplecticFlow(dimension: dimension, blocks: blocks, hidden: hidden, reflections: reflections, couplings: couplings,
-                                   points: points, loss: loss, seed: 0)
+                                   points: points, loss: loss, actions: actions, seed: 0)
         for (p, q) in zip(other.θ, θ) { p.value = q.value }
+        other.field = field
         return other
     }
 
@@ -149,7 +174,14 @@ public final class SymplecticFlow: CanonicalMapModel {
         return cost
     }
 
-    public func batchSource(for data: Dataset) -> any BatchSource { TrajectoryPoints(data, points: points) }
+    /// Points of trajectories (eq. 14), or of the latent torus with the data's H (`dkdphi`, which
+    /// keeps that H's field for its loss).
+    public func batchSource(for data: Dataset) -> any BatchSource {
+        guard loss == .dkdphi else { return TrajectoryPoints(data, points: points) }
+        let source = TorusPoints(data, actions: actions)
+        field = try? source.field.get()
+        return source
+    }
 
     // MARK: The map
 
@@ -192,9 +224,14 @@ public final class SymplecticFlow: CanonicalMapModel {
 
     /// x = T⁻¹(z): every layer undone in reverse order, exact to rounding.
     public func inverse(_ z: Tensor) -> Tensor {
-        let values = θ.map(\.value)
-        let rows = z.shape[0], d = dimension, n = pairs
         var x = z.storage
+        invert(&x, rows: z.shape[0], θ.map(\.value))
+        return Tensor(shape: z.shape, storage: x)
+    }
+
+    /// T⁻¹ on rows of x in place, μ the moving averages.
+    func invert(_ x: inout [Double], rows: Int, _ values: [Tensor]) {
+        let d = dimension, n = pairs
         x.withUnsafeMutableBufferPointer { buffer in
             let x = buffer.baseAddress!
             for b in (0..<blocks).reversed() {
@@ -214,7 +251,6 @@ public final class SymplecticFlow: CanonicalMapModel {
                 for r in 0..<rows { for i in 0..<d { x[r * d + i] += centers[b * (d + 1) + i] - offset[i] } }
             }
         }
-        return Tensor(shape: z.shape, storage: x)
     }
 
     public func latent(_ x: Tensor, at parameters: [Variable]?) -> Variable {
@@ -508,6 +544,7 @@ public final class SymplecticFlow: CanonicalMapModel {
 
     public func losses(_ batch: Batch, at parameters: [Variable]?) throws -> [String: Variable] {
         let θ = try resolve(parameters)
+        if loss == .dkdphi { return try angleLoss(batch, θ) }
         let x = try batch.tensor("x", for: kind)
         guard x.rank == 3, x.shape[2] == dimension else {
             throw ModelError(message: "a flow trains on trajectories, a batch [trajectories, points, \(dimension)]; this one is \(x.shape)")
@@ -526,6 +563,99 @@ public final class SymplecticFlow: CanonicalMapModel {
             return grads.enumerated().map { k, t in need[k] ? Variable(t) : nil }
         }
         return [loss.rawValue: result]
+    }
+
+    /// The `dkdphi` loss on a batch `z` [B, d] of torus points (see the type's doc), recorded when
+    /// recording is on.
+    func angleLoss(_ batch: Batch, _ θ: [Variable]) throws -> [String: Variable] {
+        guard let field else {
+            throw ModelError(message: "the dkdphi loss needs the H of the data's system; this flow has none (train it on a dataset of that system)")
+        }
+        let z = try batch.tensor("z", for: kind)
+        guard z.rank == 2, z.shape[1] == dimension else {
+            throw ModelError(message: "a dkdphi flow trains on torus points, a batch [points, \(dimension)]; this one is \(z.shape)")
+        }
+        var x = z.storage
+        invert(&x, rows: z.shape[0], θ.map(\.value))
+        return [loss.rawValue: angleLoss(points: x, field, θ)]
+    }
+
+    /// The `dkdphi` loss at states x [B, d] held fixed (each T⁻¹ of a torus point): the mean
+    /// over them of Σ_k (dI_k/dt)², θ's gradient that of the forward map at x ± ε X_H(x).
+    func angleLoss(points x: [Double], _ field: HamiltonianVectorField, _ θ: [Variable]) -> Variable {
+        let d = dimension, n = pairs, B = x.count / d
+        let values = θ.map(\.value)
+        // Where T⁻¹ carries the torus onto a singularity of H the loss is not finite, which the
+        // trainer stops at (keeping the last parameters that passed).
+        guard var (shifted, epsilon) = Self.shifted(x, dimension: d, field) else { return Variable(Tensor(Double.nan)) }
+        let recording = Recording.isOn && θ.contains(where: \.requiresGradient)
+        let saved = run(&shifted, rows: 2 * B, values, centering: .moving, saving: recording)
+        let rates = actionRates(shifted, epsilon)
+        var dz = [Double](repeating: 0, count: 2 * B * d)
+        for b in 0..<B where epsilon[b] > 0 {
+            for k in 0..<n {
+                // ∂ℓ/∂I± = ±2 rate / (2ε B); ∂I/∂q̂ = q̂.
+                let w = rates[b * n + k] / (epsilon[b] * Double(B))
+                for (row, sign) in [(b, 1.0), (B + b, -1.0)] {
+                    dz[row * d + k] = sign * w * shifted[row * d + k]
+                    dz[row * d + n + k] = sign * w * shifted[row * d + n + k]
+                }
+            }
+        }
+        let value = rates.reduce(0) { $0 + $1 * $1 } / Double(B)
+        guard recording else { return Variable(Tensor(value)) }
+        return Variable.record(Tensor(value), θ) { [self] g, need in
+            var gz = dz.map { $0 * g.value.scalar }
+            let grads = pullback(&gz, rows: 2 * B, values, inputs: saved.inputs, hidden: saved.hidden, centering: .moving)
+            return grads.enumerated().map { k, t in need[k] ? Variable(t) : nil }
+        }
+    }
+
+    /// Rows x ± ε X_H(x) of states x [B, d] (rows 0..<B the + side, B..<2B the − side), with
+    /// each row's ε: X_H(x)·ε of length 10⁻⁴ max(1, |x|), 0 where X_H(x) = 0. Nil when a state
+    /// or its field is not finite.
+    static func shifted(_ x: [Double], dimension d: Int, _ field: HamiltonianVectorField) -> (rows: [Double], epsilon: [Double])? {
+        let B = x.count / d
+        var shifted = [Double](repeating: 0, count: 2 * B * d), epsilon = [Double](repeating: 0, count: B)
+        var v = [Double](repeating: 0, count: d)
+        for b in 0..<B {
+            x.withUnsafeBufferPointer { xs in v.withUnsafeMutableBufferPointer { field.evaluate(xs.baseAddress! + b * d, into: $0.baseAddress!) } }
+            let speed = v.reduce(0) { $0 + $1 * $1 }.squareRoot(), size = (0..<d).reduce(0) { $0 + x[b * d + $1] * x[b * d + $1] }.squareRoot()
+            guard speed.isFinite, size.isFinite else { return nil }
+            epsilon[b] = speed > 0 ? 1e-4 * max(1, size) / speed : 0
+            for i in 0..<d {
+                shifted[b * d + i] = x[b * d + i] + epsilon[b] * v[i]
+                shifted[(B + b) * d + i] = x[b * d + i] - epsilon[b] * v[i]
+            }
+        }
+        return (shifted, epsilon)
+    }
+
+    /// dI_k/dt [B, n] by the central difference of I_k at z rows T(x ± ε X_H) (`shifted`'s
+    /// rows, mapped).
+    func actionRates(_ z: [Double], _ epsilon: [Double]) -> [Double] {
+        let d = dimension, n = pairs, B = epsilon.count
+        var rates = [Double](repeating: 0, count: B * n)
+        for b in 0..<B where epsilon[b] > 0 {
+            for k in 0..<n {
+                let (up, down) = (b * d, (B + b) * d)
+                let iUp = (z[up + k] * z[up + k] + z[up + n + k] * z[up + n + k]) / 2
+                let iDown = (z[down + k] * z[down + k] + z[down + n + k] * z[down + n + k]) / 2
+                rates[b * n + k] = (iUp - iDown) / (2 * epsilon[b])
+            }
+        }
+        return rates
+    }
+
+    /// ∂K/∂φ_k = dI_k/dt at states x [rows, d] along `field` (μ the moving averages): [rows, n],
+    /// NaN rows where x or the field is not finite.
+    public func actionRates(_ x: Tensor, field: HamiltonianVectorField) -> Tensor {
+        let B = x.shape[0], n = pairs
+        guard var (shifted, epsilon) = Self.shifted(x.storage, dimension: dimension, field) else {
+            return Tensor(shape: [B, n], storage: [Double](repeating: .nan, count: B * n))
+        }
+        run(&shifted, rows: 2 * B, θ.map(\.value), centering: .moving, saving: false)
+        return Tensor(shape: [B, n], storage: actionRates(shifted, epsilon))
     }
 
     /// The moving averages after a training batch whose zero-center layers saw `means`.
@@ -597,17 +727,73 @@ public struct TrajectoryPoints: BatchSource {
     }
 }
 
+/// Points of one latent torus for the `dkdphi` loss: item i is the point
+/// z_k = √(2 I_k) (cos φ_k, sin φ_k) with φ drawn uniformly by a generator seeded from i; a batch
+/// holds `z` [items, d]. The whole split is items 0..<1024, the test split the next 1024. It
+/// carries the data's H, compiled, for the loss.
+public struct TorusPoints: BatchSource {
+    public let actions: [Double]
+    public let dimension: Int
+    public let provenance: Checkpoint.Provenance
+    /// The data's H as a field, or why it cannot be made.
+    public let field: Result<HamiltonianVectorField, Error>
+    static let split = 1024
+
+    public init(_ data: Dataset, actions: [Double]) {
+        self.actions = actions
+        dimension = data.dimension
+        provenance = .init(system: data.system, names: data.names, parameters: data.parameters)
+        field = Result {
+            let system = try data.sourceSystem()
+            if let mismatch = data.columnMismatch(with: system) { throw ModelError(message: mismatch) }
+            return try HamiltonianVectorField(hamiltonian: system.hamiltonian, pairs: system.pairs,
+                                              parameters: system.parameterValues(overriding: data.parameters), native: true)
+        }
+    }
+
+    public var count: Int { 1 << 40 }
+
+    public func batch(_ items: [Int]) -> Batch {
+        let n = dimension / 2
+        var z = [Double](repeating: 0, count: items.count * dimension)
+        for (row, item) in items.enumerated() {
+            var rng = SeededGenerator(seed: UInt64(item) &* 0x2545_F491_4F6C_DD1D &+ 1)
+            for k in 0..<n {
+                let phi = rng.uniform(0, 2 * Double.pi), radius = (2 * actions[k]).squareRoot()
+                z[row * dimension + k] = radius * cos(phi)
+                z[row * dimension + n + k] = radius * sin(phi)
+            }
+        }
+        return Batch(["z": Tensor(shape: [items.count, dimension], storage: z)])
+    }
+
+    public var trainingBatch: Batch { batch(Array(0..<Self.split)) }
+    public var testBatch: Batch? { batch(Array(Self.split..<(2 * Self.split))) }
+
+    public func validate() throws {
+        let n = dimension / 2
+        guard actions.count == n else {
+            throw TrainingError(message: "actions: has \(actions.count) values; the data has \(n) \(n == 1 ? "plane" : "planes") (q_k, p_k), so give \(n == 1 ? "one action" : "one action or \(n)")")
+        }
+        do { _ = try field.get() } catch {
+            throw TrainingError(message: "the dkdphi loss needs the data's H: \(error)")
+        }
+    }
+}
+
 extension ModelRegistry {
     static let symplecticFlow = Entry(
         name: "flow",
-        summary: "deep symplectic flow (Bondesan & Lamacraft): blocks of zero-center, linear N.A.K and irrotational couplings, trained to map each trajectory to circles (loss: circles, eq. 14); latent actions I1.. and angles phi1..",
+        summary: "deep symplectic flow (Bondesan & Lamacraft): blocks of zero-center, linear N.A.K and irrotational couplings, trained to map each trajectory to circles (loss: circles, eq. 14) or, from the data's H alone, to make H angle-independent on one latent torus (loss: dkdphi, appendix D.1); latent actions I1.. and angles phi1..",
         options: [
             Option("blocks", .whole(1...64), default: .whole(4), help: "blocks of (zero-center, linear, coupling)"),
             Option("hidden", .whole(1...4096), default: .whole(512), help: "units of each coupling's irrotational MLP"),
             Option("reflections", .whole(1...16), default: .whole(2), help: "Householder reflections in each linear layer"),
             Option("couplings", .whole(1...2), default: .whole(1), help: "couplings per block: 1 alternates p - dV(q) and q + dV(p) between blocks, 2 has both"),
             Option("points", .whole(2...1_000_000), default: .whole(128), help: "points of one trajectory in each term of the loss"),
-            Option("loss", .word(SymplecticFlow.Loss.allCases.map(\.rawValue)), default: .word("circles"), help: "circles: eq. 14, trajectories to circles"),
+            Option("loss", .word(SymplecticFlow.Loss.allCases.map(\.rawValue)), default: .word("circles"),
+                   help: "circles: eq. 14, trajectories to circles; dkdphi: appendix D.1, dK/dphi = 0 on the latent torus of actions: from the data's H alone"),
+            Option("actions", .numbers(1e-6...1e6), default: .numbers([1]), help: "the latent torus I_k of loss: dkdphi, one value for every plane or one each"),
         ],
         parameterShapes: { spec in
             let a = try flowArchitecture(spec)
@@ -620,28 +806,36 @@ extension ModelRegistry {
         build: { options, dimension, seed in
             let a = try flowSettings(options, dimension: dimension)
             return SymplecticFlow(dimension: dimension, blocks: a.blocks, hidden: a.hidden, reflections: a.reflections, couplings: a.couplings,
-                                  points: a.points, loss: a.loss, seed: seed)
+                                  points: a.points, loss: a.loss, actions: a.actions, seed: seed)
         },
         decode: { spec in
             let a = try flowArchitecture(spec)
             return SymplecticFlow(dimension: a.dimension, blocks: a.blocks, hidden: a.hidden, reflections: a.reflections, couplings: a.couplings,
-                                  points: a.points, loss: a.loss, seed: 0)
+                                  points: a.points, loss: a.loss, actions: a.actions, seed: 0)
         },
-        rowsPerItem: { options in if case .whole(let points)? = options["points"] { return points }; return 1 })
+        // A torus point is one inverse and two forward passes.
+        rowsPerItem: { options in
+            if case .word("dkdphi")? = options["loss"] { return 3 }
+            if case .whole(let points)? = options["points"] { return points }
+            return 1
+        })
 
-    struct FlowSettings { var dimension: Int, blocks: Int, hidden: Int, reflections: Int, couplings: Int, points: Int, loss: SymplecticFlow.Loss }
+    struct FlowSettings { var dimension: Int, blocks: Int, hidden: Int, reflections: Int, couplings: Int, points: Int, loss: SymplecticFlow.Loss, actions: [Double] }
 
     /// The settings from resolved options, checked against the data's dimension.
     static func flowSettings(_ options: [String: Value], dimension: Int) throws -> FlowSettings {
         guard case .whole(let blocks)? = options["blocks"], case .whole(let hidden)? = options["hidden"], case .whole(let reflections)? = options["reflections"],
               case .whole(let couplings)? = options["couplings"], case .whole(let points)? = options["points"], case .word(let word)? = options["loss"],
-              let loss = SymplecticFlow.Loss(rawValue: word) else {
-            throw ModelError(message: "a flow model needs blocks, hidden, reflections, couplings, points and loss")
+              let loss = SymplecticFlow.Loss(rawValue: word), case .numbers(let actions)? = options["actions"] else {
+            throw ModelError(message: "a flow model needs blocks, hidden, reflections, couplings, points, loss and actions")
         }
         guard dimension % 2 == 0, dimension > 0 else {
             throw ModelError(message: "a flow is a canonical map of pairs (q, p): the data's dimension must be even, not \(dimension)")
         }
-        return FlowSettings(dimension: dimension, blocks: blocks, hidden: hidden, reflections: reflections, couplings: couplings, points: points, loss: loss)
+        guard actions.count == 1 || actions.count == dimension / 2 else {
+            throw ModelError(message: "actions: has \(actions.count) values; the data has \(dimension / 2) \(dimension == 2 ? "plane" : "planes") (q_k, p_k), so give \(dimension == 2 ? "one action" : "one action or \(dimension / 2)")")
+        }
+        return FlowSettings(dimension: dimension, blocks: blocks, hidden: hidden, reflections: reflections, couplings: couplings, points: points, loss: loss, actions: actions)
     }
 
     /// The settings a flow's spec holds, each checked.
@@ -657,7 +851,16 @@ extension ModelRegistry {
         guard let loss = spec["loss"].flatMap(SymplecticFlow.Loss.init(rawValue:)) else {
             throw ModelError(message: "the flow spec '\(spec)' has no loss (\(SymplecticFlow.Loss.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
+        var actions = [1.0]
+        if let text = spec["actions"] {
+            let values = text.split(separator: ",").compactMap { Double($0) }
+            guard !values.isEmpty, values.count == text.split(separator: ",").count, values.count == 1 || values.count == d / 2,
+                  values.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+                throw ModelError(message: "the flow spec '\(spec)' has actions=\(text), not one positive number or \(d / 2)")
+            }
+            actions = values
+        }
         return FlowSettings(dimension: d, blocks: try whole("blocks", 1...64), hidden: try whole("hidden", 1...4096), reflections: try whole("reflections", 1...16),
-                            couplings: try whole("couplings", 1...2), points: try whole("points", 2...1_000_000), loss: loss)
+                            couplings: try whole("couplings", 1...2), points: try whole("points", 2...1_000_000), loss: loss, actions: actions)
     }
 }

@@ -91,6 +91,13 @@ struct Evaluation {
         try numbers(try value(s), at: s.location, label)
     }
 
+    /// One number (`actions: 0.5`) as a list of one, or a list of numbers.
+    func numberOrNumbers(_ s: Syntax, _ label: String) throws -> [Double] {
+        let v = try value(s)
+        if case .expr(let e) = v, let x = try? e.evaluate([:]) { return [x] }
+        return try numbers(v, at: s.location, label)
+    }
+
     /// The numbers of a value already evaluated (`at` is where it was written).
     func numbers(_ v: Value, at location: SourceLocation, _ label: String) throws -> [Double] {
         guard case .list(let items) = v else { throw fail("\(label) must be a list of numbers such as [1, 0], not \(v.kindName)", at: location) }

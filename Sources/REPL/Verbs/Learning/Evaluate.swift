@@ -13,7 +13,8 @@ enum Evaluate: Verb {
         example: "evaluate(train(baseline, dataset(harmonic, trajectories: 4, samples: 10), hidden: 8, steps: 5), dataset(harmonic, trajectories: 4, samples: 10))",
         positional: [.required("model", "a model (from train or read)"), .required("data", "a dataset (from dataset or read)")],
         options: [.init("t", .positive, defaultText: "the data's time span", "the rollout horizon"), KnownInvariants.option,
-                  .init("frequency", .custom("an expression of the data's coordinates"), "a flow's: a closed-form frequency (Kepler: (-2*H)^(3/2)/k), its mean over each trajectory printed beside the trajectory's measured dphi_k/dt")])
+                  .init("frequency", .custom("an expression of the data's coordinates"), "a flow's: a closed-form frequency (Kepler: (-2*H)^(3/2)/k), its mean over each trajectory printed beside the trajectory's measured dphi_k/dt"),
+                  .init("actions", .custom("a number, or a list of them (one per plane)"), "a flow's: a latent torus I_k (one value for every plane, or one each); prints H on its image under the inverse map and dK/dphi_k there (appendix D.1's loss)")])
 
     static func run(_ call: BoundCall) throws -> Value {
         let m = try call.object(0, ModelValue.self)
@@ -31,7 +32,9 @@ enum Evaluate: Verb {
         if d.sampler.hasSuffix("-tangent") {
             lines.append("note: this data's momenta are projected on the sphere (tangent: true); its dx/dt is that of the constrained motion, not of H's field, which the rollouts integrate")
         }
-        if call.has("frequency") { throw call.fail("'frequency:' is compared with a flow's angles; a \(m.model.kind) model has none", at: call.location(of: "frequency")) }
+        for label in ["frequency", "actions"] where call.has(label) {
+            throw call.fail("'\(label):' is for a flow's action-angle coordinates; a \(m.model.kind) model has none", at: call.location(of: label))
+        }
         for e in GreydanusEvaluation.splitErrors(try m.field(call.positional[0].location, in: call.evaluation), on: d) {
             lines.append("\(e.split): mean squared error of dx/dt \(TextPrinter.format(e.meanSquaredError, significantDigits: 3)) over \(e.samples) samples")
         }

@@ -66,7 +66,45 @@ enum FlowEvaluation {
             lines.append("each trajectory's measured dphi_k/dt beside the closed form given as frequency: (its mean over the trajectory):")
             lines += aligned(table)
         }
-        return lines.joined(separator: "\n")
+        return (lines + (try torus(flow, on: data, call))).joined(separator: "\n")
+    }
+
+    /// `actions: [...]`: the latent torus I_k at the 1024 test angles of a dkdphi run (φ uniform,
+    /// seeded), mapped back by T⁻¹: H's mean, spread and range there, and ∂K/∂φ_k's root mean
+    /// square per plane, with the dkdphi loss (the mean of Σ_k (∂K/∂φ_k)²). H constant on the
+    /// image (∂K/∂φ = 0) makes it an invariant torus of H with these actions.
+    static func torus(_ flow: any CanonicalMapModel, on data: Dataset, _ call: BoundCall) throws -> [String] {
+        guard let syntax = call.option("actions") else { return [] }
+        let n = data.dimension / 2
+        var actions = try call.evaluation.numberOrNumbers(syntax, "actions")
+        guard actions.count == 1 || actions.count == n else {
+            throw call.fail("'actions:' has \(actions.count) values; the data has \(n) \(n == 1 ? "plane" : "planes") (q_k, p_k), so give \(n == 1 ? "one action" : "one action or \(n)")", at: syntax.location)
+        }
+        if let bad = actions.first(where: { !($0 > 0 && $0.isFinite) }) {
+            throw call.fail("'actions:' are positive: a torus of action \(OptionText.number(bad)) has no points", at: syntax.location)
+        }
+        if actions.count == 1 { actions = Array(repeating: actions[0], count: n) }
+        let source = TorusPoints(data, actions: actions)
+        let field: HamiltonianVectorField
+        do { field = try source.field.get() } catch {
+            throw call.fail("the torus is measured with the data's H: \(error)", at: call.positional[1].location)
+        }
+        let z = source.testBatch!["z"]!, rows = z.shape[0], d = data.dimension
+        let x = flow.inverse(z)
+        let energies = (0..<rows).map { r in field.energy(Array(x.storage[(r * d)..<(r * d + d)])) }
+        let rates = flow.actionRates(x, field: field).storage
+        let short = { (x: Double) in TextPrinter.format(x, significantDigits: 3) }
+        guard energies.allSatisfy(\.isFinite), rates.allSatisfy(\.isFinite) else {
+            return ["on the latent torus I = (\(actions.map(short).joined(separator: ", "))): H is not finite on its image under the inverse map (it meets a singularity of H)"]
+        }
+        let mean = energies.reduce(0, +) / Double(rows)
+        let sd = (energies.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(rows)).squareRoot()
+        let rms = (0..<n).map { k in (stride(from: k, to: rates.count, by: n).reduce(0) { $0 + rates[$1] * rates[$1] } / Double(rows)).squareRoot() }
+        let loss = rates.reduce(0) { $0 + $1 * $1 } / Double(rows)
+        return ["on the latent torus I = (\(actions.map(short).joined(separator: ", "))), \(rows) points with seeded uniform angles, mapped back by the inverse:",
+                "  H: mean \(short(mean)), standard deviation \(short(sd)) (relative \(short(sd / abs(mean)))), range [\(short(energies.min()!)), \(short(energies.max()!))]",
+                "  dK/dphi_k = dI_k/dt, root mean square: " + rms.enumerated().map { "plane \($0 + 1) \(short($1))" }.joined(separator: ", ")
+                    + "; the dkdphi loss (mean of sum_k (dK/dphi_k)^2) \(short(loss))"]
     }
 
     static func aligned(_ table: [[String]]) -> [String] {

@@ -26,6 +26,7 @@ enum Train: Verb {
                 case (.whole(let r), .whole(let v)): (kind, defaultValue, defaultText) = (.whole(r), Double(v), nil)
                 case (.number(let r), .number(let v)): (kind, defaultValue, defaultText) = (.custom("a number from \(OptionText.number(r.lowerBound)) to \(OptionText.number(r.upperBound))"), v, nil)
                 case (.word(let words), .word(let w)): (kind, defaultValue, defaultText) = (.word(words), nil, w)
+                case (.numbers, .numbers(let v)): (kind, defaultValue, defaultText) = (.custom("a number, or a list of them (one per plane)"), nil, "[" + v.map(OptionText.number).joined(separator: ", ") + "]")
                 case (.invariants, .invariants): (kind, defaultValue, defaultText) = (.expressions, nil, "none")
                 default: preconditionFailure("\(entry.name)'s option '\(option.name)' has a default of another kind")
                 }
@@ -66,6 +67,13 @@ enum Train: Verb {
                 }
                 options[option.name] = .number(v)
             case .word(let words): options[option.name] = .word(try call.evaluation.wordOption(syntax, option.name, allowed: words))
+            case .numbers(let range):
+                let v = try call.evaluation.numberOrNumbers(syntax, option.name)
+                guard !v.isEmpty else { throw call.fail("'\(option.name):' takes a list of at least one number", at: syntax.location) }
+                if let bad = v.first(where: { !range.contains($0) }) {
+                    throw call.fail("'\(option.name):' takes numbers from \(OptionText.number(range.lowerBound)) to \(OptionText.number(range.upperBound)), not \(OptionText.number(bad))", at: syntax.location)
+                }
+                options[option.name] = .numbers(v)
             case .invariants: options[option.name] = .invariants(try invariants(syntax, option.name, of: data, call), coordinates: data.names)
             }
         }
