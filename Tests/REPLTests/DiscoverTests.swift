@@ -50,6 +50,39 @@ final class DiscoverTests: XCTestCase {
         XCTAssertEqual(Discover.rationalCombination(id, of: [a, b], columns: [spread, spread], trajectories: 800), Expr.integer(2) * b - a)
     }
 
+    /// A learned action against integrals constant along each orbit: the orbits' means are the
+    /// samples, and a drift along each orbit averages out. y = a − 0.4718 b with orbit-level
+    /// noise 10⁻⁴: no small rational (denominator ≤ 100) lies within 3 of the orbits' standard
+    /// errors of −0.4718, so the ratio is rounded to the decade of its error; with y = a − b/2
+    /// the small rational is found; with too few orbits, nothing.
+    func testRoundedCandidatesFromTheOrbitsMeans() throws {
+        var rng = SeededGenerator(seed: 3)
+        func data(orbits: Int, _ f: (Double, Double) -> Double) -> (y: [Double], columns: [[Double]], ids: [Int]) {
+            var y: [Double] = [], ca: [Double] = [], cb: [Double] = [], ids: [Int] = []
+            for o in 0..<orbits {
+                let (va, vb, noise) = (rng.uniform(1, 3), rng.uniform(0, 4), rng.normal() * 1e-4)
+                for k in 0..<50 {
+                    y.append(f(va, vb) + noise + 0.05 * sin(Double(k) * 2 * Double.pi / 50 + Double(o)))
+                    ca.append(va); cb.append(vb); ids.append(o)
+                }
+            }
+            return (y, [ca, cb], ids)
+        }
+        let fitted = data(orbits: 200) { $0 - 0.4718 * $1 }
+        let rounded = try XCTUnwrap(Discover.roundedCombination(fitted.y, of: [a, b], columns: fitted.columns, labels: ["a", "b"], trajectories: fitted.ids))
+        XCTAssertTrue(rounded.1.contains("rounded to its error"), rounded.1)
+        let wa = try rounded.0.substitute([a: .integer(1), b: .integer(0)]).evaluate([:])
+        let wb = try rounded.0.substitute([a: .integer(0), b: .integer(1)]).evaluate([:])
+        XCTAssertEqual(wb / wa, -0.4718, accuracy: 3e-4, TextPrinter().print(rounded.0))
+        XCTAssertGreaterThan(wa, 100, "a power of 10 beyond small rationals: \(TextPrinter().print(rounded.0))")
+        let half = data(orbits: 200) { $0 - 0.5 * $1 }
+        let exact = try XCTUnwrap(Discover.roundedCombination(half.y, of: [a, b], columns: half.columns, labels: ["a", "b"], trajectories: half.ids))
+        XCTAssertEqual(exact.0, Expr.integer(2) * a - b)
+        XCTAssertTrue(exact.1.contains("the simplest rationals"), exact.1)
+        let few = data(orbits: 5) { $0 - 0.5 * $1 }
+        XCTAssertNil(Discover.roundedCombination(few.y, of: [a, b], columns: few.columns, labels: ["a", "b"], trajectories: few.ids))
+    }
+
     /// The eq. 11 Lrel is conserved only when m1 = m2: false with the masses as symbols, true
     /// at the data's m1 = m2 = 1, and false at m1 = 1, m2 = 2. Px is true as symbols.
     func testProofFallsBackToTheDatasParameters() throws {

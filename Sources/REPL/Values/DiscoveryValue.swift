@@ -13,6 +13,9 @@ struct DiscoveryValue: ObjectValue {
         /// nil when it is constant.
         var drift: Double? = nil
         var candidate: Expr?
+        /// How the candidate's weights were chosen, when they are not small rationals (a flow's
+        /// action: the orbit means' weights, rounded to their standard errors).
+        var weights: String? = nil
         /// The proof's verdict on the candidate (`true`, `false`, `true (numeric, …)`), or why none.
         var verdict: String
     }
@@ -31,6 +34,7 @@ struct DiscoveryValue: ObjectValue {
                 lines.append("  along the data: drifts by \(TextPrinter.format(drift * 100, significantDigits: 2))% of its spread within a trajectory")
             }
             lines.append("  identified: \(r.identification)")
+            if let weights = r.weights { lines.append("  candidate's weights: \(weights)") }
             lines.append("  exact candidate: " + (r.candidate.map { TextPrinter().print($0) } ?? "none") + "; conserved: \(r.verdict)")
         }
         return (lines + notes).joined(separator: "\n")

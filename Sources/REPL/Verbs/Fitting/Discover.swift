@@ -1,3 +1,4 @@
+import Foundation
 import Symbolic
 import Dynamics
 import Learn
@@ -70,11 +71,14 @@ enum Discover: Verb {
                 fitText = fit!.display(name: name).split(separator: "\n")[0] + (fit!.degree.map { " (degree \($0))" } ?? "")
                 fitted = try evaluation.sampleValues(of: [fit!.expr], on: data, at: call.location)[0]
             }
-            var identification: String, candidate: Expr?
+            var identification: String, candidate: Expr?, weights: String?
+            // What it was identified in: the known quantities, or their products too.
+            var basis: (terms: [Expr], columns: [[Double]], labels: [String])?
             let linear = try? Identification.identify(fitted, in: columns, names: labels)
             if let linear, linear.rSquared >= threshold {
                 identification = describe(linear)
                 candidate = rationalCombination(linear, of: known, columns: columns, trajectories: data.trajectoryCount)
+                basis = (known, columns, labels)
             } else {
                 // A nonlinear function of the known quantities: their pairwise products too.
                 let pairs = known.indices.flatMap { i in (i..<known.count).map { (i, $0) } }
@@ -84,10 +88,20 @@ enum Discover: Verb {
                 if let products, products.rSquared >= threshold {
                     identification = "not linear (R² \(format(linear?.rSquared ?? 0, 4))); a nonlinear function of them: " + describe(products)
                     candidate = rationalCombination(products, of: known + pairs.map { known[$0.0] * known[$0.1] }, columns: productColumns, trajectories: data.trajectoryCount)
+                    basis = (known + pairs.map { known[$0.0] * known[$0.1] }, productColumns, productLabels)
                 } else {
                     identification = "not in span(\(labels.joined(separator: ", "))) (R² \(format(linear?.rSquared ?? 0, 4)))"
                         + (products.map { ", nor of their products (R² \(format($0.rSquared, 4)))" } ?? "")
                 }
+            }
+            // A learned action against integrals (each constant on an orbit) is weighed over the
+            // orbits, when there are enough of them. It is a function of the integrals, seldom
+            // with small rational weights (Neumann's are hyperelliptic integrals of them): its
+            // identified combination, the weights to the precision the orbits give, is still an
+            // exact formula to prove.
+            if latent.identifiesConservedDirectly, let basis, Set(data.trajectoryIDs).count >= 2 * (basis.terms.count + 1) {
+                let rounded = roundedCombination(targets, of: basis.terms, columns: basis.columns, labels: basis.labels, trajectories: data.trajectoryIDs)
+                (candidate, weights) = (rounded?.0, rounded?.1)
             }
             if candidate == nil { candidate = try? fit?.normalized() }
             var verdict = "not tried (no candidate)"
@@ -98,7 +112,7 @@ enum Discover: Verb {
                 candidate = nil
             }
             if let c = candidate { verdict = Self.prove(c, hamiltonian: hamiltonian, bracket: bracket, parameters: data.parameters) }
-            rows.append(.init(name: name, fit: fitText, identification: identification, drift: drift, candidate: candidate, verdict: verdict))
+            rows.append(.init(name: name, fit: fitText, identification: identification, drift: drift, candidate: candidate, weights: candidate == nil ? nil : weights, verdict: verdict))
         }
         return .object(DiscoveryValue(rows: rows, notes: dependence(values) + span(values, known: columns, labels: labels, threshold: threshold)))
     }
@@ -247,6 +261,70 @@ enum Discover: Verb {
             guard lcm <= 1_000_000_000_000 else { return nil }
         }
         return Expr.sum(parts.map { Expr.rational($0.0 * Rational(lcm)) * $0.1 })
+    }
+
+    /// For a quantity the known ones are constant along (a learned action against integrals),
+    /// the orbits are the independent samples: y's mean over each trajectory regressed on the
+    /// known quantities' means, with the errors of that regression. Its material weights beyond
+    /// 3 standard errors, as ratios to the largest: small rationals when each lies within 3
+    /// standard errors (`rationalCombination` on the orbits), or else each rounded to the
+    /// decade of its own standard error (−0.4718 ± 0.031 → −0.47); cleared to integers. The
+    /// identified combination as an exact formula, and a line saying how its weights were
+    /// chosen. Nil with fewer than twice as many orbits as weights, when no weight is
+    /// material, or when a ratio is within 3 standard errors of 0 (the combination is then
+    /// undetermined).
+    static func roundedCombination(_ y: [Double], of terms: [Expr], columns: [[Double]], labels: [String], trajectories ids: [Int], share: Double = 0.02)
+        -> (Expr, String)? {
+        var order: [Int: Int] = [:]
+        for id in ids where order[id] == nil { order[id] = order.count }
+        let orbits = order.count, k = terms.count
+        guard orbits >= 2 * (k + 1), y.count == ids.count else { return nil }
+        func means(_ v: [Double]) -> [Double] {
+            var sums = [Double](repeating: 0, count: orbits), counts = [Double](repeating: 0, count: orbits)
+            for (x, id) in zip(v, ids) { sums[order[id]!] += x; counts[order[id]!] += 1 }
+            return zip(sums, counts).map { $0 / $1 }
+        }
+        let meanColumns = columns.map(means)
+        guard let id = try? Identification.identify(means(y), in: meanColumns, names: labels) else { return nil }
+        func spread(_ v: [Double]) -> Double {
+            let m = v.reduce(0, +) / Double(v.count)
+            return (v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count)).squareRoot()
+        }
+        let weight = id.coefficients.indices.map { abs(id.coefficients[$0]) * spread(meanColumns[$0]) }
+        let largest = weight.max() ?? 0
+        let significant = id.coefficients.indices.filter {
+            abs(id.coefficients[$0]) > 3 * id.standardErrors[$0] && weight[$0] >= share * largest && weight[$0] > 0
+        }
+        // The pivot as `rationalCombination` takes it: the largest material weight.
+        guard let pivot = significant.max(by: { abs(id.coefficients[$0]) < abs(id.coefficients[$1]) }) else { return nil }
+        let p = id.coefficients[pivot], e = id.standardErrors
+        var ratios: [(term: Int, ratio: Double, sigma: Double)] = []
+        for j in significant where j != pivot {
+            let ratio = id.coefficients[j] / p
+            let sigma = (e[j] + abs(ratio) * e[pivot]) / abs(p)
+            // A ratio within 3 standard errors of 0 leaves the combination undetermined.
+            guard sigma > 0, sigma.isFinite, abs(ratio) > 3 * sigma else { return nil }
+            ratios.append((j, ratio, sigma))
+        }
+        let source = "from the \(orbits) orbits' means (R² \(format(id.rSquared, 4)))"
+        if ratios.isEmpty { return (terms[pivot], source + ": only \(labels[pivot])'s weight is beyond 3 standard errors") }
+        let shown = source + ": " + ratios.map { "\(labels[$0.term])/\(labels[pivot]) = \(format($0.ratio, 4)) ± \(format($0.sigma, 2))" }.joined(separator: ", ")
+        if let exact = rationalCombination(id, of: terms, columns: meanColumns, trajectories: orbits) {
+            return (exact, shown + "; the simplest rationals within 3 standard errors")
+        }
+        var parts: [(Rational, Expr)] = [(Rational(1), terms[pivot])]
+        for (j, ratio, sigma) in ratios {
+            // The decade of the error: 10^places = 1/step (at most 10^9, 9 places).
+            let places = max(0, min(9, -Int(floor(log10(sigma)))))
+            let unit = Int(pow(10, Double(places)))
+            let digits = (ratio * Double(unit)).rounded()
+            guard digits != 0, abs(digits) < 1e15 else { return nil }
+            parts.append((Rational(Int(digits), unit), terms[j]))
+        }
+        // Denominators are powers of 10 up to 10^9, so their lcm is the largest of them.
+        let scale = parts.map { Int($0.0.denominator.description) ?? 1 }.max() ?? 1
+        let candidate = Expr.sum(parts.map { Expr.rational($0.0 * Rational(scale)) * $0.1 })
+        return (candidate, shown + "; no rational of denominator at most 100 lies within 3 standard errors, so each is rounded to its error: the data's weights, not a law")
     }
 
     static func label(_ e: Expr) -> String {

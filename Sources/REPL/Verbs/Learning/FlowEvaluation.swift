@@ -102,7 +102,7 @@ enum FlowEvaluation {
         let rms = (0..<n).map { k in (stride(from: k, to: rates.count, by: n).reduce(0) { $0 + rates[$1] * rates[$1] } / Double(rows)).squareRoot() }
         let loss = rates.reduce(0) { $0 + $1 * $1 } / Double(rows)
         return ["on the latent torus I = (\(actions.map(short).joined(separator: ", "))), \(rows) points with seeded uniform angles, mapped back by the inverse:",
-                "  H: mean \(short(mean)), standard deviation \(short(sd)) (relative \(short(sd / abs(mean)))), range [\(short(energies.min()!)), \(short(energies.max()!))]",
+                "  H: mean \(TextPrinter.format(mean, significantDigits: 6)), standard deviation \(short(sd)) (relative \(short(sd / abs(mean)))), range [\(short(energies.min()!)), \(short(energies.max()!))]",
                 "  dK/dphi_k = dI_k/dt, root mean square: " + rms.enumerated().map { "plane \($0 + 1) \(short($1))" }.joined(separator: ", ")
                     + "; the dkdphi loss (mean of sum_k (dK/dphi_k)^2) \(short(loss))"]
     }
