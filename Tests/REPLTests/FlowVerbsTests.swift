@@ -50,8 +50,11 @@ final class FlowVerbsTests: XCTestCase {
         _ = repl.execute("m = train(flow, d, hidden: 8, blocks: 1, points: 16, steps: 3)")
         let cases: [(String, String)] = [
             ("train(flow, d, points: 64, steps: 2)", "points: 64 is more than the 40 samples of each trajectory; a flow's loss takes points from one trajectory at a time"),
-            ("train(flow, d, layers: 2)", "a flow model has no option 'layers:' (its options: blocks, hidden, reflections, couplings, points, loss)"),
-            ("train(flow, d, loss: dkdphi)", "'loss:' takes one of circles; not 'dkdphi'"),
+            ("train(flow, d, layers: 2)", "a flow model has no option 'layers:' (its options: blocks, hidden, reflections, couplings, points, loss, actions)"),
+            ("train(flow, d, loss: circle)", "'loss:' takes one of circles, dkdphi; not 'circle'; did you mean 'circles'?"),
+            ("train(flow, d, loss: dkdphi, actions: [1, 2])", "actions: has 2 values; the data has 3 planes (q_k, p_k), so give one action or 3"),
+            ("evaluate(m, d, actions: [1, 0])", "'actions:' has 2 values; the data has 3 planes (q_k, p_k), so give one action or 3"),
+            ("evaluate(m, d, actions: [1, 0, 2])", "'actions:' are positive: a torus of action 0 has no points"),
             ("train(flow, d, steps: 5, lr: [1e-3, 1e-4])", "2 rates need 1 boundaries (the steps where the next rate starts), not 0"),
             ("train(flow, d, steps: 5, lr: [1e-3, 1e-4, 1e-5], boundaries: [3, 2])", "'boundaries:' are whole steps of at least 2, increasing"),
             ("train(flow, d, steps: 5, lr: 1e-3, boundaries: [3])", "'boundaries:' go with a list of rates, lr: [1e-3, 1e-4, ...]"),
