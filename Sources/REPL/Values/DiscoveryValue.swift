@@ -13,8 +13,8 @@ struct DiscoveryValue: ObjectValue {
         /// nil when it is constant.
         var drift: Double? = nil
         var candidate: Expr?
-        /// How the candidate's weights were chosen, when they are not small rationals (a flow's
-        /// action: the orbit means' weights, rounded to their standard errors).
+        /// How the candidate's weights were chosen from the orbits' means (a flow's action
+        /// against integrals): small rationals, or each rounded to its error.
         var weights: String? = nil
         /// The proof's verdict on the candidate (`true`, `false`, `true (numeric, …)`), or why none.
         var verdict: String

@@ -12,7 +12,9 @@ import Fit
 /// 2. the fit identified in the span of the known quantities (a learned coordinate is defined up
 ///    to scale and offset), or, when that fails, on their pairwise products (P = f(Px, L));
 /// 3. an exact candidate: the identified combination with small rational weights, or else the
-///    fit's polynomial with small rational coefficients;
+///    fit's polynomial with small rational coefficients. A flow's action (identified from its
+///    values) is weighed over the orbits' means instead, when there are at least twice as many
+///    orbits as weights: small rationals where they fit, else each ratio rounded to its error;
 /// 4. the candidate's proof: {C, H} = 0 decided by the zero test, with H the Hamiltonian of
 ///    the system the data came from (symbolic parameters kept).
 enum Discover: Verb {
