@@ -51,36 +51,48 @@ final class DiscoverTests: XCTestCase {
     }
 
     /// A learned action against integrals constant along each orbit: the orbits' means are the
-    /// samples, and a drift along each orbit averages out. y = a − 0.4718 b with orbit-level
-    /// noise 10⁻⁴: no small rational (denominator ≤ 100) lies within 3 of the orbits' standard
-    /// errors of −0.4718, so the ratio is rounded to the decade of its error; with y = a − b/2
-    /// the small rational is found; with too few orbits, nothing.
+    /// samples (a drift along each orbit averages out), with the weights' covariance.
+    /// - y = a − 0.4718 b with orbit-level noise 10⁻⁴: no rational of denominator ≤ 100 lies
+    ///   within 3 standard errors of −0.4718, so the ratio is rounded to the decade of its error;
+    /// - y = a − b/2: the small rational, 2a − b;
+    /// - y = a − 0.4725 b + 0.1232 h exactly: −189/400 and 77/625, cleared by their lcm 10000
+    ///   (not by the larger denominator, which leaves 189·625/400 a fraction);
+    /// - y = a + 0.3 b with orbit noise 2: b's weight is material but cannot be told from 0;
+    /// - five orbits for two weights: too few. The last two give nothing.
     func testRoundedCandidatesFromTheOrbitsMeans() throws {
         var rng = SeededGenerator(seed: 3)
-        func data(orbits: Int, _ f: (Double, Double) -> Double) -> (y: [Double], columns: [[Double]], ids: [Int]) {
-            var y: [Double] = [], ca: [Double] = [], cb: [Double] = [], ids: [Int] = []
+        func data(orbits: Int, noise: Double, _ f: ([Double]) -> Double) -> (y: [Double], columns: [[Double]], ids: [Int]) {
+            var y: [Double] = [], columns: [[Double]] = [[], [], []], ids: [Int] = []
             for o in 0..<orbits {
-                let (va, vb, noise) = (rng.uniform(1, 3), rng.uniform(0, 4), rng.normal() * 1e-4)
+                let v = [rng.uniform(1, 3), rng.uniform(0, 4), rng.uniform(-1, 1)], offset = rng.normal() * noise
                 for k in 0..<50 {
-                    y.append(f(va, vb) + noise + 0.05 * sin(Double(k) * 2 * Double.pi / 50 + Double(o)))
-                    ca.append(va); cb.append(vb); ids.append(o)
+                    y.append(f(v) + offset + 0.05 * sin(Double(k) * 2 * Double.pi / 50 + Double(o)))
+                    for j in 0..<3 { columns[j].append(v[j]) }
+                    ids.append(o)
                 }
             }
-            return (y, [ca, cb], ids)
+            return (y, columns, ids)
         }
-        let fitted = data(orbits: 200) { $0 - 0.4718 * $1 }
-        let rounded = try XCTUnwrap(Discover.roundedCombination(fitted.y, of: [a, b], columns: fitted.columns, labels: ["a", "b"], trajectories: fitted.ids))
+        func weights(_ e: Expr, _ symbols: [Expr]) throws -> [Double] {
+            try symbols.map { s in try e.substitute(Dictionary(uniqueKeysWithValues: symbols.map { ($0, Expr.integer($0 == s ? 1 : 0)) })).evaluate([:]) }
+        }
+        let fitted = data(orbits: 200, noise: 1e-4) { $0[0] - 0.4718 * $0[1] }
+        let rounded = try XCTUnwrap(Discover.roundedCombination(fitted.y, of: [a, b], columns: Array(fitted.columns.prefix(2)), labels: ["a", "b"], trajectories: fitted.ids))
         XCTAssertTrue(rounded.1.contains("rounded to its error"), rounded.1)
-        let wa = try rounded.0.substitute([a: .integer(1), b: .integer(0)]).evaluate([:])
-        let wb = try rounded.0.substitute([a: .integer(0), b: .integer(1)]).evaluate([:])
-        XCTAssertEqual(wb / wa, -0.4718, accuracy: 3e-4, TextPrinter().print(rounded.0))
-        XCTAssertGreaterThan(wa, 100, "a power of 10 beyond small rationals: \(TextPrinter().print(rounded.0))")
-        let half = data(orbits: 200) { $0 - 0.5 * $1 }
-        let exact = try XCTUnwrap(Discover.roundedCombination(half.y, of: [a, b], columns: half.columns, labels: ["a", "b"], trajectories: half.ids))
+        let w = try weights(rounded.0, [a, b])
+        XCTAssertEqual(w[1] / w[0], -0.4718, accuracy: 3e-5, TextPrinter().print(rounded.0))
+        XCTAssertGreaterThan(w[0], 100, "weights beyond small rationals: \(TextPrinter().print(rounded.0))")
+        let half = data(orbits: 200, noise: 1e-4) { $0[0] - 0.5 * $0[1] }
+        let exact = try XCTUnwrap(Discover.roundedCombination(half.y, of: [a, b], columns: Array(half.columns.prefix(2)), labels: ["a", "b"], trajectories: half.ids))
         XCTAssertEqual(exact.0, Expr.integer(2) * a - b)
         XCTAssertTrue(exact.1.contains("the simplest rationals"), exact.1)
-        let few = data(orbits: 5) { $0 - 0.5 * $1 }
-        XCTAssertNil(Discover.roundedCombination(few.y, of: [a, b], columns: few.columns, labels: ["a", "b"], trajectories: few.ids))
+        let three = data(orbits: 200, noise: 0) { $0[0] - 0.4725 * $0[1] + 0.1232 * $0[2] }
+        let cleared = try XCTUnwrap(Discover.roundedCombination(three.y, of: [a, b, h], columns: three.columns, labels: ["a", "b", "h"], trajectories: three.ids))
+        XCTAssertEqual(try weights(cleared.0, [a, b, h]), [10000, -4725, 1232], TextPrinter().print(cleared.0))
+        let vague = data(orbits: 200, noise: 2) { $0[0] + 0.3 * $0[1] }
+        XCTAssertNil(Discover.roundedCombination(vague.y, of: [a, b], columns: Array(vague.columns.prefix(2)), labels: ["a", "b"], trajectories: vague.ids))
+        let few = data(orbits: 5, noise: 1e-4) { $0[0] - 0.5 * $0[1] }
+        XCTAssertNil(Discover.roundedCombination(few.y, of: [a, b], columns: Array(few.columns.prefix(2)), labels: ["a", "b"], trajectories: few.ids))
     }
 
     /// The eq. 11 Lrel is conserved only when m1 = m2: false with the masses as symbols, true

@@ -165,7 +165,7 @@ public protocol CanonicalMapModel: LatentModel {
     /// Eq. 14 at test time on trajectories x [B, τ, d], and each plane's own.
     func circleLoss(_ x: Tensor) -> (loss: Double, planes: [Double])
     /// ∂K/∂φ_k = dI_k/dt along H's field at states x [rows, d]: [rows, n], zero where the map
-    /// takes H's flow to action–angle motion.
+    /// takes H's flow to action–angle motion (all NaN when a state or the field is not finite).
     func actionRates(_ x: Tensor, field: HamiltonianVectorField) -> Tensor
 }
 

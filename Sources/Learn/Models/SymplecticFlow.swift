@@ -46,13 +46,15 @@ import Symbolic
 /// difference, ε X_H(x) of length 10⁻⁴ max(1, |x|) (exact to O(ε²); a test checks the identity
 /// against the difference quotient of K in φ). The points x are drawn through T⁻¹ at the
 /// current θ and then held fixed: the gradient is that of the forward map at them, which needs
-/// θ's first derivatives only. It has the same zeros as the full gradient: ℓ = 0 when H is
-/// constant on the torus's image, a Lagrangian torus, which is then invariant under H's flow.
+/// θ's first derivatives only. It is a semi-gradient (the points' own change with θ is left
+/// out): it vanishes with the full gradient where ℓ = 0, every rate zero, and may differ
+/// elsewhere. ℓ = 0 when H is constant on the torus's image, a Lagrangian torus, which is then
+/// invariant under H's flow.
 /// No trajectory enters: the data gives its system (H) and dimension. The zero-center layers
 /// keep their moving averages (0 for a fresh flow: they are translations by the offsets),
 /// the same map both ways.
 ///
-/// `losses` always centers on the batch (training mode), so the train and test losses that
+/// For eq. 14, `losses` always centers on the batch (training mode), so the train and test losses that
 /// training reports are eq. 14 as trained; `circleLoss(_:centering: .moving)`, which `evaluate`
 /// prints, is the test-time figure.
 public final class SymplecticFlow: CanonicalMapModel {
@@ -648,7 +650,7 @@ public final class SymplecticFlow: CanonicalMapModel {
     }
 
     /// ∂K/∂φ_k = dI_k/dt at states x [rows, d] along `field` (μ the moving averages): [rows, n],
-    /// NaN rows where x or the field is not finite.
+    /// every entry NaN when any state or its field is not finite.
     public func actionRates(_ x: Tensor, field: HamiltonianVectorField) -> Tensor {
         let B = x.shape[0], n = pairs
         guard var (shifted, epsilon) = Self.shifted(x.storage, dimension: dimension, field) else {
@@ -729,8 +731,9 @@ public struct TrajectoryPoints: BatchSource {
 
 /// Points of one latent torus for the `dkdphi` loss: item i is the point
 /// z_k = √(2 I_k) (cos φ_k, sin φ_k) with φ drawn uniformly by a generator seeded from i; a batch
-/// holds `z` [items, d]. The whole split is items 0..<1024, the test split the next 1024. It
-/// carries the data's H, compiled, for the loss.
+/// holds `z` [items, d]. Minibatches draw items below 2^40; the whole split is items 0..<1024
+/// and the test split the 1024 from 2^40 on, which no minibatch draws. It carries the data's H,
+/// compiled, for the loss.
 public struct TorusPoints: BatchSource {
     public let actions: [Double]
     public let dimension: Int
@@ -768,7 +771,7 @@ public struct TorusPoints: BatchSource {
     }
 
     public var trainingBatch: Batch { batch(Array(0..<Self.split)) }
-    public var testBatch: Batch? { batch(Array(Self.split..<(2 * Self.split))) }
+    public var testBatch: Batch? { batch(Array(count..<(count + Self.split))) }
 
     public func validate() throws {
         let n = dimension / 2

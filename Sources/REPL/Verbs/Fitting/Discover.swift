@@ -253,12 +253,17 @@ enum Discover: Verb {
             guard !q.isZero else { return nil }
             parts.append((q, terms[k]))
         }
-        // Denominators are at most 100, so their lcm over a few terms stays far below Int's range;
-        // past 10^12 the "small" rationals have stopped being small together.
+        return cleared(parts)
+    }
+
+    /// Σ q_k term_k with the rationals q_k multiplied by their denominators' lcm, so that the
+    /// weights are integers; nil past an lcm of 10^12, where the "small" rationals have stopped
+    /// being small together.
+    static func cleared(_ parts: [(Rational, Expr)]) -> Expr? {
         func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? abs(a) : gcd(b, a % b) }
         var lcm = 1
         for (q, _) in parts {
-            let d = Int(q.denominator.description) ?? 1
+            guard let d = Int(q.denominator.description) else { return nil }
             lcm = lcm / gcd(lcm, d) * d
             guard lcm <= 1_000_000_000_000 else { return nil }
         }
@@ -267,66 +272,70 @@ enum Discover: Verb {
 
     /// For a quantity the known ones are constant along (a learned action against integrals),
     /// the orbits are the independent samples: y's mean over each trajectory regressed on the
-    /// known quantities' means, with the errors of that regression. Its material weights beyond
-    /// 3 standard errors, as ratios to the largest: small rationals when each lies within 3
-    /// standard errors (`rationalCombination` on the orbits), or else each rounded to the
-    /// decade of its own standard error (−0.4718 ± 0.031 → −0.47); cleared to integers. The
-    /// identified combination as an exact formula, and a line saying how its weights were
-    /// chosen. Nil with fewer than twice as many orbits as weights, when no weight is
-    /// material, or when a ratio is within 3 standard errors of 0 (the combination is then
-    /// undetermined).
+    /// known quantities' means, with that regression's covariance of the weights. The material
+    /// weights (each carrying at least `share` of the combination's spread) must each be beyond
+    /// 3 standard errors, and so must each one's ratio to the largest, σ_r² = (V_jj − 2r V_jp +
+    /// r² V_pp)/c_p²; otherwise the combination is undetermined (nil). Then the ratios become
+    /// the simplest rationals (denominator ≤ 100) within 3 σ_r when every one has one, or else
+    /// each is rounded to the decade of its σ_r (−0.4718 ± 0.031 → −0.47); cleared to integers.
+    /// Returns the combination as an exact formula and a line saying how its weights were
+    /// chosen; nil also with fewer than twice as many orbits as weights.
     static func roundedCombination(_ y: [Double], of terms: [Expr], columns: [[Double]], labels: [String], trajectories ids: [Int], share: Double = 0.02)
         -> (Expr, String)? {
         var order: [Int: Int] = [:]
         for id in ids where order[id] == nil { order[id] = order.count }
         let orbits = order.count, k = terms.count
-        guard orbits >= 2 * (k + 1), y.count == ids.count else { return nil }
+        guard orbits >= 2 * (k + 1), y.count == ids.count, columns.count == k else { return nil }
         func means(_ v: [Double]) -> [Double] {
             var sums = [Double](repeating: 0, count: orbits), counts = [Double](repeating: 0, count: orbits)
             for (x, id) in zip(v, ids) { sums[order[id]!] += x; counts[order[id]!] += 1 }
             return zip(sums, counts).map { $0 / $1 }
         }
-        let meanColumns = columns.map(means)
-        guard let id = try? Identification.identify(means(y), in: meanColumns, names: labels) else { return nil }
+        let target = means(y), meanColumns = columns.map(means)
+        var design = [Double](repeating: 1, count: orbits * (k + 1))
+        for i in 0..<orbits { for j in 0..<k { design[i * (k + 1) + j + 1] = meanColumns[j][i] } }
+        guard let fit = try? LeastSquares.solve(design: design, rows: orbits, columns: k + 1, targets: target), fit.effectiveRank == k + 1 else { return nil }
+        let c = Array(fit.coefficients.dropFirst())
+        func V(_ i: Int, _ j: Int) -> Double { fit.covariance[(i + 1) * (k + 1) + j + 1] }
         func spread(_ v: [Double]) -> Double {
             let m = v.reduce(0, +) / Double(v.count)
             return (v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count)).squareRoot()
         }
-        let weight = id.coefficients.indices.map { abs(id.coefficients[$0]) * spread(meanColumns[$0]) }
+        let total = target.reduce(0) { $0 + ($1 - target.reduce(0, +) / Double(orbits)) * ($1 - target.reduce(0, +) / Double(orbits)) }
+        let rSquared = total > 0 ? 1 - fit.residualSumOfSquares / total : 1
+        let weight = c.indices.map { abs(c[$0]) * spread(meanColumns[$0]) }
         let largest = weight.max() ?? 0
-        let significant = id.coefficients.indices.filter {
-            abs(id.coefficients[$0]) > 3 * id.standardErrors[$0] && weight[$0] >= share * largest && weight[$0] > 0
-        }
-        // The pivot as `rationalCombination` takes it: the largest material weight.
-        guard let pivot = significant.max(by: { abs(id.coefficients[$0]) < abs(id.coefficients[$1]) }) else { return nil }
-        let p = id.coefficients[pivot], e = id.standardErrors
+        let material = c.indices.filter { weight[$0] > 0 && weight[$0] >= share * largest }
+        // A material weight that cannot be told from 0 leaves the combination undetermined.
+        guard !material.isEmpty, material.allSatisfy({ abs(c[$0]) > 3 * max(0, V($0, $0)).squareRoot() }) else { return nil }
+        let pivot = material.max { abs(c[$0]) < abs(c[$1]) }!
         var ratios: [(term: Int, ratio: Double, sigma: Double)] = []
-        for j in significant where j != pivot {
-            let ratio = id.coefficients[j] / p
-            let sigma = (e[j] + abs(ratio) * e[pivot]) / abs(p)
-            // A ratio within 3 standard errors of 0 leaves the combination undetermined.
-            guard sigma > 0, sigma.isFinite, abs(ratio) > 3 * sigma else { return nil }
-            ratios.append((j, ratio, sigma))
+        for j in material where j != pivot {
+            let r = c[j] / c[pivot]
+            let sigma = max(0, V(j, j) - 2 * r * V(j, pivot) + r * r * V(pivot, pivot)).squareRoot() / abs(c[pivot])
+            guard sigma.isFinite, abs(r) > 3 * sigma else { return nil }
+            ratios.append((j, r, sigma))
         }
-        let source = "from the \(orbits) orbits' means (R² \(format(id.rSquared, 4)))"
-        if ratios.isEmpty { return (terms[pivot], source + ": only \(labels[pivot])'s weight is beyond 3 standard errors") }
+        let source = "from the \(orbits) orbits' means (R² \(format(rSquared, 4)))"
+        if ratios.isEmpty {
+            return (terms[pivot], source + ": only \(labels[pivot])'s weight is material (each other carries under \(format(share * 100, 2))% of the combination's spread)")
+        }
         let shown = source + ": " + ratios.map { "\(labels[$0.term])/\(labels[pivot]) = \(format($0.ratio, 4)) ± \(format($0.sigma, 2))" }.joined(separator: ", ")
-        if let exact = rationalCombination(id, of: terms, columns: meanColumns, trajectories: orbits) {
-            return (exact, shown + "; the simplest rationals within 3 standard errors")
+        let simplest = ratios.map { RationalReconstruction.simplest($0.ratio, tolerance: max(3 * $0.sigma, 1e-12), maximumDenominator: 100) }
+        if simplest.allSatisfy({ $0.map { !$0.isZero } ?? false }), let exact = cleared([(Rational(1), terms[pivot])] + zip(simplest, ratios).map { ($0!, terms[$1.term]) }) {
+            return (exact, shown + " (standard errors); the simplest rationals within 3 of them")
         }
         var parts: [(Rational, Expr)] = [(Rational(1), terms[pivot])]
         for (j, ratio, sigma) in ratios {
             // The decade of the error: 10^places = 1/step (at most 10^9, 9 places).
-            let places = max(0, min(9, -Int(floor(log10(sigma)))))
+            let places = sigma > 0 ? max(0, min(9, -Int(floor(log10(sigma))))) : 9
             let unit = Int(pow(10, Double(places)))
             let digits = (ratio * Double(unit)).rounded()
             guard digits != 0, abs(digits) < 1e15 else { return nil }
             parts.append((Rational(Int(digits), unit), terms[j]))
         }
-        // Denominators are powers of 10 up to 10^9, so their lcm is the largest of them.
-        let scale = parts.map { Int($0.0.denominator.description) ?? 1 }.max() ?? 1
-        let candidate = Expr.sum(parts.map { Expr.rational($0.0 * Rational(scale)) * $0.1 })
-        return (candidate, shown + "; no rational of denominator at most 100 lies within 3 standard errors, so each is rounded to its error: the data's weights, not a law")
+        guard let candidate = cleared(parts) else { return nil }
+        return (candidate, shown + " (standard errors); no rational of denominator at most 100 lies within 3 of them, so each is rounded to its error: the data's weights, not a law")
     }
 
     static func label(_ e: Expr) -> String {
