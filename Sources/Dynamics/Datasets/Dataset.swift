@@ -153,6 +153,15 @@ public struct Dataset: Sendable {
         throw CatalogError(message: "no initial state with energy in [\(TextPrinter.format(range.lowerBound, significantDigits: 6)), \(TextPrinter.format(range.upperBound, significantDigits: 6))] in \(energyFilterDraws) draws of the \(recipe.sampler) sampler; widen the range or the box")
     }
 
+    /// Data with no rows that carries a Hamiltonian: what a model trained on H alone (a
+    /// variational nct) needs, the system, its coordinates and parameter values.
+    public static func hamiltonian(_ h: Expr, system: String, names: [String], parameters: [String: Double]) -> Dataset {
+        var data = Dataset(system: system, names: names, parameters: parameters, sampler: "none (the Hamiltonian alone)", seed: 0, noise: 0,
+                           states: [], derivatives: [], times: [], trajectoryIDs: [], isTestTrajectory: [])
+        data.hamiltonian = TextPrinter(floatDigits: 17).print(h)
+        return data
+    }
+
     /// The system the data came from: the Hamiltonian it carries (a system typed in the
     /// session, over the pairs its columns name: q's first, then p's), or else the catalog's
     /// system of its name (parameters kept as symbols).

@@ -169,6 +169,13 @@ public protocol CanonicalMapModel: LatentModel {
     func actionRates(_ x: Tensor, field: HamiltonianVectorField) -> Tensor
 }
 
+/// A latent model whose latent Hamiltonian is independent oscillators Σ_k (P_k² + ω_k² Q_k²)/2
+/// with learned frequencies (a neural canonical transformation).
+public protocol OscillatorModel: LatentModel {
+    /// The learned ω_k, in the latent order.
+    var omega: [Double] { get }
+}
+
 /// Why a model cannot be built, evaluated or decoded.
 public struct ModelError: Error, CustomStringConvertible, Sendable {
     public var message: String

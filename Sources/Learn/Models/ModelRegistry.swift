@@ -54,7 +54,7 @@ public enum ModelRegistry {
         public var rowsPerItem: (@Sendable (_ options: [String: Value]) -> Int)? = nil
     }
 
-    public static let entries: [Entry] = [hamiltonianNeuralNetwork, baseline, separableHamiltonianNetwork, symmetryControlNetwork, momentumControlNetwork, symplecticFlow]
+    public static let entries: [Entry] = [hamiltonianNeuralNetwork, baseline, separableHamiltonianNetwork, symmetryControlNetwork, momentumControlNetwork, symplecticFlow, neuralCanonicalTransformation]
 
     public static var names: [String] { entries.map(\.name) }
 

@@ -69,6 +69,10 @@ struct ModelValue: SampledMembers, SavableValue {
             let z = try state(arguments, "inverse", at: at, in: evaluation)
             return .list(flow.inverse(Tensor(shape: [1, z.count], storage: z)).storage.map { .expr(.float($0)) })
         }
+        if name == "omega", let oscillators = model as? any OscillatorModel {
+            guard arguments == nil else { throw evaluation.fail(".omega is not called: it is the list of learned frequencies", at: at, width: name.count) }
+            return .list(oscillators.omega.sorted().map { .expr(.float($0)) })
+        }
         let (label, function) = try stateFunction(name, at: at, in: evaluation)
         guard let arguments, arguments.count == 1, arguments[0].label == nil else {
             throw evaluation.fail("call it with a state or a trajectory: model.\(name)([\(names.joined(separator: ", "))]) or model.\(name)(rollout(...))", at: at, width: name.count)
@@ -100,6 +104,7 @@ struct ModelValue: SampledMembers, SavableValue {
         }
         if let latent = model as? any LatentModel {
             let own = (model is any HamiltonianModel ? ".H and its" : "its") + " latent coordinates " + latent.latentNames.map { "." + $0 }.joined(separator: ", ")
+                + (model is any OscillatorModel ? ", and .omega (the learned frequencies, sorted)" : "")
             throw evaluation.fail("a \(model.kind) model has \(own)" + (model is any CanonicalMapModel ? ", and .inverse(z)" : ""), at: at, width: name.count)
         }
         throw evaluation.fail("a model has one member, .H (the learned Hamiltonian of an HNN)", at: at, width: name.count)

@@ -1,0 +1,387 @@
+import Foundation
+import Dynamics
+import Symbolic
+
+/// Li, Dong, Zhang & Wang's neural canonical transformation (`nct`): a neural point
+/// transformation q = F(Q) on configuration space, a real NVP, with momenta carried canonically,
+/// p = (∂F/∂Q)^{-T} P, so (Q, P) ↦ (q, p) is canonical by construction; in the latent
+/// coordinates the Hamiltonian is modelled as K = Σ_k (P_k² + ω_k² Q_k²)/2 with learnable
+/// ω_k = e^{u_k}.
+///
+/// F is `layers` affine couplings (the authors' neuralCT, and `../shared/peers/nct_step.py`):
+/// the coordinates split into the even and the odd (0-based) sites; layer l updates the odd half
+/// from the even one for even l, the even half from the odd one for odd l:
+/// x_b ← x_b ⊙ exp(s_l(x_a)) + t_l(x_a), with s_l = c_l ⊙ tanh(MLP_s(x_a)) (c_l learned, 0 at
+/// the start, so F starts as the identity) and t_l = MLP_t(x_a), each MLP n_a → hidden → hidden
+/// → n_b with tanh. ln |det ∂F/∂Q| = Σ_l Σ s_l.
+///
+/// The loss (`variational`, the paper's eq. 5 in phase space): latent samples from the
+/// Boltzmann density of K at inverse temperature β, Q_k = ε_k/(√β ω_k), P_k = η_k/√β with ε, η
+/// standard normal (reparametrised, so ω is learned through them); q = F(Q), and
+/// p = ∇_q [P · F⁻¹(q)], a vector–Jacobian product kept in the graph (the step differentiates it
+/// again); then ℓ = E[ln p(Q, P) + β H(q, p)] with H the data's system. The map preserves phase-
+/// space volume, so ℓ = β F_var ≥ β F = −ln Z, with equality when the model's density is H's
+/// Boltzmann density. Unlike the configuration-space shortcut E[ln p(Q) − ln|det ∂F/∂Q| + β V],
+/// which any F = K^{-1/2} diag(ω) makes exact for every ω, the phase-space form pins the ω_k.
+///
+/// H enters as one recorded operation per batch, its value and first derivatives from the
+/// compiled field; it is not differentiated again (θ's gradient needs ∇H only).
+public final class NeuralCanonicalTransformation: OscillatorModel {
+    public let dimension: Int
+    public let layers: Int, hidden: Int
+    public let beta: Double
+    /// H's field for the loss: the data's system, set when a batch source is made for a dataset.
+    var field: HamiltonianVectorField?
+    let s: [MLP], t: [MLP]
+    /// c_l [1, n_b] per layer, then u = ln ω [1, n].
+    let scales: [Variable]
+    let logOmega: Variable
+    /// 0/1 matrices picking the even [n, n_even] and odd [n, n_odd] sites.
+    let even: Variable, odd: Variable
+
+    public init(dimension: Int, layers: Int = 8, hidden: Int = 128, beta: Double = 1, seed: UInt64) {
+        precondition(dimension % 2 == 0 && dimension >= 4 && layers > 0 && hidden > 0 && beta > 0 && beta.isFinite)
+        Tensor.configureThreads
+        self.dimension = dimension
+        self.layers = layers; self.hidden = hidden; self.beta = beta
+        let n = dimension / 2, ne = (n + 1) / 2, no = n / 2
+        func picking(_ sites: [Int]) -> Variable {
+            var m = [Double](repeating: 0, count: n * sites.count)
+            for (column, site) in sites.enumerated() { m[site * sites.count + column] = 1 }
+            return Variable(Tensor(shape: [n, sites.count], storage: m))
+        }
+        even = picking(Array(stride(from: 0, to: n, by: 2)))
+        odd = picking(Array(stride(from: 1, to: n, by: 2)))
+        var s: [MLP] = [], t: [MLP] = [], scales: [Variable] = []
+        for l in 0..<layers {
+            let (a, b) = l % 2 == 0 ? (ne, no) : (no, ne)
+            s.append(MLP(sizes: [a, hidden, hidden, b], seed: seed &+ UInt64(2 * l)))
+            t.append(MLP(sizes: [a, hidden, hidden, b], seed: seed &+ UInt64(2 * l + 1)))
+            scales.append(Variable(Tensor.zeros([1, b]), requiresGradient: true))
+        }
+        self.s = s; self.t = t; self.scales = scales
+        logOmega = Variable(Tensor.zeros([1, n]), requiresGradient: true)
+    }
+
+    public var kind: String { "nct" }
+    var pairs: Int { dimension / 2 }
+
+    public var spec: ModelSpec {
+        ModelSpec([.init("dimension", String(dimension)), .init("layers", String(layers)), .init("hidden", String(hidden)),
+                   .init("beta", "\(beta)")])
+    }
+
+    public var architectureDescription: String {
+        "real NVP point transformation of \(layers) affine couplings (MLPs \((pairs + 1) / 2) -> \(hidden) -> \(hidden) -> \(pairs / 2), tanh), latent oscillators with learned frequencies, beta \(TextPrinter.format(beta, significantDigits: 6)), dimension \(dimension)"
+    }
+
+    /// θ per layer: the s-MLP's, the t-MLP's, c_l; then u = ln ω.
+    public var parameters: [(name: String, value: Variable)] {
+        var out: [(String, Variable)] = []
+        for l in 0..<layers {
+            out += zip(s[l].parameterNames, s[l].parameters).map { ("layer\(l + 1).s.\($0)", $1) }
+            out += zip(t[l].parameterNames, t[l].parameters).map { ("layer\(l + 1).t.\($0)", $1) }
+            out.append(("layer\(l + 1).scale", scales[l]))
+        }
+        return out + [("log_omega", logOmega)]
+    }
+
+    var perLayer: Int { s[0].parameters.count + t[0].parameters.count + 1 }
+
+    public var lossNames: [String] { ["variational"] }
+    public var latentNames: [String] { (1...pairs).map { "Q\($0)" } + (1...pairs).map { "P\($0)" } }
+    /// The latent oscillators' energies (P_k² + ω_k² Q_k²)/2, conserved by K.
+    public var conservedNames: [String] { [] }
+
+    public func copy() -> NeuralCanonicalTransformation {
+        let other = NeuralCanonicalTransformation(dimension: dimension, layers: layers, hidden: hidden, beta: beta, seed: 0)
+        for (p, q) in zip(other.variables, variables) { p.value = q.value }
+        other.field = field
+        return other
+    }
+
+    /// The mean H at the last loss's samples: a Hamiltonian unbounded below shows as it falls
+    /// without bound.
+    var lastMeanEnergy: Double?
+
+    /// H unbounded below: the samples have found states where βH < −10⁶ on average, where no
+    /// normalisable Boltzmann density puts weight.
+    public func outputProblem(on batch: Batch) -> String? {
+        guard let e = lastMeanEnergy, e * beta < -1e6 else { return nil }
+        return "H is unbounded below along the model's samples (mean beta H = \(TextPrinter.format(e * beta, significantDigits: 3))): exp(-beta H) cannot be normalised, so there is no free energy to approach"
+    }
+
+    public func trainingCost(rows: Int) -> TrainingCost {
+        var cost = TrainingCost(dimension: dimension, hidden: hidden, layers: 2, rows: rows)
+        cost.parameters = variables.reduce(0) { $0 + $1.value.count }
+        return cost
+    }
+
+    public func batchSource(for data: Dataset) -> any BatchSource {
+        let source = LatentNoise(data)
+        field = try? source.field.get()
+        return source
+    }
+
+    /// The learned frequencies ω_k, in the latent order.
+    public var omega: [Double] { logOmega.value.storage.map { Foundation.exp($0) } }
+
+    // MARK: The map
+
+    /// The layer's parameters from θ′: (s-MLP, t-MLP, c_l).
+    func layer(_ l: Int, _ θ: [Variable]) -> (s: [Variable], t: [Variable], scale: Variable) {
+        let base = l * perLayer, ns = s[0].parameters.count
+        return (Array(θ[base..<(base + ns)]), Array(θ[(base + ns)..<(base + 2 * ns)]), θ[base + 2 * ns])
+    }
+
+    /// (x_a, x_b) of layer l and its recombination.
+    func halves(_ l: Int) -> (a: Variable, b: Variable) { l % 2 == 0 ? (even, odd) : (odd, even) }
+
+    /// q = F(Q) for rows Q [B, n], with ln |det ∂F/∂Q| per row [B, 1].
+    func forward(_ Q: Variable, _ θ: [Variable]) -> (q: Variable, logDet: Variable) {
+        var x = Q, logDet: Variable?
+        for l in 0..<layers {
+            let (pa, pb) = halves(l), (sθ, tθ, c) = layer(l, θ)
+            let xa = Variable.matmul(x, pa), xb = Variable.matmul(x, pb)
+            let scale = c * s[l](xa, parameters: sθ).tanh()
+            let yb = xb * scale.exp() + t[l](xa, parameters: tθ)
+            x = Variable.matmul(xa, pa, transposeB: true) + Variable.matmul(yb, pb, transposeB: true)
+            let ones = Variable(Tensor.filled([scale.shape[1], 1], 1))
+            let term = Variable.matmul(scale, ones)
+            logDet = logDet.map { $0 + term } ?? term
+        }
+        return (x, logDet!)
+    }
+
+    /// Q = F⁻¹(q) for rows q [B, n].
+    func inverse(_ q: Variable, _ θ: [Variable]) -> Variable {
+        var x = q
+        for l in (0..<layers).reversed() {
+            let (pa, pb) = halves(l), (sθ, tθ, c) = layer(l, θ)
+            let xa = Variable.matmul(x, pa), yb = Variable.matmul(x, pb)
+            let scale = c * s[l](xa, parameters: sθ).tanh()
+            let xb = (yb - t[l](xa, parameters: tθ)) * (-scale).exp()
+            x = Variable.matmul(xa, pa, transposeB: true) + Variable.matmul(xb, pb, transposeB: true)
+        }
+        return x
+    }
+
+    /// (q, p) of latent rows (Q, P) [B, n] each: q = F(Q), p = ∇_q [P · F⁻¹(q)] = (∂F/∂Q)^{-T} P,
+    /// p recorded (differentiable again) when `createGraph`.
+    func physical(_ Q: Variable, _ P: Variable, _ θ: [Variable], createGraph: Bool) -> (q: Variable, p: Variable) {
+        Recording.with(true) {
+            let q0 = forward(Q, θ).q
+            // p is the gradient at q; when the map itself is not being recorded, q is a fresh
+            // leaf so that the vector-Jacobian product has something to differentiate.
+            let q = createGraph ? q0 : Variable(q0.value, requiresGradient: true)
+            let inner = (P * inverse(q, θ)).sum()
+            let p = gradient(of: inner, wrt: [q], createGraph: createGraph)[0]
+            return (createGraph ? q : q0.detached, createGraph ? p : p.detached)
+        }
+    }
+
+    /// x = (q, p) of latent states z = (Q, P) [rows, 2n], at the model's parameters.
+    public func physical(_ z: Tensor) -> Tensor {
+        let n = pairs, rows = z.shape[0]
+        let (Q, P) = split(z)
+        let (q, p) = physical(Variable(Q), Variable(P), variables, createGraph: false)
+        var out = [Double](repeating: 0, count: rows * 2 * n)
+        for r in 0..<rows {
+            for i in 0..<n { out[r * 2 * n + i] = q.value.storage[r * n + i]; out[r * 2 * n + n + i] = p.value.storage[r * n + i] }
+        }
+        return Tensor(shape: [rows, 2 * n], storage: out)
+    }
+
+    /// z = (Q, P) of states x = (q, p) [rows, 2n]: Q = F⁻¹(q), P = (∂F/∂Q)ᵀ p, the latter as
+    /// ∇_Q [p · F(Q)].
+    public func latent(_ x: Tensor, at parameters: [Variable]?) -> Variable {
+        let n = pairs, rows = x.shape[0], θ = parameters ?? variables
+        let (q, p) = split(x)
+        return Recording.with(true) {
+            let Q = Variable(Recording.with(false) { inverse(Variable(q), θ) }.value, requiresGradient: true)
+            let P = gradient(of: (Variable(p) * forward(Q, θ).q).sum(), wrt: [Q])[0]
+            var out = [Double](repeating: 0, count: rows * 2 * n)
+            for r in 0..<rows {
+                for i in 0..<n { out[r * 2 * n + i] = Q.value.storage[r * n + i]; out[r * 2 * n + n + i] = P.value.storage[r * n + i] }
+            }
+            return Variable(Tensor(shape: [rows, 2 * n], storage: out))
+        }
+    }
+
+    /// The first and second halves of rows [rows, 2n].
+    func split(_ x: Tensor) -> (Tensor, Tensor) {
+        let n = pairs, rows = x.shape[0]
+        var a = [Double](repeating: 0, count: rows * n), b = a
+        for r in 0..<rows { for i in 0..<n { a[r * n + i] = x.storage[r * 2 * n + i]; b[r * n + i] = x.storage[r * 2 * n + n + i] } }
+        return (Tensor(shape: [rows, n], storage: a), Tensor(shape: [rows, n], storage: b))
+    }
+
+    // MARK: The loss
+
+    public func losses(_ batch: Batch, at parameters: [Variable]?) throws -> [String: Variable] {
+        let θ = try resolve(parameters)
+        guard let field else {
+            throw ModelError(message: "the variational loss needs the H of the data's system; this model has none (train it on a dataset or a Hamiltonian)")
+        }
+        let eps = try batch.tensor("eps", for: kind), eta = try batch.tensor("eta", for: kind)
+        let n = pairs
+        guard eps.rank == 2, eps.shape[1] == n, eta.shape == eps.shape else {
+            throw ModelError(message: "an nct trains on latent noise, eps and eta [rows, \(n)]; this batch has \(eps.shape) and \(eta.shape)")
+        }
+        let B = eps.shape[0], root = beta.squareRoot()
+        let u = θ[θ.count - 1]
+        let Q = Variable(eps) * (u * -1).exp() * (1 / root)
+        let P = Variable(eta) * (1 / root)
+        let recording = Recording.isOn && θ.contains(where: \.requiresGradient)
+        let (q, p) = physical(Q, P, θ, createGraph: recording)
+        // ln p(Q, P) = Σ_k [u_k + ln(β/2π) − (ε_k² + η_k²)/2] per row: Q's reparametrisation
+        // makes ω_k² Q_k² = ε_k²/β, so only Σ u depends on θ.
+        var constant = 0.0
+        for k in 0..<(B * n) { constant += -(eps.storage[k] * eps.storage[k] + eta.storage[k] * eta.storage[k]) / 2 }
+        constant = constant / Double(B) + Double(n) * Foundation.log(beta / (2 * Double.pi))
+        let energy = Self.hamiltonian(q, p, field)
+        if parameters == nil { lastMeanEnergy = energy.value.scalar }
+        let value = u.sum() + energy * beta + constant
+        return [lossNames[0]: value]
+    }
+
+    /// The mean over rows of H(q, p), one recorded operation: its pullback is ∇H (from the
+    /// compiled field: ∂H/∂q = −ṗ, ∂H/∂p = q̇), not itself recorded. NaN when a row is not finite.
+    static func hamiltonian(_ q: Variable, _ p: Variable, _ field: HamiltonianVectorField) -> Variable {
+        let B = q.shape[0], n = q.shape[1]
+        var total = 0.0, dq = [Double](repeating: 0, count: B * n), dp = dq
+        var x = [Double](repeating: 0, count: 2 * n), v = x
+        for r in 0..<B {
+            for i in 0..<n { x[i] = q.value.storage[r * n + i]; x[n + i] = p.value.storage[r * n + i] }
+            total += field.energy(x)
+            x.withUnsafeBufferPointer { xs in v.withUnsafeMutableBufferPointer { field.evaluate(xs.baseAddress!, into: $0.baseAddress!) } }
+            for i in 0..<n { dq[r * n + i] = -v[n + i] / Double(B); dp[r * n + i] = v[i] / Double(B) }
+        }
+        let gq = Tensor(shape: [B, n], storage: dq), gp = Tensor(shape: [B, n], storage: dp)
+        return Variable.record(Tensor(total / Double(B)), [q, p]) { g, need in
+            [need[0] ? Variable(gq) * g : nil, need[1] ? Variable(gp) * g : nil]
+        }
+    }
+
+    func resolve(_ parameters: [Variable]?) throws -> [Variable] {
+        guard let parameters else { return variables }
+        guard parameters.count == variables.count, zip(parameters, variables).allSatisfy({ $0.shape == $1.shape }) else {
+            throw ModelError(message: "an nct takes \(variables.count) parameter tensors of its shapes")
+        }
+        return parameters
+    }
+
+    /// −ln Z/β for the data's H when it is a harmonic chain or another quadratic form, from its
+    /// frequencies: F = (1/β) Σ_k ln(β ω_k / 2π).
+    public static func harmonicFreeEnergy(frequencies: [Double], beta: Double) -> Double {
+        frequencies.reduce(0) { $0 + Foundation.log(beta * $1 / (2 * Double.pi)) } / beta
+    }
+}
+
+/// Latent noise for an nct's variational loss: item i is ε, η ∈ ℝⁿ standard normal, drawn by a
+/// generator seeded from i; a batch holds `eps` and `eta` [items, n]. Minibatches draw items
+/// below 2^40; the whole split is items 0..<1024 and the test split the 1024 from 2^40 on. It
+/// carries the data's H, compiled, for the loss.
+public struct LatentNoise: BatchSource {
+    public let dimension: Int
+    public let provenance: Checkpoint.Provenance
+    public let field: Result<HamiltonianVectorField, Error>
+    static let split = 1024
+
+    public init(_ data: Dataset) {
+        dimension = data.dimension
+        provenance = .init(system: data.system, names: data.names, parameters: data.parameters)
+        field = Result {
+            let system = try data.sourceSystem()
+            if let mismatch = data.columnMismatch(with: system) { throw ModelError(message: mismatch) }
+            // exp(−βH) is normalisable only if H grows along every coordinate: one that H does
+            // not depend on makes Z infinite and the free energy −∞.
+            let used = system.hamiltonian.freeSymbols
+            if let free = data.names.first(where: { !used.contains($0) }) {
+                throw ModelError(message: "H does not depend on \(free), so exp(-beta H) cannot be normalised along it: the free energy is -infinity")
+            }
+            return try HamiltonianVectorField(hamiltonian: system.hamiltonian, pairs: system.pairs,
+                                              parameters: system.parameterValues(overriding: data.parameters), native: true)
+        }
+    }
+
+    public var count: Int { 1 << 40 }
+
+    public func batch(_ items: [Int]) -> Batch {
+        let n = dimension / 2
+        var eps = [Double](repeating: 0, count: items.count * n), eta = eps
+        for (row, item) in items.enumerated() {
+            var rng = SeededGenerator(seed: UInt64(item) &* 0x9E37_79B9_7F4A_7C15 &+ 7)
+            for k in 0..<n { eps[row * n + k] = rng.normal() }
+            for k in 0..<n { eta[row * n + k] = rng.normal() }
+        }
+        return Batch(["eps": Tensor(shape: [items.count, n], storage: eps), "eta": Tensor(shape: [items.count, n], storage: eta)])
+    }
+
+    public var trainingBatch: Batch { batch(Array(0..<Self.split)) }
+    public var testBatch: Batch? { batch(Array(count..<(count + Self.split))) }
+
+    public func validate() throws {
+        do { _ = try field.get() } catch {
+            throw TrainingError(message: "the variational loss needs the data's H: \(error)")
+        }
+    }
+}
+
+extension ModelRegistry {
+    static let neuralCanonicalTransformation = Entry(
+        name: "nct",
+        summary: "neural canonical transformation (Li, Dong, Zhang & Wang): a real NVP point transformation q = F(Q) with p = (dF/dQ)^-T P, latent oscillators sum (P_k^2 + w_k^2 Q_k^2)/2 with learned frequencies w_k; trained variationally on the data's H at inverse temperature beta (the phase-space free energy, eq. 5)",
+        options: [
+            Option("hidden", .whole(1...4096), default: .whole(128), help: "units in each hidden layer of the couplings' MLPs"),
+            Option("layers", .whole(1...64), default: .whole(8), help: "affine coupling layers (even and odd sites alternate)"),
+            Option("beta", .number(1e-6...1e6), default: .number(1), help: "inverse temperature of the variational free energy"),
+        ],
+        parameterShapes: { spec in
+            let a = try nctArchitecture(spec)
+            return NeuralCanonicalTransformation(dimension: a.dimension, layers: a.layers, hidden: a.hidden, beta: a.beta, seed: 0).parameters.map { ($0.name, $0.value.shape) }
+        },
+        cost: { options, dimension, rows in
+            let a = try nctSettings(options, dimension: dimension)
+            var cost = TrainingCost(dimension: dimension, hidden: a.hidden, layers: 2, rows: rows)
+            let n = dimension / 2
+            cost.parameters = a.layers * 2 * (((n + 1) / 2 + 1) * a.hidden + (a.hidden + 1) * a.hidden + (a.hidden + 1) * ((n + 1) / 2)) + n
+            return cost
+        },
+        build: { options, dimension, seed in
+            let a = try nctSettings(options, dimension: dimension)
+            return NeuralCanonicalTransformation(dimension: dimension, layers: a.layers, hidden: a.hidden, beta: a.beta, seed: seed)
+        },
+        decode: { spec in
+            let a = try nctArchitecture(spec)
+            return NeuralCanonicalTransformation(dimension: a.dimension, layers: a.layers, hidden: a.hidden, beta: a.beta, seed: 0)
+        },
+        rowsPerItem: { _ in 1 })
+
+    struct NCTSettings { var dimension: Int, layers: Int, hidden: Int, beta: Double }
+
+    static func nctSettings(_ options: [String: Value], dimension: Int) throws -> NCTSettings {
+        guard case .whole(let layers)? = options["layers"], case .whole(let hidden)? = options["hidden"], case .number(let beta)? = options["beta"] else {
+            throw ModelError(message: "an nct model needs layers, hidden and beta")
+        }
+        guard dimension % 2 == 0, dimension >= 4 else {
+            throw ModelError(message: "an nct transforms configurations of at least 2 coordinates (pairs (q, p)): the data's dimension must be even and at least 4, not \(dimension)")
+        }
+        return NCTSettings(dimension: dimension, layers: layers, hidden: hidden, beta: beta)
+    }
+
+    static func nctArchitecture(_ spec: ModelSpec) throws -> NCTSettings {
+        func whole(_ key: String, _ range: ClosedRange<Int>) throws -> Int {
+            guard let v = spec[key].flatMap({ Int($0) }), range.contains(v) else {
+                throw ModelError(message: "the nct spec '\(spec)' has no whole \(key) from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return v
+        }
+        let d = try whole("dimension", 4...MLPArchitecture.maximumWidth)
+        guard d % 2 == 0 else { throw ModelError(message: "the nct spec '\(spec)' has an odd dimension") }
+        guard let beta = spec["beta"].flatMap(Double.init), beta > 0, beta.isFinite else {
+            throw ModelError(message: "the nct spec '\(spec)' has no positive beta")
+        }
+        return NCTSettings(dimension: d, layers: try whole("layers", 1...64), hidden: try whole("hidden", 1...4096), beta: beta)
+    }
+}
