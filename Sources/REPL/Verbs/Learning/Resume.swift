@@ -15,7 +15,13 @@ enum Resume: Verb {
 
     static func run(_ call: BoundCall) throws -> Value {
         let previous = try call.object(0, ModelValue.self)
-        let data = try call.object(1, DatasetValue.self).dataset
+        // A variational model (nct) resumes on a Hamiltonian as it trained: resume(m, H, ...).
+        let data: Dataset
+        if previous.model is any OscillatorModel, case .expr = try call.evaluation.value(call.positional[1]) {
+            data = try Train.hamiltonianData(call)
+        } else {
+            data = try call.object(1, DatasetValue.self).dataset
+        }
         let run = try TrainingRun(call, rate: previous.optimizer?.learningRate)
         try previous.checkColumns(of: data, at: call.positional[1].location, in: call.evaluation)
         return try run.train(previous.model.copy(), optimizer: previous.optimizer?.copy() ?? Adam(learningRate: run.rate), schedule: previous.schedule, on: data, call)
