@@ -69,6 +69,24 @@ final class CheckpointFormatTests: XCTestCase {
         XCTAssertEqual(new.provenance, old.provenance)
     }
 
+    /// A system whose name has spaces (`chain(n: 8)`, `oscillators(n: 3, seed: 0)`): its header
+    /// field is escaped, so the file reads back (it once stopped at "header line 3 is damaged").
+    /// An nct's checkpoint round-trips every tensor.
+    func testSystemNamesWithSpacesRoundTrip() throws {
+        let folder = try TemporaryFolder.create("noether-spaces")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("nct.ckpt").path
+        let model = NeuralCanonicalTransformation(dimension: 6, layers: 2, hidden: 4, beta: 2, seed: 3)
+        for name in ["chain(n: 3)", "oscillators(n: 3, seed: 0)", "a%20b c"] {
+            let provenance = Checkpoint.Provenance(system: name, names: ["q1", "q2", "q3", "p1", "p2", "p3"], parameters: [:])
+            try Checkpoint.save(model, provenance: provenance, to: path)
+            let back = try Checkpoint.read(path)
+            XCTAssertEqual(back.provenance.system, name)
+            XCTAssertEqual(back.model.variables.map(\.value), model.variables.map(\.value))
+            XCTAssertEqual(back.model.spec, model.spec)
+        }
+    }
+
     /// Damaged format-3 files: truncated, a flipped byte, a tensor of the wrong shape, a kind
     /// nobody knows (with a did-you-mean), a tensor list that does not match the spec.
     func testDamagedFormat3FilesSayWhatIsWrong() throws {

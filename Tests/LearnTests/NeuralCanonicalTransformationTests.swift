@@ -103,7 +103,10 @@ final class NeuralCanonicalTransformationTests: XCTestCase {
         _ = try train(m, on: source, options: TrainingOptions(steps: 1500, batchSize: 128, learningRate: 1e-2, seed: 2), optimizer: optimizer)
         optimizer.learningRate = 1e-3
         let report = try train(m, on: source, options: TrainingOptions(steps: 1000, batchSize: 256, learningRate: 1e-3, seed: 3), optimizer: optimizer)
-        print("NCT omega", m.omega.sorted(), exact, "F", report.testLoss ?? .nan, freeEnergy)
+        // The per-sample estimate is the test loss (β = 1), with a standard error.
+        let estimate = try m.freeEnergy(on: data)
+        XCTAssertEqual(estimate.value, try XCTUnwrap(report.testLoss), accuracy: 1e-9)
+        XCTAssertLessThan(estimate.standardError, 0.05)
         let learned = m.omega.sorted()
         for (w, e) in zip(learned, exact) { XCTAssertEqual(w, e, accuracy: 0.05 * e, "learned \(learned), exact \(exact)") }
         let test = try XCTUnwrap(report.testLoss)

@@ -69,7 +69,7 @@ public enum Checkpoint {
                             provenance: Provenance, to path: String) throws {
         let names = provenance.names.joined(separator: ",")
         let parameters = provenance.parameters.keys.sorted().map { "\($0):\(number(provenance.parameters[$0]!))" }.joined(separator: ",")
-        var header = magic + architecture(model) + "\nsystem=\(provenance.system) names=\(names) parameters=\(parameters)\n"
+        var header = magic + architecture(model) + "\nsystem=\(escaped(provenance.system)) names=\(names) parameters=\(parameters)\n"
         if let o = optimizer {
             header += "optimizer=adam steps=\(o.steps) rate=\(number(o.learningRate)) beta1=\(number(o.beta1)) beta2=\(number(o.beta2)) epsilon=\(number(o.epsilon))\n"
             let s = schedule ?? .init(rate: o.learningRate)
@@ -225,6 +225,17 @@ public enum Checkpoint {
         return Contents(model: model, optimizer: optimizer, schedule: schedule, provenance: provenance)
     }
 
+    /// A system name in a header field, whose fields are separated by spaces: '%' and ' ' as
+    /// %25 and %20 (`chain(n: 8)` is `chain(n:%208)`); names without either are unchanged, so
+    /// older files read the same.
+    static func escaped(_ name: String) -> String {
+        name.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: " ", with: "%20")
+    }
+
+    static func unescaped(_ field: String) -> String {
+        field.replacingOccurrences(of: "%20", with: " ").replacingOccurrences(of: "%25", with: "%")
+    }
+
     /// The provenance line's fields.
     static func readProvenance(_ origin: [String: String], path: String) throws -> Provenance {
         var parameters: [String: Double] = [:]
@@ -233,7 +244,7 @@ public enum Checkpoint {
             guard kv.count == 2, let v = Double(kv[1]), v.isFinite else { throw FormatError(message: "'\(path)': damaged parameter '\(FileError.quoted(item))'") }
             parameters[String(kv[0])] = v
         }
-        return Provenance(system: origin["system"] ?? "?", names: (origin["names"] ?? "").split(separator: ",").map(String.init), parameters: parameters)
+        return Provenance(system: unescaped(origin["system"] ?? "?"), names: (origin["names"] ?? "").split(separator: ",").map(String.init), parameters: parameters)
     }
 
     /// An error for a header number out of its range.
