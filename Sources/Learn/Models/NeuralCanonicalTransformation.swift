@@ -90,7 +90,8 @@ public final class NeuralCanonicalTransformation: OscillatorModel {
 
     public var lossNames: [String] { ["variational"] }
     public var latentNames: [String] { (1...pairs).map { "Q\($0)" } + (1...pairs).map { "P\($0)" } }
-    /// The latent oscillators' energies (P_k² + ω_k² Q_k²)/2, conserved by K.
+    /// None yet: the oscillators' energies (P_k² + ω_k² Q_k²)/2, conserved by K, are not offered
+    /// to `discover` (issue P9's loop).
     public var conservedNames: [String] { [] }
 
     public func copy() -> NeuralCanonicalTransformation {
