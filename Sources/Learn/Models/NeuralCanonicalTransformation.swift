@@ -89,10 +89,12 @@ public final class NeuralCanonicalTransformation: OscillatorModel {
     var perLayer: Int { s[0].parameters.count + t[0].parameters.count + 1 }
 
     public var lossNames: [String] { ["variational"] }
-    public var latentNames: [String] { (1...pairs).map { "Q\($0)" } + (1...pairs).map { "P\($0)" } }
-    /// None yet: the oscillators' energies (P_k² + ω_k² Q_k²)/2, conserved by K, are not offered
-    /// to `discover` (issue P9's loop).
-    public var conservedNames: [String] { [] }
+    public var latentNames: [String] { (1...pairs).map { "Q\($0)" } + (1...pairs).map { "P\($0)" } + conservedNames }
+    /// The latent oscillators' energies E_k = (P_k² + ω_k² Q_k²)/2, conserved by K: what
+    /// `discover` identifies with a system's mode energies.
+    public var conservedNames: [String] { (1...pairs).map { "E\($0)" } }
+    /// The energies are identified from their values (`LatentModel`).
+    public var identifiesConservedDirectly: Bool { true }
 
     public func copy() -> NeuralCanonicalTransformation {
         let other = NeuralCanonicalTransformation(dimension: dimension, layers: layers, hidden: hidden, beta: beta, seed: 0)
@@ -193,19 +195,24 @@ public final class NeuralCanonicalTransformation: OscillatorModel {
         return Tensor(shape: [rows, 2 * n], storage: out)
     }
 
-    /// z = (Q, P) of states x = (q, p) [rows, 2n]: Q = F⁻¹(q), P = (∂F/∂Q)ᵀ p, the latter as
-    /// ∇_Q [p · F(Q)].
+    /// (Q, P, E) of states x = (q, p) [rows, 2n] as [rows, 3n]: Q = F⁻¹(q), P = (∂F/∂Q)ᵀ p (as
+    /// ∇_Q [p · F(Q)]), E_k = (P_k² + ω_k² Q_k²)/2.
     public func latent(_ x: Tensor, at parameters: [Variable]?) -> Variable {
         let n = pairs, rows = x.shape[0], θ = parameters ?? variables
         let (q, p) = split(x)
         return Recording.with(true) {
             let Q = Variable(Recording.with(false) { inverse(Variable(q), θ) }.value, requiresGradient: true)
             let P = gradient(of: (Variable(p) * forward(Q, θ).q).sum(), wrt: [Q])[0]
-            var out = [Double](repeating: 0, count: rows * 2 * n)
+            let w2 = θ[θ.count - 1].value.storage.map { Foundation.exp(2 * $0) }
+            var out = [Double](repeating: 0, count: rows * 3 * n)
             for r in 0..<rows {
-                for i in 0..<n { out[r * 2 * n + i] = Q.value.storage[r * n + i]; out[r * 2 * n + n + i] = P.value.storage[r * n + i] }
+                for i in 0..<n {
+                    let (a, b) = (Q.value.storage[r * n + i], P.value.storage[r * n + i])
+                    out[r * 3 * n + i] = a; out[r * 3 * n + n + i] = b
+                    out[r * 3 * n + 2 * n + i] = (b * b + w2[i] * a * a) / 2
+                }
             }
-            return Variable(Tensor(shape: [rows, 2 * n], storage: out))
+            return Variable(Tensor(shape: [rows, 3 * n], storage: out))
         }
     }
 
