@@ -23,21 +23,10 @@ public enum FlowStepBenchmark {
         let points = source.batch((0..<batch).map { $0 % trajectories + trajectories * $0 })
         let θ = model.variables
         let optimizer = Adam(learningRate: 1e-3)
-        var total: [Double] = [], forward: [Double] = [], loss = 0.0
-        for _ in 0..<(steps + 5) {
-            let start = DispatchTime.now().uptimeNanoseconds
-            let value = try model.losses(points)["circles"]!
-            let forwardEnd = DispatchTime.now().uptimeNanoseconds
-            optimizer.step(θ, gradient(of: value, wrt: θ))
-            let end = DispatchTime.now().uptimeNanoseconds
-            loss = value.value.scalar
-            total.append(Double(end - start) / 1e6)
-            forward.append(Double(forwardEnd - start) / 1e6)
-        }
-        func middle(_ values: [Double]) -> Double { let v = values.dropFirst(5).sorted(); return v[v.count / 2] }  // five warm-up steps, as the peer
+        let t = try StepTiming.measure(steps: steps, parameters: θ, optimizer: optimizer) { _ in try model.losses(points)["circles"]! }
         return [String(format: "flow step: %.2f ms (median of %d, batch %dx%d, width %d, %d couplings per block, float64; loss %.6g)",
-                       middle(total), steps, batch, times, width, couplings, loss),
-                String(format: "phases (medians): forward and loss %.2f ms, backward and Adam %.2f ms", middle(forward), middle(zip(total, forward).map { $0 - $1 })),
+                       t.total, steps, batch, times, width, couplings, t.loss),
+                String(format: "phases (medians): forward and loss %.2f ms, backward and Adam %.2f ms", t.forward, t.total - t.forward),
                 String(format: "threads: %d allowed cores, %d blocks per large operation", Parallel.cores, Parallel.count)]
     }
 }

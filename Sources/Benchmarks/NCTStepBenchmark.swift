@@ -21,22 +21,12 @@ public enum NCTStepBenchmark {
         try source.validate()
         let θ = model.variables
         let optimizer = Adam(learningRate: 1e-3)
-        var total: [Double] = [], forward: [Double] = [], loss = 0.0
-        for step in 0..<(steps + 5) {
-            let start = DispatchTime.now().uptimeNanoseconds
-            let noise = source.batch((0..<batch).map { step * batch + $0 })
-            let value = try model.losses(noise)["variational"]!
-            let forwardEnd = DispatchTime.now().uptimeNanoseconds
-            optimizer.step(θ, gradient(of: value, wrt: θ))
-            let end = DispatchTime.now().uptimeNanoseconds
-            loss = value.value.scalar
-            total.append(Double(end - start) / 1e6)
-            forward.append(Double(forwardEnd - start) / 1e6)
+        let t = try StepTiming.measure(steps: steps, parameters: θ, optimizer: optimizer) { step in
+            try model.losses(source.batch((0..<batch).map { step * batch + $0 }))["variational"]!
         }
-        func middle(_ values: [Double]) -> Double { let v = values.dropFirst(5).sorted(); return v[v.count / 2] }  // five warm-up steps, as the peer
         return [String(format: "nct step: %.2f ms (median of %d, batch %d, n %d, %d layers of width %d, phase-space loss, float64; loss %.6g)",
-                       middle(total), steps, batch, n, layers, hidden, loss),
-                String(format: "phases (medians): sampling, map, p and loss %.2f ms, backward and Adam %.2f ms", middle(forward), middle(zip(total, forward).map { $0 - $1 })),
+                       t.total, steps, batch, n, layers, hidden, t.loss),
+                String(format: "phases (medians): sampling, map, p and loss %.2f ms, backward and Adam %.2f ms", t.forward, t.total - t.forward),
                 String(format: "threads: %d allowed cores, %d blocks per large operation", Parallel.cores, Parallel.count)]
     }
 }

@@ -62,6 +62,18 @@ final class NeuralCanonicalTransformationTests: XCTestCase {
         }
     }
 
+    /// The shapes a checkpoint's spec is checked against, computed without building the model,
+    /// are the built model's (odd and even n, so the halves differ).
+    func testParameterShapesWithoutBuilding() throws {
+        for (d, layers, hidden) in [(6, 3, 5), (8, 2, 4), (10, 1, 3)] {
+            let m = NeuralCanonicalTransformation(dimension: d, layers: layers, hidden: hidden, seed: 0)
+            let shapes = NeuralCanonicalTransformation.parameterShapes(dimension: d, layers: layers, hidden: hidden)
+            XCTAssertEqual(shapes.map(\.name), m.parameters.map(\.name))
+            XCTAssertEqual(shapes.map(\.shape), m.parameters.map(\.value.shape))
+            XCTAssertEqual(try ModelRegistry.entry("nct").parameterShapes(m.spec).map(\.shape), shapes.map(\.shape))
+        }
+    }
+
     func testLogDeterminantAndInverse() {
         let n = 4, m = randomModel(n: n, seed: 9)
         var rng = SeededGenerator(seed: 4)

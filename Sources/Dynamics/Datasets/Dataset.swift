@@ -171,6 +171,15 @@ public struct Dataset: Sendable {
         return HamiltonianSystem(custom: try Expr.parse(text), pairs: (0..<n).map { CanonicalPair(names[$0], names[n + $0]) }, name: system)
     }
 
+    /// The data's H as a compiled field at the data's parameter values: the system it came from
+    /// (`sourceSystem`), checked against its columns.
+    public func compiledField() throws -> HamiltonianVectorField {
+        let system = try sourceSystem()
+        if let mismatch = columnMismatch(with: system) { throw CatalogError(message: mismatch) }
+        return try HamiltonianVectorField(hamiltonian: system.hamiltonian, pairs: system.pairs,
+                                          parameters: system.parameterValues(overriding: parameters), native: true)
+    }
+
     /// Why `source`'s state is not the data's columns (so that nothing compares different
     /// things), or nil when it is.
     public func columnMismatch(with source: HamiltonianSystem) -> String? {

@@ -176,6 +176,14 @@ public protocol OscillatorModel: LatentModel {
     var omega: [Double] { get }
 }
 
+/// A model trained variationally on a Hamiltonian alone (no data rows): its loss is a free
+/// energy at inverse temperature `beta`.
+public protocol VariationalModel: Model {
+    var beta: Double { get }
+    /// F_var on held-out latent samples of the data's H, with its standard error.
+    func freeEnergy(on data: Dataset) throws -> (value: Double, standardError: Double, samples: Int)
+}
+
 /// Why a model cannot be built, evaluated or decoded.
 public struct ModelError: Error, CustomStringConvertible, Sendable {
     public var message: String

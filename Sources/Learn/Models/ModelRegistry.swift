@@ -52,6 +52,9 @@ public enum ModelRegistry {
         /// The data rows one item of a batch brings (a flow's item is `points` points of one
         /// trajectory); nil: one row an item.
         public var rowsPerItem: (@Sendable (_ options: [String: Value]) -> Int)? = nil
+        /// Whether the kind trains on a Hamiltonian alone (`train(nct, H, ...)`): its models are
+        /// `VariationalModel`s.
+        public var variational = false
     }
 
     public static let entries: [Entry] = [hamiltonianNeuralNetwork, baseline, separableHamiltonianNetwork, symmetryControlNetwork, momentumControlNetwork, symplecticFlow, neuralCanonicalTransformation]

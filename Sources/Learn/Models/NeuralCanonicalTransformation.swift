@@ -26,7 +26,7 @@ import Symbolic
 ///
 /// H enters as one recorded operation per batch, its value and first derivatives from the
 /// compiled field; it is not differentiated again (θ's gradient needs ∇H only).
-public final class NeuralCanonicalTransformation: OscillatorModel {
+public final class NeuralCanonicalTransformation: OscillatorModel, VariationalModel {
     public let dimension: Int
     public let layers: Int, hidden: Int
     public let beta: Double
@@ -75,6 +75,24 @@ public final class NeuralCanonicalTransformation: OscillatorModel {
         "real NVP point transformation of \(layers) affine couplings (MLPs \((pairs + 1) / 2) -> \(hidden) -> \(hidden) -> \(pairs / 2), tanh), latent oscillators with learned frequencies, beta \(TextPrinter.format(beta, significantDigits: 6)), dimension \(dimension)"
     }
 
+    /// The names and shapes of θ for an architecture, in order, computed without building it
+    /// (a checkpoint's spec is checked against them before anything is allocated).
+    static func parameterShapes(dimension: Int, layers: Int, hidden: Int) -> [(name: String, shape: [Int])] {
+        let n = dimension / 2
+        var out: [(String, [Int])] = []
+        for l in 0..<layers {
+            let (a, b) = l % 2 == 0 ? ((n + 1) / 2, n / 2) : (n / 2, (n + 1) / 2)
+            let sizes = [a, hidden, hidden, b]
+            for net in ["s", "t"] {
+                for k in 1..<sizes.count {
+                    out += [("layer\(l + 1).\(net).layer\(k).weight", [sizes[k - 1], sizes[k]]), ("layer\(l + 1).\(net).layer\(k).bias", [sizes[k]])]
+                }
+            }
+            out.append(("layer\(l + 1).scale", [1, b]))
+        }
+        return out + [("log_omega", [1, n])]
+    }
+
     /// θ per layer: the s-MLP's, the t-MLP's, c_l; then u = ln ω.
     public var parameters: [(name: String, value: Variable)] {
         var out: [(String, Variable)] = []
@@ -115,8 +133,13 @@ public final class NeuralCanonicalTransformation: OscillatorModel {
     }
 
     public func trainingCost(rows: Int) -> TrainingCost {
+        Self.cost(dimension: dimension, layers: layers, hidden: hidden, rows: rows)
+    }
+
+    /// θ's size × rows, as for an MLP's step.
+    static func cost(dimension: Int, layers: Int, hidden: Int, rows: Int) -> TrainingCost {
         var cost = TrainingCost(dimension: dimension, hidden: hidden, layers: 2, rows: rows)
-        cost.parameters = variables.reduce(0) { $0 + $1.value.count }
+        cost.parameters = parameterShapes(dimension: dimension, layers: layers, hidden: hidden).reduce(0) { $0 + $1.shape.reduce(1, *) }
         return cost
     }
 
@@ -183,18 +206,6 @@ public final class NeuralCanonicalTransformation: OscillatorModel {
         }
     }
 
-    /// x = (q, p) of latent states z = (Q, P) [rows, 2n], at the model's parameters.
-    public func physical(_ z: Tensor) -> Tensor {
-        let n = pairs, rows = z.shape[0]
-        let (Q, P) = split(z)
-        let (q, p) = physical(Variable(Q), Variable(P), variables, createGraph: false)
-        var out = [Double](repeating: 0, count: rows * 2 * n)
-        for r in 0..<rows {
-            for i in 0..<n { out[r * 2 * n + i] = q.value.storage[r * n + i]; out[r * 2 * n + n + i] = p.value.storage[r * n + i] }
-        }
-        return Tensor(shape: [rows, 2 * n], storage: out)
-    }
-
     /// (Q, P, E) of states x = (q, p) [rows, 2n] as [rows, 3n]: Q = F⁻¹(q), P = (∂F/∂Q)ᵀ p (as
     /// ∇_Q [p · F(Q)]), E_k = (P_k² + ω_k² Q_k²)/2.
     public func latent(_ x: Tensor, at parameters: [Variable]?) -> Variable {
@@ -236,21 +247,31 @@ public final class NeuralCanonicalTransformation: OscillatorModel {
         guard eps.rank == 2, eps.shape[1] == n, eta.shape == eps.shape else {
             throw ModelError(message: "an nct trains on latent noise, eps and eta [rows, \(n)]; this batch has \(eps.shape) and \(eta.shape)")
         }
-        let B = eps.shape[0], root = beta.squareRoot()
         let u = θ[θ.count - 1]
-        let Q = Variable(eps) * (u * -1).exp() * (1 / root)
-        let P = Variable(eta) * (1 / root)
         let recording = Recording.isOn && θ.contains(where: \.requiresGradient)
-        let (q, p) = physical(Q, P, θ, createGraph: recording)
-        // ln p(Q, P) = Σ_k [u_k + ln(β/2π) − (ε_k² + η_k²)/2] per row: Q's reparametrisation
-        // makes ω_k² Q_k² = ε_k²/β, so only Σ u depends on θ.
-        var constant = 0.0
-        for k in 0..<(B * n) { constant += -(eps.storage[k] * eps.storage[k] + eta.storage[k] * eta.storage[k]) / 2 }
-        constant = constant / Double(B) + Double(n) * Foundation.log(beta / (2 * Double.pi))
+        let (q, p) = states(eps, eta, θ, createGraph: recording)
         let energy = Self.hamiltonian(q, p, field)
         if parameters == nil { lastMeanEnergy = energy.value.scalar }
-        let value = u.sum() + energy * beta + constant
+        let constant = logDensityWithoutOmega(eps, eta)
+        let value = u.sum() + energy * beta + constant.reduce(0, +) / Double(constant.count)
         return [lossNames[0]: value]
+    }
+
+    /// (q, p) of the reparametrised latent samples Q_k = ε_k/(√β ω_k), P_k = η_k/√β.
+    func states(_ eps: Tensor, _ eta: Tensor, _ θ: [Variable], createGraph: Bool) -> (q: Variable, p: Variable) {
+        let root = beta.squareRoot()
+        let Q = Variable(eps) * (θ[θ.count - 1] * -1).exp() * (1 / root)
+        let P = Variable(eta) * (1 / root)
+        return physical(Q, P, θ, createGraph: createGraph)
+    }
+
+    /// ln p(Q, P) − Σ_k u_k per row: Σ_k [ln(β/2π) − (ε_k² + η_k²)/2]. Q's reparametrisation makes
+    /// ω_k² Q_k² = ε_k²/β, so of the density only Σ u depends on θ.
+    func logDensityWithoutOmega(_ eps: Tensor, _ eta: Tensor) -> [Double] {
+        let n = pairs, rows = eps.shape[0], log = Double(n) * Foundation.log(beta / (2 * Double.pi))
+        return (0..<rows).map { r in
+            log - (0..<n).reduce(0) { $0 + (eps.storage[r * n + $1] * eps.storage[r * n + $1] + eta.storage[r * n + $1] * eta.storage[r * n + $1]) / 2 }
+        }
     }
 
     /// The variational free energy F_var = E[ln p(Q, P) + β H(q, p)]/β on the test split's latent
@@ -262,20 +283,12 @@ public final class NeuralCanonicalTransformation: OscillatorModel {
         let field = try source.field.get()
         let batch = source.testBatch!
         let eps = batch["eps"]!, eta = batch["eta"]!
-        let n = pairs, B = eps.shape[0], root = beta.squareRoot()
-        let u = logOmega.value.storage
-        let Q = Tensor(shape: [B, n], storage: (0..<(B * n)).map { eps.storage[$0] * Foundation.exp(-u[$0 % n]) / root })
-        let P = Tensor(shape: [B, n], storage: eta.storage.map { $0 / root })
-        let (q, p) = physical(Variable(Q), Variable(P), variables, createGraph: false)
-        let logNorm = u.reduce(0, +) + Double(n) * Foundation.log(beta / (2 * Double.pi))
-        var values: [Double] = []
-        for r in 0..<B {
-            var x = [Double](repeating: 0, count: 2 * n), noise = 0.0
-            for i in 0..<n {
-                x[i] = q.value.storage[r * n + i]; x[n + i] = p.value.storage[r * n + i]
-                noise += (eps.storage[r * n + i] * eps.storage[r * n + i] + eta.storage[r * n + i] * eta.storage[r * n + i]) / 2
-            }
-            values.append((logNorm - noise + beta * field.energy(x)) / beta)
+        let n = pairs, B = eps.shape[0]
+        let (q, p) = states(eps, eta, variables, createGraph: false)
+        let density = logDensityWithoutOmega(eps, eta), sumU = logOmega.value.storage.reduce(0, +)
+        let values = (0..<B).map { r in
+            let x = Array(q.value.storage[(r * n)..<(r * n + n)]) + Array(p.value.storage[(r * n)..<(r * n + n)])
+            return (density[r] + sumU + beta * field.energy(x)) / beta
         }
         let mean = values.reduce(0, +) / Double(B)
         let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(1, B - 1))
@@ -329,16 +342,14 @@ public struct LatentNoise: BatchSource {
         dimension = data.dimension
         provenance = .init(system: data.system, names: data.names, parameters: data.parameters)
         field = Result {
-            let system = try data.sourceSystem()
-            if let mismatch = data.columnMismatch(with: system) { throw ModelError(message: mismatch) }
+            let field = try data.compiledField()
             // exp(−βH) is normalisable only if H grows along every coordinate: one that H does
             // not depend on makes Z infinite and the free energy −∞.
-            let used = system.hamiltonian.freeSymbols
+            let used = field.hamiltonian.freeSymbols
             if let free = data.names.first(where: { !used.contains($0) }) {
                 throw ModelError(message: "H does not depend on \(free), so exp(-beta H) cannot be normalised along it: the free energy is -infinity")
             }
-            return try HamiltonianVectorField(hamiltonian: system.hamiltonian, pairs: system.pairs,
-                                              parameters: system.parameterValues(overriding: data.parameters), native: true)
+            return field
         }
     }
 
@@ -376,14 +387,11 @@ extension ModelRegistry {
         ],
         parameterShapes: { spec in
             let a = try nctArchitecture(spec)
-            return NeuralCanonicalTransformation(dimension: a.dimension, layers: a.layers, hidden: a.hidden, beta: a.beta, seed: 0).parameters.map { ($0.name, $0.value.shape) }
+            return NeuralCanonicalTransformation.parameterShapes(dimension: a.dimension, layers: a.layers, hidden: a.hidden)
         },
         cost: { options, dimension, rows in
             let a = try nctSettings(options, dimension: dimension)
-            var cost = TrainingCost(dimension: dimension, hidden: a.hidden, layers: 2, rows: rows)
-            let n = dimension / 2
-            cost.parameters = a.layers * 2 * (((n + 1) / 2 + 1) * a.hidden + (a.hidden + 1) * a.hidden + (a.hidden + 1) * ((n + 1) / 2)) + n
-            return cost
+            return NeuralCanonicalTransformation.cost(dimension: dimension, layers: a.layers, hidden: a.hidden, rows: rows)
         },
         build: { options, dimension, seed in
             let a = try nctSettings(options, dimension: dimension)
@@ -393,7 +401,8 @@ extension ModelRegistry {
             let a = try nctArchitecture(spec)
             return NeuralCanonicalTransformation(dimension: a.dimension, layers: a.layers, hidden: a.hidden, beta: a.beta, seed: 0)
         },
-        rowsPerItem: { _ in 1 })
+        rowsPerItem: { _ in 1 },
+        variational: true)
 
     struct NCTSettings { var dimension: Int, layers: Int, hidden: Int, beta: Double }
 

@@ -746,12 +746,7 @@ public struct TorusPoints: BatchSource {
         self.actions = actions
         dimension = data.dimension
         provenance = .init(system: data.system, names: data.names, parameters: data.parameters)
-        field = Result {
-            let system = try data.sourceSystem()
-            if let mismatch = data.columnMismatch(with: system) { throw ModelError(message: mismatch) }
-            return try HamiltonianVectorField(hamiltonian: system.hamiltonian, pairs: system.pairs,
-                                              parameters: system.parameterValues(overriding: data.parameters), native: true)
-        }
+        field = Result { try data.compiledField() }
     }
 
     public var count: Int { 1 << 40 }

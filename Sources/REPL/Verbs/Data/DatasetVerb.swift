@@ -122,19 +122,26 @@ enum DatasetVerb: Verb {
     /// A dataset of the session's H over its canonical pairs. Symbols of H other than the
     /// coordinates take the loaded system's parameter values; any other is an error.
     static func custom(_ call: BoundCall) throws -> (HamiltonianSystem, String, InitialConditions.Recipe) {
-        let systemSyntax = call.positional[0]
-        let h = try call.expression(0)
+        let (h, parameters) = try sessionHamiltonian(call, argument: 0) { "dataset(subs(H, \($0): 1), ...)" }
+        var recipe = InitialConditions.recipe(for: customName)
+        recipe.parameters = parameters
+        recipe.source = "the session's H"
+        return (HamiltonianSystem(custom: h, pairs: call.session.pairs, name: customName), customName, recipe)
+    }
+
+    /// Argument `index` as an H over the session's canonical pairs, with the values of the
+    /// parameters it uses (the loaded system's). A symbol that is neither a coordinate nor such a
+    /// parameter is an error, with `example(symbol)` showing how to substitute it.
+    static func sessionHamiltonian(_ call: BoundCall, argument index: Int, example: (String) -> String) throws -> (Expr, [String: Double]) {
+        let h = try call.expression(index)
         try call.evaluation.needPairs(call.location, call.name)
         let stateNames = call.session.pairs.map(\.q) + call.session.pairs.map(\.p)
         let symbols = Set(h.freeSymbols).subtracting(stateNames)
         let known = call.session.system?.parameterValues() ?? [:]
         if let missing = symbols.subtracting(known.keys).sorted().first {
-            throw call.fail("H has a symbol '\(missing)' that is neither a coordinate (\(stateNames.joined(separator: ", "))) nor a parameter with a value: substitute one, as in dataset(subs(H, \(missing): 1), ...)", at: systemSyntax.location)
+            throw call.fail("H has a symbol '\(Diagnostic.escaped(missing))' that is neither a coordinate (\(stateNames.joined(separator: ", "))) nor a parameter with a value: substitute one, as in \(example(missing))", at: call.positional[index].location)
         }
-        var recipe = InitialConditions.recipe(for: customName)
-        recipe.parameters = known.filter { symbols.contains($0.key) }
-        recipe.source = "the session's H"
-        return (HamiltonianSystem(custom: h, pairs: call.session.pairs, name: customName), customName, recipe)
+        return (h, known.filter { symbols.contains($0.key) })
     }
 
     /// A `[low, high]` option (box:, energy:), or nil when absent.

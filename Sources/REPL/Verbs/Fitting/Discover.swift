@@ -223,10 +223,6 @@ enum Discover: Verb {
     /// slight mixing with another invariant (P ≈ 1.12 Px + 0.008 H) is the network's error, not
     /// a law.
     static func rationalCombination(_ id: Identification, of terms: [Expr], columns: [[Double]], trajectories: Int, share: Double = 0.02) -> Expr? {
-        func spread(_ v: [Double]) -> Double {
-            let mean = v.reduce(0, +) / Double(max(1, v.count))
-            return (v.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(1, v.count))).squareRoot()
-        }
         let weight = id.coefficients.indices.map { abs(id.coefficients[$0]) * spread(columns[$0]) }
         let largest = weight.max() ?? 0
         // The standard errors assume independent rows, but the rows of one trajectory are
@@ -297,10 +293,6 @@ enum Discover: Verb {
         guard let fit = try? LeastSquares.solve(design: design, rows: orbits, columns: k + 1, targets: target), fit.effectiveRank == k + 1 else { return nil }
         let c = Array(fit.coefficients.dropFirst())
         func V(_ i: Int, _ j: Int) -> Double { fit.covariance[(i + 1) * (k + 1) + j + 1] }
-        func spread(_ v: [Double]) -> Double {
-            let m = v.reduce(0, +) / Double(v.count)
-            return (v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count)).squareRoot()
-        }
         let total = target.reduce(0) { $0 + ($1 - target.reduce(0, +) / Double(orbits)) * ($1 - target.reduce(0, +) / Double(orbits)) }
         let rSquared = total > 0 ? 1 - fit.residualSumOfSquares / total : 1
         let weight = c.indices.map { abs(c[$0]) * spread(meanColumns[$0]) }
@@ -336,6 +328,12 @@ enum Discover: Verb {
         }
         guard let candidate = cleared(parts) else { return nil }
         return (candidate, shown + " (standard errors); no rational of denominator at most 100 lies within 3 of them, so each is rounded to its error: the data's weights, not a law")
+    }
+
+    /// The standard deviation of v (0 for no values): how much a term varies over the data.
+    static func spread(_ v: [Double]) -> Double {
+        let mean = v.reduce(0, +) / Double(max(1, v.count))
+        return (v.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(1, v.count))).squareRoot()
     }
 
     static func label(_ e: Expr) -> String {

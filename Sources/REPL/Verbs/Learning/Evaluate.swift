@@ -17,24 +17,27 @@ enum Evaluate: Verb {
                   .init("actions", .custom("a number, or a list of them (one per plane)"), "a flow's: a latent torus I_k (one value for every plane, or one each); prints H on its image under the inverse map and dK/dphi_k there (appendix D.1's loss)")])
 
     /// `evaluate(nct, H)`: the variational free energy on the model's test latent samples, with
-    /// its standard error, and the learned frequencies.
-    static func variational(_ nct: NeuralCanonicalTransformation, _ m: ModelValue, _ call: BoundCall) throws -> Value {
+    /// its standard error, and the learned frequencies of a model that has them.
+    static func variational(_ model: any VariationalModel, _ m: ModelValue, _ call: BoundCall) throws -> Value {
         for label in ["t", "known", "frequency", "actions"] where call.has(label) {
             throw call.fail("'\(label):' is not for a variational model; evaluate(nct, H) gives its free energy", at: call.location(of: label))
         }
         let data = try Train.hamiltonianData(call)
         try m.checkColumns(of: data, at: call.positional[1].location, in: call.evaluation)
         let f: (value: Double, standardError: Double, samples: Int)
-        do { f = try nct.freeEnergy(on: data) } catch { throw call.fail("\(error)", at: call.positional[1].location) }
+        do { f = try model.freeEnergy(on: data) } catch { throw call.fail("\(error)", at: call.positional[1].location) }
         let short = { (x: Double) in TextPrinter.format(x, significantDigits: 6) }
-        return .text(["variational free energy F_var = E[ln p(Q, P) + beta H(q, p)]/beta at beta = \(TextPrinter.format(nct.beta, significantDigits: 6)), over \(f.samples) seeded latent samples: \(short(f.value)) (standard error \(TextPrinter.format(f.standardError, significantDigits: 2))); it bounds F = -ln Z/beta from above",
-                      "learned frequencies, sorted: " + nct.omega.sorted().map(short).joined(separator: ", ")].joined(separator: "\n"))
+        var lines = ["variational free energy F_var = E[ln p(Q, P) + beta H(q, p)]/beta at beta = \(TextPrinter.format(model.beta, significantDigits: 6)), over \(f.samples) seeded latent samples: \(short(f.value)) (standard error \(TextPrinter.format(f.standardError, significantDigits: 2))); it bounds F = -ln Z/beta from above"]
+        if let oscillators = model as? any OscillatorModel {
+            lines.append("learned frequencies, sorted: " + oscillators.omega.sorted().map(short).joined(separator: ", "))
+        }
+        return .text(lines.joined(separator: "\n"))
     }
 
     static func run(_ call: BoundCall) throws -> Value {
         let m = try call.object(0, ModelValue.self)
-        if let nct = m.model as? NeuralCanonicalTransformation, case .expr = try call.evaluation.value(call.positional[1]) {
-            return try variational(nct, m, call)
+        if let variational = m.model as? any VariationalModel, case .expr = try call.evaluation.value(call.positional[1]) {
+            return try Self.variational(variational, m, call)
         }
         let d = try call.object(1, DatasetValue.self).dataset
         try m.checkColumns(of: d, at: call.positional[1].location, in: call.evaluation)

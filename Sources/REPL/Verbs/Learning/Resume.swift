@@ -17,7 +17,7 @@ enum Resume: Verb {
         let previous = try call.object(0, ModelValue.self)
         // A variational model (nct) resumes on a Hamiltonian as it trained: resume(m, H, ...).
         let data: Dataset
-        if previous.model is any OscillatorModel, case .expr = try call.evaluation.value(call.positional[1]) {
+        if previous.model is any VariationalModel, case .expr = try call.evaluation.value(call.positional[1]) {
             data = try Train.hamiltonianData(call)
         } else {
             data = try call.object(1, DatasetValue.self).dataset

@@ -47,9 +47,9 @@ enum Train: Verb {
         // An unknown kind is named with the kinds there are and the closest one.
         let entry: ModelRegistry.Entry
         do { entry = try ModelRegistry.entry(kind) } catch { throw call.fail("\(error)", at: kindAt, width: kind.count) }
-        // A variational model (nct) trains on a Hamiltonian alone: train(nct, H, beta: 1).
+        // A variational kind (nct) trains on a Hamiltonian alone: train(nct, H, beta: 1).
         let data: Dataset
-        if kind == "nct", case .expr = try call.evaluation.value(call.positional[1]) {
+        if entry.variational, case .expr = try call.evaluation.value(call.positional[1]) {
             data = try hamiltonianData(call)
         } else {
             data = try call.object(1, DatasetValue.self).dataset
@@ -112,21 +112,13 @@ enum Train: Verb {
     /// variational model needs is the system, its coordinates and parameter values. Symbols of H
     /// other than the coordinates take the loaded system's parameter values.
     static func hamiltonianData(_ call: BoundCall) throws -> Dataset {
-        let at = call.positional[1].location
-        let h = try call.expression(1)
-        try call.evaluation.needPairs(call.location, call.name)
-        let pairs = call.session.pairs
-        let names = pairs.map(\.q) + pairs.map(\.p)
-        let symbols = Set(h.freeSymbols).subtracting(names)
-        let known = call.session.system?.parameterValues() ?? [:]
-        if let missing = symbols.subtracting(known.keys).sorted().first {
-            throw call.fail("H has a symbol '\(Diagnostic.escaped(missing))' that is neither a coordinate (\(names.joined(separator: ", "))) nor a parameter with a value", at: at)
-        }
+        let (h, parameters) = try DatasetVerb.sessionHamiltonian(call, argument: 1) { "\(call.name)(..., subs(H, \($0): 1), ...)" }
+        let names = call.session.pairs.map(\.q) + call.session.pairs.map(\.p)
         guard h.freeSymbols.contains(where: names.contains) else {
-            throw call.fail("H is a constant; a variational model needs a Hamiltonian of (\(names.joined(separator: ", ")))", at: at)
+            throw call.fail("H is a constant; a variational model needs a Hamiltonian of (\(names.joined(separator: ", ")))", at: call.positional[1].location)
         }
         let name = call.session.system.map { $0.hamiltonian == h ? $0.name : "custom" } ?? "custom"
-        return Dataset.hamiltonian(h, system: name, names: names, parameters: known.filter { symbols.contains($0.key) })
+        return Dataset.hamiltonian(h, system: name, names: names, parameters: parameters)
     }
 
     /// `constraints: [Px, Py, L]`: expressions of the data's coordinates, its parameters replaced
