@@ -334,4 +334,42 @@ final class DatasetFileTests: XCTestCase {
         XCTAssertThrowsError(try DatasetFile.write(data, to: fifo))
         XCTAssertEqual(dir.mode(fifo) & S_IFMT, S_IFIFO)
     }
+
+    /// Configuration samples (the digits' format): written and read back exactly, labels and
+    /// source kept, and every malformed part refused by line and column.
+    func testSamplesFilesRoundTripAndAreReadStrictly() throws {
+        let dir = try ScratchFolder()
+        let data = Dataset.samples(system: "digits", names: ["x1", "x2", "x3"], values: [0, 1, 2, 3, 4.5, 5, 6, 7, 8, 9, 10, 11.25],
+                                   isTest: [false, true, false, false], labels: [3, 1, 4, 1], source: "a test; with a semicolon")
+        try DatasetFile.write(data, to: dir.path("s.csv"))
+        let text = try dir.text(dir.path("s.csv"))
+        let lines = text.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines[2], "sample,split,label,x1,x2,x3")
+        XCTAssertEqual(lines[3], "0,train,3,0,1,2")
+        XCTAssertTrue(lines[1].hasSuffix("source: a test, with a semicolon"), lines[1])
+        let back = try read(text, dir)
+        XCTAssertTrue(back.isSamples)
+        XCTAssertEqual(back.states, data.states)
+        XCTAssertEqual(back.labels, data.labels)
+        XCTAssertEqual(back.isTestTrajectory, data.isTestTrajectory)
+        XCTAssertEqual(back.source, "a test, with a semicolon")
+        XCTAssertEqual(back.phaseSpaceDimension, 6)
+        XCTAssertEqual(Array(back.phaseSpaceStates.prefix(6)), [0, 1, 2, 0, 0, 0])
+        // Without labels, too.
+        var unlabelled = data
+        unlabelled.labels = nil
+        try DatasetFile.write(unlabelled, to: dir.path("u.csv"))
+        XCTAssertNil(try DatasetFile.read(dir.path("u.csv")).labels)
+        // Malformed: edited without the checksum, so each error is the row's own.
+        let plain = lines[0] + "\n" + lines[1].replacingOccurrences(of: #"; checksum: [0-9a-f]+"#, with: "", options: .regularExpression) + "\n"
+        func file(_ header: String, _ rows: [String]) -> String { plain + header + "\n" + rows.joined(separator: "\n") + "\n" }
+        let header = "sample,split,label,x1,x2,x3"
+        rejects(file(header, ["0,train,3,0,1,2", "1,test,x,3,4,5", "2,train,1,1,1,1", "3,train,1,1,1,1"]), dir, "line 5, column label: 'x' is not a class label")
+        rejects(file(header, ["0,train,3,0,1,2", "1,test,1,3,4", "2,train,1,1,1,1", "3,train,1,1,1,1"]), dir, "line 5: 5 columns, the header has 6")
+        rejects(file(header, ["0,train,3,0,1,2", "2,test,1,3,4,5", "2,train,1,1,1,1", "3,train,1,1,1,1"]), dir, "line 5: the sample number '2' is not 1")
+        rejects(file(header, ["0,train,3,0,1,2", "1,test,1,3,nan,5", "2,train,1,1,1,1", "3,train,1,1,1,1"]), dir, "line 5, column x2: 'nan' is not a finite number")
+        rejects(file("sample,split,label,x1,x1", []), dir, "the column 'x1' appears twice")
+        rejects(file(header, ["0,train,3,0,1,2"]), dir, "has 1 of the 4 rows its preamble records")
+        rejects(text.replacingOccurrences(of: "sampler: samples", with: "sampler: random"), dir, "the header starts with 'sample', but the preamble's sampler is 'random', not 'samples'")
+    }
 }

@@ -23,8 +23,27 @@ public struct Dataset: Sendable {
     /// what `evaluate` rebuilds the true system from. nil for catalog systems, which are rebuilt
     /// by name.
     public var hamiltonian: String? = nil
+    /// A class label per row (the digits' 0–9), for data that has them; nil otherwise.
+    public var labels: [Int]? = nil
+    /// Where data from outside Noether came from and under what licence (a file's `source:`).
+    public var source: String? = nil
 
     public var dimension: Int { names.count }
+    /// Configuration samples (`sampler: samples`): rows are points q of configuration space,
+    /// with no momenta, times or derivatives; each row is its own "trajectory", so the split is
+    /// by row. What a density model (an nct by maximum likelihood) trains on.
+    public var isSamples: Bool { sampler == Self.samplesSampler }
+    public static let samplesSampler = "samples"
+    /// The dimension of the phase space the rows live in: 2n for n-coordinate samples, whose
+    /// momenta a model supplies; the state's dimension otherwise.
+    public var phaseSpaceDimension: Int { isSamples ? 2 * dimension : dimension }
+    /// The rows as phase-space states [count, phaseSpaceDimension]: configuration samples with
+    /// zero momenta (the configuration's latent coordinates Q are then exact, and P = 0).
+    public var phaseSpaceStates: [Double] {
+        guard isSamples else { return states }
+        let d = dimension
+        return (0..<count).flatMap { states[($0 * d)..<($0 * d + d)] + repeatElement(0, count: d) }
+    }
     public var count: Int { times.count }
     public var trajectoryCount: Int { isTestTrajectory.count }
     public var testTrajectoryCount: Int { isTestTrajectory.filter { $0 }.count }
@@ -159,6 +178,17 @@ public struct Dataset: Sendable {
         var data = Dataset(system: system, names: names, parameters: parameters, sampler: "none (the Hamiltonian alone)", seed: 0, noise: 0,
                            states: [], derivatives: [], times: [], trajectoryIDs: [], isTestTrajectory: [])
         data.hamiltonian = TextPrinter(floatDigits: 17).print(h)
+        return data
+    }
+
+    /// Configuration samples: rows of `values` (row-major, `names.count` each), test rows marked,
+    /// optional labels.
+    public static func samples(system: String, names: [String], values: [Double], isTest: [Bool], labels: [Int]? = nil, source: String? = nil) -> Dataset {
+        precondition(!names.isEmpty && values.count == names.count * isTest.count && (labels?.count ?? isTest.count) == isTest.count)
+        var data = Dataset(system: system, names: names, parameters: [:], sampler: samplesSampler, seed: 0, noise: 0, states: values, derivatives: [],
+                           times: Array(repeating: 0, count: isTest.count), trajectoryIDs: Array(0..<isTest.count), isTestTrajectory: isTest)
+        data.labels = labels
+        data.source = source
         return data
     }
 

@@ -17,6 +17,11 @@ import Symbolic
 /// too). A file cut at a row boundary still parses, so only the count catches it. Files written
 /// before these two fields existed still read, with a note saying that a cut cannot be detected.
 ///
+/// Configuration samples (`sampler: samples`, see `Dataset.isSamples`) have no times or
+/// derivatives: their header is `sample,split[,label],x1,...`, one row a sample (its own id for
+/// the split), with an optional integer class label; the preamble may say where the data came
+/// from (`source:`).
+///
 /// Reading is strict: every preamble field must be known, present once and well formed, column
 /// names must be distinct names (letters, digits and `_`), and each error names the line and the
 /// field or column. Trajectory ids may be any non-negative integers; they are renumbered
@@ -30,12 +35,18 @@ public enum DatasetFile {
     static let magic = "# noether dataset 1"
     /// The preamble's fields: the first five always, rows and checksum in files since they
     /// exist, hamiltonian for a system that is not in the catalog (its H, to rebuild it from).
-    static let fields = ["system", "sampler", "seed", "noise", "parameters", "rows", "checksum", "hamiltonian"]
+    static let fields = ["system", "sampler", "seed", "noise", "parameters", "rows", "checksum", "hamiltonian", "source"]
 
     public static func write(_ data: Dataset, to path: String) throws {
-        var body = (["trajectory", "split", "t"] + data.names + data.names.map { "d_" + $0 }).joined(separator: ",") + "\n"
+        var body = (data.isSamples ? ["sample", "split"] + (data.labels == nil ? [] : ["label"]) + data.names
+                    : ["trajectory", "split", "t"] + data.names + data.names.map { "d_" + $0 }).joined(separator: ",") + "\n"
         let d = data.dimension
-        for k in 0..<data.count {
+        for k in 0..<data.count where data.isSamples {
+            var row = [String(k), data.isTest(k) ? "test" : "train"] + (data.labels.map { [String($0[k])] } ?? [])
+            for i in 0..<d { row.append(repr(data.states[k * d + i])) }
+            body += row.joined(separator: ",") + "\n"
+        }
+        for k in 0..<data.count where !data.isSamples {
             var row = [String(data.trajectoryIDs[k]), data.isTest(k) ? "test" : "train", repr(data.times[k])]
             for i in 0..<d { row.append(repr(data.states[k * d + i])) }
             for i in 0..<d { row.append(repr(data.derivatives[k * d + i])) }
@@ -45,7 +56,7 @@ public enum DatasetFile {
         let checksum = String(FNV1a.of(body.utf8), radix: 16)
         let preamble = "# system: \(data.system); sampler: \(data.sampler); seed: \(data.seed); noise: \(repr(data.noise)); "
             + "parameters: \(params); rows: \(data.count); checksum: \(String(repeating: "0", count: 16 - checksum.count) + checksum)"
-            + (data.hamiltonian.map { "; hamiltonian: \($0)" } ?? "") + "\n"
+            + (data.hamiltonian.map { "; hamiltonian: \($0)" } ?? "") + (data.source.map { "; source: " + $0.replacingOccurrences(of: ";", with: ",") } ?? "") + "\n"
         try AtomicFile.write(Data((magic + "\n" + preamble + body).utf8), to: path)
     }
 
@@ -131,8 +142,14 @@ public enum DatasetFile {
             recordedChecksum = h
         } else { recordedChecksum = nil }
 
+        if let source = given["source"] { data.source = source }
+        if data.sampler == Dataset.samplesSampler {
+            return try decodeSamples(data, lines, text: text, rows: recordedRows, checksum: recordedChecksum, failure)
+        }
+
         // Line 3: the header.
         let header = lines[2].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        if header.first == "sample" { throw failure("line 3: the header starts with 'sample', but the preamble's sampler is '\(data.sampler)', not 'samples'") }
         guard header.count >= 5, header[0] == "trajectory", header[1] == "split", header[2] == "t", (header.count - 3) % 2 == 0 else {
             throw failure("line 3: the header must be trajectory,split,t, the state names, then d_ and the names")
         }
@@ -210,6 +227,72 @@ public enum DatasetFile {
         data.isTestTrajectory = ids.map { splits[$0]! }
         if let last = ids.last, last != ids.count - 1 {
             data.notes.append("'\(path)' numbers its \(ids.count) trajectories \(ids[0]) to \(last); they are renumbered 0 to \(ids.count - 1)")
+        }
+        return data
+    }
+
+    /// The rows of a samples file (line 3 on), `data` holding its preamble.
+    static func decodeSamples(_ preamble: Dataset, _ lines: [Substring], text: String, rows recordedRows: Int?, checksum recordedChecksum: UInt64?,
+                              _ failure: (String) -> FormatError) throws -> Dataset {
+        let header = lines[2].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let labelled = header.count > 2 && header[2] == "label"
+        let first = labelled ? 3 : 2
+        guard header.count > first, header[0] == "sample", header[1] == "split" else {
+            throw failure("line 3: the header of samples must be sample,split, an optional label, then the coordinate names")
+        }
+        var seen: [String: Int] = [:]
+        for (c, name) in header.enumerated() {
+            guard isName(name) else {
+                throw failure("line 3, column \(c + 1): '\(FileError.quoted(name))' is not a name (letters, digits and _, not starting with a digit)")
+            }
+            if let earlier = seen[name] { throw failure("line 3: the column '\(name)' appears twice (columns \(earlier + 1) and \(c + 1))") }
+            seen[name] = c
+        }
+        guard text.unicodeScalars.last == "\n" else { throw failure("does not end with a newline: the last row is truncated") }
+        let names = Array(header[first...])
+        var values: [Double] = [], isTest: [Bool] = [], labels: [Int] = []
+        var checksum = FNV1a()
+        checksum.add(lines[2].utf8); checksum.add(10)
+        for (index, line) in lines.enumerated().dropFirst(3) where !line.isEmpty {
+            checksum.add(line.utf8); checksum.add(10)
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard cells.count == header.count else {
+                throw failure("line \(index + 1): \(cells.count) columns, the header has \(header.count)")
+            }
+            guard naturalNumber(String(cells[0]), digits: 19) == isTest.count else {
+                throw failure("line \(index + 1): the sample number '\(FileError.quoted(cells[0]))' is not \(isTest.count) (samples are numbered 0, 1, ... in order)")
+            }
+            guard cells[1] == "train" || cells[1] == "test" else {
+                throw failure("line \(index + 1): split must be train or test, not '\(FileError.quoted(cells[1]))'")
+            }
+            isTest.append(cells[1] == "test")
+            if labelled {
+                guard let label = Int(cells[2]), (0...1_000_000).contains(label) else {
+                    throw failure("line \(index + 1), column label: '\(FileError.quoted(cells[2]))' is not a class label (an integer from 0 to 10^6)")
+                }
+                labels.append(label)
+            }
+            for (c, cell) in cells.dropFirst(first).enumerated() {
+                guard let v = Double(cell), v.isFinite else {
+                    throw failure("line \(index + 1), column \(names[c]): '\(FileError.quoted(cell))' is not a finite number")
+                }
+                values.append(v)
+            }
+        }
+        if let expected = recordedRows, expected != isTest.count {
+            throw failure(isTest.count < expected
+                ? "has \(isTest.count) of the \(expected) rows its preamble records: the file is truncated"
+                : "has \(isTest.count) rows, its preamble records \(expected): rows were added after it was written")
+        }
+        if let expected = recordedChecksum, expected != checksum.value {
+            throw failure("fails its checksum: rows were changed after it was written (if you edited it on purpose, delete the checksum field from line 2)")
+        }
+        guard !isTest.isEmpty else { throw failure("has no samples") }
+        var data = Dataset.samples(system: preamble.system, names: names, values: values, isTest: isTest, labels: labelled ? labels : nil, source: preamble.source)
+        data.seed = preamble.seed
+        data.notes = preamble.notes
+        if recordedRows == nil || recordedChecksum == nil {
+            data.notes.append("'\(preamble.system)' samples record no row count or checksum, so a cut or changed file cannot be detected; save them again to add them")
         }
         return data
     }
