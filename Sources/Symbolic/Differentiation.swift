@@ -54,6 +54,7 @@ extension Expr {
             case .cosh: outer = .apply(.sinh, u)
             case .tanh: outer = .one - .power(self, 2)
             case .abs: outer = u / self
+            case .atan: outer = .power(.one + .power(u, 2), .minusOne)
             }
             result = outer * du
         }

@@ -88,6 +88,7 @@ extension Expr {
             case .sin: return Complex.sin(z)
             case .cos: return Complex.cos(z)
             case .tan: return Complex.tan(z)
+            case .atan: return Complex.atan(z)
             case .sinh: return Complex.sinh(z)
             case .cosh: return Complex.cosh(z)
             case .tanh: return Complex.tanh(z)

@@ -312,7 +312,7 @@ extension Expr {
         if u.hasLeadingMinus {
             let negated = product([.minusOne, u])
             switch f {
-            case .sin, .tan, .sinh, .tanh: return product([.minusOne, apply(f, negated)])
+            case .sin, .tan, .sinh, .tanh, .atan: return product([.minusOne, apply(f, negated)])
             case .cos, .cosh, .abs: return apply(f, negated)
             default: break
             }
@@ -354,6 +354,7 @@ extension MathFunction {
         case .sin: return Foundation_sin(x)
         case .cos: return Foundation_cos(x)
         case .tan: return Foundation_tan(x)
+        case .atan: return Foundation_atan(x)
         case .sinh: return Foundation_sinh(x)
         case .cosh: return Foundation_cosh(x)
         case .tanh: return Foundation_tanh(x)

@@ -1,6 +1,7 @@
 /// The elementary functions an expression may contain (`sqrt` is the power 1/2).
 public enum MathFunction: String, CaseIterable, Sendable {
-    case exp, log, sin, cos, tan, sinh, cosh, tanh, abs
+    // New functions go last: the rank orders canonical forms.
+    case exp, log, sin, cos, tan, sinh, cosh, tanh, abs, atan
 
     var rank: Int { MathFunction.allCases.firstIndex(of: self)! }
 }

@@ -174,6 +174,7 @@ struct HighPrecisionEvaluator {
             case .sin: mpc_sin(out.pointer, x.pointer, rnd)
             case .cos: mpc_cos(out.pointer, x.pointer, rnd)
             case .tan: mpc_tan(out.pointer, x.pointer, rnd)
+            case .atan: mpc_atan(out.pointer, x.pointer, rnd)
             case .sinh: mpc_sinh(out.pointer, x.pointer, rnd)
             case .cosh: mpc_cosh(out.pointer, x.pointer, rnd)
             case .tanh: mpc_tanh(out.pointer, x.pointer, rnd)

@@ -14,6 +14,7 @@ import Darwin
 @inline(__always) func Foundation_sin(_ x: Double) -> Double { sin(x) }
 @inline(__always) func Foundation_cos(_ x: Double) -> Double { cos(x) }
 @inline(__always) func Foundation_tan(_ x: Double) -> Double { tan(x) }
+@inline(__always) func Foundation_atan(_ x: Double) -> Double { atan(x) }
 @inline(__always) func Foundation_sinh(_ x: Double) -> Double { sinh(x) }
 @inline(__always) func Foundation_cosh(_ x: Double) -> Double { cosh(x) }
 @inline(__always) func Foundation_tanh(_ x: Double) -> Double { tanh(x) }

@@ -1,3 +1,4 @@
+import ComplexModule
 import XCTest
 @testable import Symbolic
 
@@ -6,7 +7,7 @@ final class CalculusTests: XCTestCase {
         let cases: [(String, String)] = [
             ("x^3", "3*x^2"), ("sqrt(x)", "1/(2*sqrt(x))"), ("exp(2*x)", "2*exp(2*x)"), ("log(x)", "1/x"),
             ("sin(x)", "cos(x)"), ("cos(x)", "-sin(x)"), ("tan(x)", "1 + tan(x)^2"), ("sinh(x)", "cosh(x)"),
-            ("cosh(x)", "sinh(x)"), ("tanh(x)", "1 - tanh(x)^2"), ("abs(x)", "x/abs(x)"), ("x^x", "x^x*(log(x) + 1)"),
+            ("cosh(x)", "sinh(x)"), ("tanh(x)", "1 - tanh(x)^2"), ("abs(x)", "x/abs(x)"), ("atan(x)", "1/(1 + x^2)"), ("atan(y/x)", "-y/(x^2 + y^2)"), ("x^x", "x^x*(log(x) + 1)"),
             ("k/sqrt(x^2 + y^2)", "-k*x/(x^2 + y^2)^(3/2)"), ("sin(x^2)", "2*x*cos(x^2)"),
         ]
         for (f, d) in cases {
@@ -52,5 +53,21 @@ final class CalculusTests: XCTestCase {
         XCTAssertEqual(try Expr.parse("x^2 + sqrt(y)").evaluate(["x": 3, "y": 4]), 11)
         XCTAssertThrowsError(try Expr.parse("x + z").evaluate(["x": 1]))
         XCTAssertThrowsError(try Expr.parse("sqrt(x)").evaluate(["x": -1]))
+    }
+
+    /// atan everywhere an elementary function goes: values, odd symmetry, the compiled and
+    /// high-precision evaluators, complex arguments, LaTeX.
+    func testArctangent() throws {
+        let e = try Expr.parse("atan(x)")
+        XCTAssertEqual(try e.evaluate(["x": 1]), Double.pi / 4, accuracy: 1e-15)
+        XCTAssertEqual(Expr.apply(.atan, .zero), .zero)
+        XCTAssertEqual(try Expr.parse("atan(-x)"), try Expr.parse("-atan(x)"))
+        let f = try CompiledFunction([try Expr.parse("atan(x*y) + x")], inputs: ["x", "y"])
+        XCTAssertEqual(f([0.5, 3])[0], atan(1.5) + 0.5, accuracy: 1e-15)
+        XCTAssertEqual(try e.evaluateComplex(["x": Complex<Double>(0.5, 0)]).real, atan(0.5), accuracy: 1e-15)
+        XCTAssertEqual(LaTeXPrinter().print(try Expr.parse("atan(q1)")), "\\arctan\\left(q_{1}\\right)")
+        // The bracket of the polar angle with the angular momentum is 1, exactly.
+        let bracket = PoissonBracket([CanonicalPair("q1", "p1"), CanonicalPair("q2", "p2")])
+        XCTAssertTrue(Simplifier.areEqual(bracket(try Expr.parse("atan(q2/q1)"), try Expr.parse("q1*p2 - q2*p1")), .one).isZero)
     }
 }

@@ -325,7 +325,7 @@ final class RationalForm {
                 return RationalFunction(Polynomial(variable: try kernel(e, degree: 2, replacement: square)))
             }
             return RationalFunction(Polynomial(variable: try kernel(e)))
-        case .log:
+        case .log, .atan:
             return RationalFunction(Polynomial(variable: try kernel(e)))
         }
     }

@@ -12,7 +12,7 @@ public struct CompilationError: Error, CustomStringConvertible, Sendable {
 public struct CompiledFunction: Sendable {
     enum Operation: UInt8 {
         case add, subtract, multiply, divide, negate, square, reciprocal, sqrt, pow
-        case exp, log, sin, cos, tan, sinh, cosh, tanh, abs
+        case exp, log, sin, cos, tan, sinh, cosh, tanh, abs, atan
     }
 
     /// Writes register `firstTemporary + index`; operands are register numbers.
@@ -76,6 +76,7 @@ public struct CompiledFunction: Sendable {
                 case .sin: r[dst] = Foundation_sin(r[a])
                 case .cos: r[dst] = Foundation_cos(r[a])
                 case .tan: r[dst] = Foundation_tan(r[a])
+                case .atan: r[dst] = Foundation_atan(r[a])
                 case .sinh: r[dst] = Foundation_sinh(r[a])
                 case .cosh: r[dst] = Foundation_cosh(r[a])
                 case .tanh: r[dst] = Foundation_tanh(r[a])
@@ -203,6 +204,7 @@ public struct CompiledFunction: Sendable {
                 case .sin: op = .sin
                 case .cos: op = .cos
                 case .tan: op = .tan
+                case .atan: op = .atan
                 case .sinh: op = .sinh
                 case .cosh: op = .cosh
                 case .tanh: op = .tanh

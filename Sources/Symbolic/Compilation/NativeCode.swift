@@ -34,7 +34,7 @@ extension CompiledFunction {
             case .reciprocal: value = "1.0 / \(a)"
             case .sqrt: value = "sqrt(\(a))"
             case .pow: value = "pow(\(a), \(b))"
-            case .exp, .log, .sin, .cos, .tan, .sinh, .cosh, .tanh: value = "\(ins.operation)(\(a))"
+            case .exp, .log, .sin, .cos, .tan, .sinh, .cosh, .tanh, .atan: value = "\(ins.operation)(\(a))"
             case .abs: value = "fabs(\(a))"
             }
             lines.append("  const double t\(k) = \(value);")

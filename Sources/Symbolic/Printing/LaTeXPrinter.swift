@@ -35,7 +35,7 @@ public struct LaTeXPrinter {
         case .pi: return ("\\pi", 4)
         case .undefined: return ("\\mathrm{undefined}", 4)
         case .function(let f, let a):
-            let name = f == .abs ? "" : "\\\(f.rawValue)"
+            let name = f == .abs ? "" : f == .atan ? "\\arctan" : "\\\(f.rawValue)"
             if f == .abs { return ("\\left|\(print(a))\\right|", 4) }
             return ("\(name)\\left(\(print(a))\\right)", 4)
         case .sum(let ts):
