@@ -290,4 +290,20 @@ final class FitTests: XCTestCase {
         XCTAssertTrue(deficient.regression.notes.contains { $0.contains("rank-deficient") }, "\(deficient.regression.notes)")
         XCTAssertLessThan(deficient.meanSquaredError, 1e-20)
     }
+
+    /// The fixed-end chain's stiffness matrix (2 on the diagonal, -1 beside it): eigenvalues
+    /// ω_k² = 4 sin²(πk/(2n+2)) and unit eigenvectors sqrt(2/(n+1)) sin(πik/(n+1)), exactly.
+    func testSymmetricEigenOfTheChain() throws {
+        let n = 7
+        let K = (0..<n).map { i in (0..<n).map { j in i == j ? 2.0 : abs(i - j) == 1 ? -1 : 0 } }
+        let e = try SymmetricEigen.decompose(K)
+        for k in 1...n {
+            XCTAssertEqual(e.values[k - 1], pow(2 * sin(Double.pi * Double(k) / Double(2 * n + 2)), 2), accuracy: 1e-13)
+            let u = (1...n).map { (2 / Double(n + 1)).squareRoot() * sin(Double.pi * Double($0 * k) / Double(n + 1)) }
+            let sign = u.max { abs($0) < abs($1) }! < 0 ? -1.0 : 1
+            for i in 0..<n { XCTAssertEqual(e.vectors[k - 1][i], sign * u[i], accuracy: 1e-12, "mode \(k)") }
+        }
+        XCTAssertThrowsError(try SymmetricEigen.decompose([[1, 2], [3, 4]])) { XCTAssertTrue("\($0)".contains("not symmetric"), "\($0)") }
+        XCTAssertThrowsError(try SymmetricEigen.decompose([[1, .nan], [.nan, 4]])) { XCTAssertTrue("\($0)".contains("not finite"), "\($0)") }
+    }
 }
