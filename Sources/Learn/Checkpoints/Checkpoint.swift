@@ -215,7 +215,8 @@ public enum Checkpoint {
         do { model = try entry.decode(spec) } catch {
             throw FormatError(message: "'\(path)' describes a model this version cannot build (\(FileError.quoted(modelLine, limit: 200))): \(error)")
         }
-        guard provenance.names.count == model.dimension else {
+        // A point transformation fitted to configuration samples names their n coordinates.
+        guard provenance.names.count == model.dimension || (model is any PointTransformationModel && 2 * provenance.names.count == model.dimension) else {
             throw FormatError(message: "'\(path)' names \(provenance.names.count) state variables for a model of dimension \(model.dimension)")
         }
         if let constrained = model as? any ConstrainedModel, !constrained.constraints.isEmpty, constrained.constraints.coordinates != provenance.names {

@@ -1,4 +1,5 @@
 import Dynamics
+import Symbolic
 
 /// A model: a parametrised function θ ↦ (named loss terms on a batch), with what is needed to
 /// rebuild, train and save it.
@@ -174,6 +175,37 @@ public protocol CanonicalMapModel: LatentModel {
 public protocol OscillatorModel: LatentModel {
     /// The learned ω_k, in the latent order.
     var omega: [Double] { get }
+}
+
+/// A model whose latent coordinates come from a point transformation of configurations,
+/// Q = F⁻¹(q), with a Gaussian latent density of variances 1/(β ω_k²) (an nct): it maps
+/// configurations both ways and draws new ones.
+public protocol PointTransformationModel: OscillatorModel {
+    var beta: Double { get }
+    /// Q = F⁻¹(q) for rows q [rows, n].
+    func latentConfigurations(_ q: Tensor) -> Tensor
+    /// q = F(Q) for rows Q [rows, n].
+    func configurations(_ Q: Tensor) -> Tensor
+    /// ∂Q_k/∂q_i at rows q [rows, n], for each latent index k of `indices`: [rows, n] each.
+    func latentJacobian(_ q: Tensor, indices: [Int]) -> [Tensor]
+}
+
+extension PointTransformationModel {
+    /// `count` configurations q = F(Q) with Q_k ~ N(0, 1/(β ω_k²)) drawn by a generator seeded
+    /// with `seed`, [count, n].
+    public func sampleConfigurations(_ count: Int, seed: UInt64) -> Tensor {
+        let w = omega, n = w.count, root = beta.squareRoot()
+        var rng = SeededGenerator(seed: seed)
+        var Q = [Double](repeating: 0, count: count * n)
+        for r in 0..<count { for k in 0..<n { Q[r * n + k] = rng.normal() / (root * w[k]) } }
+        return configurations(Tensor(shape: [count, n], storage: Q))
+    }
+}
+
+/// A model with a normalised density on phase space (an nct): the negative log-likelihood of
+/// data rows under it, per split.
+public protocol DensityModel: Model {
+    func negativeLogLikelihood(on data: Dataset) throws -> [(split: String, value: Double, standardError: Double, rows: Int)]
 }
 
 /// A model trained variationally on a Hamiltonian alone (no data rows): its loss is a free

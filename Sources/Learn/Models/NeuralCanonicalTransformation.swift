@@ -24,12 +24,25 @@ import Symbolic
 /// Boltzmann density. Unlike the configuration-space shortcut E[ln p(Q) − ln|det ∂F/∂Q| + β V],
 /// which any F = K^{-1/2} diag(ω) makes exact for every ω, the phase-space form pins the ω_k.
 ///
+/// The other loss (`likelihood`, eq. 6) fits samples instead of an H: the negative
+/// log-likelihood −ln ρ(q, p) of data rows, with Q = F⁻¹(q), P = (∂F/∂Q)ᵀ p = ∇_Q [p · F(Q)] (kept
+/// in the graph) and, the map preserving volume, ρ(q, p) = N(Q; 0, 1/(βω²)) N(P; 0, 1/β):
+/// ℓ = β Σ_k (P_k² + ω_k² Q_k²)/2 − Σ_k ln(β ω_k/2π). Samples of configurations alone (images,
+/// molecular configurations) get momenta drawn from N(0, 1/β) per draw, unit masses, as the
+/// paper does for MNIST and the dipeptide; `dequantize: w` adds uniform noise on [0, w) to each
+/// coordinate of each draw, so that integer-valued data (pixels) has a density to fit.
+///
 /// H enters as one recorded operation per batch, its value and first derivatives from the
 /// compiled field; it is not differentiated again (θ's gradient needs ∇H only).
-public final class NeuralCanonicalTransformation: OscillatorModel, VariationalModel {
+public final class NeuralCanonicalTransformation: PointTransformationModel, VariationalModel, DensityModel {
     public let dimension: Int
     public let layers: Int, hidden: Int
     public let beta: Double
+    /// The loss: the variational free energy of an H, or the likelihood of samples.
+    public enum Objective: String, Sendable, CaseIterable { case variational, likelihood }
+    public let objective: Objective
+    /// The width of the uniform noise added to each coordinate of a sample (likelihood only).
+    public let dequantize: Double
     /// H's field for the loss: the data's system, set when a batch source is made for a dataset.
     var field: HamiltonianVectorField?
     let s: [MLP], t: [MLP]
@@ -39,10 +52,11 @@ public final class NeuralCanonicalTransformation: OscillatorModel, VariationalMo
     /// 0/1 matrices picking the even [n, n_even] and odd [n, n_odd] sites.
     let even: Variable, odd: Variable
 
-    public init(dimension: Int, layers: Int = 8, hidden: Int = 128, beta: Double = 1, seed: UInt64) {
-        precondition(dimension % 2 == 0 && dimension >= 4 && layers > 0 && hidden > 0 && beta > 0 && beta.isFinite)
+    public init(dimension: Int, layers: Int = 8, hidden: Int = 128, beta: Double = 1, objective: Objective = .variational, dequantize: Double = 0, seed: UInt64) {
+        precondition(dimension % 2 == 0 && dimension >= 4 && layers > 0 && hidden > 0 && beta > 0 && beta.isFinite && dequantize >= 0 && dequantize.isFinite)
         Tensor.configureThreads
         self.dimension = dimension
+        self.objective = objective; self.dequantize = dequantize
         self.layers = layers; self.hidden = hidden; self.beta = beta
         let n = dimension / 2, ne = (n + 1) / 2, no = n / 2
         func picking(_ sites: [Int]) -> Variable {
@@ -67,12 +81,14 @@ public final class NeuralCanonicalTransformation: OscillatorModel, VariationalMo
     var pairs: Int { dimension / 2 }
 
     public var spec: ModelSpec {
+        // The variational spec is the one older checkpoints carry.
         ModelSpec([.init("dimension", String(dimension)), .init("layers", String(layers)), .init("hidden", String(hidden)),
-                   .init("beta", "\(beta)")])
+                   .init("beta", "\(beta)")] + (objective == .variational ? [] : [.init("loss", objective.rawValue), .init("dequantize", "\(dequantize)")]))
     }
 
     public var architectureDescription: String {
         "real NVP point transformation of \(layers) affine couplings (MLPs \((pairs + 1) / 2) -> \(hidden) -> \(hidden) -> \(pairs / 2), tanh), latent oscillators with learned frequencies, beta \(TextPrinter.format(beta, significantDigits: 6)), dimension \(dimension)"
+            + (objective == .likelihood ? ", fitted by maximum likelihood" + (dequantize > 0 ? " (dequantized by \(TextPrinter.format(dequantize, significantDigits: 6)))" : "") : "")
     }
 
     /// The names and shapes of θ for an architecture, in order, computed without building it
@@ -106,7 +122,7 @@ public final class NeuralCanonicalTransformation: OscillatorModel, VariationalMo
 
     var perLayer: Int { s[0].parameters.count + t[0].parameters.count + 1 }
 
-    public var lossNames: [String] { ["variational"] }
+    public var lossNames: [String] { [objective.rawValue] }
     public var latentNames: [String] { (1...pairs).map { "Q\($0)" } + (1...pairs).map { "P\($0)" } + conservedNames }
     /// The latent oscillators' energies E_k = (P_k² + ω_k² Q_k²)/2, conserved by K: what
     /// `discover` identifies with a system's mode energies.
@@ -115,7 +131,7 @@ public final class NeuralCanonicalTransformation: OscillatorModel, VariationalMo
     public var identifiesConservedDirectly: Bool { true }
 
     public func copy() -> NeuralCanonicalTransformation {
-        let other = NeuralCanonicalTransformation(dimension: dimension, layers: layers, hidden: hidden, beta: beta, seed: 0)
+        let other = NeuralCanonicalTransformation(dimension: dimension, layers: layers, hidden: hidden, beta: beta, objective: objective, dequantize: dequantize, seed: 0)
         for (p, q) in zip(other.variables, variables) { p.value = q.value }
         other.field = field
         return other
@@ -144,6 +160,7 @@ public final class NeuralCanonicalTransformation: OscillatorModel, VariationalMo
     }
 
     public func batchSource(for data: Dataset) -> any BatchSource {
+        if objective == .likelihood { return PhaseSpaceSamples(data, beta: beta, dequantize: dequantize) }
         let source = LatentNoise(data)
         field = try? source.field.get()
         return source
@@ -190,6 +207,21 @@ public final class NeuralCanonicalTransformation: OscillatorModel, VariationalMo
             x = Variable.matmul(xa, pa, transposeB: true) + Variable.matmul(xb, pb, transposeB: true)
         }
         return x
+    }
+
+    public func latentConfigurations(_ q: Tensor) -> Tensor { Recording.with(false) { inverse(Variable(q), variables).value } }
+    public func configurations(_ Q: Tensor) -> Tensor { Recording.with(false) { forward(Variable(Q), variables).q.value } }
+    public func latentJacobian(_ q: Tensor, indices: [Int]) -> [Tensor] {
+        let n = pairs, rows = q.shape[0]
+        return Recording.with(true) {
+            let x = Variable(q, requiresGradient: true)
+            let Q = inverse(x, variables)
+            // Rows are independent, so the gradient of Σ_rows Q_k is each row's ∂Q_k/∂q.
+            return indices.map { k in
+                let pick = Variable(Tensor(shape: [n, 1], storage: (0..<n).map { $0 == k ? 1 : 0 }))
+                return gradient(of: Variable.matmul(Q, pick).sum(), wrt: [x])[0].value
+            }
+        }.map { $0.shape == [rows, n] ? $0 : Tensor(shape: [rows, n], storage: $0.storage) }
     }
 
     /// (q, p) of latent rows (Q, P) [B, n] each: q = F(Q), p = ∇_q [P · F⁻¹(q)] = (∂F/∂Q)^{-T} P,
@@ -239,6 +271,14 @@ public final class NeuralCanonicalTransformation: OscillatorModel, VariationalMo
 
     public func losses(_ batch: Batch, at parameters: [Variable]?) throws -> [String: Variable] {
         let θ = try resolve(parameters)
+        if objective == .likelihood {
+            let q = try batch.tensor("q", for: kind), p = try batch.tensor("p", for: kind)
+            guard q.rank == 2, q.shape[1] == pairs, p.shape == q.shape else {
+                throw ModelError(message: "an nct fits phase-space samples, q and p [rows, \(pairs)]; this batch has \(q.shape) and \(p.shape)")
+            }
+            let recording = Recording.isOn && θ.contains(where: \.requiresGradient)
+            return [lossNames[0]: negativeLogLikelihood(q, p, θ, createGraph: recording).mean]
+        }
         guard let field else {
             throw ModelError(message: "the variational loss needs the H of the data's system; this model has none (train it on a dataset or a Hamiltonian)")
         }
@@ -255,6 +295,47 @@ public final class NeuralCanonicalTransformation: OscillatorModel, VariationalMo
         let constant = logDensityWithoutOmega(eps, eta)
         let value = u.sum() + energy * beta + constant.reduce(0, +) / Double(constant.count)
         return [lossNames[0]: value]
+    }
+
+    /// −ln ρ(q, p) of phase-space rows: its mean (recorded when `createGraph`) and its value per
+    /// row.
+    func negativeLogLikelihood(_ q: Tensor, _ p: Tensor, _ θ: [Variable], createGraph: Bool) -> (mean: Variable, rows: [Double]) {
+        let n = pairs, B = q.shape[0], u = θ[θ.count - 1]
+        let (Q, P) = Recording.with(true) { () -> (Variable, Variable) in
+            let Q0 = inverse(Variable(q), θ)
+            // P is the gradient at Q; when the map is not being recorded, Q is a fresh leaf.
+            let Q = createGraph ? Q0 : Variable(Q0.value, requiresGradient: true)
+            let P = gradient(of: (Variable(p) * forward(Q, θ).q).sum(), wrt: [Q], createGraph: createGraph)[0]
+            return createGraph ? (Q, P) : (Q0.detached, P.detached)
+        }
+        let constant = -Double(n) * Foundation.log(beta / (2 * Double.pi))
+        let energy = ((P * P).sum() + (Q * Q * (u * 2).exp()).sum()) * (beta / (2 * Double(B)))
+        let mean = energy - u.sum() + constant
+        let w2 = u.value.storage.map { Foundation.exp(2 * $0) }, sumU = u.value.storage.reduce(0, +)
+        let rows = (0..<B).map { r in
+            constant - sumU + beta / 2 * (0..<n).reduce(0) { t, k in
+                let (a, b) = (Q.value.storage[r * n + k], P.value.storage[r * n + k])
+                return t + b * b + w2[k] * a * a
+            }
+        }
+        return (mean, rows)
+    }
+
+    /// The negative log-likelihood per row of the data's train and test splits (each row once,
+    /// with the momenta and dequantization noise of its first draw), mean and standard error:
+    /// how well a model fitted by likelihood describes held-out samples.
+    public func negativeLogLikelihood(on data: Dataset) throws -> [(split: String, value: Double, standardError: Double, rows: Int)] {
+        let source = PhaseSpaceSamples(data, beta: beta, dequantize: dequantize)
+        try source.validate()
+        var out: [(String, Double, Double, Int)] = []
+        for (split, batch) in [("train", source.trainingBatch), ("test", source.testBatch)] {
+            guard let batch, let q = batch["q"], let p = batch["p"], q.shape[0] > 0 else { continue }
+            let values = negativeLogLikelihood(q, p, variables, createGraph: false).rows
+            let B = values.count, mean = values.reduce(0, +) / Double(B)
+            let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(1, B - 1))
+            out.append((split, mean, (variance / Double(B)).squareRoot(), B))
+        }
+        return out
     }
 
     /// (q, p) of the reparametrised latent samples Q_k = ε_k/(√β ω_k), P_k = η_k/√β.
@@ -376,6 +457,57 @@ public struct LatentNoise: BatchSource {
     }
 }
 
+/// Phase-space samples for an nct's likelihood: the data's rows, each draw (q, p) [items, n]
+/// each. Rows of a phase-space dataset are (q, p) as they are; configuration samples get
+/// momenta p ~ N(0, 1/β) (unit masses). `dequantize: w` adds uniform [0, w) noise to q. With
+/// noise, item i is a draw of training row i mod rows seeded from i (minibatches see fresh
+/// noise); the whole split is every row once (items 0..<rows) and the test split every test row
+/// with seeds from 2^40.
+public struct PhaseSpaceSamples: BatchSource {
+    public let dimension: Int
+    public let provenance: Checkpoint.Provenance
+    let data: Dataset
+    let beta: Double, dequantize: Double
+    let train: [Int], test: [Int]
+
+    public init(_ data: Dataset, beta: Double, dequantize: Double) {
+        self.data = data; self.beta = beta; self.dequantize = dequantize
+        dimension = data.phaseSpaceDimension
+        provenance = .init(system: data.system, names: data.names, parameters: data.parameters)
+        train = (0..<data.count).filter { !data.isTest($0) }
+        test = (0..<data.count).filter { data.isTest($0) }
+    }
+
+    var isNoisy: Bool { data.isSamples || dequantize > 0 }
+    public var count: Int { isNoisy ? 1 << 40 : train.count }
+
+    func draws(_ rows: [Int], seeds: [Int]) -> Batch {
+        let n = dimension / 2, d = data.dimension
+        var q = [Double](repeating: 0, count: rows.count * n), p = q
+        for (k, (row, seed)) in zip(rows, seeds).enumerated() {
+            var rng = SeededGenerator(seed: UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 &+ 11)
+            for i in 0..<n {
+                q[k * n + i] = data.states[row * d + i] + (dequantize > 0 ? dequantize * rng.uniform() : 0)
+                p[k * n + i] = data.isSamples ? rng.normal() / beta.squareRoot() : data.states[row * d + n + i]
+            }
+        }
+        return Batch(["q": Tensor(shape: [rows.count, n], storage: q), "p": Tensor(shape: [rows.count, n], storage: p)])
+    }
+
+    public func batch(_ items: [Int]) -> Batch { draws(items.map { train[$0 % train.count] }, seeds: items) }
+    public var trainingBatch: Batch { draws(train, seeds: Array(0..<train.count)) }
+    public var testBatch: Batch? { test.isEmpty ? nil : draws(test, seeds: test.indices.map { (1 << 40) + $0 }) }
+
+    public func validate() throws {
+        guard !train.isEmpty else {
+            throw TrainingError(message: "maximum likelihood needs samples: the data has no train rows" + (data.count == 0 ? " (a Hamiltonian alone trains variationally: loss: variational)" : ""))
+        }
+        if let bad = data.states.firstIndex(where: { !$0.isFinite }) {
+            throw TrainingError(message: "sample \(bad / data.dimension + 1), coordinate \(data.names[bad % data.dimension]), is not finite (\(data.states[bad]))")
+        }
+    }
+}
+
 extension ModelRegistry {
     static let neuralCanonicalTransformation = Entry(
         name: "nct",
@@ -383,7 +515,10 @@ extension ModelRegistry {
         options: [
             Option("hidden", .whole(1...4096), default: .whole(128), help: "units in each hidden layer of the couplings' MLPs"),
             Option("layers", .whole(1...64), default: .whole(8), help: "affine coupling layers (even and odd sites alternate)"),
-            Option("beta", .number(1e-6...1e6), default: .number(1), help: "inverse temperature of the variational free energy"),
+            Option("beta", .number(1e-6...1e6), default: .number(1), help: "inverse temperature of the variational free energy, or of the latent density and momenta fitted by likelihood"),
+            Option("objective", .word(NeuralCanonicalTransformation.Objective.allCases.map(\.rawValue)), default: .word("variational"),
+                   help: "variational: the free energy of the data's H (the default for a Hamiltonian alone); likelihood: the negative log-likelihood of the data's rows (the default for data with rows), configuration samples getting momenta N(0, 1/beta)"),
+            Option("dequantize", .number(0...1e6), default: .number(0), help: "width w of the uniform noise [0, w) added to each sample coordinate per draw, for integer-valued data (likelihood only)"),
         ],
         parameterShapes: { spec in
             let a = try nctArchitecture(spec)
@@ -395,16 +530,19 @@ extension ModelRegistry {
         },
         build: { options, dimension, seed in
             let a = try nctSettings(options, dimension: dimension)
-            return NeuralCanonicalTransformation(dimension: dimension, layers: a.layers, hidden: a.hidden, beta: a.beta, seed: seed)
+            return NeuralCanonicalTransformation(dimension: dimension, layers: a.layers, hidden: a.hidden, beta: a.beta, objective: a.objective, dequantize: a.dequantize, seed: seed)
         },
         decode: { spec in
             let a = try nctArchitecture(spec)
-            return NeuralCanonicalTransformation(dimension: a.dimension, layers: a.layers, hidden: a.hidden, beta: a.beta, seed: 0)
+            return NeuralCanonicalTransformation(dimension: a.dimension, layers: a.layers, hidden: a.hidden, beta: a.beta, objective: a.objective, dequantize: a.dequantize, seed: 0)
         },
         rowsPerItem: { _ in 1 },
         variational: true)
 
-    struct NCTSettings { var dimension: Int, layers: Int, hidden: Int, beta: Double }
+    struct NCTSettings {
+        var dimension: Int, layers: Int, hidden: Int, beta: Double
+        var objective = NeuralCanonicalTransformation.Objective.variational, dequantize = 0.0
+    }
 
     static func nctSettings(_ options: [String: Value], dimension: Int) throws -> NCTSettings {
         guard case .whole(let layers)? = options["layers"], case .whole(let hidden)? = options["hidden"], case .number(let beta)? = options["beta"] else {
@@ -413,7 +551,13 @@ extension ModelRegistry {
         guard dimension % 2 == 0, dimension >= 4 else {
             throw ModelError(message: "an nct transforms configurations of at least 2 coordinates (pairs (q, p)): the data's dimension must be even and at least 4, not \(dimension)")
         }
-        return NCTSettings(dimension: dimension, layers: layers, hidden: hidden, beta: beta)
+        var settings = NCTSettings(dimension: dimension, layers: layers, hidden: hidden, beta: beta)
+        if case .word(let w)? = options["objective"] { settings.objective = NeuralCanonicalTransformation.Objective(rawValue: w) ?? .variational }
+        if case .number(let w)? = options["dequantize"] {
+            guard w == 0 || settings.objective == .likelihood else { throw ModelError(message: "dequantize: adds noise to samples fitted by likelihood; the variational objective has none") }
+            settings.dequantize = w
+        }
+        return settings
     }
 
     static func nctArchitecture(_ spec: ModelSpec) throws -> NCTSettings {
@@ -428,6 +572,15 @@ extension ModelRegistry {
         guard let beta = spec["beta"].flatMap(Double.init), beta > 0, beta.isFinite else {
             throw ModelError(message: "the nct spec '\(spec)' has no positive beta")
         }
-        return NCTSettings(dimension: d, layers: try whole("layers", 1...64), hidden: try whole("hidden", 1...4096), beta: beta)
+        var settings = NCTSettings(dimension: d, layers: try whole("layers", 1...64), hidden: try whole("hidden", 1...4096), beta: beta)
+        if let loss = spec["loss"] {
+            guard let objective = NeuralCanonicalTransformation.Objective(rawValue: loss) else { throw ModelError(message: "the nct spec '\(spec)' has an unknown loss '\(loss)'") }
+            settings.objective = objective
+        }
+        if let w = spec["dequantize"] {
+            guard let v = Double(w), v >= 0, v.isFinite else { throw ModelError(message: "the nct spec '\(spec)' has no dequantize width >= 0") }
+            settings.dequantize = v
+        }
+        return settings
     }
 }
