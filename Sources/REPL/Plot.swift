@@ -20,8 +20,11 @@ enum Plot {
         return path.split(separator: ":").map { $0 + "/gnuplot" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
+    /// Ten distinguishable colours (matplotlib's tab10), for series that are classes or pairs.
+    static let classColours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+
     static func write(_ series: [Series], to path: String, title: String, xlabel: String, ylabel: String, logY: Bool = false,
-                      integerX: Bool = false) throws {
+                      integerX: Bool = false, colours: [String]? = nil) throws {
         try render(to: path) { directory, image in
             let plots = try series.enumerated().map { k, s in
                 try clause(s, file: directory.appendingPathComponent("series\(k).dat"), width: 2, pointSize: 0.5,
@@ -38,6 +41,8 @@ enum Plot {
             """
             if logY { script += "\nset logscale y\nset format y '%.0e'" }
             if integerX { script += "\nset xtics 1" }
+            // Series k drawn in colour k.
+            if let colours { script += colours.enumerated().map { "\nset linetype \($0 + 1) lc rgb '\($1)'" }.joined() }
             return script + "\nplot " + plots.joined(separator: ", ") + "\n"
         }
     }
@@ -65,6 +70,65 @@ enum Plot {
                     try clause(s, file: directory.appendingPathComponent("panel\(p)-\(k).dat"), width: 1, pointSize: 0.3, title: s.title)
                 }
                 script += "\nset title '\(quote(panel.title))'\nplot " + plots.joined(separator: ", ")
+            }
+            return script + "\nunset multiplot\n"
+        }
+    }
+
+    /// A scatter of points coloured by a continuous value (palette, with its colour bar named
+    /// `colorLabel`), equal axes.
+    static func writeColoured(_ points: [(x: Double, y: Double, c: Double)], to path: String, title: String, xlabel: String, ylabel: String, colorLabel: String) throws {
+        try render(to: path) { directory, image in
+            let file = directory.appendingPathComponent("points.dat")
+            try (points.map { String(format: "%.17g %.17g %.17g", $0.x, $0.y, $0.c) }.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+            // The colour scale spans the middle 98 % of the values, so a few outliers do not wash it out.
+            let sorted = points.map(\.c).sorted()
+            let low = sorted.isEmpty ? 0 : sorted[sorted.count / 100], high = sorted.isEmpty ? 1 : sorted[sorted.count - 1 - sorted.count / 100]
+            return (high > low ? "set cbrange [\(low):\(high)]\n" : "") + """
+            set terminal png size 760,640 font ",11"
+            set output '\(quote(image))'
+            set title '\(quote(title))'
+            set xlabel '\(quote(xlabel))'
+            set ylabel '\(quote(ylabel))'
+            set cblabel '\(quote(colorLabel))'
+            set grid
+            set palette defined (0 '#3b4cc0', 0.5 '#dddddd', 1 '#b40426')
+            plot '\(file.path)' using 1:2:3 with points pt 7 ps 0.45 lc palette notitle
+
+            """
+        }
+    }
+
+    /// Square grey-scale images (row-major, `side` × `side`, ink dark) in a grid of
+    /// `rowLabels.count` rows by `columnLabels.count` columns, values clipped to `range`.
+    static func writeImages(_ images: [[Double]], side: Int, rowLabels: [String], columnLabels: [String], range: (Double, Double),
+                            to path: String, title: String) throws {
+        let rows = rowLabels.count, columns = columnLabels.count
+        guard rows > 0, columns > 0, images.count == rows * columns, images.allSatisfy({ $0.count == side * side }) else {
+            throw Failure(description: "the images do not fill the grid")
+        }
+        try render(to: path) { directory, image in
+            let left = 0.1, top = 0.9
+            var script = """
+            set terminal png size \(90 * columns + 110),\(90 * rows + 90) font ",9"
+            set output '\(quote(image))'
+            unset key; unset colorbox; unset xtics; unset ytics; unset border
+            set palette gray negative
+            set cbrange [\(range.0):\(range.1)]
+            set xrange [-0.5:\(Double(side) - 0.5)]
+            set yrange [\(Double(side) - 0.5):-0.5]
+            set multiplot layout \(rows),\(columns) title '\(quote(title))' margins \(left),0.99,0.02,\(top) spacing 0.01,0.02
+            """
+            for r in 0..<rows {
+                for c in 0..<columns {
+                    let file = directory.appendingPathComponent("image\(r)-\(c).dat")
+                    let pixels = images[r * columns + c]
+                    let text = (0..<side).map { i in (0..<side).map { String(format: "%.6g", pixels[i * side + $0]) }.joined(separator: " ") }.joined(separator: "\n") + "\n"
+                    try text.write(to: file, atomically: true, encoding: .utf8)
+                    script += "\nset title '\(r == 0 ? quote(columnLabels[c]) : "")'"
+                    script += "\nset ylabel '\(c == 0 ? quote(rowLabels[r]) : "")'"
+                    script += "\nplot '\(file.path)' matrix with image"
+                }
             }
             return script + "\nunset multiplot\n"
         }

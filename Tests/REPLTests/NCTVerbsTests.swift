@@ -64,4 +64,73 @@ final class NCTVerbsTests: XCTestCase {
         XCTAssertTrue(unbounded.contains("H is unbounded below along the model's samples"), unbounded)
         XCTAssertEqual(lines("1 + 1", in: repl), ["2"])
     }
+
+    static let digits = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../data/digits.csv").standardized.path
+
+    /// An nct fitted by likelihood to the shipped digits through the REPL: the default
+    /// objective for samples, its checkpoint (64 names for a 128-dimensional phase space) read
+    /// back to the same map, the held-out likelihood, classes, samples and pictures, and what
+    /// samples cannot do refused where it was written.
+    func testLikelihoodOnTheDigits() throws {
+        let repl = Interpreter()
+        let path = NSTemporaryDirectory() + "noether-nct-digits-\(getpid()).ckpt"
+        let png = NSTemporaryDirectory() + "noether-nct-walk-\(getpid()).png"
+        defer { try? FileManager.default.removeItem(atPath: path); try? FileManager.default.removeItem(atPath: png) }
+        let shown = lines("d = read(\"\(Self.digits)\"); d", in: repl).joined(separator: "\n")
+        XCTAssertTrue(shown.hasPrefix("samples: digits (read from"), shown)
+        XCTAssertTrue(shown.contains("1797 configurations (1438 train / 359 test) of 64 coordinates (x1, x2, x3, ..., x64), labelled in 10 classes"), shown)
+        XCTAssertTrue(shown.contains("licence CC BY 4.0"), shown)
+        let trained = lines("m = train(nct, d, layers: 1, hidden: 4, steps: 6, batch: 16, dequantize: 1, seed: 0, checkpoint: \"\(path)\"); m", in: repl)
+        XCTAssertTrue(trained.last!.contains("dimension 128, fitted by maximum likelihood (dequantized by 1.0), 6 steps"), trained.joined(separator: "\n"))
+        XCTAssertEqual(lines("read(\"\(path)\").omega", in: repl), lines("m.omega", in: repl))
+        let evaluated = lines("evaluate(m, d)", in: repl)
+        XCTAssertTrue(evaluated[0].hasPrefix("train: negative log-likelihood "), evaluated.joined(separator: "\n"))
+        XCTAssertTrue(evaluated[1].hasPrefix("test: negative log-likelihood ") && evaluated[1].hasSuffix("359 rows)"), evaluated.joined(separator: "\n"))
+        let classified = lines("classify(m, d, modes: [1, 3])", in: repl)
+        XCTAssertEqual(classified.count, 4, classified.joined(separator: "\n"))
+        XCTAssertTrue(classified[1].hasPrefix("all 64 raw coordinates: "), classified.joined(separator: "\n"))
+        XCTAssertTrue(classified[3].hasPrefix("3 slowest modes: "), classified.joined(separator: "\n"))
+        XCTAssertEqual(lines("s = sample(m, n: 3, seed: 1); s", in: repl).last, "samples: digits (3 samples of the nct model, seed 1), 3 configurations (3 train / 0 test) of 64 coordinates (x1, x2, x3, ..., x64); no momenta, times or derivatives")
+        XCTAssertEqual(lines("plot(m, d, \"\(png)\", walk: 2)", in: repl), ["wrote \(png)"])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: png))
+        for (input, suffix) in [
+            ("train(nct, d, objective: variational)", "configuration samples carry no Hamiltonian to be variational about; they are fitted by likelihood (objective: likelihood)"),
+            ("fit(m, d)", "fit needs trajectories with their derivatives; 'digits' is configuration samples (no momenta, times or derivatives), which train(nct, samples), latent, sample and plot of an nct take"),
+            ("plot(m, d, \"\(png)\", walk: 65)", "the model has modes 1 to 64 (numbered from the slowest); 65 is not one"),
+            ("classify(m, s)", "the data has no class labels to classify"),
+            ("plot(m, d, \"\(png)\", color: y1)", "'color:' names 'y1', which is not a coordinate of the data (x1, x2, x3, ..., x64)"),
+            ("train(nct, dataset(chain(n: 2), trajectories: 2, samples: 3), dequantize: 1, objective: variational, steps: 1)", "dequantize: adds noise to samples fitted by likelihood; the variational objective has none"),
+        ] {
+            let out = lines(input, in: repl)
+            XCTAssertTrue(out.first?.hasSuffix(suffix) ?? false, "\(input):\n\(out.joined(separator: "\n"))")
+        }
+        XCTAssertEqual(lines("1 + 1", in: repl), ["2"])
+    }
+
+    /// The ringworld's latent coordinates against its polar coordinates, and the chain's
+    /// Jacobian beside its exact normal modes sqrt(2/(n+1)) sin(pi i k/(n+1)).
+    func testCorrelateAndJacobian() throws {
+        let repl = Interpreter()
+        XCTAssertFalse(repl.execute("load chain(n: 3)").contains(where: \.failed))
+        XCTAssertFalse(repl.execute("m = train(nct, H, layers: 2, hidden: 8, steps: 5, batch: 32, seed: 0); s = sample(m, n: 50, seed: 1)").contains(where: \.failed))
+        let jacobian = lines("jacobian(m, s, modes: [1, 3], against: H)", in: repl)
+        XCTAssertEqual(jacobian.count, 9, jacobian.joined(separator: "\n"))
+        // Normal mode 1 of the 3-chain is (1/2, 1/sqrt(2), 1/2), mode 3 (1/2, -1/sqrt(2), 1/2) up to sign.
+        XCTAssertTrue(jacobian[1].contains("normal mode 1 of H (omega 0.7654)"), jacobian[1])
+        XCTAssertTrue(jacobian[2].hasSuffix("(normal mode 0.5)") && jacobian[3].hasSuffix("(normal mode 0.707)") && jacobian[4].hasSuffix("(normal mode 0.5)"), jacobian.joined(separator: "\n"))
+        XCTAssertTrue(jacobian[5].contains("normal mode 3 of H (omega 1.848)"), jacobian[5])
+        XCTAssertTrue(jacobian[7].hasSuffix("(normal mode -0.707)") || jacobian[7].hasSuffix("(normal mode 0.707)"), jacobian.joined(separator: "\n"))
+        let correlated = lines("correlate(m, s, [q1, q1 + q2], angle: [q1, q2])", in: repl)
+        XCTAssertEqual(correlated.count, 4, correlated.joined(separator: "\n"))
+        XCTAssertTrue(correlated[1].hasPrefix("mode 1 (Q") && correlated[1].contains("polar angle of (q1, q2) ") && correlated[1].contains("degrees)"), correlated.joined(separator: "\n"))
+        for (input, suffix) in [
+            ("jacobian(m, s, against: H + p1*p2)", "the normal modes here assume unit masses (d2H/dp_i dp_j = delta_ij at the origin), which this H does not have"),
+            ("jacobian(m, s, against: (p1^2 + p2^2 + p3^2)/2 - q1^2)", "H's Hessian at the origin is not positive definite (smallest eigenvalue -2.0): no normal modes"),
+            ("correlate(m, s, [q1], angle: [q1, 2])", "'angle:' names two coordinates of the data, as in angle: [q1, q2]"),
+            ("correlate(m, s, [z])", "'z' is not a coordinate of the data (q1, q2, q3)"),
+        ] {
+            let out = lines(input, in: repl)
+            XCTAssertTrue(out.first?.hasSuffix(suffix) ?? false, "\(input):\n\(out.joined(separator: "\n"))")
+        }
+    }
 }

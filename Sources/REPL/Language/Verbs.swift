@@ -11,7 +11,7 @@ enum Verbs {
         // data
         DatasetVerb.self, Save.self, Read.self,
         // learning
-        Train.self, Resume.self, Evaluate.self, Compare.self, Rollout.self, Latent.self,
+        Train.self, Resume.self, Evaluate.self, Compare.self, Rollout.self, Latent.self, Sample.self, Correlate.self, Classify.self, Jacobian.self,
         // fitting
         FitVerb.self, Identify.self, Discover.self,
     ]
@@ -41,7 +41,7 @@ enum Verbs {
               example: "bracket(A1, A2) == -2*H*L3"),
     ]
 
-    static let functions = ["sqrt", "exp", "log", "sin", "cos", "tan", "sinh", "cosh", "tanh", "abs"]
+    static let functions = ["sqrt", "exp", "log", "sin", "cos", "tan", "sinh", "cosh", "tanh", "abs", "atan"]
 
     static var reserved: Set<String> { Set(names + functions + ["I", "pi", "true", "false", "canonical", "load", "show", "help"]) }
 

@@ -170,8 +170,11 @@ struct ModelValue: SampledMembers, SavableValue {
     /// (q, p) fed (p, q) would be scored (evaluate) or trained (resume) on swapped inputs.
     /// The same dimension is not enough; the names, in order, must be the model's.
     func checkColumns(of data: Dataset, at: SourceLocation, in evaluation: Evaluation) throws {
-        guard data.dimension == model.dimension else { throw evaluation.fail("the model has dimension \(model.dimension), the dataset \(data.dimension)", at: at) }
-        guard data.names == names else {
+        guard data.phaseSpaceDimension == model.dimension else {
+            throw evaluation.fail("the model has dimension \(model.dimension), the dataset \(data.phaseSpaceDimension)" + (data.isSamples ? " (\(data.dimension) coordinates and their momenta)" : ""), at: at)
+        }
+        // Configuration samples of a phase-space model name its q's.
+        guard data.names == names || (data.isSamples && names.count == 2 * data.dimension && Array(names.prefix(data.dimension)) == data.names) else {
             throw evaluation.fail("the model was trained on (\(names.joined(separator: ", "))), the data is (\(data.names.joined(separator: ", ")))", at: at)
         }
     }

@@ -32,7 +32,7 @@ enum Discover: Verb {
     static func run(_ call: BoundCall) throws -> Value {
         let evaluation = call.evaluation
         let m = try call.object(0, ModelValue.self)
-        let data = try call.object(1, DatasetValue.self).dataset
+        let data = try call.dataset(1)
         try m.checkColumns(of: data, at: call.positional[1].location, in: evaluation)
         guard let latent = m.model as? any LatentModel, !latent.conservedNames.isEmpty else {
             let kinds = ModelRegistry.kinds { !(($0 as? any LatentModel)?.conservedNames.isEmpty ?? true) }.map { "train(\($0), ...)" }.joined(separator: " or ")

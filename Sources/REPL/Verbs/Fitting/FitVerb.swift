@@ -26,7 +26,7 @@ enum FitVerb: Verb {
 
     static func run(_ call: BoundCall) throws -> Value {
         let evaluation = call.evaluation
-        let data = try call.object(1, DatasetValue.self).dataset
+        let data = try call.dataset(1)
         let targetSyntax = call.positional[0]
         var targets: [Double], name: String
         if case .member(let base, let member, nil, let memberAt) = targetSyntax, case .object(let o as any SampledMembers) = try evaluation.value(base),

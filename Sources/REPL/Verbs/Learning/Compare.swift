@@ -33,7 +33,7 @@ enum Compare: Verb {
             throw call.fail("compare needs a list of models (from train or read) here, but this is \(other.kindName)", at: listSyntax.location)
         }
         guard !models.isEmpty else { throw call.fail("compare needs at least one model", at: listSyntax.location) }
-        let data = try call.object(1, DatasetValue.self).dataset
+        let data = try call.dataset(1)
         for m in models { try m.value.checkColumns(of: data, at: call.positional[1].location, in: call.evaluation) }
         let horizon = try call.number("t")
         let known = try KnownInvariants.read(call, data: data)

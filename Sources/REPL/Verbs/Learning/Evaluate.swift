@@ -34,12 +34,35 @@ enum Evaluate: Verb {
         return .text(lines.joined(separator: "\n"))
     }
 
+    /// `evaluate(nct, data)`: the negative log-likelihood of the data's rows per split.
+    static func likelihood(_ model: any DensityModel, _ m: ModelValue, _ call: BoundCall) throws -> Value {
+        for label in ["t", "known", "frequency", "actions"] where call.has(label) {
+            throw call.fail("'\(label):' is not for a density model; evaluate(nct, data) gives the data's negative log-likelihood", at: call.location(of: label))
+        }
+        let data = try call.dataset(1, samples: true)
+        try m.checkColumns(of: data, at: call.positional[1].location, in: call.evaluation)
+        let splits: [(split: String, value: Double, standardError: Double, rows: Int)]
+        do { splits = try model.negativeLogLikelihood(on: data) } catch { throw call.fail("\(error)", at: call.positional[1].location) }
+        let short = { (x: Double) in TextPrinter.format(x, significantDigits: 6) }
+        var lines = splits.map { s in
+            "\(s.split): negative log-likelihood \(short(s.value)) nats per row (standard error \(TextPrinter.format(s.standardError, significantDigits: 2)), \(s.rows) rows)"
+        }
+        if data.isSamples {
+            lines.append("(in phase space: each configuration with momenta drawn from N(0, 1/beta), and the model's dequantization noise if it has one, seeded per row)")
+        }
+        if let oscillators = model as? any OscillatorModel {
+            lines.append("learned frequencies, sorted: " + oscillators.omega.sorted().map(short).joined(separator: ", "))
+        }
+        return .text(lines.joined(separator: "\n"))
+    }
+
     static func run(_ call: BoundCall) throws -> Value {
         let m = try call.object(0, ModelValue.self)
         if let variational = m.model as? any VariationalModel, case .expr = try call.evaluation.value(call.positional[1]) {
             return try Self.variational(variational, m, call)
         }
-        let d = try call.object(1, DatasetValue.self).dataset
+        if let density = m.model as? any DensityModel { return try Self.likelihood(density, m, call) }
+        let d = try call.dataset(1)
         try m.checkColumns(of: d, at: call.positional[1].location, in: call.evaluation)
         let known = try KnownInvariants.read(call, data: d)
         var lines: [String] = []

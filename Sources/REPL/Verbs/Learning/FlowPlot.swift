@@ -11,7 +11,7 @@ extension PlotVerb {
             throw call.fail("plot of a model draws a flow's pull-backs of trajectories; a \(m.model.kind) model has none (plot a rollout instead)", at: call.positional[0].location)
         }
         guard call.count == 3 else { throw call.fail("plot a flow as plot(m, data, \"pullback.png\", plane: 1)", at: call.location, width: 4) }
-        let data = try call.object(1, DatasetValue.self).dataset
+        let data = try call.dataset(1)
         try m.checkColumns(of: data, at: call.positional[1].location, in: call.evaluation)
         let n = data.dimension / 2, plane = try call.whole("plane")!
         guard plane <= n else { throw call.fail("the flow has \(n) planes (qhat_k, phat_k); plane \(plane) is not one", at: call.location(of: "plane")) }

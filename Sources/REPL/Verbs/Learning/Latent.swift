@@ -12,13 +12,13 @@ enum Latent: Verb {
 
     static func run(_ call: BoundCall) throws -> Value {
         let m = try call.object(0, ModelValue.self)
-        let data = try call.object(1, DatasetValue.self).dataset
+        let data = try call.dataset(1, samples: true)
         try m.checkColumns(of: data, at: call.positional[1].location, in: call.evaluation)
         guard let latent = m.model as? any LatentModel else {
             let kinds = ModelRegistry.kinds { $0 is any LatentModel }.map { "train(\($0), ...)" }.joined(separator: " or ")
             throw call.fail("a \(m.model.kind) model has no latent coordinates; \(kinds) has", at: call.positional[0].location)
         }
-        let z = latent.latentValues(Tensor(shape: [data.count, data.dimension], storage: data.states))
+        let z = latent.latentValues(Tensor(shape: [data.count, data.phaseSpaceDimension], storage: data.phaseSpaceStates))
         return .object(TableValue(title: "latent coordinates of the \(m.model.kind) model on \(data.system)", names: latent.latentNames,
                                   values: z.storage, data: data))
     }

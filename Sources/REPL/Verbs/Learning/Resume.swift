@@ -20,7 +20,7 @@ enum Resume: Verb {
         if previous.model is any VariationalModel, case .expr = try call.evaluation.value(call.positional[1]) {
             data = try Train.hamiltonianData(call)
         } else {
-            data = try call.object(1, DatasetValue.self).dataset
+            data = try call.dataset(1, samples: previous.model is any VariationalModel)
         }
         let run = try TrainingRun(call, rate: previous.optimizer?.learningRate)
         try previous.checkColumns(of: data, at: call.positional[1].location, in: call.evaluation)

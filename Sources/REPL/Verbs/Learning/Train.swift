@@ -52,7 +52,7 @@ enum Train: Verb {
         if entry.variational, case .expr = try call.evaluation.value(call.positional[1]) {
             data = try hamiltonianData(call)
         } else {
-            data = try call.object(1, DatasetValue.self).dataset
+            data = try call.dataset(1, samples: entry.variational)
         }
         let run = try TrainingRun(call, rate: nil)
         // The model options given, each read as its declaration says; the kind's own defaults
@@ -83,6 +83,13 @@ enum Train: Verb {
             case .invariants: options[option.name] = .invariants(try invariants(syntax, option.name, of: data, call), coordinates: data.names)
             }
         }
+        // An nct fits samples by likelihood and a Hamiltonian variationally, unless told.
+        if entry.options.contains(where: { $0.name == "objective" }) && !call.has("objective") {
+            options["objective"] = .word(data.count == 0 ? "variational" : "likelihood")
+        }
+        if case .word("variational")? = options["objective"], data.isSamples {
+            throw call.fail("configuration samples carry no Hamiltonian to be variational about; they are fitted by likelihood (objective: likelihood)", at: call.location(of: "objective"))
+        }
         if call.has("alpha3") && !call.has("constraints") {
             throw call.fail("'alpha3:' weighs the constraint term, which needs constraints: [...] (known conserved quantities)", at: call.location(of: "alpha3"))
         }
@@ -90,7 +97,7 @@ enum Train: Verb {
         let rows: Int, cost: TrainingCost
         do {
             rows = try ModelRegistry.stepRows(kind, options: options, batch: run.batch, dataRows: data.count)
-            cost = try ModelRegistry.trainingCost(kind, options: options, dimension: data.dimension, rows: rows)
+            cost = try ModelRegistry.trainingCost(kind, options: options, dimension: data.phaseSpaceDimension, rows: rows)
         } catch {
             throw call.fail("\(error)", at: call.positional[0].location)
         }
@@ -102,7 +109,7 @@ enum Train: Verb {
                             + (perItem > 1 ? " trajectories (\(perItem) points each)" : " rows"))
         }
         let model: any Model
-        do { model = try ModelRegistry.build(kind, options: options, dimension: data.dimension, seed: run.seed) } catch {
+        do { model = try ModelRegistry.build(kind, options: options, dimension: data.phaseSpaceDimension, seed: run.seed) } catch {
             throw call.fail("\(error)", at: call.positional[0].location)
         }
         return try run.train(model, optimizer: Adam(learningRate: run.rate), schedule: nil, on: data, call)

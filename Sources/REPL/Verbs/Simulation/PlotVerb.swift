@@ -1,3 +1,4 @@
+import Learn
 import Symbolic
 import Dynamics
 
@@ -13,15 +14,24 @@ enum PlotVerb: Verb {
                      .optional("file", "a file name in quotes")],
         options: [.init("log", .custom("true, false or a number (non-zero is true)"), defaultText: "false", "the relative deviation from the initial value, on a log scale"),
                   .init("plane", .whole(1...1000), default: 1, "plot(flow, data, \"f.png\"): the (q^_k, p^_k) plane drawn"),
-                  .init("layers", .custom("true or false"), defaultText: "false", "plot(flow, data, \"f.png\", layers: true): the data after each block instead of the pull-backs")])
+                  .init("layers", .custom("true or false"), defaultText: "false", "plot(flow, data, \"f.png\", layers: true): the data after each block instead of the pull-backs"),
+                  .init("modes", .custom("a list of two mode numbers"), defaultText: "[1, 2]", "plot(nct, data, \"latent.png\"): the latent coordinates drawn, modes numbered from the slowest"),
+                  .init("color", .custom("label, or an expression of the data's coordinates"), defaultText: "none", "plot(nct, data, \"latent.png\"): colour by class label or by a value such as atan(q2/q1)"),
+                  .init("walk", .whole(1...1_000_000), "plot(nct, images, \"walk.png\", walk: 1): test images walked along the k-th slowest latent coordinate")])
 
     static func run(_ call: BoundCall) throws -> Value {
         let evaluation = call.evaluation, positional = call.positional
         guard case .string(let path, let pathAt) = positional.last! else {
             throw call.fail("plot needs a file name in quotes last, as in plot(H, traj, \"energy.png\")", at: call.location, width: 4)
         }
-        if case .object(let m as ModelValue) = try call.value(0) { return try flowPlot(m, call, path: path, at: pathAt) }
-        for label in ["plane", "layers"] where call.has(label) {
+        if case .object(let m as ModelValue) = try call.value(0) {
+            if let point = m.model as? any PointTransformationModel { return try latentPlot(point, m, call, path: path, at: pathAt) }
+            for label in ["modes", "color", "walk"] where call.has(label) {
+                throw call.fail("'\(label):' goes with plot(nct, data, \"latent.png\")", at: call.location(of: label))
+            }
+            return try flowPlot(m, call, path: path, at: pathAt)
+        }
+        for label in ["plane", "layers", "modes", "color", "walk"] where call.has(label) {
             throw call.fail("'\(label):' goes with plot(flow, data, \"f.png\")", at: call.location(of: label))
         }
         var logY = false
