@@ -129,6 +129,29 @@ final class MoreSystemsTests: XCTestCase {
         }
     }
 
+    /// The chain's mode energies, written with √2 and √3 for n = 2, 3, 5: each commutes with H
+    /// and with the others, they sum to H, and each is exactly (P_k² + ω_k² Q_k²)/2 along its own
+    /// mode (a pure mode of unit amplitude holds E_k = ω_k²/2 · (n+1)/2 at p = 0, numerically).
+    func testHarmonicChainModeEnergies() throws {
+        for n in [2, 3, 5] {
+            let s = try Catalog.system("chain", options: ["n": n])
+            let pb = PoissonBracket(s.pairs)
+            let E = s.invariants.map(\.expr)
+            XCTAssertEqual(E.count, n)
+            for i in 0..<n {
+                XCTAssertEqual(zero(pb(E[i], s.hamiltonian)), .zero, "n = \(n): {E\(i + 1), H}")
+                for j in (i + 1)..<n { XCTAssertEqual(zero(pb(E[i], E[j])), .zero, "n = \(n): {E\(i + 1), E\(j + 1)}") }
+                let mode = Dictionary(uniqueKeysWithValues: (1...n).map { ("q\($0)", sin(Double.pi * Double($0 * (i + 1)) / Double(n + 1))) } + (1...n).map { ("p\($0)", 0.0) })
+                let omega = 2 * sin(Double.pi * Double(i + 1) / Double(2 * n + 2))
+                for (k, e) in E.enumerated() {
+                    XCTAssertEqual(try e.evaluate(mode), k == i ? omega * omega / 2 * Double(n + 1) / 2 : 0, accuracy: 1e-12, "n = \(n): E\(k + 1) on mode \(i + 1)")
+                }
+            }
+            XCTAssertEqual(zero(s.hamiltonian - .sum(E)), .zero, "n = \(n): H = sum E_k")
+        }
+        XCTAssertTrue(try Catalog.system("chain", options: ["n": 8]).invariants.isEmpty, "sin(pi/9) is not written with square roots")
+    }
+
     /// A pure normal mode q_j = sin(π j k/(n+1)), p = 0 evolves as cos(ω_k t) with
     /// ω_k = 2 sin(π k/(2n+2)).
     func testHarmonicChainFrequencies() throws {

@@ -120,7 +120,33 @@ extension Catalog {
         return HamiltonianSystem(
             name: "chain(n: \(n))", title: "Harmonic chain of \(n) masses with fixed ends", reference: "Li, Dong, Zhang, Wang (papers/002), section IV B",
             pairs: (1...n).map { CanonicalPair("q\($0)", "p\($0)") }, parameters: [],
-            hamiltonian: .sum(p.map { $0 ** 2 }) / 2 + .sum(springs) / 2, invariants: [])
+            hamiltonian: .sum(p.map { $0 ** 2 }) / 2 + .sum(springs) / 2, invariants: chainModeEnergies(n: n))
+    }
+
+    /// The chain's normal-mode energies E_k = (P_k² + ω_k² Q_k²)/2, Q_k = √(2/(n+1)) Σ_i
+    /// sin(π i k/(n+1)) q_i (P_k likewise), ω_k² = 2 − 2 cos(π k/(n+1)), exactly: for n + 1 = 3,
+    /// 4 or 6 the sines are 0, ±1/2, ±√2/2, ±√3/2, ±1 and the invariants are written with them;
+    /// for other n they need sines of π/(n+1) that are not square roots (π/9 has none in real
+    /// radicals), and the chain is given without invariants.
+    static func chainModeEnergies(n: Int) -> [HamiltonianSystem.Invariant] {
+        let N = n + 1
+        guard [3, 4, 6].contains(N) else { return [] }
+        // sin(π j/12) for j = 0, …, 23, where j is a multiple of 2 or 3.
+        func sine(_ j: Int) -> Expr {
+            let r = ((j % 24) + 24) % 24, sign: Expr = r < 12 ? 1 : -1, a = r % 12, m = min(a, 12 - a)
+            let value: Expr = m == 0 ? 0 : m == 2 ? .rational(Rational(1, 2)) : m == 3 ? .sqrt(2) / 2 : m == 4 ? .sqrt(3) / 2 : m == 6 ? 1 : .undefined
+            precondition(!value.isUndefined, "sin(pi \(j)/12) is not tabled")
+            return sign * value
+        }
+        let step = 12 / N, norm = Expr.sqrt(.rational(Rational(2, N)))
+        let q = (1...n).map { sym("q\($0)") }, p = (1...n).map { sym("p\($0)") }
+        return (1...n).map { k in
+            let Q = norm * .sum((1...n).map { sine($0 * k * step) * q[$0 - 1] })
+            let P = norm * .sum((1...n).map { sine($0 * k * step) * p[$0 - 1] })
+            let w2 = 2 - 2 * sine(6 - k * step)
+            return .init(name: "E\(k)", expr: ((P ** 2 + w2 * Q ** 2) / 2).expand(),
+                         meaning: "energy of normal mode \(k), omega^2 = \(TextPrinter().print(w2))")
+        }
     }
 
     /// H = Σ |p_i|²/2 + Σ_{i<j} 4ε((σ²/r²)⁶ − (σ²/r²)³) in the plane.
