@@ -224,17 +224,32 @@ public final class NeuralCanonicalTransformation: PointTransformationModel, Vari
         }.map { $0.shape == [rows, n] ? $0 : Tensor(shape: [rows, n], storage: $0.storage) }
     }
 
-    /// (q, p) of latent rows (Q, P) [B, n] each: q = F(Q), p = ∇_q [P · F⁻¹(q)] = (∂F/∂Q)^{-T} P,
-    /// p recorded (differentiable again) when `createGraph`.
+    /// (q, p) of latent rows (Q, P) [B, n] each: q = F(Q) and p = (∂F/∂Q)^{-T} P, p recorded
+    /// (differentiable again) when `createGraph`.
+    ///
+    /// p is carried through the layers with q, in one sweep: F = L_m ∘ … ∘ L_1, so
+    /// (∂F/∂Q)^{-T} = J_m^{-T} ⋯ J_1^{-T}, each J_l at layer l's input. A coupling's Jacobian is
+    /// [[I, 0], [B, D]] with B = ∂y_b/∂x_a and D = diag(e^s), so J^{-T} v = (v_a − Bᵀ u_b, u_b)
+    /// with u_b = v_b e^{−s}, and Bᵀ u_b is one vector–Jacobian product of the layer's two MLPs
+    /// at the values the forward pass has already computed (u_b held fixed in it). This is
+    /// ∇_q [P · F⁻¹(q)] without running F⁻¹: its MLPs would see the same x_a again.
     func physical(_ Q: Variable, _ P: Variable, _ θ: [Variable], createGraph: Bool) -> (q: Variable, p: Variable) {
         Recording.with(true) {
-            let q0 = forward(Q, θ).q
-            // p is the gradient at q; when the map itself is not being recorded, q is a fresh
-            // leaf so that the vector-Jacobian product has something to differentiate.
-            let q = createGraph ? q0 : Variable(q0.value, requiresGradient: true)
-            let inner = (P * inverse(q, θ)).sum()
-            let p = gradient(of: inner, wrt: [q], createGraph: createGraph)[0]
-            return (createGraph ? q : q0.detached, createGraph ? p : p.detached)
+            var x = Q, v = P
+            for l in 0..<layers {
+                let (pa, pb) = halves(l), (sθ, tθ, c) = layer(l, θ)
+                // x_a must be differentiable for the product even where Q is a constant.
+                let xa0 = Variable.matmul(x, pa), xa = xa0.requiresGradient ? xa0 : Variable(xa0.value, requiresGradient: true)
+                let xb = Variable.matmul(x, pb)
+                let scale = c * s[l](xa, parameters: sθ).tanh()
+                let yb = xb * scale.exp() + t[l](xa, parameters: tθ)
+                let ub = Variable.matmul(v, pb) * (-scale).exp()
+                let bu = gradient(of: (ub * yb).sum(), wrt: [xa], createGraph: createGraph, holding: [ub, xb, xa])[0]
+                let ua = Variable.matmul(v, pa) - bu
+                x = Variable.matmul(xa, pa, transposeB: true) + Variable.matmul(yb, pb, transposeB: true)
+                v = Variable.matmul(ua, pa, transposeB: true) + Variable.matmul(ub, pb, transposeB: true)
+            }
+            return (createGraph ? x : x.detached, createGraph ? v : v.detached)
         }
     }
 
