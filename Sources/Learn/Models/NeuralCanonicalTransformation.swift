@@ -526,7 +526,7 @@ public struct PhaseSpaceSamples: BatchSource {
 extension ModelRegistry {
     static let neuralCanonicalTransformation = Entry(
         name: "nct",
-        summary: "neural canonical transformation (Li, Dong, Zhang & Wang): a real NVP point transformation q = F(Q) with p = (dF/dQ)^-T P, latent oscillators sum (P_k^2 + w_k^2 Q_k^2)/2 with learned frequencies w_k; trained variationally on the data's H at inverse temperature beta (the phase-space free energy, eq. 5)",
+        summary: "neural canonical transformation (Li, Dong, Zhang & Wang): a real NVP point transformation q = F(Q) with p = (dF/dQ)^-T P, latent oscillators sum (P_k^2 + w_k^2 Q_k^2)/2 with learned frequencies w_k; trained variationally on a Hamiltonian at inverse temperature beta (the phase-space free energy, eq. 5: train(nct, H)) or by maximum likelihood on data (eq. 6: train(nct, samples), configurations getting momenta N(0, 1/beta))",
         options: [
             Option("hidden", .whole(1...4096), default: .whole(128), help: "units in each hidden layer of the couplings' MLPs"),
             Option("layers", .whole(1...64), default: .whole(8), help: "affine coupling layers (even and odd sites alternate)"),

@@ -34,28 +34,7 @@ enum Jacobian: Verb {
         let coordinates = Array(m.names.prefix(n))
         // The analytic normal modes of H's quadratic part, slowest first.
         var normal: (omega: [Double], vectors: [[Double]])?
-        if let syntax = call.option("against") {
-            guard case .expr(let h) = try call.evaluation.value(syntax) else { throw call.fail("'against:' is a Hamiltonian", at: syntax.location) }
-            let momenta = call.session.pairs.map(\.p)
-            let pairs = call.session.pairs
-            guard pairs.count == n, pairs.map(\.q) == coordinates else {
-                throw call.fail("'against:' needs the session's pairs to be the data's coordinates (\(coordinates.joined(separator: ", "))) and their momenta", at: syntax.location)
-            }
-            let origin = Dictionary(uniqueKeysWithValues: (coordinates + momenta).map { ($0, 0.0) }).merging(data.parameters) { a, _ in a }
-            func second(_ a: String, _ b: String) throws -> Double {
-                do { return try h.diff(a).diff(b).evaluate(origin) } catch {
-                    throw call.fail("H's second derivative in \(a), \(b) cannot be evaluated at the origin: \(error)", at: syntax.location)
-                }
-            }
-            for i in 0..<n { for j in 0..<n where try abs(second(momenta[i], momenta[j]) - (i == j ? 1 : 0)) > 1e-12 {
-                throw call.fail("the normal modes here assume unit masses (d2H/dp_i dp_j = delta_ij at the origin), which this H does not have", at: syntax.location)
-            } }
-            let hessian = try (0..<n).map { i in try (0..<n).map { j in try second(coordinates[i], coordinates[j]) } }
-            let e: (values: [Double], vectors: [[Double]])
-            do { e = try SymmetricEigen.decompose(hessian) } catch { throw call.fail("\(error)", at: syntax.location) }
-            guard e.values[0] > 0 else { throw call.fail("H's Hessian at the origin is not positive definite (smallest eigenvalue \(TextPrinter.format(e.values[0], significantDigits: 3))): no normal modes", at: syntax.location) }
-            normal = (e.values.map { $0.squareRoot() }, e.vectors)
-        }
+        if let syntax = call.option("against") { normal = try normalModes(syntax, coordinates: coordinates, parameters: data.parameters, call) }
         let q = Tensor(shape: [rows, n], storage: (0..<rows).flatMap { data.states[($0 * d)..<($0 * d + n)] })
         let jacobians = model.latentJacobian(q, indices: modes.map { order[Int($0) - 1] })
         let short = { (x: Double) in TextPrinter.format(x, significantDigits: 3) }
@@ -89,5 +68,31 @@ enum Jacobian: Verb {
             lines.append("wrote \(path)")
         }
         return .text(lines.joined(separator: "\n"))
+    }
+
+    /// The normal modes of the Hamiltonian written at `syntax` over the session's pairs (which
+    /// must be `coordinates` and their momenta): frequencies ω_k = sqrt(λ_k) and unit vectors
+    /// from the eigen-decomposition of its Hessian in q at q = p = 0, slowest first. Unit masses
+    /// (∂²H/∂p_i∂p_j = δ_ij there) and a positive-definite Hessian are required.
+    static func normalModes(_ syntax: Syntax, coordinates: [String], parameters: [String: Double], _ call: BoundCall) throws -> (omega: [Double], vectors: [[Double]]) {
+        guard case .expr(let h) = try call.evaluation.value(syntax) else { throw call.fail("'against:' is a Hamiltonian", at: syntax.location) }
+        let n = coordinates.count, pairs = call.session.pairs, momenta = pairs.map(\.p)
+        guard pairs.count == n, pairs.map(\.q) == coordinates else {
+            throw call.fail("'against:' needs the session's pairs to be the model's coordinates (\(coordinates.joined(separator: ", "))) and their momenta", at: syntax.location)
+        }
+        let origin = Dictionary(uniqueKeysWithValues: (coordinates + momenta).map { ($0, 0.0) }).merging(parameters) { a, _ in a }
+        func second(_ a: String, _ b: String) throws -> Double {
+            do { return try h.diff(a).diff(b).evaluate(origin) } catch {
+                throw call.fail("H's second derivative in \(a), \(b) cannot be evaluated at the origin: \(error)", at: syntax.location)
+            }
+        }
+        for i in 0..<n { for j in 0..<n where try abs(second(momenta[i], momenta[j]) - (i == j ? 1 : 0)) > 1e-12 {
+            throw call.fail("the normal modes here assume unit masses (d2H/dp_i dp_j = delta_ij at the origin), which this H does not have", at: syntax.location)
+        } }
+        let hessian = try (0..<n).map { i in try (0..<n).map { j in try second(coordinates[i], coordinates[j]) } }
+        let e: (values: [Double], vectors: [[Double]])
+        do { e = try SymmetricEigen.decompose(hessian) } catch { throw call.fail("\(error)", at: syntax.location) }
+        guard e.values[0] > 0 else { throw call.fail("H's Hessian at the origin is not positive definite (smallest eigenvalue \(TextPrinter.format(e.values[0], significantDigits: 3))): no normal modes", at: syntax.location) }
+        return (e.values.map { $0.squareRoot() }, e.vectors)
     }
 }

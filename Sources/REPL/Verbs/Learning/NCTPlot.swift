@@ -72,6 +72,28 @@ extension PlotVerb {
         } catch let failure as Plot.Failure { throw call.fail("\(failure)", at: pathAt) }
     }
 
+    /// `plot(m, "spectrum.png", against: H)`: the learned frequencies, sorted, against their
+    /// rank; with `against:`, the normal-mode frequencies of H beside them.
+    static func spectrumPlot(_ model: any OscillatorModel, _ m: ModelValue, _ call: BoundCall, path: String, at pathAt: SourceLocation) throws -> Value {
+        for label in ["plane", "layers", "log", "modes", "color", "walk"] where call.has(label) {
+            throw call.fail("'\(label):' is not for a spectrum; plot(m, \"spectrum.png\", against: H) draws the learned frequencies", at: call.location(of: label))
+        }
+        let omega = model.omega.sorted(), n = omega.count
+        var series = [Plot.Series(title: "learned omega_k (\(m.model.kind))", points: omega.enumerated().map { (Double($0 + 1), $1) }, style: "points")]
+        var lines = ["wrote \(path)"]
+        if let syntax = call.option("against") {
+            let exact = try Jacobian.normalModes(syntax, coordinates: Array(m.names.prefix(n)), parameters: m.parameters, call).omega
+            series.append(.init(title: "normal modes of H", points: exact.enumerated().map { (Double($0 + 1), $1) }, style: "lines"))
+            let worst = zip(omega, exact).map { abs($0 - $1) / $1 }.max() ?? 0
+            lines.append("largest relative difference from H's normal-mode frequencies: \(TextPrinter.format(100 * worst, significantDigits: 3)) %")
+        }
+        do {
+            try Plot.write(series, to: path, title: "frequency spectrum of the \(m.model.kind) model of \(m.system)", xlabel: "k (sorted)", ylabel: "omega_k", integerX: n <= 20,
+                           colours: Array(Plot.classColours.prefix(series.count)))
+        } catch { throw call.fail("\(error)", at: pathAt) }
+        return .text(lines.joined(separator: "\n"))
+    }
+
     static func walk(_ model: any PointTransformationModel, _ data: Dataset, Q: Tensor, index: Int, mode: Int, _ call: BoundCall, path: String) throws -> Value {
         let n = model.dimension / 2, side = Int(Double(n).squareRoot().rounded())
         guard side * side == n, data.isSamples else {

@@ -17,7 +17,8 @@ enum PlotVerb: Verb {
                   .init("layers", .custom("true or false"), defaultText: "false", "plot(flow, data, \"f.png\", layers: true): the data after each block instead of the pull-backs"),
                   .init("modes", .custom("a list of two mode numbers"), defaultText: "[1, 2]", "plot(nct, data, \"latent.png\"): the latent coordinates drawn, modes numbered from the slowest"),
                   .init("color", .custom("label, or an expression of the data's coordinates"), defaultText: "none", "plot(nct, data, \"latent.png\"): colour by class label or by a value such as atan(q2/q1)"),
-                  .init("walk", .whole(1...1_000_000), "plot(nct, images, \"walk.png\", walk: 1): test images walked along the k-th slowest latent coordinate")])
+                  .init("walk", .whole(1...1_000_000), "plot(nct, images, \"walk.png\", walk: 1): test images walked along the k-th slowest latent coordinate"),
+                  .init("against", .custom("a Hamiltonian"), defaultText: "none", "plot(nct, \"spectrum.png\", against: H): the learned frequencies beside H's normal-mode frequencies")])
 
     static func run(_ call: BoundCall) throws -> Value {
         let evaluation = call.evaluation, positional = call.positional
@@ -25,14 +26,17 @@ enum PlotVerb: Verb {
             throw call.fail("plot needs a file name in quotes last, as in plot(H, traj, \"energy.png\")", at: call.location, width: 4)
         }
         if case .object(let m as ModelValue) = try call.value(0) {
+            if call.count == 2, let oscillators = m.model as? any OscillatorModel { return try spectrumPlot(oscillators, m, call, path: path, at: pathAt) }
+            if call.has("against") { throw call.fail("'against:' goes with plot(nct, \"spectrum.png\", against: H)", at: call.location(of: "against")) }
             if let point = m.model as? any PointTransformationModel { return try latentPlot(point, m, call, path: path, at: pathAt) }
             for label in ["modes", "color", "walk"] where call.has(label) {
                 throw call.fail("'\(label):' goes with plot(nct, data, \"latent.png\")", at: call.location(of: label))
             }
             return try flowPlot(m, call, path: path, at: pathAt)
         }
-        for label in ["plane", "layers", "modes", "color", "walk"] where call.has(label) {
-            throw call.fail("'\(label):' goes with plot(flow, data, \"f.png\")", at: call.location(of: label))
+        for label in ["plane", "layers", "modes", "color", "walk", "against"] where call.has(label) {
+            let usage = ["plane", "layers"].contains(label) ? "plot(flow, data, \"f.png\")" : label == "against" ? "plot(nct, \"spectrum.png\", against: H)" : "plot(nct, data, \"latent.png\")"
+            throw call.fail("'\(label):' goes with \(usage)", at: call.location(of: label))
         }
         var logY = false
         if let s = call.option("log") {
