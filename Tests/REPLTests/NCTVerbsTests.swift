@@ -120,6 +120,12 @@ final class NCTVerbsTests: XCTestCase {
         XCTAssertTrue(jacobian[2].hasSuffix("(normal mode 0.5)") && jacobian[3].hasSuffix("(normal mode 0.707)") && jacobian[4].hasSuffix("(normal mode 0.5)"), jacobian.joined(separator: "\n"))
         XCTAssertTrue(jacobian[5].contains("normal mode 3 of H (omega 1.848)"), jacobian[5])
         XCTAssertTrue(jacobian[7].hasSuffix("(normal mode -0.707)") || jacobian[7].hasSuffix("(normal mode 0.707)"), jacobian.joined(separator: "\n"))
+        let png = NSTemporaryDirectory() + "noether-nct-spectrum-\(getpid()).png"
+        defer { try? FileManager.default.removeItem(atPath: png) }
+        let spectrum = lines("plot(m, \"\(png)\", against: H)", in: repl)
+        XCTAssertEqual(spectrum.first, "wrote \(png)")
+        XCTAssertTrue(spectrum.last!.hasPrefix("largest relative difference from H's normal-mode frequencies: "), spectrum.joined(separator: "\n"))
+        XCTAssertTrue(lines("plot(m, s, \"\(png)\", against: H)", in: repl).first!.hasSuffix("'against:' goes with plot(nct, \"spectrum.png\", against: H)"))
         let correlated = lines("correlate(m, s, [q1, q1 + q2], angle: [q1, q2])", in: repl)
         XCTAssertEqual(correlated.count, 4, correlated.joined(separator: "\n"))
         XCTAssertTrue(correlated[1].hasPrefix("mode 1 (Q") && correlated[1].contains("polar angle of (q1, q2) ") && correlated[1].contains("degrees)"), correlated.joined(separator: "\n"))
