@@ -153,14 +153,7 @@ public enum DatasetFile {
         guard header.count >= 5, header[0] == "trajectory", header[1] == "split", header[2] == "t", (header.count - 3) % 2 == 0 else {
             throw failure("line 3: the header must be trajectory,split,t, the state names, then d_ and the names")
         }
-        var firstColumn: [String: Int] = [:]
-        for (c, name) in header.enumerated() {
-            guard isName(name) else {
-                throw failure("line 3, column \(c + 1): '\(FileError.quoted(name))' is not a name (letters, digits and _, not starting with a digit)")
-            }
-            if let earlier = firstColumn[name] { throw failure("line 3: the column '\(name)' appears twice (columns \(earlier + 1) and \(c + 1))") }
-            firstColumn[name] = c
-        }
+        try checkColumnNames(header, failure)
         let d = (header.count - 3) / 2
         guard d % 2 == 0 else {
             throw failure("line 3: \(d) state columns; a phase-space state has an even number (coordinates q, then momenta p)")
@@ -205,14 +198,7 @@ public enum DatasetFile {
             data.states += numbers[1...d]
             data.derivatives += numbers[(1 + d)...]
         }
-        if let expected = recordedRows, expected != data.count {
-            throw failure(data.count < expected
-                ? "has \(data.count) of the \(expected) rows its preamble records: the file is truncated"
-                : "has \(data.count) rows, its preamble records \(expected): rows were added after it was written")
-        }
-        if let expected = recordedChecksum, expected != checksum.value {
-            throw failure("fails its checksum: rows were changed after it was written (if you edited it on purpose, delete the checksum field from line 2)")
-        }
+        try checkRows(data.count, recorded: recordedRows, checksum: checksum.value, recorded: recordedChecksum, failure)
         if recordedRows == nil {
             data.notes.append("'\(path)' records no row count (written by an earlier Noether, or by hand), so a cut at a row boundary "
                               + "cannot be detected; save it again to add one")
@@ -231,6 +217,30 @@ public enum DatasetFile {
         return data
     }
 
+    /// Every column a name, none twice.
+    static func checkColumnNames(_ header: [String], _ failure: (String) -> FormatError) throws {
+        var first: [String: Int] = [:]
+        for (c, name) in header.enumerated() {
+            guard isName(name) else {
+                throw failure("line 3, column \(c + 1): '\(FileError.quoted(name))' is not a name (letters, digits and _, not starting with a digit)")
+            }
+            if let earlier = first[name] { throw failure("line 3: the column '\(name)' appears twice (columns \(earlier + 1) and \(c + 1))") }
+            first[name] = c
+        }
+    }
+
+    /// The rows read against the count and checksum the preamble records, when it records them.
+    static func checkRows(_ rows: Int, recorded recordedRows: Int?, checksum: UInt64, recorded recordedChecksum: UInt64?, _ failure: (String) -> FormatError) throws {
+        if let expected = recordedRows, expected != rows {
+            throw failure(rows < expected
+                ? "has \(rows) of the \(expected) rows its preamble records: the file is truncated"
+                : "has \(rows) rows, its preamble records \(expected): rows were added after it was written")
+        }
+        if let expected = recordedChecksum, expected != checksum {
+            throw failure("fails its checksum: rows were changed after it was written (if you edited it on purpose, delete the checksum field from line 2)")
+        }
+    }
+
     /// The rows of a samples file (line 3 on), `data` holding its preamble.
     static func decodeSamples(_ preamble: Dataset, _ lines: [Substring], text: String, rows recordedRows: Int?, checksum recordedChecksum: UInt64?,
                               _ failure: (String) -> FormatError) throws -> Dataset {
@@ -240,14 +250,7 @@ public enum DatasetFile {
         guard header.count > first, header[0] == "sample", header[1] == "split" else {
             throw failure("line 3: the header of samples must be sample,split, an optional label, then the coordinate names")
         }
-        var seen: [String: Int] = [:]
-        for (c, name) in header.enumerated() {
-            guard isName(name) else {
-                throw failure("line 3, column \(c + 1): '\(FileError.quoted(name))' is not a name (letters, digits and _, not starting with a digit)")
-            }
-            if let earlier = seen[name] { throw failure("line 3: the column '\(name)' appears twice (columns \(earlier + 1) and \(c + 1))") }
-            seen[name] = c
-        }
+        try checkColumnNames(header, failure)
         guard text.unicodeScalars.last == "\n" else { throw failure("does not end with a newline: the last row is truncated") }
         let names = Array(header[first...])
         var values: [Double] = [], isTest: [Bool] = [], labels: [Int] = []
@@ -279,14 +282,7 @@ public enum DatasetFile {
                 values.append(v)
             }
         }
-        if let expected = recordedRows, expected != isTest.count {
-            throw failure(isTest.count < expected
-                ? "has \(isTest.count) of the \(expected) rows its preamble records: the file is truncated"
-                : "has \(isTest.count) rows, its preamble records \(expected): rows were added after it was written")
-        }
-        if let expected = recordedChecksum, expected != checksum.value {
-            throw failure("fails its checksum: rows were changed after it was written (if you edited it on purpose, delete the checksum field from line 2)")
-        }
+        try checkRows(isTest.count, recorded: recordedRows, checksum: checksum.value, recorded: recordedChecksum, failure)
         guard !isTest.isEmpty else { throw failure("has no samples") }
         var data = Dataset.samples(system: preamble.system, names: names, values: values, isTest: isTest, labels: labelled ? labels : nil, source: preamble.source)
         data.seed = preamble.seed

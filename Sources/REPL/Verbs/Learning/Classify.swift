@@ -15,12 +15,8 @@ enum Classify: Verb {
         options: [.init("modes", .numbers, defaultText: "[1, 2, 5, 10, 20]", "the numbers k of slowest (and of fastest) modes to classify on")])
 
     static func run(_ call: BoundCall) throws -> Value {
-        let m = try call.object(0, ModelValue.self)
-        guard let model = m.model as? any PointTransformationModel else {
-            throw call.fail("a \(m.model.kind) model has no latent configurations to classify on; an nct has", at: call.positional[0].location)
-        }
-        let data = try call.dataset(1, samples: true)
-        try m.checkColumns(of: data, at: call.positional[1].location, in: call.evaluation)
+        let target = try PointTransformationCall(call, cannot: "classify on")
+        let (model, data) = (target.model, target.data)
         guard let labels = data.labels else { throw call.fail("the data has no class labels to classify", at: call.positional[1].location) }
         let n = model.dimension / 2, d = data.dimension
         let counts = try call.numbers("modes") ?? [1, 2, 5, 10, 20]
@@ -29,8 +25,7 @@ enum Classify: Verb {
         }
         let train = (0..<data.count).filter { !data.isTest($0) }, test = (0..<data.count).filter { data.isTest($0) }
         guard train.count >= 5, !test.isEmpty else { throw call.fail("classify needs at least 5 train rows and a test row", at: call.positional[1].location) }
-        let Q = model.latentConfigurations(Tensor(shape: [data.count, n], storage: (0..<data.count).flatMap { data.states[($0 * d)..<($0 * d + n)] })).storage
-        let omega = model.omega, order = omega.indices.sorted { omega[$0] < omega[$1] }
+        let Q = target.latent.storage, omega = model.omega, order = target.slowestFirst
         let scale = omega.map { $0 * model.beta.squareRoot() }
         let latent = { (r: Int, k: Int) in Q[r * n + k] * scale[k] }
         let raw = { (r: Int, k: Int) in data.states[r * d + k] }

@@ -14,19 +14,15 @@ enum Correlate: Verb {
         positional: [.required("model", "an nct (from train or read)"), .required("data", "a dataset or samples (from dataset, sample or read)"),
                      .required("expressions", "a list of expressions of the data's coordinates")],
         options: [.init("angle", .custom("a list of two coordinates [x, y]"), defaultText: "none",
-                        "adds the polar angle atan2(y, x) as a column: an angle has a cut, so it is measured from the cut (in whole degrees) that maximises |r| for each mode, and the cut is printed")])
+                        "adds the polar angle atan2(y, x) as a column: an angle has a cut, so it is measured from the cut that maximises |r| for each mode (the middle of one of the 64 widest gaps between the data's angles), and the cut is printed")])
 
     static func run(_ call: BoundCall) throws -> Value {
-        let m = try call.object(0, ModelValue.self)
-        guard let model = m.model as? any PointTransformationModel else {
-            throw call.fail("a \(m.model.kind) model has no latent configurations to correlate; an nct has", at: call.positional[0].location)
-        }
-        let data = try call.dataset(1, samples: true)
-        try m.checkColumns(of: data, at: call.positional[1].location, in: call.evaluation)
+        let target = try PointTransformationCall(call, cannot: "correlate")
+        let (model, data) = (target.model, target.data)
         let expressions = try call.evaluation.expressions(call.positional[2], "correlate's third argument")
         guard !expressions.isEmpty else { throw call.fail("give at least one expression to correlate with", at: call.positional[2].location) }
         for e in expressions {
-            if let unknown = e.freeSymbols.sorted().first(where: { !data.names.contains($0) && data.parameters[$0] == nil }) {
+            if let unknown = target.unknownSymbol(in: e) {
                 throw call.fail("'\(Diagnostic.escaped(unknown))' is not a coordinate of the data (\(DatasetValue.abbreviated(data.names)))", at: call.positional[2].location)
             }
         }
@@ -41,35 +37,39 @@ enum Correlate: Verb {
         }
         guard data.count >= 3 else { throw call.fail("a correlation needs at least 3 rows; the data has \(data.count)", at: call.positional[1].location) }
         let n = model.dimension / 2, d = data.dimension, rows = data.count
-        let Q = model.latentConfigurations(Tensor(shape: [rows, n], storage: (0..<rows).flatMap { data.states[($0 * d)..<($0 * d + n)] }))
-        var columns: [[Double]] = []
-        for e in expressions {
-            columns.append(try (0..<rows).map { r in
-                var bindings = data.parameters
-                for (i, name) in data.names.enumerated() { bindings[name] = data.states[r * d + i] }
-                return try e.evaluate(bindings)
-            })
-        }
-        let omega = model.omega, order = omega.indices.sorted { omega[$0] < omega[$1] }
+        let Q = target.latent
+        let columns = try expressions.map(target.values)
+        let omega = model.omega, order = target.slowestFirst
         let labels = expressions.map { TextPrinter().print($0) } + (angle.map { [$0.label] } ?? [])
         var lines = ["Pearson correlation over \(rows) rows of \(data.system): latent Q_k (modes from the slowest) against " + labels.joined(separator: ", ")]
         for (mode, k) in order.prefix(12).enumerated() {
             let q = (0..<rows).map { Q.storage[$0 * n + k] }
             var cells = columns.map { c in Self.pearson(q, c).map { TextPrinter.format($0, significantDigits: 3) } ?? "undefined (constant)" }
-            if let angle {
-                let phi = (0..<rows).map { Foundation.atan2(data.states[$0 * d + angle.y], data.states[$0 * d + angle.x]) }
-                var best: (r: Double, cut: Int)?
-                for cut in 0..<360 {
-                    let c = Double(cut) * Double.pi / 180 - Double.pi
-                    let shifted = phi.map { $0 > c ? $0 - c : $0 - c + 2 * Double.pi }
-                    if let r = Self.pearson(q, shifted), abs(r) > abs(best?.r ?? 0) { best = (r, cut - 180) }
-                }
-                cells.append(best.map { "\(TextPrinter.format($0.r, significantDigits: 3)) (cut at \($0.cut) degrees)" } ?? "undefined")
-            }
+            if let angle { cells.append(Self.angleCorrelation(q, (0..<rows).map { Foundation.atan2(data.states[$0 * d + angle.y], data.states[$0 * d + angle.x]) })) }
             lines.append("mode \(mode + 1) (Q\(k + 1), omega \(TextPrinter.format(omega[k], significantDigits: 4))): " + zip(labels, cells).map { "\($0) \($1)" }.joined(separator: ", "))
         }
         if n > 12 { lines.append("(the \(n - 12) faster modes left out)") }
         return .text(lines.joined(separator: "\n"))
+    }
+
+    /// Pearson's r of `q` with an angle φ ∈ (−π, π], measured from a cut: every cut inside one
+    /// gap between the sorted angles gives the same r, so the candidates are the middles of the
+    /// 64 widest gaps, and the one of largest |r| is reported with its cut.
+    static func angleCorrelation(_ q: [Double], _ phi: [Double]) -> String {
+        let sorted = phi.sorted()
+        guard sorted.count > 1 else { return "undefined" }
+        var gaps = (0..<sorted.count).map { i -> (width: Double, middle: Double) in
+            let (a, b) = (sorted[i], i + 1 < sorted.count ? sorted[i + 1] : sorted[0] + 2 * Double.pi)
+            return (b - a, (a + b) / 2)
+        }
+        gaps.sort { $0.width > $1.width }
+        var best: (r: Double, cut: Double)?
+        for gap in gaps.prefix(64) {
+            let c = gap.middle > Double.pi ? gap.middle - 2 * Double.pi : gap.middle
+            let shifted = phi.map { $0 > c ? $0 - c : $0 - c + 2 * Double.pi }
+            if let r = pearson(q, shifted), abs(r) > abs(best?.r ?? 0) { best = (r, c) }
+        }
+        return best.map { "\(TextPrinter.format($0.r, significantDigits: 3)) (cut at \(Int(($0.cut * 180 / Double.pi).rounded())) degrees)" } ?? "undefined"
     }
 
     /// Pearson's r of two series, nil when either is constant or a value is not finite.

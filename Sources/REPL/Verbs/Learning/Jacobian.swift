@@ -18,15 +18,11 @@ enum Jacobian: Verb {
                   .init("file", .file, "a PNG of the learned rows (points) and the normal modes (lines)")])
 
     static func run(_ call: BoundCall) throws -> Value {
-        let m = try call.object(0, ModelValue.self)
-        guard let model = m.model as? any PointTransformationModel else {
-            throw call.fail("a \(m.model.kind) model has no point transformation to differentiate; an nct has", at: call.positional[0].location)
-        }
-        let data = try call.dataset(1, samples: true)
-        try m.checkColumns(of: data, at: call.positional[1].location, in: call.evaluation)
-        let n = model.dimension / 2, d = data.dimension, rows = data.count
+        let target = try PointTransformationCall(call, cannot: "differentiate")
+        let (m, model, data) = (target.m, target.model, target.data)
+        let n = target.n, rows = data.count
         guard rows > 0 else { throw call.fail("the data has no rows", at: call.positional[1].location) }
-        let omega = model.omega, order = omega.indices.sorted { omega[$0] < omega[$1] }
+        let omega = model.omega, order = target.slowestFirst
         let modes = (try call.numbers("modes") ?? [1, 2])
         guard !modes.isEmpty, modes.count <= 8, modes.allSatisfy({ $0 == $0.rounded() && $0 >= 1 && $0 <= Double(n) }) else {
             throw call.fail("'modes:' lists up to 8 mode numbers from 1 to \(n)", at: call.location(of: "modes"))
@@ -35,8 +31,7 @@ enum Jacobian: Verb {
         // The analytic normal modes of H's quadratic part, slowest first.
         var normal: (omega: [Double], vectors: [[Double]])?
         if let syntax = call.option("against") { normal = try normalModes(syntax, coordinates: coordinates, parameters: data.parameters, call) }
-        let q = Tensor(shape: [rows, n], storage: (0..<rows).flatMap { data.states[($0 * d)..<($0 * d + n)] })
-        let jacobians = model.latentJacobian(q, indices: modes.map { order[Int($0) - 1] })
+        let jacobians = model.latentJacobian(target.configurations, indices: modes.map { order[Int($0) - 1] })
         let short = { (x: Double) in TextPrinter.format(x, significantDigits: 3) }
         var lines = ["dQ_k/dq_i averaged over \(rows) rows of \(data.system) (mean, spread as the standard deviation over rows)"]
         var series: [Plot.Series] = []

@@ -17,17 +17,15 @@ extension PlotVerb {
         for label in ["plane", "layers", "log"] where call.has(label) {
             throw call.fail("'\(label):' is not for an nct's plot (its options: modes, color, walk)", at: call.location(of: label))
         }
-        let data = try call.dataset(1, samples: true)
-        try m.checkColumns(of: data, at: call.positional[1].location, in: call.evaluation)
-        let n = model.dimension / 2, d = data.dimension
+        let target = try PointTransformationCall(call, cannot: "plot")
+        let data = target.data, n = target.n
         // Latent indices from the slowest mode on.
-        let omega = model.omega, order = omega.indices.sorted { omega[$0] < omega[$1] }
+        let omega = model.omega, order = target.slowestFirst
         func mode(_ k: Int, _ label: String) throws -> Int {
             guard (1...n).contains(k) else { throw call.fail("the model has modes 1 to \(n) (numbered from the slowest); \(k) is not one", at: call.location(of: label)) }
             return order[k - 1]
         }
-        let q = Tensor(shape: [data.count, n], storage: (0..<data.count).flatMap { data.states[($0 * d)..<($0 * d + n)] })
-        let Q = model.latentConfigurations(q)
+        let Q = target.latent
         let short = { (x: Double) in TextPrinter.format(x, significantDigits: 3) }
         do {
             if let k = try call.whole("walk") {
@@ -57,16 +55,10 @@ extension PlotVerb {
                 return .text("wrote \(path)")
             }
             guard case .expr(let e) = try call.evaluation.value(color) else { throw call.fail("'color:' is label or an expression of the data's coordinates", at: color.location) }
-            if let unknown = e.freeSymbols.sorted().first(where: { !data.names.contains($0) && data.parameters[$0] == nil }) {
+            if let unknown = target.unknownSymbol(in: e) {
                 throw call.fail("'color:' names '\(Diagnostic.escaped(unknown))', which is not a coordinate of the data (\(DatasetValue.abbreviated(data.names)))", at: color.location)
             }
-            var points: [(x: Double, y: Double, c: Double)] = []
-            for r in 0..<data.count {
-                var bindings = data.parameters
-                for (i, name) in data.names.enumerated() { bindings[name] = data.states[r * d + i] }
-                let c = try e.evaluate(bindings)
-                if c.isFinite { let (x, y) = point(r); points.append((x, y, c)) }
-            }
+            let points = try target.values(of: e).enumerated().filter { $0.element.isFinite }.map { r, c in (x: point(r).0, y: point(r).1, c: c) }
             try Plot.writeColoured(points, to: path, title: title, xlabel: xlabel, ylabel: ylabel, colorLabel: TextPrinter().print(e))
             return .text("wrote \(path)" + (points.count < data.count ? " (\(data.count - points.count) rows where the colour is not finite left out)" : ""))
         } catch let failure as Plot.Failure { throw call.fail("\(failure)", at: pathAt) }
