@@ -1,8 +1,8 @@
 import CGSL
 
 /// The eigen-decomposition of a real symmetric matrix by GSL (`gsl_eigen_symmv`): eigenvalues in
-/// increasing order with unit eigenvectors, each with its largest-magnitude component positive
-/// (so the signs are reproducible).
+/// increasing order with unit eigenvectors, each with its first component of largest magnitude
+/// (to 1e-9) positive, so the signs are reproducible when components tie.
 public enum SymmetricEigen {
     public static func decompose(_ matrix: [[Double]]) throws -> (values: [Double], vectors: [[Double]]) {
         let n = matrix.count
@@ -21,8 +21,9 @@ public enum SymmetricEigen {
         let lambda = (0..<n).map { gsl_vector_get(values, $0) }
         let u = (0..<n).map { k -> [Double] in
             let v = (0..<n).map { gsl_matrix_get(vectors, $0, k) }
-            let big = v.max { abs($0) < abs($1) }!
-            return big < 0 ? v.map { -$0 } : v
+            let largest = v.map(abs).max()!
+            let first = v.first { abs($0) >= largest - 1e-9 }!
+            return first < 0 ? v.map { -$0 } : v
         }
         return (lambda, u)
     }

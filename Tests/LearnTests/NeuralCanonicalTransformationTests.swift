@@ -270,4 +270,30 @@ final class NeuralCanonicalTransformationTests: XCTestCase {
         for (a, b) in zip(g1, g2) { for (x, y) in zip(a.value.storage, b.value.storage) { worst = max(worst, abs(x - y) / max(1, abs(y))) } }
         XCTAssertLessThan(worst, 1e-10)
     }
+
+    /// Draws of configuration samples: q is the row plus uniform noise in [0, w), fresh per item;
+    /// the momenta have variance 1/β; the whole split is every train row once.
+    func testSampleDrawsDequantizeAndDrawMomenta() {
+        let data = Dataset.samples(system: "s", names: ["a", "b"], values: [3, 7, 1, 2], isTest: [false, false])
+        let beta = 4.0, w = 0.5
+        let source = PhaseSpaceSamples(data, beta: beta, dequantize: w)
+        let items = Array(0..<20_000)
+        let batch = source.batch(items)
+        let q = batch["q"]!.storage, p = batch["p"]!.storage
+        for (k, item) in items.enumerated() {
+            let row = item % 2
+            for i in 0..<2 {
+                let offset = q[k * 2 + i] - data.states[row * 2 + i]
+                XCTAssertTrue(offset >= 0 && offset < w, "item \(item): \(offset)")
+            }
+        }
+        XCTAssertNotEqual(q[0], q[4], "items 0 and 2 draw the same row with different noise")
+        let variance = p.reduce(0) { $0 + $1 * $1 } / Double(p.count)
+        XCTAssertEqual(variance, 1 / beta, accuracy: 0.02 / beta)
+        let mean = q.enumerated().filter { $0.offset % 4 == 0 }.map(\.element).reduce(0, +) / Double(items.count / 2)
+        XCTAssertEqual(mean, 3 + w / 2, accuracy: 0.01)
+        XCTAssertEqual(source.trainingBatch["q"]!.shape, [2, 2])
+        XCTAssertNil(source.testBatch)
+        XCTAssertEqual(source.count, 1 << 40)
+    }
 }

@@ -95,7 +95,8 @@ final class NCTVerbsTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: png))
         for (input, suffix) in [
             ("train(nct, d, objective: variational)", "configuration samples carry no Hamiltonian to be variational about; they are fitted by likelihood (objective: likelihood)"),
-            ("fit(m, d)", "fit needs trajectories with their derivatives; 'digits' is configuration samples (no momenta, times or derivatives), which train(nct, samples), latent, sample and plot of an nct take"),
+            ("fit(m, d)", "fit needs trajectories with their derivatives; 'digits' is configuration samples (no momenta, times or derivatives), which an nct's train, resume, evaluate, latent, plot, correlate, classify and jacobian take"),
+            ("resume(m, x1 + 1, steps: 1)", "this nct was fitted by likelihood to data; resume it on data, as resume(m, data, ...)"),
             ("plot(m, d, \"\(png)\", walk: 65)", "the model has modes 1 to 64 (numbered from the slowest); 65 is not one"),
             ("classify(m, s)", "the data has no class labels to classify"),
             ("plot(m, d, \"\(png)\", color: y1)", "'color:' names 'y1', which is not a coordinate of the data (x1, x2, x3, ..., x64)"),
@@ -134,9 +135,35 @@ final class NCTVerbsTests: XCTestCase {
             ("jacobian(m, s, against: (p1^2 + p2^2 + p3^2)/2 - q1^2)", "H's Hessian at the origin is not positive definite (smallest eigenvalue -2.0): no normal modes"),
             ("correlate(m, s, [q1], angle: [q1, 2])", "'angle:' names two coordinates of the data, as in angle: [q1, q2]"),
             ("correlate(m, s, [z])", "'z' is not a coordinate of the data (q1, q2, q3)"),
+            ("resume(m, s, steps: 1)", "resume needs trajectories with their derivatives; 'chain(n: 3)' is configuration samples (no momenta, times or derivatives), which an nct's train, resume, evaluate, latent, plot, correlate, classify and jacobian take"),
         ] {
             let out = lines(input, in: repl)
             XCTAssertTrue(out.first?.hasSuffix(suffix) ?? false, "\(input):\n\(out.joined(separator: "\n"))")
         }
+    }
+
+    /// The statistics behind correlate and classify on cases with known answers.
+    func testPearsonAngleCutAndNearestNeighbours() throws {
+        XCTAssertEqual(try XCTUnwrap(Correlate.pearson([1, 2, 3, 4], [2, 4, 6, 8])), 1, accuracy: 1e-15)
+        XCTAssertEqual(try XCTUnwrap(Correlate.pearson([1, 2, 3, 4], [8, 6, 4, 2])), -1, accuracy: 1e-15)
+        XCTAssertEqual(try XCTUnwrap(Correlate.pearson([1, 2, 3], [1, 0, 1])), 0, accuracy: 1e-15)
+        XCTAssertNil(Correlate.pearson([1, 2, 3], [5, 5, 5]))
+        XCTAssertNil(Correlate.pearson([1, 2, 3], [1, .nan, 2]))
+        // Angles from -170 to 130 degrees, a gap from 130 to 190: q linear in the angle from the
+        // cut in that gap correlates perfectly, and the cut is the gap's middle, 160 degrees.
+        let degrees = stride(from: -170.0, through: 130, by: 10).map { $0 }
+        let phi = degrees.map { $0 * Double.pi / 180 }
+        let q = degrees.map { 2 * $0 + 5 }
+        XCTAssertEqual(Correlate.angleCorrelation(q, phi), "1.0 (cut at 160 degrees)")
+        // Two clusters, labels 0 and 1: 5-NN gets every test row right on the column that
+        // separates them and about half on the column that does not.
+        let points: [[Double]] = (0..<40).map { (i: Int) -> [Double] in
+            let separating: Double = Double(i % 2) * 10 + Double(i % 7) * 0.1
+            return [separating, Double(i % 3)]
+        }
+        let labels = (0..<40).map { $0 % 2 }
+        let train = Array(0..<30), test = Array(30..<40)
+        XCTAssertEqual(try Classify.accuracy([0], { points[$0][$1] }, train, test, labels), 1)
+        XCTAssertLessThan(try Classify.accuracy([1], { points[$0][$1] }, train, test, labels), 0.8)
     }
 }

@@ -125,9 +125,10 @@ extension Catalog {
 
     /// The chain's normal-mode energies E_k = (P_k² + ω_k² Q_k²)/2, Q_k = √(2/(n+1)) Σ_i
     /// sin(π i k/(n+1)) q_i (P_k likewise), ω_k² = 2 − 2 cos(π k/(n+1)), exactly: for n + 1 = 3,
-    /// 4 or 6 the sines are 0, ±1/2, ±√2/2, ±√3/2, ±1 and the invariants are written with them;
-    /// for other n they need sines of π/(n+1) that are not square roots (π/9 has none in real
-    /// radicals), and the chain is given without invariants.
+    /// 4 or 6 the sines are 0, ±1/2, ±√2/2, ±√3/2, ±1 and the invariants are written with them.
+    /// Other n are given without invariants: some need nested square roots (sin(π/5) =
+    /// √(10 − 2√5)/4 for n = 4), which this table does not hold, and some have no real radicals
+    /// at all (sin(π/9), n = 8).
     static func chainModeEnergies(n: Int) -> [HamiltonianSystem.Invariant] {
         let N = n + 1
         guard [3, 4, 6].contains(N) else { return [] }

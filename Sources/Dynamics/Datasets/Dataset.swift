@@ -183,9 +183,10 @@ public struct Dataset: Sendable {
 
     /// Configuration samples: rows of `values` (row-major, `names.count` each), test rows marked,
     /// optional labels.
-    public static func samples(system: String, names: [String], values: [Double], isTest: [Bool], labels: [Int]? = nil, source: String? = nil) -> Dataset {
+    public static func samples(system: String, names: [String], values: [Double], isTest: [Bool], labels: [Int]? = nil, source: String? = nil,
+                               parameters: [String: Double] = [:]) -> Dataset {
         precondition(!names.isEmpty && values.count == names.count * isTest.count && (labels?.count ?? isTest.count) == isTest.count)
-        var data = Dataset(system: system, names: names, parameters: [:], sampler: samplesSampler, seed: 0, noise: 0, states: values, derivatives: [],
+        var data = Dataset(system: system, names: names, parameters: parameters, sampler: samplesSampler, seed: 0, noise: 0, states: values, derivatives: [],
                            times: Array(repeating: 0, count: isTest.count), trajectoryIDs: Array(0..<isTest.count), isTestTrajectory: isTest)
         data.labels = labels
         data.source = source

@@ -284,7 +284,8 @@ public enum DatasetFile {
         }
         try checkRows(isTest.count, recorded: recordedRows, checksum: checksum.value, recorded: recordedChecksum, failure)
         guard !isTest.isEmpty else { throw failure("has no samples") }
-        var data = Dataset.samples(system: preamble.system, names: names, values: values, isTest: isTest, labels: labelled ? labels : nil, source: preamble.source)
+        var data = Dataset.samples(system: preamble.system, names: names, values: values, isTest: isTest, labels: labelled ? labels : nil, source: preamble.source,
+                                  parameters: preamble.parameters)
         data.seed = preamble.seed
         data.notes = preamble.notes
         if recordedRows == nil || recordedChecksum == nil {

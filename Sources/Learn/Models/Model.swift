@@ -205,6 +205,8 @@ extension PointTransformationModel {
 /// A model with a normalised density on phase space (an nct): the negative log-likelihood of
 /// data rows under it, per split.
 public protocol DensityModel: Model {
+    /// Whether its training objective fits data rows (samples) rather than a Hamiltonian alone.
+    var fitsData: Bool { get }
     func negativeLogLikelihood(on data: Dataset) throws -> [(split: String, value: Double, standardError: Double, rows: Int)]
 }
 

@@ -123,6 +123,8 @@ public final class NeuralCanonicalTransformation: PointTransformationModel, Vari
     var perLayer: Int { s[0].parameters.count + t[0].parameters.count + 1 }
 
     public var lossNames: [String] { [objective.rawValue] }
+    /// Whether it is fitted to data rows (by likelihood) rather than to a Hamiltonian alone.
+    public var fitsData: Bool { objective == .likelihood }
     public var latentNames: [String] { (1...pairs).map { "Q\($0)" } + (1...pairs).map { "P\($0)" } + conservedNames }
     /// The latent oscillators' energies E_k = (P_k² + ω_k² Q_k²)/2, conserved by K: what
     /// `discover` identifies with a system's mode energies.
@@ -209,19 +211,41 @@ public final class NeuralCanonicalTransformation: PointTransformationModel, Vari
         return x
     }
 
-    public func latentConfigurations(_ q: Tensor) -> Tensor { Recording.with(false) { inverse(Variable(q), variables).value } }
-    public func configurations(_ Q: Tensor) -> Tensor { Recording.with(false) { forward(Variable(Q), variables).q.value } }
+    public func latentConfigurations(_ q: Tensor) -> Tensor {
+        Self.inChunks(q) { rows in Recording.with(false) { inverse(Variable(rows), variables).value } }
+    }
+    public func configurations(_ Q: Tensor) -> Tensor {
+        Self.inChunks(Q) { rows in Recording.with(false) { forward(Variable(rows), variables).q.value } }
+    }
     public func latentJacobian(_ q: Tensor, indices: [Int]) -> [Tensor] {
-        let n = pairs, rows = q.shape[0]
-        return Recording.with(true) {
-            let x = Variable(q, requiresGradient: true)
-            let Q = inverse(x, variables)
+        let n = pairs
+        // Per chunk, one [rows, n] block for each index; then the chunks' blocks in row order.
+        var blocks = [[Double]](repeating: [], count: indices.count)
+        _ = Self.inChunks(q) { rows in
+            let x = Variable(rows, requiresGradient: true)
+            let Q = Recording.with(true) { inverse(x, variables) }
             // Rows are independent, so the gradient of Σ_rows Q_k is each row's ∂Q_k/∂q.
-            return indices.map { k in
+            for (slot, k) in indices.enumerated() {
                 let pick = Variable(Tensor(shape: [n, 1], storage: (0..<n).map { $0 == k ? 1 : 0 }))
-                return gradient(of: Variable.matmul(Q, pick).sum(), wrt: [x])[0].value
+                blocks[slot] += Recording.with(true) { gradient(of: Variable.matmul(Q, pick).sum(), wrt: [x])[0].value.storage }
             }
-        }.map { $0.shape == [rows, n] ? $0 : Tensor(shape: [rows, n], storage: $0.storage) }
+            return rows
+        }
+        return blocks.map { Tensor(shape: [q.shape[0], n], storage: $0) }
+    }
+
+    /// `body` applied to the rows of `x` [rows, n] in chunks of 4096, results stacked: memory
+    /// grows with a chunk (its [4096, hidden] activations and graph), not with the rows.
+    static func inChunks(_ x: Tensor, _ body: (Tensor) -> Tensor) -> Tensor {
+        let rows = x.shape[0], n = x.shape[1], chunk = 4096
+        guard rows > chunk else { return body(x) }
+        var out: [Double] = []
+        out.reserveCapacity(rows * n)
+        for start in stride(from: 0, to: rows, by: chunk) {
+            let end = min(rows, start + chunk)
+            out += body(Tensor(shape: [end - start, n], storage: Array(x.storage[(start * n)..<(end * n)]))).storage
+        }
+        return Tensor(shape: [rows, n], storage: out)
     }
 
     /// (q, p) of latent rows (Q, P) [B, n] each: q = F(Q) and p = (∂F/∂Q)^{-T} P, p recorded
@@ -340,6 +364,9 @@ public final class NeuralCanonicalTransformation: PointTransformationModel, Vari
     /// with the momenta and dequantization noise of its first draw), mean and standard error:
     /// how well a model fitted by likelihood describes held-out samples.
     public func negativeLogLikelihood(on data: Dataset) throws -> [(split: String, value: Double, standardError: Double, rows: Int)] {
+        guard data.phaseSpaceDimension == dimension else {
+            throw ModelError(message: "the model's phase space has dimension \(dimension), the data's \(data.phaseSpaceDimension)")
+        }
         let source = PhaseSpaceSamples(data, beta: beta, dequantize: dequantize)
         try source.validate()
         var out: [(String, Double, Double, Int)] = []
@@ -515,7 +542,7 @@ public struct PhaseSpaceSamples: BatchSource {
 
     public func validate() throws {
         guard !train.isEmpty else {
-            throw TrainingError(message: "maximum likelihood needs samples: the data has no train rows" + (data.count == 0 ? " (a Hamiltonian alone trains variationally: loss: variational)" : ""))
+            throw TrainingError(message: "maximum likelihood needs samples: the data has no train rows" + (data.count == 0 ? " (a Hamiltonian alone trains variationally: train(nct, H))" : ""))
         }
         if let bad = data.states.firstIndex(where: { !$0.isFinite }) {
             throw TrainingError(message: "sample \(bad / data.dimension + 1), coordinate \(data.names[bad % data.dimension]), is not finite (\(data.states[bad]))")

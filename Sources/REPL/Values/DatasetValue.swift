@@ -47,7 +47,7 @@ extension BoundCall {
     func dataset(_ k: Int, samples: Bool = false) throws -> Dataset {
         let data = try object(k, DatasetValue.self).dataset
         guard samples || !data.isSamples else {
-            throw fail("\(name) needs trajectories with their derivatives; '\(data.system)' is configuration samples (no momenta, times or derivatives), which train(nct, samples), latent, sample and plot of an nct take", at: positional[k].location)
+            throw fail("\(name) needs trajectories with their derivatives; '\(data.system)' is configuration samples (no momenta, times or derivatives), which an nct's train, resume, evaluate, latent, plot, correlate, classify and jacobian take", at: positional[k].location)
         }
         return data
     }

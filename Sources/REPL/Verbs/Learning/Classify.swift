@@ -19,20 +19,26 @@ enum Classify: Verb {
         let (model, data) = (target.model, target.data)
         guard let labels = data.labels else { throw call.fail("the data has no class labels to classify", at: call.positional[1].location) }
         let n = model.dimension / 2, d = data.dimension
-        let counts = try call.numbers("modes") ?? [1, 2, 5, 10, 20]
+        // The default counts that the model has.
+        let counts = try call.numbers("modes") ?? [1, 2, 5, 10, 20].filter { $0 <= Double(n) }
         guard !counts.isEmpty, counts.allSatisfy({ $0 == $0.rounded() && $0 >= 1 && $0 <= Double(n) }) else {
             throw call.fail("'modes:' lists whole numbers of modes from 1 to \(n)", at: call.location(of: "modes"))
         }
         let train = (0..<data.count).filter { !data.isTest($0) }, test = (0..<data.count).filter { data.isTest($0) }
         guard train.count >= 5, !test.isEmpty else { throw call.fail("classify needs at least 5 train rows and a test row", at: call.positional[1].location) }
+        // Each test row is compared with every train row: 1e8 pairs take about a minute.
+        guard Double(train.count) * Double(test.count) <= 1e8 else {
+            throw call.fail("\(test.count) test rows against \(train.count) train rows is more than 1e8 comparisons; classify a smaller dataset", at: call.positional[1].location)
+        }
         let Q = target.latent.storage, omega = model.omega, order = target.slowestFirst
         let scale = omega.map { $0 * model.beta.squareRoot() }
         let latent = { (r: Int, k: Int) in Q[r * n + k] * scale[k] }
         let raw = { (r: Int, k: Int) in data.states[r * d + k] }
+        try Interrupt.check()
         var lines = ["5-nearest-neighbour test accuracy on \(test.count) rows (\(train.count) train rows the reference), \(Set(labels).count) classes:",
-                     "all \(d) raw coordinates: " + percent(accuracy(Array(0..<d), raw, train, test, labels))]
+                     "all \(d) raw coordinates: " + percent(try accuracy(Array(0..<d), raw, train, test, labels))]
         for k in counts.map({ Int($0) }) {
-            let slow = accuracy(Array(order.prefix(k)), latent, train, test, labels), fast = accuracy(Array(order.suffix(k)), latent, train, test, labels)
+            let slow = try accuracy(Array(order.prefix(k)), latent, train, test, labels), fast = try accuracy(Array(order.suffix(k)), latent, train, test, labels)
             lines.append("\(k) slowest modes: \(percent(slow)); \(k) fastest: \(percent(fast))")
         }
         return .text(lines.joined(separator: "\n"))
@@ -42,10 +48,11 @@ enum Classify: Verb {
 
     /// The fraction of `test` rows whose majority label among their 5 nearest `train` rows
     /// (Euclidean over `columns` of `value`; ties to the nearest neighbour's label) is theirs.
-    static func accuracy(_ columns: [Int], _ value: (Int, Int) -> Double, _ train: [Int], _ test: [Int], _ labels: [Int]) -> Double {
+    static func accuracy(_ columns: [Int], _ value: (Int, Int) -> Double, _ train: [Int], _ test: [Int], _ labels: [Int]) throws -> Double {
         let reference = train.map { r in columns.map { value(r, $0) } }
         var right = 0
         for r in test {
+            try Interrupt.check()
             let x = columns.map { value(r, $0) }
             var nearest: [(distance: Double, label: Int)] = []
             for (i, y) in reference.enumerated() {

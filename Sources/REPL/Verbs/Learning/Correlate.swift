@@ -44,7 +44,7 @@ enum Correlate: Verb {
         var lines = ["Pearson correlation over \(rows) rows of \(data.system): latent Q_k (modes from the slowest) against " + labels.joined(separator: ", ")]
         for (mode, k) in order.prefix(12).enumerated() {
             let q = (0..<rows).map { Q.storage[$0 * n + k] }
-            var cells = columns.map { c in Self.pearson(q, c).map { TextPrinter.format($0, significantDigits: 3) } ?? "undefined (constant)" }
+            var cells = columns.map { c in Self.pearson(q, c).map { TextPrinter.format($0, significantDigits: 3) } ?? "undefined (a constant, or a value that is not finite)" }
             if let angle { cells.append(Self.angleCorrelation(q, (0..<rows).map { Foundation.atan2(data.states[$0 * d + angle.y], data.states[$0 * d + angle.x]) })) }
             lines.append("mode \(mode + 1) (Q\(k + 1), omega \(TextPrinter.format(omega[k], significantDigits: 4))): " + zip(labels, cells).map { "\($0) \($1)" }.joined(separator: ", "))
         }

@@ -30,7 +30,7 @@ enum Jacobian: Verb {
         let coordinates = Array(m.names.prefix(n))
         // The analytic normal modes of H's quadratic part, slowest first.
         var normal: (omega: [Double], vectors: [[Double]])?
-        if let syntax = call.option("against") { normal = try normalModes(syntax, coordinates: coordinates, parameters: data.parameters, call) }
+        if let syntax = call.option("against") { normal = try normalModes(syntax, coordinates: coordinates, parameters: m.parameters, call) }
         let jacobians = model.latentJacobian(target.configurations, indices: modes.map { order[Int($0) - 1] })
         let short = { (x: Double) in TextPrinter.format(x, significantDigits: 3) }
         var lines = ["dQ_k/dq_i averaged over \(rows) rows of \(data.system) (mean, spread as the standard deviation over rows)"]

@@ -12,7 +12,7 @@ enum Latent: Verb {
 
     static func run(_ call: BoundCall) throws -> Value {
         let m = try call.object(0, ModelValue.self)
-        let data = try call.dataset(1, samples: true)
+        let data = try call.dataset(1, samples: m.model is any PointTransformationModel)
         try m.checkColumns(of: data, at: call.positional[1].location, in: call.evaluation)
         guard let latent = m.model as? any LatentModel else {
             let kinds = ModelRegistry.kinds { $0 is any LatentModel }.map { "train(\($0), ...)" }.joined(separator: " or ")

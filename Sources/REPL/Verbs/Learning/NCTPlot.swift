@@ -10,7 +10,8 @@ extension PlotVerb {
     ///   coordinates (Q_a, Q_b) = F⁻¹(q), one colour per class label, or coloured by an
     ///   expression of the data's coordinates (`color: atan(q2/q1)`);
     /// - `plot(m, data, "walk.png", walk: 1)`: images (n = side² coordinates) walked along one
-    ///   latent coordinate: from each of up to ten test images (one per class when labelled),
+    ///   latent coordinate: from up to ten test images (the first of each class when labelled,
+    ///   else the first six),
     ///   Q_k is set to z/(√β ω_k) for z = −2 … 2, the other coordinates kept, and mapped back.
     static func latentPlot(_ model: any PointTransformationModel, _ m: ModelValue, _ call: BoundCall, path: String, at pathAt: SourceLocation) throws -> Value {
         guard call.count == 3 else { throw call.fail("plot an nct as plot(m, data, \"latent.png\", modes: [1, 2], color: label) or plot(m, data, \"walk.png\", walk: 1)", at: call.location, width: 4) }

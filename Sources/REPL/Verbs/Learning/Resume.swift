@@ -17,10 +17,13 @@ enum Resume: Verb {
         let previous = try call.object(0, ModelValue.self)
         // A variational model (nct) resumes on a Hamiltonian as it trained: resume(m, H, ...).
         let data: Dataset
+        let fitsData = (previous.model as? any DensityModel)?.fitsData ?? false
         if previous.model is any VariationalModel, case .expr = try call.evaluation.value(call.positional[1]) {
+            guard !fitsData else { throw call.fail("this \(previous.model.kind) was fitted by likelihood to data; resume it on data, as resume(m, data, ...)", at: call.positional[1].location) }
             data = try Train.hamiltonianData(call)
         } else {
-            data = try call.dataset(1, samples: previous.model is any VariationalModel)
+            // Configuration samples go only to a model fitted to samples.
+            data = try call.dataset(1, samples: fitsData)
         }
         let run = try TrainingRun(call, rate: previous.optimizer?.learningRate)
         try previous.checkColumns(of: data, at: call.positional[1].location, in: call.evaluation)

@@ -27,7 +27,7 @@ enum Sample: Verb {
         // The configuration names: all of a samples model's, the q's of a phase-space one.
         let names = m.names.count == n ? m.names : Array(m.names.prefix(n))
         let q = model.sampleConfigurations(count, seed: seed)
-        let data = Dataset.samples(system: m.system, names: names, values: q.storage, isTest: (0..<count).map { $0 % 5 == 4 })
+        let data = Dataset.samples(system: m.system, names: names, values: q.storage, isTest: (0..<count).map { $0 % 5 == 4 }, parameters: m.parameters)
         return .object(DatasetValue(dataset: data, source: "\(count) samples of the \(m.model.kind) model, seed \(seed)"))
     }
 }
