@@ -57,7 +57,7 @@ public enum ModelRegistry {
         public var variational = false
     }
 
-    public static let entries: [Entry] = [hamiltonianNeuralNetwork, baseline, separableHamiltonianNetwork, symmetryControlNetwork, momentumControlNetwork, symplecticFlow, neuralCanonicalTransformation]
+    public static let entries: [Entry] = [hamiltonianNeuralNetwork, baseline, separableHamiltonianNetwork, symmetryControlNetwork, momentumControlNetwork, symplecticFlow, neuralCanonicalTransformation, sympNet]
 
     public static var names: [String] { entries.map(\.name) }
 

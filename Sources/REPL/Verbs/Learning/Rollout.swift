@@ -21,6 +21,7 @@ enum Rollout: Verb {
 
     static func run(_ call: BoundCall) throws -> Value {
         let m = try call.object(0, ModelValue.self)
+        if let map = m.model as? any MapModel { return try iterate(map, m, call) }
         let field = try m.field(call.positional[0].location, in: call.evaluation)
         guard let x0Syntax = call.option("x0") else { throw call.fail("rollout needs x0: [...]") }
         let x0Value = try call.evaluation.value(x0Syntax)
@@ -42,6 +43,30 @@ enum Rollout: Verb {
         do {
             let traj = try FixedStepIntegrator(method, step: step).run(field, from: x0, steps: steps, sampleEvery: every)
             return .object(TrajectoryValue(trajectory: traj, names: m.names, parameters: m.parameters, method: "\(m.model.kind) model, \(methodName)"))
+        } catch let e as IntegrationError {
+            throw call.fail(e.description)
+        }
+    }
+
+    /// A step map (a SympNet) rolled out by iterating it: its step is its own, so `step:` may
+    /// only repeat it and `method:` does not apply.
+    static func iterate(_ map: any MapModel, _ m: ModelValue, _ call: BoundCall) throws -> Value {
+        let h = map.stepSize, short = { (x: Double) in TextPrinter.format(x, significantDigits: 6) }
+        if call.has("method") { throw call.fail("a \(m.model.kind) is a step map: its rollout iterates it, with no integrator to choose", at: call.location(of: "method")) }
+        if let step = try call.number("step"), call.has("step"), abs(step - h) > 1e-12 * h {
+            throw call.fail("a \(m.model.kind) maps one step of \(short(h)), which its rollout keeps; step: \(short(step)) would need another model", at: call.location(of: "step"))
+        }
+        guard let x0Syntax = call.option("x0"), case .list = try call.evaluation.value(x0Syntax) else { throw call.fail("rollout needs x0: [...]") }
+        let x0 = try call.evaluation.numbers(try call.evaluation.value(x0Syntax), at: x0Syntax.location, "x0")
+        guard x0.count == map.dimension else { throw call.fail("x0 has \(x0.count) values; the model's state has \(map.dimension)", at: x0Syntax.location) }
+        let duration = try call.number("t")!
+        let steps = try call.evaluation.fixedStepCount(duration: duration, step: h, limit: 10_000_000, at: call.location(of: "t"))
+        let every = try call.whole("every")!
+        try call.evaluation.checkTrajectoryMemory(samples: Trajectory.fixedStepSamples(steps: Double(steps), sampleEvery: Double(every)), dimension: x0.count,
+                                                  hint: "store every k-th step with every: k", at: call.location)
+        do {
+            let traj = try map.iterate(from: x0, steps: steps, sampleEvery: every)
+            return .object(TrajectoryValue(trajectory: traj, names: m.names, parameters: m.parameters, method: "\(m.model.kind) model, iterated with step \(short(h))"))
         } catch let e as IntegrationError {
             throw call.fail(e.description)
         }

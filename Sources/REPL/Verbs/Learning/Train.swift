@@ -60,7 +60,9 @@ enum Train: Verb {
         var options: [String: ModelRegistry.Value] = [:]
         for declared in modelOptions where call.has(declared.label) {
             guard let option = entry.options.first(where: { $0.name == declared.label }) else {
-                throw call.fail("a \(kind) model has no option '\(declared.label):' (its options: \(entry.options.map(\.name).joined(separator: ", ")))", at: call.location(of: declared.label))
+                // Another kind's option, or a typo of a training option (step for steps).
+                let typo = ExprBuilder.suggestion(for: declared.label, among: TrainingRun.options.map(\.label)).map { "; did you mean '\($0)'?" } ?? ""
+                throw call.fail("a \(kind) model has no option '\(declared.label):' (its options: \(entry.options.map(\.name).joined(separator: ", ")))" + typo, at: call.location(of: declared.label))
             }
             // Read with the chosen kind's own declaration (two kinds may give one name other ranges).
             let syntax = call.option(option.name)!
