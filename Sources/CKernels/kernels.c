@@ -56,6 +56,14 @@ CLONES void nk_tanh(const double *x, double *y, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] = tanh1(x[i]);
 }
 
+CLONES void nk_sigmoid(const double *x, double *y, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = fma(0.5, tanh1(0.5 * x[i]), 0.5);
+}
+
+CLONES void nk_times_sigmoid_slope(const double *g, const double *s, double *y, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = g[i] * (s[i] * (1.0 - s[i]));
+}
+
 BASELINE void nk_tanh_baseline(const double *x, double *y, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] = tanh1(x[i]);
 }

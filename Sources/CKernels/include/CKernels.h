@@ -12,6 +12,12 @@
 /// y = tanh(x), within 3 ulp (y may be x). NaN stays NaN, ±inf gives ±1, ±0 keeps its sign.
 void nk_tanh(const double *x, double *y, size_t n);
 
+/// y = 1/(1 + e^-x) as (1 + tanh(x/2))/2 through the same tanh (y may be x).
+void nk_sigmoid(const double *x, double *y, size_t n);
+
+/// y = g ⊙ s ⊙ (1 − s): the sigmoid's backward from its output s (y may be g).
+void nk_times_sigmoid_slope(const double *g, const double *s, double *y, size_t n);
+
 /// nk_tanh compiled for plain x86-64 only (libm's fma, no vector extensions): the tests compare
 /// it bit for bit with the clone the CPU runs.
 void nk_tanh_baseline(const double *x, double *y, size_t n);

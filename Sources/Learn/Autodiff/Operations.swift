@@ -1,4 +1,5 @@
 import Foundation
+import CKernels
 
 // Every operation: its value, and its pullback written with these same operations.
 
@@ -129,11 +130,20 @@ extension Variable {
     public func cos() -> Variable {
         .record(value.map(Foundation.cos), [self]) { g, need in [need[0] ? -(g * self.sin()) : nil] }
     }
+    /// σ(x) = 1/(1 + e^{−x}) as (1 + tanh(x/2))/2, through the vectorised tanh (libm's exp per
+    /// element cost a SympNet step more than its products). Its pullback g σ (1 − σ) uses the
+    /// output it has when it is not itself recorded, and a recorded σ when it is (second
+    /// derivatives).
     public func sigmoid() -> Variable {
-        .record(value.map { 1 / (1 + Foundation.exp(-$0)) }, [self]) { g, need in
+        let output = Tensor.elementwise(value.shape, [value.storage]) { p, o, n in nk_sigmoid(p[0], o, n) }
+        return .record(output, [self]) { g, need in
             guard need[0] else { return [nil] }
-            let s = self.sigmoid()
-            return [g * s * (1 - s)]
+            if Recording.isOn {
+                let s = self.sigmoid()
+                return [g * s * (1 - s)]
+            }
+            guard g.shape == output.shape else { return [g * Variable(output.map { $0 * (1 - $0) })] }
+            return [Variable(Tensor.elementwise(output.shape, [g.value.storage, output.storage]) { p, o, n in nk_times_sigmoid_slope(p[0], p[1], o, n) })]
         }
     }
     /// log(1 + eˣ), computed without overflow.
