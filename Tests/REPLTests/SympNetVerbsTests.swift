@@ -30,4 +30,24 @@ final class SympNetVerbsTests: XCTestCase {
             XCTAssertTrue(out.first?.hasSuffix(suffix) ?? false, "\(input):\n\(out.joined(separator: "\n"))")
         }
     }
+
+    /// lyapunov through the REPL: the saddle's exponent is 1, a SympNet is iterated, and bad
+    /// runs are refused where written.
+    func testLyapunov() {
+        let repl = Interpreter()
+        let saddle = lines("canonical (q, p); H = p^2/2 - q^2/2; lyapunov(x0: [0.001, 0.0005], t: 10, step: 0.01)", in: repl)
+        XCTAssertTrue(saddle[0].hasPrefix("largest Lyapunov exponent 1.0 per unit time, of H, gl4 with step 0.01, over t = 10.0 (10 renormalisations every 100 steps"), saddle.joined(separator: "\n"))
+        XCTAssertTrue(saddle[1].hasPrefix("running estimate: t = 2.0: 1.0"), saddle.joined(separator: "\n"))
+        XCTAssertFalse(repl.execute("load pendulum; d = dataset(pendulum, trajectories: 4, samples: 11, t: 1, noise: 0, seed: 0); m = train(sympnet, d, step: 0.1, steps: 5)").contains(where: \.failed))
+        let map = lines("lyapunov(m, x0: [1, 0], t: 20)", in: repl)
+        XCTAssertTrue(map[0].contains("of the sympnet model, iterated (step 0.1), over t = 20.0 (20 renormalisations every 10 steps"), map.joined(separator: "\n"))
+        for (input, suffix) in [
+            ("lyapunov(m, x0: [1, 0], t: 1, method: rk4)", "a sympnet is a step map: it is iterated, with no integrator to choose"),
+            ("lyapunov(x0: [1, 0], t: 1, every: 1000)", "t covers 100 steps, fewer than one renormalisation (every 1000 steps); use a longer t or a smaller every:"),
+            ("lyapunov(m, t: 1)", "lyapunov needs x0: [...]"),
+        ] {
+            let out = lines(input, in: repl)
+            XCTAssertTrue(out.first?.hasSuffix(suffix) ?? false, "\(input):\n\(out.joined(separator: "\n"))")
+        }
+    }
 }
