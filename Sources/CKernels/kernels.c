@@ -23,9 +23,8 @@ static const double ln2_lo = 1.90821492927058770002e-10;
 static const double inv_ln2 = 1.44269504088896338700e+00;
 static const double shifter = 6755399441055744.0;  // 1.5·2⁵²: adding it rounds to an integer
 
-static inline __attribute__((always_inline)) double tanh1(double x) {
-    double c = x > 20.0 ? 20.0 : (x < -20.0 ? -20.0 : x);
-    double y = c + c;
+// expm1(y) for |y| < 709.7 (2ᵏ stays a normal number), by the reduction and series above.
+static inline __attribute__((always_inline)) double expm1_reduced(double y) {
     double t = fma(y, inv_ln2, shifter);
     double k = t - shifter;
     double r = fma(-k, ln2_hi, y);
@@ -48,8 +47,23 @@ static inline __attribute__((always_inline)) double tanh1(double x) {
     bits = (bits + 1023) << 52;
     double s;
     memcpy(&s, &bits, sizeof s);                 // 2ᵏ
-    double e = fma(s, p, s - 1.0);               // expm1(2x)
+    return fma(s, p, s - 1.0);                   // expm1(y)
+}
+
+static inline __attribute__((always_inline)) double tanh1(double x) {
+    double c = x > 20.0 ? 20.0 : (x < -20.0 ? -20.0 : x);
+    double e = expm1_reduced(c + c);             // expm1(2x)
     return copysign(e / (e + 2.0), x);           // odd: keeps the sign of ±0
+}
+
+// σ(x) from e = expm1(|x|): σ(−|x|) = 1/(2 + e) and σ(|x|) = (1 + e)/(2 + e), neither with a
+// cancellation, so both tails keep their relative accuracy. Past |x| = 708, 0 or 1; NaN stays
+// NaN (the comparisons let it through).
+static inline __attribute__((always_inline)) double sigmoid1(double x) {
+    double a = fabs(x);
+    if (a > 708.0) return x > 0 ? 1.0 : 0.0;
+    double e = expm1_reduced(a);
+    return x > 0 ? (1.0 + e) / (2.0 + e) : 1.0 / (2.0 + e);
 }
 
 CLONES void nk_tanh(const double *x, double *y, size_t n) {
@@ -57,7 +71,7 @@ CLONES void nk_tanh(const double *x, double *y, size_t n) {
 }
 
 CLONES void nk_sigmoid(const double *x, double *y, size_t n) {
-    for (size_t i = 0; i < n; i++) y[i] = fma(0.5, tanh1(0.5 * x[i]), 0.5);
+    for (size_t i = 0; i < n; i++) y[i] = sigmoid1(x[i]);
 }
 
 CLONES void nk_times_sigmoid_slope(const double *g, const double *s, double *y, size_t n) {

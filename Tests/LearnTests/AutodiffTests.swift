@@ -164,6 +164,25 @@ final class AutodiffTests: XCTestCase {
         XCTAssertEqual(Array(special[5...]), [1e-310, -1e-310, 1, -1])
     }
 
+    /// The vectorised sigmoid against 1/(1 + e^{−x}) in 80-bit precision: within 4 ulp from
+    /// −700 to 700, so both tails keep their relative accuracy (σ(−30) ≈ 9.4e-14 is not rounded
+    /// to a multiple of 2^-53), and 0, 1 and NaN at the special values.
+    func testSigmoidKernelIsAccurate() {
+        let xs = stride(from: -700.0, through: 700.0, by: 0.0371).map { $0 } + (0..<20000).map { _ in rng.uniform(-40, 40) } + [0, -0.0, 1e-300, -30]
+        let got = Variable(Tensor(xs)).sigmoid().value.storage
+        var worst = 0.0
+        for (x, y) in zip(xs, got) {
+            let exact = 1 / (1 + Foundation.expl(-Float80(x))), rounded = Double(exact)
+            let error = Double(abs(Float80(y) - exact)) / abs(rounded).ulp
+            worst = max(worst, error)
+            XCTAssertLessThanOrEqual(error, 4, "sigmoid(\(x)) = \(y), exact \(exact)")
+        }
+        XCTAssertGreaterThan(worst, 0.4)  // the comparison measures something
+        let special = Variable(Tensor([.infinity, -.infinity, .nan, 800, -800])).sigmoid().value.storage
+        XCTAssertEqual(special[0], 1); XCTAssertEqual(special[1], 0); XCTAssertTrue(special[2].isNaN)
+        XCTAssertEqual(special[3], 1); XCTAssertEqual(special[4], 0)
+    }
+
     func testBroadcastRules() {
         XCTAssertEqual(Tensor.broadcastShape([3, 4], [4]), [3, 4])
         XCTAssertEqual(Tensor.broadcastShape([3, 1], [1, 4]), [3, 4])

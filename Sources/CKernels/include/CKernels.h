@@ -12,7 +12,8 @@
 /// y = tanh(x), within 3 ulp (y may be x). NaN stays NaN, ±inf gives ±1, ±0 keeps its sign.
 void nk_tanh(const double *x, double *y, size_t n);
 
-/// y = 1/(1 + e^-x) as (1 + tanh(x/2))/2 through the same tanh (y may be x).
+/// y = 1/(1 + e^-x) from expm1(|x|) (the same reduction and series as nk_tanh), relative error
+/// of a few ulp in both tails (y may be x).
 void nk_sigmoid(const double *x, double *y, size_t n);
 
 /// y = g ⊙ s ⊙ (1 − s): the sigmoid's backward from its output s (y may be g).

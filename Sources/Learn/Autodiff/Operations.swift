@@ -130,8 +130,8 @@ extension Variable {
     public func cos() -> Variable {
         .record(value.map(Foundation.cos), [self]) { g, need in [need[0] ? -(g * self.sin()) : nil] }
     }
-    /// σ(x) = 1/(1 + e^{−x}) as (1 + tanh(x/2))/2, through the vectorised tanh (libm's exp per
-    /// element cost a SympNet step more than its products). Its pullback g σ (1 − σ) uses the
+    /// σ(x) = 1/(1 + e^{−x}) by a vectorised kernel (`nk_sigmoid`; libm's exp per element cost a
+    /// SympNet step more than its products). Its pullback g σ (1 − σ) uses the
     /// output it has when it is not itself recorded, and a recorded σ when it is (second
     /// derivatives).
     public func sigmoid() -> Variable {
