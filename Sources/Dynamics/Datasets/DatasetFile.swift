@@ -167,38 +167,22 @@ public enum DatasetFile {
         // The rows; ids are mapped to 0, 1, ... afterwards.
         var splits: [Int: Bool] = [:]
         var fileIDs: [Int] = []
-        var checksum = FNV1a()
-        checksum.add(lines[2].utf8); checksum.add(10)
-        for (index, line) in lines.enumerated().dropFirst(3) where !line.isEmpty {
-            checksum.add(line.utf8); checksum.add(10)
-            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard cells.count == header.count else {
-                throw failure("line \(index + 1): \(cells.count) columns, the header has \(header.count)")
-            }
+        let checksum = try eachRow(lines, header: header, failure) { line, cells in
             guard let id = naturalNumber(String(cells[0]), digits: 19) else {
-                throw failure("line \(index + 1): the trajectory id '\(FileError.quoted(cells[0]))' is not an integer from 0 to 2^63 - 1")
+                throw failure("line \(line): the trajectory id '\(FileError.quoted(cells[0]))' is not an integer from 0 to 2^63 - 1")
             }
-            guard cells[1] == "train" || cells[1] == "test" else {
-                throw failure("line \(index + 1): split must be train or test, not '\(FileError.quoted(cells[1]))'")
+            let test = try isTest(cells[1], line: line, failure)
+            if let known = splits[id], known != test {
+                throw failure("line \(line): trajectory \(id) is in both the train and the test split")
             }
-            if let known = splits[id], known != (cells[1] == "test") {
-                throw failure("line \(index + 1): trajectory \(id) is in both the train and the test split")
-            }
-            splits[id] = cells[1] == "test"
-            var numbers: [Double] = []
-            numbers.reserveCapacity(cells.count - 2)
-            for (c, cell) in cells.dropFirst(2).enumerated() {
-                guard let v = Double(cell), v.isFinite else {
-                    throw failure("line \(index + 1), column \(header[c + 2]): '\(FileError.quoted(cell))' is not a finite number")
-                }
-                numbers.append(v)
-            }
+            splits[id] = test
+            let numbers = try finiteNumbers(cells, from: 2, header: header, line: line, failure)
             fileIDs.append(id)
             data.times.append(numbers[0])
             data.states += numbers[1...d]
             data.derivatives += numbers[(1 + d)...]
         }
-        try checkRows(data.count, recorded: recordedRows, checksum: checksum.value, recorded: recordedChecksum, failure)
+        try checkRows(data.count, recorded: recordedRows, checksum: checksum, recorded: recordedChecksum, failure)
         if recordedRows == nil {
             data.notes.append("'\(path)' records no row count (written by an earlier Noether, or by hand), so a cut at a row boundary "
                               + "cannot be detected; save it again to add one")
@@ -215,6 +199,42 @@ public enum DatasetFile {
             data.notes.append("'\(path)' numbers its \(ids.count) trajectories \(ids[0]) to \(last); they are renumbered 0 to \(ids.count - 1)")
         }
         return data
+    }
+
+    /// Calls `body` with the 1-based line number and the cells of every row (line 4 on, empty
+    /// lines skipped), each checked to have the header's column count; returns the checksum of
+    /// the header and the rows.
+    static func eachRow(_ lines: [Substring], header: [String], _ failure: (String) -> FormatError,
+                        _ body: (_ line: Int, _ cells: [Substring]) throws -> Void) throws -> UInt64 {
+        var checksum = FNV1a()
+        checksum.add(lines[2].utf8); checksum.add(10)
+        for (index, line) in lines.enumerated().dropFirst(3) where !line.isEmpty {
+            checksum.add(line.utf8); checksum.add(10)
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard cells.count == header.count else {
+                throw failure("line \(index + 1): \(cells.count) columns, the header has \(header.count)")
+            }
+            try body(index + 1, cells)
+        }
+        return checksum.value
+    }
+
+    /// Whether a row's split cell says test (train or test, nothing else).
+    static func isTest(_ cell: Substring, line: Int, _ failure: (String) -> FormatError) throws -> Bool {
+        guard cell == "train" || cell == "test" else {
+            throw failure("line \(line): split must be train or test, not '\(FileError.quoted(cell))'")
+        }
+        return cell == "test"
+    }
+
+    /// The cells from column `first` on as finite numbers, each error naming its column.
+    static func finiteNumbers(_ cells: [Substring], from first: Int, header: [String], line: Int, _ failure: (String) -> FormatError) throws -> [Double] {
+        try cells.indices.dropFirst(first).map { c in
+            guard let v = Double(cells[c]), v.isFinite else {
+                throw failure("line \(line), column \(header[c]): '\(FileError.quoted(cells[c]))' is not a finite number")
+            }
+            return v
+        }
     }
 
     /// Every column a name, none twice.
@@ -253,36 +273,22 @@ public enum DatasetFile {
         try checkColumnNames(header, failure)
         guard text.unicodeScalars.last == "\n" else { throw failure("does not end with a newline: the last row is truncated") }
         let names = Array(header[first...])
-        var values: [Double] = [], isTest: [Bool] = [], labels: [Int] = []
-        var checksum = FNV1a()
-        checksum.add(lines[2].utf8); checksum.add(10)
-        for (index, line) in lines.enumerated().dropFirst(3) where !line.isEmpty {
-            checksum.add(line.utf8); checksum.add(10)
-            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard cells.count == header.count else {
-                throw failure("line \(index + 1): \(cells.count) columns, the header has \(header.count)")
+        var values: [Double] = [], tests: [Bool] = [], labels: [Int] = []
+        let checksum = try eachRow(lines, header: header, failure) { line, cells in
+            guard naturalNumber(String(cells[0]), digits: 19) == tests.count else {
+                throw failure("line \(line): the sample number '\(FileError.quoted(cells[0]))' is not \(tests.count) (samples are numbered 0, 1, ... in order)")
             }
-            guard naturalNumber(String(cells[0]), digits: 19) == isTest.count else {
-                throw failure("line \(index + 1): the sample number '\(FileError.quoted(cells[0]))' is not \(isTest.count) (samples are numbered 0, 1, ... in order)")
-            }
-            guard cells[1] == "train" || cells[1] == "test" else {
-                throw failure("line \(index + 1): split must be train or test, not '\(FileError.quoted(cells[1]))'")
-            }
-            isTest.append(cells[1] == "test")
+            tests.append(try Self.isTest(cells[1], line: line, failure))
             if labelled {
                 guard let label = Int(cells[2]), (0...1_000_000).contains(label) else {
-                    throw failure("line \(index + 1), column label: '\(FileError.quoted(cells[2]))' is not a class label (an integer from 0 to 10^6)")
+                    throw failure("line \(line), column label: '\(FileError.quoted(cells[2]))' is not a class label (an integer from 0 to 10^6)")
                 }
                 labels.append(label)
             }
-            for (c, cell) in cells.dropFirst(first).enumerated() {
-                guard let v = Double(cell), v.isFinite else {
-                    throw failure("line \(index + 1), column \(names[c]): '\(FileError.quoted(cell))' is not a finite number")
-                }
-                values.append(v)
-            }
+            values += try finiteNumbers(cells, from: first, header: header, line: line, failure)
         }
-        try checkRows(isTest.count, recorded: recordedRows, checksum: checksum.value, recorded: recordedChecksum, failure)
+        let isTest = tests
+        try checkRows(isTest.count, recorded: recordedRows, checksum: checksum, recorded: recordedChecksum, failure)
         guard !isTest.isEmpty else { throw failure("has no samples") }
         var data = Dataset.samples(system: preamble.system, names: names, values: values, isTest: isTest, labels: labelled ? labels : nil, source: preamble.source,
                                   parameters: preamble.parameters)

@@ -169,6 +169,14 @@ struct ModelValue: SampledMembers, SavableValue {
     /// The data must be the state the model was trained on, column for column: a model of
     /// (q, p) fed (p, q) would be scored (evaluate) or trained (resume) on swapped inputs.
     /// The same dimension is not enough; the names, in order, must be the model's.
+    /// The call's `x0: [...]`, a state of this model's dimension (else an error at it).
+    func initialState(_ call: BoundCall) throws -> [Double] {
+        guard let syntax = call.option("x0"), case .list = try call.evaluation.value(syntax) else { throw call.fail("\(call.name) needs x0: [...]") }
+        let x0 = try call.evaluation.numbers(try call.evaluation.value(syntax), at: syntax.location, "x0")
+        guard x0.count == model.dimension else { throw call.fail("x0 has \(x0.count) values; the model's state has \(model.dimension)", at: syntax.location) }
+        return x0
+    }
+
     func checkColumns(of data: Dataset, at: SourceLocation, in evaluation: Evaluation) throws {
         guard data.phaseSpaceDimension == model.dimension else {
             throw evaluation.fail("the model has dimension \(model.dimension), the dataset \(data.phaseSpaceDimension)" + (data.isSamples ? " (\(data.dimension) coordinates and their momenta)" : ""), at: at)

@@ -23,11 +23,7 @@ enum Rollout: Verb {
         let m = try call.object(0, ModelValue.self)
         if let map = m.model as? any MapModel { return try iterate(map, m, call) }
         let field = try m.field(call.positional[0].location, in: call.evaluation)
-        guard let x0Syntax = call.option("x0") else { throw call.fail("rollout needs x0: [...]") }
-        let x0Value = try call.evaluation.value(x0Syntax)
-        guard case .list = x0Value else { throw call.fail("rollout needs x0: [...]") }
-        let x0 = try call.evaluation.numbers(x0Value, at: x0Syntax.location, "x0")
-        guard x0.count == m.model.dimension else { throw call.fail("x0 has \(x0.count) values; the model's state has \(m.model.dimension)", at: x0Syntax.location) }
+        let x0 = try m.initialState(call)
         let methodName = try call.word("method")!
         let method = FixedStepMethod(rawValue: methodName)!
         if method.needsSeparable, !((m.model as? SeparableField)?.isSeparable ?? false) {
@@ -56,9 +52,7 @@ enum Rollout: Verb {
         if let step = try call.number("step"), call.has("step"), abs(step - h) > 1e-12 * h {
             throw call.fail("a \(m.model.kind) maps one step of \(short(h)), which its rollout keeps; step: \(short(step)) would need another model", at: call.location(of: "step"))
         }
-        guard let x0Syntax = call.option("x0"), case .list = try call.evaluation.value(x0Syntax) else { throw call.fail("rollout needs x0: [...]") }
-        let x0 = try call.evaluation.numbers(try call.evaluation.value(x0Syntax), at: x0Syntax.location, "x0")
-        guard x0.count == map.dimension else { throw call.fail("x0 has \(x0.count) values; the model's state has \(map.dimension)", at: x0Syntax.location) }
+        let x0 = try m.initialState(call)
         let duration = try call.number("t")!
         let steps = try call.evaluation.fixedStepCount(duration: duration, step: h, limit: 10_000_000, at: call.location(of: "t"))
         let every = try call.whole("every")!

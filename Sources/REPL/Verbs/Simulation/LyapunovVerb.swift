@@ -17,9 +17,7 @@ enum LyapunovVerb: Verb {
         let map: any StepMap, x0: [Double], steps: Int, what: String
         if call.count == 1 {
             let m = try call.object(0, ModelValue.self)
-            guard let x0Syntax = call.option("x0"), case .list = try call.evaluation.value(x0Syntax) else { throw call.fail("lyapunov needs x0: [...]") }
-            x0 = try call.evaluation.numbers(try call.evaluation.value(x0Syntax), at: x0Syntax.location, "x0")
-            guard x0.count == m.model.dimension else { throw call.fail("x0 has \(x0.count) values; the model's state has \(m.model.dimension)", at: x0Syntax.location) }
+            x0 = try m.initialState(call)
             guard call.has("t") else { throw call.fail("lyapunov needs t:") }
             let duration = try call.number("t")!
             if let stepMap = m.model as? any MapModel {
