@@ -296,4 +296,21 @@ final class NeuralCanonicalTransformationTests: XCTestCase {
         XCTAssertNil(source.testBatch)
         XCTAssertEqual(source.count, 1 << 40)
     }
+
+    /// Past 4096 rows the maps and the Jacobian run in chunks: the same values, row for row, as
+    /// each row on its own.
+    func testChunkedMapsEqualRowByRow() {
+        let n = 2, m = randomModel(n: n, seed: 21)
+        var rng = SeededGenerator(seed: 22)
+        let rows = 4096 + 37
+        let q = Tensor(shape: [rows, n], storage: (0..<(rows * n)).map { _ in rng.normal() })
+        let Q = m.latentConfigurations(q), back = m.configurations(Q), J = m.latentJacobian(q, indices: [1])[0]
+        XCTAssertEqual(Q.shape, [rows, n])
+        for r in [0, 4095, 4096, rows - 1] {
+            let row = Tensor(shape: [1, n], storage: Array(q.storage[(r * n)..<(r * n + n)]))
+            XCTAssertEqual(Array(Q.storage[(r * n)..<(r * n + n)]), m.latentConfigurations(row).storage, "row \(r)")
+            XCTAssertEqual(Array(J.storage[(r * n)..<(r * n + n)]), m.latentJacobian(row, indices: [1])[0].storage, "row \(r)")
+            for i in 0..<n { XCTAssertEqual(back.storage[r * n + i], q.storage[r * n + i], accuracy: 1e-10) }
+        }
+    }
 }
