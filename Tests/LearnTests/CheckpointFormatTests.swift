@@ -113,7 +113,7 @@ final class CheckpointFormatTests: XCTestCase {
         rejects(flipped, "fails its checksum")
         rejects(edited("layer1.weight 2x3", "layer1.weight 3x2"), "tensor 1 is 'layer1.weight 3x2', but its hnn spec describes layer1.weight 2x3")
         rejects(edited("layer2.bias 1", "layer2.bias 0"), "tensor line 4 is damaged")
-        rejects(edited("kind=hnn", "kind=hnm"), "names a model kind this version cannot build ('kind=hnm'; kinds: hnn, baseline, shnn, scnn, scnnp, flow, nct, sympnet); did you mean 'hnn'?")
+        rejects(edited("kind=hnn", "kind=hnm"), "names a model kind this version cannot build ('kind=hnm'; kinds: hnn, baseline, shnn, scnn, scnnp, flow, nct, sympnet, lnn); did you mean 'hnn'?")
         rejects(edited("hidden=3", "hidden=0"), "describes a model this version cannot build")
         rejects(edited("tensors=4", "tensors=3"), "lists 3 tensors; its hnn spec describes 4")
         rejects(edited("schedule=state", "schedule=stat"), "damaged schedule line")

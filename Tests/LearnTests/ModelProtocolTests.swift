@@ -80,7 +80,7 @@ final class ModelProtocolTests: XCTestCase {
     }
 
     func testRegistryBuildsDecodesAndSuggests() throws {
-        XCTAssertEqual(ModelRegistry.names, ["hnn", "baseline", "shnn", "scnn", "scnnp", "flow", "nct", "sympnet"])
+        XCTAssertEqual(ModelRegistry.names, ["hnn", "baseline", "shnn", "scnn", "scnnp", "flow", "nct", "sympnet", "lnn"])
         let built = try ModelRegistry.build("hnn", options: ["hidden": .whole(8)], dimension: 4, seed: 5)
         XCTAssertEqual(built.spec.description, "dimension=4 hidden=8 layers=2 activation=tanh")
         let direct = HamiltonianNeuralNetwork(dimension: 4, hidden: 8, layers: 2, initializer: .orthogonal, seed: 5)
@@ -89,7 +89,7 @@ final class ModelProtocolTests: XCTestCase {
         XCTAssertEqual(decoded.parameters.map(\.value.shape), [[2, 3], [3], [3, 2], [2]])
         XCTAssertEqual(try ModelRegistry.entry("baseline").parameterShapes(decoded.spec).map(\.shape), decoded.parameters.map(\.value.shape))
         XCTAssertThrowsError(try ModelRegistry.build("hnm", dimension: 2, seed: 0)) {
-            XCTAssertEqual("\($0)", "no model kind 'hnm' (kinds: hnn, baseline, shnn, scnn, scnnp, flow, nct, sympnet); did you mean 'hnn'?")
+            XCTAssertEqual("\($0)", "no model kind 'hnm' (kinds: hnn, baseline, shnn, scnn, scnnp, flow, nct, sympnet, lnn); did you mean 'hnn'?")
         }
         XCTAssertThrowsError(try ModelRegistry.build("hnn", options: ["hiden": .whole(3)], dimension: 2, seed: 0)) {
             XCTAssertEqual("\($0)", "hnn has no option 'hiden' (options: hidden, layers, constraints, alpha3); did you mean 'hidden'?")

@@ -42,7 +42,7 @@ final class ModelVerbsTests: XCTestCase {
         // resume keeps the architecture, and says so; a label is given once.
         XCTAssertTrue(lines("resume(hnn1, d, hidden: 4)", in: repl)[0].hasSuffix("resume keeps the model's architecture; 'hidden:' applies to train"))
         XCTAssertTrue(lines("resume(hnn1, d, steps: 2, steps: 3)", in: repl)[0].hasSuffix("'steps:' is given twice"))
-        XCTAssertTrue(lines("train(hnm, d)", in: repl)[0].hasSuffix("no model kind 'hnm' (kinds: hnn, baseline, shnn, scnn, scnnp, flow, nct, sympnet); did you mean 'hnn'?"))
+        XCTAssertTrue(lines("train(hnm, d)", in: repl)[0].hasSuffix("no model kind 'hnm' (kinds: hnn, baseline, shnn, scnn, scnnp, flow, nct, sympnet, lnn); did you mean 'hnn'?"))
         // The first bad option, in the order written, is the one reported.
         XCTAssertTrue(lines("train(hnn, d, hidden: 0, lr: 0)", in: repl)[0].contains("'hidden:' takes a whole number from 1 to 4096, not 0"))
     }

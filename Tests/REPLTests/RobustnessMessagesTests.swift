@@ -105,7 +105,7 @@ final class RobustnessMessagesTests: XCTestCase {
         let repl = Interpreter()
         XCTAssertFalse(repl.execute("d = dataset(harmonic, trajectories: 4, samples: 10)")[0].failed)
         let cases: [(String, String)] = [
-            ("train(hnn, d, activation: relu)", "train has no option 'activation:' (options: hidden, layers, constraints, alpha3, cyclic, alpha1, alpha2, beta, poisson, angles, blocks, reflections, couplings, points, loss, actions, objective, dequantize, kind, width, sublayers, step, steps, lr, boundaries, batch, seed, plateau, patience, checkpoint)"),
+            ("train(hnn, d, dropout: 0.5)", "train has no option 'dropout:' (options: hidden, layers, constraints, alpha3, cyclic, alpha1, alpha2, beta, poisson, angles, blocks, reflections, couplings, points, loss, actions, objective, dequantize, kind, width, sublayers, step, activation, steps, lr, boundaries, batch, seed, plateau, patience, checkpoint)"),
             ("train(hnn, d, step: 10)", "a hnn model has no option 'step:' (its options: hidden, layers, constraints, alpha3); did you mean 'steps'?"),
             ("train(hnn, d, steps: 1.5)", "'steps:' takes a whole number from 1 to 1000000, not 1.5"),
             ("train(hnn, d, steps: many)", "'steps:' expects a number, not the word 'many'"),
@@ -132,6 +132,9 @@ final class RobustnessMessagesTests: XCTestCase {
             let e = error(input, in: repl)
             XCTAssertTrue(e.hasSuffix(suffix), "\(input):\n\(e)")
         }
+        // An option of another kind: its value is checked, then the kind refuses it.
+        XCTAssertTrue(error("train(hnn, d, activation: relu)", in: repl).hasSuffix("'activation:' takes one of softplus, tanh; not 'relu'"))
+        XCTAssertTrue(error("train(hnn, d, activation: tanh)", in: repl).hasSuffix("a hnn model has no option 'activation:' (its options: hidden, layers, constraints, alpha3)"))
         XCTAssertFalse(repl.execute("m = train(hnn, d, hidden: 8, steps: 2)")[0].failed)
         for (input, suffix) in [("rollout(m, x0: [1, 0], t: 1, step: 0.1, every: 0)", "'every:' takes a whole number from 1 to 10000000, not 0"),
                                 ("rollout(m, x0: [1, 0], t: 1, step: 0.3)", "or t: 0.9"),

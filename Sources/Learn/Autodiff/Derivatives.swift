@@ -39,14 +39,24 @@ public enum Derivatives {
     }
 
     /// Per-sample Hessians of a batched scalar function [batch, d] → [batch, 1] (or [batch]):
-    /// shape [batch, d, d]. An LNN's mass matrix is such a Hessian.
+    /// shape [batch, d, d].
     public static func hessian(_ f: (Variable) -> Variable, at x: Variable, createGraph: Bool = false) -> Variable {
+        precondition(x.shape.count == 2, "hessian takes a batch of states [batch, d], got \(x.shape)")
+        return hessianRows(f, at: x, rows: 0..<x.shape[1], createGraph: createGraph).rows
+    }
+
+    /// The gradient ∇ₓf [batch, d] (always differentiable: it is recorded) and the Hessian rows
+    /// ∂(∂f/∂x_i)/∂x for i in `rows`, [batch, rows.count, d]: one backward pass each, over the
+    /// whole batch. An LNN needs the q̇ rows of its Lagrangian's Hessian only.
+    public static func hessianRows(_ f: (Variable) -> Variable, at x: Variable, rows: Range<Int>,
+                                   createGraph: Bool = false) -> (gradient: Variable, rows: Variable) {
         precondition(x.shape.count == 2, "hessian takes a batch of states [batch, d], got \(x.shape)")
         let input = x.requiresGradient ? x : Variable(x.value, requiresGradient: true)
         let g = Recording.with(true) { gradient(of: f(input).sum(), wrt: [input], createGraph: true)[0] }
-        return rows(count: x.shape[1], batch: x.shape[0], width: x.shape[1], createGraph: createGraph) { i in
-            gradient(of: Recording.with(true) { g.slice(axis: 1, i).sum() }, wrt: [input], createGraph: createGraph)[0]
+        let stacked = Derivatives.rows(count: rows.count, batch: x.shape[0], width: x.shape[1], createGraph: createGraph) { k in
+            gradient(of: Recording.with(true) { g.slice(axis: 1, rows.lowerBound + k).sum() }, wrt: [input], createGraph: createGraph)[0]
         }
+        return (g, stacked)
     }
 
     /// Stacks `count` gradient rows [batch, width] into [batch, count, width].

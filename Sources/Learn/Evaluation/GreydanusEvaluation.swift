@@ -88,6 +88,22 @@ public struct GreydanusEvaluation: Sendable {
     /// data, rebuilt from the catalog; with `known` invariants (expressions of the data's
     /// names and parameters), their deviations along the rollouts too.
     public static func rollouts(_ model: any FieldModel, on data: Dataset, from starts: [[Double]], horizon: Double, known: [Expr] = []) -> Rollouts {
+        rollouts(on: data, known: known) { truth, invariants in
+            try RolloutComparison.run(model: model, truth: truth, initialStates: starts, times: times(data, horizon: horizon), invariants: invariants)
+        }
+    }
+
+    /// The rollout comparison of a step map, iterated from `starts` over [0, horizon] (whole
+    /// steps), sampled as densely as a field's would be.
+    public static func rollouts(_ map: any MapModel, on data: Dataset, from starts: [[Double]], horizon: Double, known: [Expr] = []) -> Rollouts {
+        rollouts(on: data, known: known) { truth, invariants in
+            try RolloutComparison.run(map: map, truth: truth, initialStates: starts, horizon: horizon, samples: times(data, horizon: horizon).count, invariants: invariants)
+        }
+    }
+
+    /// The true system of the data and the known invariants, handed to `compare`.
+    static func rollouts(on data: Dataset, known: [Expr],
+                         _ compare: (HamiltonianVectorField, (([Double]) -> [Double])?) throws -> RolloutComparison) -> Rollouts {
         let truth: HamiltonianVectorField
         do {
             // A system typed in the session carries its H; a catalog one is rebuilt by name.
@@ -106,7 +122,7 @@ public struct GreydanusEvaluation: Sendable {
             invariants = { x in evaluator.values(rows: x, count: 1).map { $0[0] } }
         }
         do {
-            return .compared(try RolloutComparison.run(model: model, truth: truth, initialStates: starts, times: times(data, horizon: horizon), invariants: invariants))
+            return .compared(try compare(truth, invariants))
         } catch {
             return .failed("\(error)")
         }
@@ -121,6 +137,18 @@ public struct GreydanusEvaluation: Sendable {
         var result = GreydanusEvaluation(splits: splitErrors(model, on: data), rollouts: nil, horizon: t)
         let starts = testStarts(data)
         if !starts.isEmpty && t > 0 { result.rollouts = rollouts(model, on: data, from: starts, horizon: t, known: known) }
+        return result
+    }
+
+    /// The evaluation of a step map (a SympNet): no ẋ to compare (`splits` is empty), and its
+    /// rollouts by iterating it over [0, horizon] (nil: the data's span).
+    public static func evaluate(_ map: any MapModel, on data: Dataset, horizon: Double? = nil, known: [Expr] = []) throws -> GreydanusEvaluation {
+        if let horizon, !(horizon > 0 && horizon.isFinite) { throw RolloutHorizonError(message: "the rollout horizon must be a positive number") }
+        let t = horizon ?? span(data)
+        if isTooLong(t, for: data) { throw RolloutHorizonError(message: "the rollout horizon is more than 1000 times the data's time span") }
+        var result = GreydanusEvaluation(splits: [], rollouts: nil, horizon: t)
+        let starts = testStarts(data)
+        if !starts.isEmpty && t > 0 { result.rollouts = rollouts(map, on: data, from: starts, horizon: t, known: known) }
         return result
     }
 }

@@ -1,4 +1,5 @@
 import Dynamics
+import Symbolic
 
 /// Greydanus et al.'s rollout metrics: from each held-out initial state, integrate the learned
 /// field and the true one over the same times and compare the coordinates (trajectory MSE) and
@@ -31,20 +32,58 @@ public struct RolloutComparison: Sendable {
     /// invariants' values at a state.
     public static func run(model: any FieldModel, truth: any VectorField, energy: ([Double]) -> Double, initialStates: [[Double]],
                            times: [Double], tolerance: Double = 1e-9, invariants: (([Double]) -> [Double])? = nil) throws -> RolloutComparison {
-        let d = model.dimension
+        try check(dimension: model.dimension, truth: truth, initialStates: initialStates)
+        let integrator = AdaptiveIntegrator(.dopri5, relativeTolerance: tolerance, absoluteTolerance: tolerance)
+        let learned = try integrator.run(BatchedField(model: model, count: initialStates.count), from: initialStates.flatMap { $0 }, times: times)
+        return try compare(learned: { k in Array(learned.state(k)) }, truth: truth, energy: energy, initialStates: initialStates, times: times,
+                           tolerance: tolerance, invariants: invariants)
+    }
+
+    /// The comparison of a step map (a SympNet) iterated from each initial state, every start as
+    /// one batch, against the true field: sampled at `samples` multiples of its step spread over
+    /// [0, horizon] (the horizon rounded to whole steps).
+    public static func run(map: any MapModel, truth: HamiltonianVectorField, initialStates: [[Double]], horizon: Double, samples: Int,
+                           tolerance: Double = 1e-9, invariants: (([Double]) -> [Double])? = nil) throws -> RolloutComparison {
+        try check(dimension: map.dimension, truth: truth, initialStates: initialStates)
+        let h = map.stepSize, d = map.dimension, count = initialStates.count
+        let steps = max(1, Int((horizon / h).rounded()))
+        let picks = (0..<max(2, samples)).map { Int((Double($0) * Double(steps) / Double(max(2, samples) - 1)).rounded()) }
+        var kept: [[Double]] = [], x = Tensor(shape: [count, d], storage: initialStates.flatMap { $0 })
+        var next = 0
+        for k in 0...steps {
+            if k > 0 {
+                if k & 255 == 0 { try Interrupt.check() }
+                x = Recording.with(false) { map.next(x, at: nil, createGraph: false) }.value
+                guard x.storage.allSatisfy({ $0.isFinite && abs($0) <= 1e100 }) else {
+                    throw TrainingError(message: "the iterated map's state became NaN or exceeded 1e100 at t = \(TextPrinter.format(Double(k) * h, significantDigits: 6))")
+                }
+            }
+            while next < picks.count && picks[next] == k { kept.append(x.storage); next += 1 }
+        }
+        return try compare(learned: { kept[$0] }, truth: truth, energy: { truth.energy($0) }, initialStates: initialStates,
+                           times: picks.map { Double($0) * h }, tolerance: tolerance, invariants: invariants)
+    }
+
+    static func check(dimension d: Int, truth: any VectorField, initialStates: [[Double]]) throws {
         guard truth.dimension == d, initialStates.allSatisfy({ $0.count == d }) else {
             throw TrainingError(message: "the true system has dimension \(truth.dimension), the model \(d)\(initialStates.contains { $0.count != d } ? ", and an initial state has another" : ""): they cannot be compared")
         }
         guard !initialStates.isEmpty else { throw TrainingError(message: "no initial states to roll out from") }
+    }
+
+    /// The metrics of learned states (`learned(k)`: every start's state at times[k], one after
+    /// another) against the true field integrated by dopri5 from each start.
+    static func compare(learned: (Int) -> [Double], truth: any VectorField, energy: ([Double]) -> Double, initialStates: [[Double]],
+                        times: [Double], tolerance: Double, invariants: (([Double]) -> [Double])?) throws -> RolloutComparison {
+        let d = truth.dimension
         let integrator = AdaptiveIntegrator(.dopri5, relativeTolerance: tolerance, absoluteTolerance: tolerance)
-        let learned = try integrator.run(BatchedField(model: model, count: initialStates.count), from: initialStates.flatMap { $0 }, times: times)
         var trajectorySum = 0.0, energySum = 0.0, worst = 0.0, invariantSums: [Double] = []
         for (n, x0) in initialStates.enumerated() {
             let exact = try integrator.run(truth, from: x0, times: times)
             let e0 = energy(x0)
             var largest = 0.0
             for k in 0..<times.count {
-                let predicted = Array(learned.state(k)[(learned.state(k).startIndex + n * d)...].prefix(d))
+                let predicted = Array(learned(k)[(n * d)..<((n + 1) * d)])
                 let reference = exact.state(k)
                 for (a, b) in zip(predicted, reference) { trajectorySum += (a - b) * (a - b) }
                 let e = energy(predicted)

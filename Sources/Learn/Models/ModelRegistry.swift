@@ -1,3 +1,4 @@
+import Dynamics
 import Symbolic
 
 /// The model kinds `train` can build, shaped like the catalog's entries: each has a name, a
@@ -55,9 +56,12 @@ public enum ModelRegistry {
         /// Whether the kind trains on a Hamiltonian alone (`train(nct, H, ...)`): its models are
         /// `VariationalModel`s.
         public var variational = false
+        /// A fresh model that needs more of the data than its dimension (an lnn takes the data's
+        /// H as its kinematics); nil: `build`.
+        public var buildOnData: (@Sendable (_ options: [String: Value], _ data: Dataset, _ seed: UInt64) throws -> any Model)? = nil
     }
 
-    public static let entries: [Entry] = [hamiltonianNeuralNetwork, baseline, separableHamiltonianNetwork, symmetryControlNetwork, momentumControlNetwork, symplecticFlow, neuralCanonicalTransformation, sympNet]
+    public static let entries: [Entry] = [hamiltonianNeuralNetwork, baseline, separableHamiltonianNetwork, symmetryControlNetwork, momentumControlNetwork, symplecticFlow, neuralCanonicalTransformation, sympNet, lagrangianNeuralNetwork]
 
     public static var names: [String] { entries.map(\.name) }
 
@@ -222,6 +226,14 @@ public enum ModelRegistry {
     /// that point to the kinds that can do what was asked.
     public static func kinds(where predicate: (any Model) -> Bool) -> [String] {
         entries.filter { e in (try? e.build(try resolve([:], for: e), 2, 0)).map(predicate) ?? false }.map(\.name)
+    }
+
+    /// A fresh model of kind `kind` for training on `data`, its options checked and defaulted.
+    public static func build(_ kind: String, options: [String: Value] = [:], data: Dataset, seed: UInt64) throws -> any Model {
+        let e = try entry(kind)
+        let resolved = try resolve(options, for: e)
+        if let onData = e.buildOnData { return try onData(resolved, data, seed) }
+        return try e.build(resolved, data.phaseSpaceDimension, seed)
     }
 
     /// The model a checkpoint's kind and spec describe, with placeholder parameters.

@@ -189,9 +189,16 @@ public func train(_ model: any Model, on source: some BatchSource, objective: Ob
             batch = source.batch((0..<options.batchSize).map { _ in Int(rng.next() % UInt64(count)) })
         }
         // The step records its own graph, whatever the caller's recording switch says.
-        let (objectiveValue, grads) = try Recording.with(true) {
-            let objectiveValue = try objective.combine(try model.losses(batch))
-            return (objectiveValue, gradient(of: objectiveValue, wrt: θ))
+        let objectiveValue: Variable, grads: [Variable]
+        do {
+            (objectiveValue, grads) = try Recording.with(true) {
+                let objectiveValue = try objective.combine(try model.losses(batch))
+                return (objectiveValue, gradient(of: objectiveValue, wrt: θ))
+            }
+        } catch let problem as NumericalProblem {
+            // The model cannot evaluate its loss here (an LNN's singular mass matrix).
+            try stop("training stopped at step \(step) of \(last): \(problem.message)")
+            break
         }
         let loss = objectiveValue.value.scalar
         let problem: String? = !loss.isFinite ? "the loss is not finite (\(short(loss)))"
@@ -216,16 +223,26 @@ public func train(_ model: any Model, on source: some BatchSource, objective: Ob
         }
     }
     // The last update is checked like the others, on the whole training split.
-    var final = try measure(full)
+    var final: (loss: Double, terms: [String: Double])
+    var finalProblem: String?
+    do { final = try measure(full) } catch let problem as NumericalProblem {
+        final = (.nan, [:])
+        finalProblem = problem.message
+    }
     if stopped == nil {
-        let problem: String? = !final.loss.isFinite ? "the loss is not finite (\(short(final.loss)))"
-            : model.outputProblem(on: full) ?? divergence(final.loss, averaged: false)
+        let problem: String? = finalProblem ?? (!final.loss.isFinite ? "the loss is not finite (\(short(final.loss)))"
+            : model.outputProblem(on: full) ?? divergence(final.loss, averaged: false))
         if let problem {
             try stop("training stopped after step \(last), the last: \(problem)")
-            final = try measure(full)
+            final = (try? measure(full)) ?? (.nan, [:])
         }
     }
-    let testLoss = try source.testBatch.map { try measure($0).loss }
+    // Stopped with parameters at which the loss cannot be evaluated (no step passed): its
+    // loss is reported as NaN, with the reason in `stoppedEarly`.
+    var testLoss: Double?
+    do { testLoss = try source.testBatch.map { try measure($0).loss } } catch let problem as NumericalProblem {
+        stopped = (stopped.map { $0 + "; " } ?? "") + "the test loss cannot be evaluated: \(problem.message)"
+    }
     return TrainingReport(history: history, finalTrainingLoss: final.loss, testLoss: testLoss, stepsTaken: optimizer.steps, stoppedEarly: stopped,
                           learningRates: rates, terms: final.terms, schedule: scheduler.state)
 }

@@ -98,6 +98,10 @@ struct ModelValue: SampledMembers, SavableValue {
     /// The member `name` as a function of one state, and what reports call it: H (H_theta), or a
     /// latent coordinate of a model that has them (P1, Q1, ...).
     func stateFunction(_ name: String, at: SourceLocation, in evaluation: Evaluation) throws -> (String, ([Double]) -> Double) {
+        if name == "E", let lnn = model as? LagrangianNeuralNetwork { return ("E_theta", lnn.learnedEnergy) }
+        if name == "H", model is LagrangianNeuralNetwork {
+            throw evaluation.fail("an lnn has a learned Lagrangian, not H; its energy E_theta = qdot . dL/dqdot - L is model.E", at: at, width: name.count)
+        }
         if name == "H" { return ("H_theta", try learnedHamiltonian(at, in: evaluation)) }
         if let latent = model as? any LatentModel, let k = latent.latentNames.firstIndex(of: name) {
             return (name, { x in latent.latent(x)[k] })
@@ -106,6 +110,9 @@ struct ModelValue: SampledMembers, SavableValue {
             let own = (model is any HamiltonianModel ? ".H and its" : "its") + " latent coordinates " + latent.latentNames.map { "." + $0 }.joined(separator: ", ")
                 + (model is any OscillatorModel ? ", and .omega (the learned frequencies, sorted)" : "")
             throw evaluation.fail("a \(model.kind) model has \(own)" + (model is any CanonicalMapModel ? ", and .inverse(z)" : ""), at: at, width: name.count)
+        }
+        if model is LagrangianNeuralNetwork {
+            throw evaluation.fail("an lnn has one member, .E (its learned energy E_theta = qdot . dL/dqdot - L, at a state (q, p) of the data)", at: at, width: name.count)
         }
         throw evaluation.fail("a model has one member, .H (the learned Hamiltonian of an HNN)", at: at, width: name.count)
     }

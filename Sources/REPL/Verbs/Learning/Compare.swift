@@ -47,8 +47,15 @@ enum Compare: Verb {
         for (name, m) in models {
             if let note = m.note(on: data) { notes.append("\(name): \(note)") }
             let e: GreydanusEvaluation
-            let field = try m.field(listSyntax.location, in: call.evaluation)
-            do { e = try GreydanusEvaluation.evaluate(field, on: data, horizon: horizon, known: known?.expressions ?? []) } catch { throw call.fail("\(error)") }
+            do {
+                if let map = m.model as? any MapModel {
+                    e = try GreydanusEvaluation.evaluate(map, on: data, horizon: horizon, known: known?.expressions ?? [])
+                    notes.append("\(name): a step map of h = \(short(map.stepSize)) has no dx/dt; its rollouts iterate it")
+                } else {
+                    let field = try m.field(listSyntax.location, in: call.evaluation)
+                    e = try GreydanusEvaluation.evaluate(field, on: data, horizon: horizon, known: known?.expressions ?? [])
+                }
+            } catch let e as Diagnostic { throw e } catch { throw call.fail("\(error)") }
             let split = e.splits.last { $0.split == "test" } ?? e.splits.first
             splitName = split?.split ?? splitName
             var row = ["\(name) (\(m.model.kind))", split.map { short($0.meanSquaredError) } ?? "-"]

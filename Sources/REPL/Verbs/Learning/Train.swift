@@ -111,7 +111,7 @@ enum Train: Verb {
                             + (perItem > 1 ? " trajectories (\(perItem) points each)" : " rows"))
         }
         let model: any Model
-        do { model = try ModelRegistry.build(kind, options: options, dimension: data.phaseSpaceDimension, seed: run.seed) } catch {
+        do { model = try ModelRegistry.build(kind, options: options, data: data, seed: run.seed) } catch {
             throw call.fail("\(error)", at: call.positional[0].location)
         }
         return try run.train(model, optimizer: Adam(learningRate: run.rate), schedule: nil, on: data, call)

@@ -55,13 +55,17 @@ enum PlotVerb: Verb {
                 }
                 return .text("wrote \(path)")
             }
-            guard let t = v.object(TrajectoryValue.self) else { throw call.fail("plot needs a trajectory or a fit here, but this is \(v.kindName)", at: positional[0].location) }
+            let trajectories = try Self.trajectories(call, 0)
+            let t = trajectories[0].value
             let n = t.names.count / 2
-            series = [.init(title: t.method, points: (0..<t.trajectory.count).map { k in
-                let x = t.trajectory.state(k); return (x[x.startIndex], x[x.startIndex + n]) }, style: "lines")]
+            series = trajectories.map { named, t in
+                .init(title: named ?? t.method, points: (0..<t.trajectory.count).map { k in
+                    let x = t.trajectory.state(k); return (x[x.startIndex], x[x.startIndex + n]) }, style: "lines")
+            }
             (title, xlabel, ylabel) = ("phase portrait", t.names[0], t.names[n])
         } else {
-            let t = try call.object(1, TrajectoryValue.self)
+            let trajectories = try Self.trajectories(call, 1)
+            let t = trajectories[0].value
             let fs: [Expr]
             switch try call.value(0) {
             case .expr(let e): fs = [e]
@@ -70,19 +74,42 @@ enum PlotVerb: Verb {
                 return e }
             default: throw call.fail("plot's first argument is an expression or a list of them", at: positional[0].location)
             }
-            series = try fs.map { f in
+            series = try trajectories.flatMap { named, t in try fs.map { f in
                 let values: [Double]
                 do { values = try t.values(of: f) } catch { throw call.fail("\(error)", at: positional[0].location) }
                 // On a log axis exact zeros (t = 0) have no place.
                 let points = logY ? zip(t.trajectory.times, Drift(values).deviations).filter { $0.1 > 0 } : Array(zip(t.trajectory.times, values))
                 let label = positional[0].isName ? positional[0].nameText : "\(f)"
-                return .init(title: logY ? "|\(label)(t) - \(label)(0)| / |\(label)(0)|" : label, points: points, style: "lines")
-            }
-            (title, xlabel, ylabel) = (logY ? "deviation from the initial value (\(t.method))" : "along the trajectory (\(t.method))", "t", logY ? "relative deviation" : "value")
+                let text = logY ? "|\(label)(t) - \(label)(0)| / |\(label)(0)|" : label
+                return Plot.Series(title: named.map { trajectories.count > 1 ? "\($0): \(text)" : text } ?? text, points: points, style: "lines")
+            } }
+            let method = trajectories.count > 1 ? "\(trajectories.count) trajectories" : t.method
+            (title, xlabel, ylabel) = (logY ? "deviation from the initial value (\(method))" : "along the trajectory (\(method))", "t", logY ? "relative deviation" : "value")
         }
         do { try Plot.write(series, to: path, title: title, xlabel: xlabel, ylabel: ylabel, logY: logY) } catch {
             throw call.fail("\(error)", at: pathAt)
         }
         return .text("wrote \(path)")
+    }
+
+    /// The trajectory at argument `index`, or a list of them (several curves in one figure),
+    /// each named as written in the list (nil for a trajectory not written as a name).
+    static func trajectories(_ call: BoundCall, _ index: Int) throws -> [(name: String?, value: TrajectoryValue)] {
+        let syntax = call.positional[index]
+        let v = try call.value(index)
+        if let t = v.object(TrajectoryValue.self) { return [(nil, t)] }
+        guard case .list(let items) = v, !items.isEmpty else {
+            throw call.fail("plot needs a trajectory, a list of trajectories or a fit here, but this is \(v.kindName)", at: syntax.location)
+        }
+        let names: [String?] = { if case .list(let written, _) = syntax, written.count == items.count { return written.map { $0.isName ? $0.nameText : nil } }; return items.map { _ in nil } }()
+        return try items.enumerated().map { k, item in
+            guard let t = item.object(TrajectoryValue.self) else {
+                throw call.fail("plot takes a list of trajectories; item \(k + 1) is \(item.kindName)", at: syntax.location)
+            }
+            guard t.names == items[0].object(TrajectoryValue.self)!.names else {
+                throw call.fail("the trajectories of one plot must have the same state; item \(k + 1) is (\(t.names.joined(separator: ", ")))", at: syntax.location)
+            }
+            return (names[k] ?? "trajectory \(k + 1)", t)
+        }
     }
 }
