@@ -135,6 +135,12 @@ final class LagrangianNetworkTests: XCTestCase {
         XCTAssertEqual(rc[0], 1, accuracy: 1e-15)
         XCTAssertEqual(rc[1], 0)
         XCTAssertEqual(rc[2], 1e-13, accuracy: 1e-20)
+        // A 1 x 1 matrix near 0 is well conditioned alone; against the batch's size it is not.
+        let scalars = Tensor(shape: [2, 1, 1], storage: [2, 1e-12])
+        XCTAssertEqual(BatchedLinearSystem.reciprocalCondition(scalars), [1, 1])
+        let relative = BatchedLinearSystem.reciprocalCondition(scalars, scale: BatchedLinearSystem.largestNorm(scalars))
+        XCTAssertEqual(relative[0], 1, accuracy: 1e-15)
+        XCTAssertEqual(relative[1], 5e-13, accuracy: 1e-25)
     }
 
     /// Kepler in polar coordinates, H = p_r²/2 + p_θ²/(2r²) − 1/r: q̇ = (p_r, p_θ/r²), and the

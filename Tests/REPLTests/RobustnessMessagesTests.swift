@@ -105,7 +105,7 @@ final class RobustnessMessagesTests: XCTestCase {
         let repl = Interpreter()
         XCTAssertFalse(repl.execute("d = dataset(harmonic, trajectories: 4, samples: 10)")[0].failed)
         let cases: [(String, String)] = [
-            ("train(hnn, d, dropout: 0.5)", "train has no option 'dropout:' (options: hidden, layers, constraints, alpha3, cyclic, alpha1, alpha2, beta, poisson, angles, blocks, reflections, couplings, points, loss, actions, objective, dequantize, kind, width, sublayers, step, activation, steps, lr, boundaries, batch, seed, plateau, patience, checkpoint)"),
+            ("train(hnn, d, dropout: 0.5)", "train has no option 'dropout:' (options: hidden, layers, constraints, alpha3, cyclic, alpha1, alpha2, beta, poisson, angles, blocks, reflections, couplings, points, loss, actions, objective, dequantize, kind, width, sublayers, step, activation, init, steps, lr, boundaries, batch, seed, plateau, patience, checkpoint)"),
             ("train(hnn, d, step: 10)", "a hnn model has no option 'step:' (its options: hidden, layers, constraints, alpha3); did you mean 'steps'?"),
             ("train(hnn, d, steps: 1.5)", "'steps:' takes a whole number from 1 to 1000000, not 1.5"),
             ("train(hnn, d, steps: many)", "'steps:' expects a number, not the word 'many'"),

@@ -43,6 +43,21 @@ public enum BatchedLinearSystem {
         return Tensor(shape: [batch, n], storage: out)
     }
 
+    /// max_b ‖A_b‖₁ over the samples (the largest column sum of any).
+    public static func largestNorm(_ A: Tensor) -> Double {
+        let batch = A.shape[0], n = A.shape[1]
+        var largest = 0.0
+        for b in 0..<batch {
+            for j in 0..<n {
+                var s = 0.0
+                for i in 0..<n { s += abs(A.storage[b * n * n + i * n + j]) }
+                if !s.isFinite { return .nan }
+                largest = max(largest, s)
+            }
+        }
+        return largest
+    }
+
     /// Solves m x = v in place (x in v) by Gaussian elimination with partial pivoting; a zero
     /// pivot makes the solution NaN.
     static func eliminate(_ m: inout [Double], _ v: inout [Double], _ n: Int) {
@@ -74,7 +89,9 @@ public enum BatchedLinearSystem {
 
     /// 1/κ₁(A_b) = 1/(‖A_b‖₁ ‖A_b⁻¹‖₁) for each sample (the inverse by n solves): 1 for a
     /// multiple of the identity, 0 for a singular matrix, NaN when an entry is not finite.
-    public static func reciprocalCondition(_ A: Tensor) -> [Double] {
+    /// With `scale`, 1/(scale ‖A_b⁻¹‖₁) instead: a sample's smallest direction against a size
+    /// common to the batch, so that a 1 × 1 matrix (whose κ is always 1) near 0 counts too.
+    public static func reciprocalCondition(_ A: Tensor, scale: Double? = nil) -> [Double] {
         let batch = A.shape[0], n = A.shape[1]
         var out = [Double](repeating: 0, count: batch)
         var m = [Double](repeating: 0, count: n * n), v = [Double](repeating: 0, count: n)
@@ -83,7 +100,7 @@ public enum BatchedLinearSystem {
             guard a.allSatisfy(\.isFinite) else { out[b] = .nan; continue }
             let norm = (0..<n).map { j in (0..<n).reduce(0.0) { $0 + abs(a[$1 * n + j]) } }.max() ?? 0
             var inverseColumnSums = [Double](repeating: 0, count: n)
-            var singular = norm == 0
+            var singular = norm == 0 || scale == 0
             for j in 0..<n where !singular {
                 m = a
                 for i in 0..<n { v[i] = i == j ? 1 : 0 }
@@ -91,7 +108,7 @@ public enum BatchedLinearSystem {
                 guard v.allSatisfy(\.isFinite) else { singular = true; break }
                 inverseColumnSums[j] = v.reduce(0) { $0 + abs($1) }
             }
-            out[b] = singular ? 0 : 1 / (norm * (inverseColumnSums.max() ?? 0))
+            out[b] = singular ? 0 : 1 / ((scale ?? norm) * (inverseColumnSums.max() ?? 0))
         }
         return out
     }

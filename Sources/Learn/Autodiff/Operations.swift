@@ -159,7 +159,12 @@ extension Variable {
     }
     /// log(cosh x), computed without overflow; the loss of Song & Jeong.
     public func logCosh() -> Variable {
-        .record(value.map { abs($0) + Foundation.log1p(Foundation.exp(-2 * abs($0))) - M_LN2 }, [self]) { g, need in [need[0] ? g * self.tanh() : nil] }
+        .record(value.map { Swift.abs($0) + Foundation.log1p(Foundation.exp(-2 * Swift.abs($0))) - M_LN2 }, [self]) { g, need in [need[0] ? g * self.tanh() : nil] }
     }
     public func square() -> Variable { self * self }
+    /// |x|; its derivative is sign(x) (0 at 0), whose derivative is 0.
+    public func abs() -> Variable {
+        let sign = Variable(value.map { $0 > 0 ? 1 : $0 < 0 ? -1 : 0 })
+        return .record(value.map { Swift.abs($0) }, [self]) { g, need in [need[0] ? g * sign : nil] }
+    }
 }

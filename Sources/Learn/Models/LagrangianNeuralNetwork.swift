@@ -10,7 +10,13 @@ import Symbolic
 /// ∇ₓL and the n rows ∂(∂L/∂q̇_i)/∂x of the Hessian come from reverse mode over the batch
 /// (`Derivatives.hessianRows`), kept in the graph, and the solve is a recorded operation
 /// (`Variable.solve`), so the loss differentiates to θ through all of it (third derivatives of
-/// L_θ appear). Its one loss term, `mse`, is the mean over rows and components of (q̈_θ − q̈)².
+/// L_θ appear). Its one loss term is the mean over rows and components of |q̈_θ − q̈| (`l1`, the
+/// REPL's default) or of (q̈_θ − q̈)² (`mse`).
+///
+/// **Initialisation.** The REPL starts L_θ convex (`useConvexInitialization`), so that the
+/// learned mass matrix is positive definite at every state; with Gaussian or orthogonal weights
+/// it often changes sign between training states, and training stalls at the singular wall in
+/// between (measured in notebooks-full/lnn-robustness.txt).
 ///
 /// **The guard.** A learned A can become singular (L_θ flat in a direction of q̇). Before a
 /// solve in training, A's reciprocal condition number is computed at every row; below
@@ -30,36 +36,71 @@ public final class LagrangianNeuralNetwork: FieldModel {
     public let network: MLP
     public let dimension: Int
     public let kinematics: LegendreKinematics?
+    /// The loss of q̈: `mse`, or `l1` (the mean absolute error, which Cranmer et al.'s
+    /// hyper-parameter search chose: a row where the learned mass matrix is nearly singular
+    /// predicts a huge q̈, and its squared error would dominate every gradient).
+    public let loss: Loss
     var degreesOfFreedom: Int { dimension / 2 }
 
-    /// Below this 1/κ₁(A) at a row, training refuses the step (≈ 10 of 16 digits lost in the solve).
+    public enum Loss: String, Sendable, CaseIterable { case l1, mse }
+
+    /// Below this 1/(max_b ‖A_b‖₁ ‖A⁻¹‖₁) at a row, training refuses the step (≈ 10 of 16
+    /// digits lost in the solve, or q̈ there 10¹⁰ times what the batch's curvature suggests).
     public static let minimumReciprocalCondition = 1e-10
 
     public init(dimension: Int, hidden: Int, layers: Int, activation: Activation = .softplus, kinematics: LegendreKinematics? = nil,
-                initializer: Initializer = .xavier, seed: UInt64) {
+                loss: Loss = .mse, initializer: Initializer = .xavier, seed: UInt64) {
         precondition(dimension % 2 == 0 && dimension > 0 && hidden > 0 && layers > 0)
         precondition(kinematics.map { $0.coordinates.count == dimension } ?? true, "kinematics of another dimension")
         Tensor.configureThreads
         self.dimension = dimension
         self.kinematics = kinematics
+        self.loss = loss
         network = MLP(sizes: [dimension] + Array(repeating: hidden, count: layers) + [1], activation: activation, initializer: initializer, seed: seed)
+    }
+
+    /// Cranmer et al.'s initialisation for an LNN (their paper's appendix, found by searching for
+    /// weights whose initial q̈ over normal inputs is itself about normal): Gaussian weights of
+    /// standard deviation σ_k = s_k/√n for n hidden units, s = 2.2 for the first layer, 0.58 k for
+    /// the k-th hidden-to-hidden layer and n for the output; zero biases. q̈ does not change when
+    /// L is scaled, so the large output layer only sets the size of the gradients.
+    public func useCranmerInitialization(seed: UInt64) {
+        var rng = SeededGenerator(seed: seed ^ 0x4C4E_4E49_4E49_5431)
+        let weights = network.weights, n = Double(network.sizes[1])
+        for (k, w) in weights.enumerated() {
+            let scale = k == 0 ? 2.2 : k == weights.count - 1 ? n : 0.58 * Double(k + 1)
+            let sigma = scale / n.squareRoot()
+            w.value = Tensor(shape: w.shape, storage: w.value.storage.map { _ in sigma * rng.normal() })
+        }
+        for b in network.biases { b.value = Tensor.zeros(b.shape) }
+    }
+
+    /// Cranmer et al.'s scales with the weights after the first layer made non-negative: L_θ
+    /// is then a convex function of (q, q̇) at the start (softplus is convex and increasing, and
+    /// non-negative combinations of convex functions are convex), so ∂²L/∂q̇² is positive
+    /// definite at every state. A mass matrix that changes sign between training states must pass
+    /// through singular ones, where q̈ = A⁻¹(...) blows up; starting positive keeps training away
+    /// from that wall (training may then bend L as the data need).
+    public func useConvexInitialization(seed: UInt64) {
+        useCranmerInitialization(seed: seed)
+        for w in network.weights.dropFirst() { w.value = w.value.map { Swift.abs($0) } }
     }
 
     public var kind: String { "lnn" }
     public var architecture: MLPArchitecture {
         MLPArchitecture(dimension: dimension, hidden: network.sizes[1], layers: network.sizes.count - 2, outputs: 1, activation: network.activation)
     }
-    public var spec: ModelSpec { architecture.spec.appending(kinematics?.specEntries ?? []) }
+    public var spec: ModelSpec { architecture.spec.appending((loss == .mse ? [] : [.init("loss", loss.rawValue)]) + (kinematics?.specEntries ?? [])) }
     /// `4 -> 200 -> 200 -> 1 (softplus) L(q, qdot)`, and where q̇ comes from.
     public var architectureDescription: String {
         network.description + " L(q, qdot)" + (kinematics == nil ? "" : ", qdot = dH/dp of the data's H")
     }
     public var parameters: [(name: String, value: Variable)] { Array(zip(network.parameterNames, network.parameters)) }
-    public var lossNames: [String] { ["mse"] }
+    public var lossNames: [String] { [loss.rawValue] }
 
     public func copy() -> LagrangianNeuralNetwork {
         let a = architecture
-        let other = LagrangianNeuralNetwork(dimension: dimension, hidden: a.hidden, layers: a.layers, activation: a.activation, kinematics: kinematics, seed: 0)
+        let other = LagrangianNeuralNetwork(dimension: dimension, hidden: a.hidden, layers: a.layers, activation: a.activation, kinematics: kinematics, loss: loss, seed: 0)
         for (p, q) in zip(other.network.parameters, network.parameters) { p.value = q.value }
         return other
     }
@@ -101,6 +142,11 @@ public final class LagrangianNeuralNetwork: FieldModel {
         energy(velocityState(Tensor(shape: [1, x.count], storage: x))).first!
     }
 
+    /// The learned mass matrix ∂²L/∂q̇² at a data state x, row-major n × n.
+    public func massMatrix(at x: [Double]) -> [Double] {
+        accelerations(velocityState(Tensor(shape: [1, x.count], storage: x)), createGraph: false).mass.storage
+    }
+
     /// (q, q̇) for data states x [rows, d]: through the kinematics, or x itself.
     func velocityState(_ x: Tensor) -> Tensor {
         guard let kinematics else { return x }
@@ -108,13 +154,14 @@ public final class LagrangianNeuralNetwork: FieldModel {
         return Tensor.concatenate([x.slice(axis: 1, 0..<n), kinematics.evaluate(x).velocity], axis: 1)
     }
 
-    /// Why the learned mass matrices are (near) singular at some row, or nil.
+    /// Why the learned mass matrices are (near) singular at some row, or nil: a row whose
+    /// smallest direction is below `minimumReciprocalCondition` times the largest ‖A‖ of the batch.
     func massProblem(_ mass: Tensor, states s: Tensor) -> String? {
-        let rc = BatchedLinearSystem.reciprocalCondition(mass)
+        let rc = BatchedLinearSystem.reciprocalCondition(mass, scale: BatchedLinearSystem.largestNorm(mass))
         guard let row = rc.indices.first(where: { !(rc[$0] >= Self.minimumReciprocalCondition) }) else { return nil }
         let d = dimension
         let state = (0..<d).map { TextPrinter.format(s.storage[row * d + $0], significantDigits: 4) }.joined(separator: ", ")
-        let what = rc[row].isNaN ? "is not finite" : "is singular (1/condition = \(TextPrinter.format(rc[row], significantDigits: 3)), below \(TextPrinter.format(Self.minimumReciprocalCondition, significantDigits: 3)))"
+        let what = rc[row].isNaN ? "is not finite" : "is singular (1/condition = \(TextPrinter.format(rc[row], significantDigits: 3)) against the batch's largest, below \(TextPrinter.format(Self.minimumReciprocalCondition, significantDigits: 3)))"
         return "the learned mass matrix d2L/dqdot2 \(what) at row \(row + 1) of the batch, (q, qdot) = (\(state)): the Euler-Lagrange equations cannot be solved for qddot there"
     }
 
@@ -150,7 +197,8 @@ public final class LagrangianNeuralNetwork: FieldModel {
         }
         let (qdd, mass) = accelerations(s, at: θ, createGraph: Recording.isOn)
         if let problem = massProblem(mass, states: s) { throw NumericalProblem(message: problem) }
-        return ["mse": (qdd - Variable(target)).square().mean()]
+        let error = qdd - Variable(target)
+        return [loss.rawValue: loss == .mse ? error.square().mean() : error.abs().mean()]
     }
 
     public func outputProblem(on batch: Batch) -> String? {
@@ -264,6 +312,8 @@ extension ModelRegistry {
         summary: "Lagrangian neural network (Cranmer et al.): an MLP L_theta(q, qdot), qddot from the Euler-Lagrange equations per sample (a guarded solve with d2L/dqdot2); on (q, p) data, qdot = dH/dp by the data's H",
         options: mlpOptions + [
             Option("activation", .word(["softplus", "tanh"]), default: .word("softplus"), help: "the hidden layers' activation (softplus, as Cranmer et al.)"),
+            Option("loss", .word(LagrangianNeuralNetwork.Loss.allCases.map(\.rawValue)), default: .word("l1"), help: "the error of qddot: l1 (mean absolute error, the more robust: notebooks-full/lnn-robustness.txt) or mse"),
+            Option("init", .word(["convex", "cranmer", "orthogonal"]), default: .word("convex"), help: "initial weights: Cranmer et al.'s scaled Gaussians (sigma 2.2/sqrt(n) first, 0.58 k/sqrt(n) hidden, sqrt(n) output), the same with the later layers' weights non-negative so that L starts convex (a positive mass matrix everywhere), or orthogonal"),
         ],
         parameterShapes: { spec in try lnnArchitecture(spec).parameterShapes },
         cost: { options, dimension, rows in
@@ -274,8 +324,11 @@ extension ModelRegistry {
         build: { options, dimension, seed in try lnn(options, dimension: dimension, kinematics: nil, seed: seed) },
         decode: { spec in
             let a = try lnnArchitecture(spec)
+            guard let loss = LagrangianNeuralNetwork.Loss(rawValue: spec["loss"] ?? "mse") else {
+                throw ModelError(message: "the lnn spec '\(spec)' has an unknown loss (mse, l1)")
+            }
             return LagrangianNeuralNetwork(dimension: a.dimension, hidden: a.hidden, layers: a.layers, activation: a.activation,
-                                           kinematics: try LegendreKinematics(spec: spec, dimension: a.dimension), seed: 0)
+                                           kinematics: try LegendreKinematics(spec: spec, dimension: a.dimension), loss: loss, seed: 0)
         },
         buildOnData: { options, data, seed in
             guard !data.isSamples else { throw ModelError(message: "an lnn learns dynamics: it needs trajectories with their time derivatives, not configuration samples") }
@@ -293,13 +346,19 @@ extension ModelRegistry {
 
     static func lnn(_ options: [String: Value], dimension: Int, kinematics: LegendreKinematics?, seed: UInt64) throws -> LagrangianNeuralNetwork {
         let (hidden, layers) = try mlpSize(options, dimension: dimension, kind: "lnn")
-        guard case .word(let name)? = options["activation"], let activation = Activation(rawValue: name) else { throw ModelError(message: "an lnn needs an activation") }
-        return LagrangianNeuralNetwork(dimension: dimension, hidden: hidden, layers: layers, activation: activation, kinematics: kinematics,
-                                       initializer: .orthogonal, seed: seed)
+        guard case .word(let name)? = options["activation"], let activation = Activation(rawValue: name), case .word(let initialization)? = options["init"],
+              case .word(let lossName)? = options["loss"], let loss = LagrangianNeuralNetwork.Loss(rawValue: lossName) else {
+            throw ModelError(message: "an lnn needs an activation, a loss and an init")
+        }
+        let model = LagrangianNeuralNetwork(dimension: dimension, hidden: hidden, layers: layers, activation: activation, kinematics: kinematics,
+                                            loss: loss, initializer: .orthogonal, seed: seed)
+        if initialization == "cranmer" { model.useCranmerInitialization(seed: seed) }
+        if initialization == "convex" { model.useConvexInitialization(seed: seed) }
+        return model
     }
 
     /// An lnn spec's MLP part (its kinematics aside).
     static func lnnArchitecture(_ spec: ModelSpec) throws -> MLPArchitecture {
-        try MLPArchitecture(ModelSpec(spec.entries.filter { !LegendreKinematics.specKeys.contains($0.key) }), kind: "lnn", outputs: { _ in 1 })
+        try MLPArchitecture(ModelSpec(spec.entries.filter { !(LegendreKinematics.specKeys + ["loss"]).contains($0.key) }), kind: "lnn", outputs: { _ in 1 })
     }
 }

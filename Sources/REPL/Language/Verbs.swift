@@ -7,7 +7,7 @@ enum Verbs {
         // algebra
         Bracket.self, Conserved.self, Diff.self, Simplify.self, Expand.self, Subs.self, Eval.self, VectorFieldVerb.self, Latex.self,
         // simulation
-        Simulate.self, DriftVerb.self, PlotVerb.self, Liouville.self, Poincare.self, LyapunovVerb.self, Last.self,
+        Simulate.self, DriftVerb.self, PlotVerb.self, Liouville.self, Poincare.self, HistogramVerb.self, LyapunovVerb.self, Last.self,
         // data
         DatasetVerb.self, Save.self, Read.self,
         // learning

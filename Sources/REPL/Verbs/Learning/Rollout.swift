@@ -40,7 +40,7 @@ enum Rollout: Verb {
             let traj = try FixedStepIntegrator(method, step: step).run(field, from: x0, steps: steps, sampleEvery: every)
             return .object(TrajectoryValue(trajectory: traj, names: m.names, parameters: m.parameters, method: "\(m.model.kind) model, \(methodName)"))
         } catch let e as IntegrationError {
-            throw call.fail(e.description)
+            throw call.fail(e.description + massHint(m.model, e))
         }
     }
 
@@ -64,5 +64,17 @@ enum Rollout: Verb {
         } catch let e as IntegrationError {
             throw call.fail(e.description)
         }
+    }
+
+    /// For an lnn whose rollout failed: how singular its learned mass matrix is at the last state
+    /// kept, the usual cause (q̈ = A⁻¹(...) grows without bound as A becomes singular).
+    static func massHint(_ model: any Model, _ e: IntegrationError) -> String {
+        guard let lnn = model as? LagrangianNeuralNetwork, let partial = e.partial, partial.count > 0 else { return "" }
+        let k = partial.count - 1, x = Array(partial.state(k))
+        guard x.allSatisfy(\.isFinite) else { return "" }
+        let A = lnn.massMatrix(at: x).map { TextPrinter.format($0, significantDigits: 3) }
+        let n = Int(Double(A.count).squareRoot())
+        let text = n == 1 ? A[0] : "[" + (0..<n).map { i in A[(i * n)..<((i + 1) * n)].joined(separator: ", ") }.joined(separator: "; ") + "]"
+        return "; the lnn's learned mass matrix d2L/dqdot2 is \(text) at t = \(TextPrinter.format(partial.times[k], significantDigits: 6)), the last state kept (qddot = its inverse times the forces)"
     }
 }

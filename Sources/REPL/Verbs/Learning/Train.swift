@@ -20,7 +20,14 @@ enum Train: Verb {
         for entry in ModelRegistry.entries {
             for option in entry.options {
                 kinds[option.name, default: []].append(entry.name)
-                guard !out.contains(where: { $0.label == option.name }) else { continue }
+                // A word option two kinds declare takes the words of both here; each kind reads
+                // it with its own list.
+                if let k = out.firstIndex(where: { $0.label == option.name }) {
+                    if case .word(let words) = option.kind, case .word(let known) = out[k].kind {
+                        out[k].kind = .word(known + words.filter { !known.contains($0) })
+                    }
+                    continue
+                }
                 let kind: OptionDeclaration.Kind, defaultValue: Double?, defaultText: String?
                 switch (option.kind, option.defaultValue) {
                 case (.whole(let r), .whole(let v)): (kind, defaultValue, defaultText) = (.whole(r), Double(v), nil)

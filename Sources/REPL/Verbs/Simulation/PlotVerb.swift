@@ -99,15 +99,15 @@ enum PlotVerb: Verb {
         let v = try call.value(index)
         if let t = v.object(TrajectoryValue.self) { return [(nil, t)] }
         guard case .list(let items) = v, !items.isEmpty else {
-            throw call.fail("plot needs a trajectory, a list of trajectories or a fit here, but this is \(v.kindName)", at: syntax.location)
+            throw call.fail("\(call.name) needs a trajectory, a list of trajectories\(call.name == "plot" ? " or a fit" : "") here, but this is \(v.kindName)", at: syntax.location)
         }
         let names: [String?] = { if case .list(let written, _) = syntax, written.count == items.count { return written.map { $0.isName ? $0.nameText : nil } }; return items.map { _ in nil } }()
         return try items.enumerated().map { k, item in
             guard let t = item.object(TrajectoryValue.self) else {
-                throw call.fail("plot takes a list of trajectories; item \(k + 1) is \(item.kindName)", at: syntax.location)
+                throw call.fail("\(call.name) takes a list of trajectories; item \(k + 1) is \(item.kindName)", at: syntax.location)
             }
             guard t.names == items[0].object(TrajectoryValue.self)!.names else {
-                throw call.fail("the trajectories of one plot must have the same state; item \(k + 1) is (\(t.names.joined(separator: ", ")))", at: syntax.location)
+                throw call.fail("the trajectories of one \(call.name) must have the same state; item \(k + 1) is (\(t.names.joined(separator: ", ")))", at: syntax.location)
             }
             return (names[k] ?? "trajectory \(k + 1)", t)
         }
