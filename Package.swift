@@ -40,7 +40,7 @@ let package = Package(
             // Measured: dynamic exclusivity checks cost ~4% of the zero-test benchmark.
             .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
         ]),
-        .target(name: "Dynamics", dependencies: ["Symbolic", "CGSL"],
+        .target(name: "Dynamics", dependencies: ["Symbolic", "CGSL", "CKernels"],
                 swiftSettings: [.swiftLanguageMode(.v5),
                                 .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         // Optimised in debug builds too: the tests and notebooks train networks, and unoptimised

@@ -1,4 +1,5 @@
 import CGSL
+import COpenBLAS
 
 /// Why a least-squares problem was refused.
 public struct FitError: Error, CustomStringConvertible, Sendable {
@@ -25,6 +26,9 @@ public enum LeastSquares {
     public static func solve(design: [Double], rows: Int, columns: Int, targets: [Double],
                              tolerance: Double = 1e-12) throws -> LeastSquaresSolution {
         try validate(design: design, rows: rows, columns: columns, targets: targets)
+        // GSL's products go to OpenBLAS's cblas when it is loaded; one thread keeps their sums in
+        // one order, so a fit gives the same digits on any number of cores.
+        openblas_set_num_threads(1)
         gsl_set_error_handler_off()
         guard let X = gsl_matrix_alloc(rows, columns), let y = gsl_vector_alloc(rows),
               let c = gsl_vector_alloc(columns), let cov = gsl_matrix_alloc(columns, columns),

@@ -108,3 +108,17 @@ void nk_irrot_backward(const double *x, double *g, size_t rows, size_t stride, s
                        double *dW, double *db1, double *dw2, double *db2, double *db3, double *scratch, const double *hidden);
 
 #endif
+
+// Particles in a periodic square box of side `box` (positions x[2i], x[2i+1]), pair potential
+// V(r) = sum_k coeffs[k] r^-powers[k] for r < rc, minus `shift` (V(rc), so the cut is continuous).
+// The forces into f (2n values); returns the potential energy.
+double nk_pair_forces(int n, const double *x, double box, double rc, int m, const int *powers, const double *coeffs,
+                      double shift, double *f);
+// `steps` velocity-Verlet steps of unit masses (f must hold the forces at x on entry, and holds
+// those at the new x on return); positions wrapped into [0, box). Returns the potential energy.
+double nk_velocity_verlet(int n, double *x, double *v, double *f, double box, double rc, int m, const int *powers,
+                          const double *coeffs, double shift, double h, long steps);
+// Adds the number of pairs at minimum-image distance in each of `bins` bins of [0, rmax) to counts.
+void nk_pair_histogram(int n, const double *x, double box, double rmax, int bins, double *counts);
+// The force on each particle per unit coefficient: basis[(2i + a) m + k] (2n x m, row-major).
+void nk_pair_force_basis(int n, const double *x, double box, double rc, int m, const int *powers, double *basis);

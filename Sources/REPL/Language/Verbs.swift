@@ -7,13 +7,13 @@ enum Verbs {
         // algebra
         Bracket.self, Conserved.self, Diff.self, Simplify.self, Expand.self, Subs.self, Eval.self, VectorFieldVerb.self, Latex.self,
         // simulation
-        Simulate.self, DriftVerb.self, PlotVerb.self, Liouville.self, Poincare.self, HistogramVerb.self, LyapunovVerb.self, Last.self,
+        Simulate.self, DriftVerb.self, PlotVerb.self, Liouville.self, Poincare.self, HistogramVerb.self, LyapunovVerb.self, MolecularDynamics.self, RadialDistribution.self, Last.self,
         // data
         DatasetVerb.self, Save.self, Read.self,
         // learning
         Train.self, Resume.self, Evaluate.self, Compare.self, Rollout.self, Latent.self, Sample.self, Correlate.self, Classify.self, Jacobian.self,
         // fitting
-        FitVerb.self, Identify.self, Discover.self,
+        FitVerb.self, Identify.self, Discover.self, FitPair.self,
     ]
 
     private static let byName: [String: any Verb.Type] = Dictionary(uniqueKeysWithValues: all.map { verb in (verb.signature.name, verb) })

@@ -43,6 +43,16 @@ enum PlotVerb: Verb {
             if case .bool(let b) = try evaluation.value(s) { logY = b } else { logY = try evaluation.numberOption(s, "log") != 0 }
         }
         let series: [Plot.Series], title: String, xlabel: String, ylabel: String
+        if call.count == 2, let runs = try particleRuns(call) {
+            // Particle runs: the total energy per particle over time.
+            series = runs.map { name, p in
+                .init(title: name ?? p.run.potential.name, points: zip(p.run.times, p.run.total).map { ($0, $1 / Double(p.run.count)) }, style: "lines")
+            }
+            do { try Plot.write(series, to: path, title: "total energy per particle", xlabel: "t", ylabel: "E / N") } catch {
+                throw call.fail("\(error)", at: pathAt)
+            }
+            return .text("wrote \(path)")
+        }
         if call.count == 2 {
             let v = try call.value(0)
             if let f = v.object(FitValue.self) {
@@ -90,6 +100,19 @@ enum PlotVerb: Verb {
             throw call.fail("\(error)", at: pathAt)
         }
         return .text("wrote \(path)")
+    }
+
+    /// The particle run at argument 0 or a list of them, each named as written; nil when it is
+    /// something else.
+    static func particleRuns(_ call: BoundCall) throws -> [(name: String?, value: ParticlesValue)]? {
+        let syntax = call.positional[0]
+        switch try call.value(0) {
+        case .object(let p as ParticlesValue): return [(nil, p)]
+        case .list(let items) where !items.isEmpty && items.allSatisfy({ $0.object(ParticlesValue.self) != nil }):
+            let names: [String?] = { if case .list(let written, _) = syntax, written.count == items.count { return written.map { $0.isName ? $0.nameText : nil } }; return items.map { _ in nil } }()
+            return items.enumerated().map { (names[$0] ?? "run \($0 + 1)", $1.object(ParticlesValue.self)!) }
+        default: return nil
+        }
     }
 
     /// The trajectory at argument `index`, or a list of them (several curves in one figure),
