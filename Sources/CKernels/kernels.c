@@ -23,8 +23,9 @@ static const double ln2_lo = 1.90821492927058770002e-10;
 static const double inv_ln2 = 1.44269504088896338700e+00;
 static const double shifter = 6755399441055744.0;  // 1.5·2⁵²: adding it rounds to an integer
 
-// expm1(y) for |y| < 709.7 (2ᵏ stays a normal number), by the reduction and series above.
-static inline __attribute__((always_inline)) double expm1_reduced(double y) {
+// eʸ = 2ᵏ (1 + p) for |y| < 709.7 (2ᵏ stays a normal number): *s = 2ᵏ and *p = expm1(r), by the
+// reduction and series above.
+static inline __attribute__((always_inline)) void exp_parts(double y, double *scale, double *part) {
     double t = fma(y, inv_ln2, shifter);
     double k = t - shifter;
     double r = fma(-k, ln2_hi, y);
@@ -45,9 +46,15 @@ static inline __attribute__((always_inline)) double expm1_reduced(double y) {
     uint64_t bits;
     memcpy(&bits, &t, sizeof bits);              // low bits of t hold k
     bits = (bits + 1023) << 52;
-    double s;
-    memcpy(&s, &bits, sizeof s);                 // 2ᵏ
-    return fma(s, p, s - 1.0);                   // expm1(y)
+    memcpy(scale, &bits, sizeof *scale);         // 2ᵏ
+    *part = p;
+}
+
+// expm1(y) for |y| < 709.7.
+static inline __attribute__((always_inline)) double expm1_reduced(double y) {
+    double s, p;
+    exp_parts(y, &s, &p);
+    return fma(s, p, s - 1.0);
 }
 
 static inline __attribute__((always_inline)) double tanh1(double x) {
@@ -64,6 +71,32 @@ static inline __attribute__((always_inline)) double sigmoid1(double x) {
     if (a > 708.0) return x > 0 ? 1.0 : 0.0;
     double e = expm1_reduced(a);
     return x > 0 ? (1.0 + e) / (2.0 + e) : 1.0 / (2.0 + e);
+}
+
+// eʸ for −708 ≤ y ≤ 0 by the same reduction, ending in 2ᵏ + 2ᵏ·expm1(r) (no cancellation:
+// e^(−30) keeps its relative accuracy).
+static inline __attribute__((always_inline)) double exp_reduced(double y) {
+    double s, p;
+    exp_parts(y, &s, &p);
+    return fma(s, p, s);
+}
+
+// softplus(x) = log(1 + eˣ) = max(x, 0) + log1p(e) with e = e^(−|x|) ∈ (0, 1], and log1p(e) =
+// 2 atanh(z), z = e/(2 + e) ≤ 1/3, by its odd series to z³⁵ (truncation below 1e-18 relative).
+static inline __attribute__((always_inline)) double softplus1(double x) {
+    double a = fabs(x);
+    double m = x > 0 ? x : 0.0;
+    if (a > 708.0) return x != x ? x : m;
+    double e = exp_reduced(-a);
+    double z = e / (2.0 + e), w = z * z;
+    double q = 1.0 / 35.0;
+    for (int k = 33; k >= 3; k -= 2) q = fma(q, w, 1.0 / k);
+    q = fma(q, w, 1.0);
+    return m + 2.0 * z * q;
+}
+
+CLONES void nk_softplus(const double *x, double *y, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = softplus1(x[i]);
 }
 
 CLONES void nk_tanh(const double *x, double *y, size_t n) {

@@ -188,3 +188,25 @@ final class LagrangianNetworkTests: XCTestCase {
         XCTAssertEqual(m.variables.map(\.value), before)
     }
 }
+
+/// σ⁽ᵏ⁾ as fused operations (k ≤ 3) and composed ones (k ≥ 4) against central differences of the
+/// order below, and their recorded gradients against the next order.
+final class SigmoidDerivativeTests: XCTestCase {
+    func testEachOrderIsTheDerivativeOfTheOneBelow() {
+        let xs: [Double] = [-3.1, -0.7, 0, 0.4, 2.2]
+        let x = Tensor(xs)
+        let e = 1e-5
+        for k in 1...5 {
+            let value = Variable(x).sigmoidDerivative(k).value.storage
+            let up = Variable(x.map { $0 + e }), down = Variable(x.map { $0 - e })
+            let below = { (v: Variable) in k == 1 ? v.sigmoid().value.storage : v.sigmoidDerivative(k - 1).value.storage }
+            let (a, b) = (below(up), below(down))
+            for i in xs.indices { XCTAssertEqual(value[i], (a[i] - b[i]) / (2 * e), accuracy: 1e-8, "order \(k) at \(xs[i])") }
+            // The recorded gradient of order k is order k + 1.
+            let input = Variable(x, requiresGradient: true)
+            let g = gradient(of: input.sigmoidDerivative(k).sum(), wrt: [input])[0].value.storage
+            let next = Variable(x).sigmoidDerivative(k + 1).value.storage
+            for i in xs.indices { XCTAssertEqual(g[i], next[i], accuracy: 1e-12, "gradient of order \(k)") }
+        }
+    }
+}

@@ -15,6 +15,8 @@ void nk_tanh(const double *x, double *y, size_t n);
 /// y = 1/(1 + e^-x) from expm1(|x|) (the same reduction and series as nk_tanh), relative error
 /// of a few ulp in both tails (y may be x).
 void nk_sigmoid(const double *x, double *y, size_t n);
+// y = log(1 + e^x), vectorised; within 4 ulp from -700 to 700 (tested), max(x, 0) beyond.
+void nk_softplus(const double *x, double *y, size_t n);
 
 /// y = g ⊙ s ⊙ (1 − s): the sigmoid's backward from its output s (y may be g).
 void nk_times_sigmoid_slope(const double *g, const double *s, double *y, size_t n);

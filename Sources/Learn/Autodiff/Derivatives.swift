@@ -67,3 +67,22 @@ public enum Derivatives {
         }
     }
 }
+
+extension Derivatives {
+    /// σ⁽ᵏ⁾(x) for k ≥ 4 from recorded operations, exact to every further order: σ⁽ᵏ⁾ = P_k(σ)
+    /// with P_0(s) = s and P_(k+1)(s) = P_k'(s) · s(1 − s), evaluated by Horner's rule on the
+    /// recorded σ(x).
+    static func composedSigmoidDerivative(_ x: Variable, _ k: Int) -> Variable {
+        var p: [Double] = [0, 1]                 // coefficients of P_0, lowest power first
+        for _ in 0..<k {
+            let dp = (1..<p.count).map { Double($0) * p[$0] }
+            var next = [Double](repeating: 0, count: dp.count + 2)
+            for (j, c) in dp.enumerated() { next[j + 1] += c; next[j + 2] -= c }
+            p = next
+        }
+        let s = x.sigmoid()
+        var result = Variable(Tensor.filled(x.shape, p.last!))
+        for c in p.dropLast().reversed() { result = result * s + c }
+        return result
+    }
+}
