@@ -110,4 +110,34 @@ final class SympNetTests: XCTestCase {
         let batch = m.batchSource(for: data).batch([0, 1])
         XCTAssertThrowsError(try m.losses(batch)) { XCTAssertTrue("\($0)".contains("0.1 apart in time, the sympnet's step is 0.2"), "\($0)") }
     }
+
+    /// An LA-SympNet's forward pass, linear modules as composed matrices, equals the sublayers
+    /// applied one after another as the paper writes them: p ← p + q(S + Sᵀ) for even j, q ← q +
+    /// p(S + Sᵀ) for odd, then the biases, then the activation module.
+    func testLinearModulesAreTheirSublayersInOrder() {
+        let n = 2, d = 4
+        let m = randomNet(.la, n: n, seed: 6)
+        var rng = SeededGenerator(seed: 8)
+        let x0 = (0..<(3 * d)).map { _ in rng.normal() }
+        let got = Recording.with(false) { m.forward(Variable(Tensor(shape: [3, d], storage: x0)), m.variables) }.value.storage
+        let θ = m.variables.map(\.value.storage)
+        let perLinear = m.sublayers + 2, activations = m.layers * perLinear
+        for r in 0..<3 {
+            var q = Array(x0[(r * d)..<(r * d + n)]), p = Array(x0[(r * d + n)..<(r * d + d)])
+            for k in 0..<m.layers {
+                for j in 0..<m.sublayers {
+                    let S = θ[k * perLinear + j]
+                    let (from, to) = j % 2 == 0 ? (q, p) : (p, q)
+                    var next = to
+                    for c in 0..<n { for i in 0..<n { next[c] += from[i] * (S[i * n + c] + S[c * n + i]) } }
+                    if j % 2 == 0 { p = next } else { q = next }
+                }
+                for c in 0..<n { p[c] += θ[k * perLinear + m.sublayers][c]; q[c] += θ[k * perLinear + m.sublayers + 1][c] }
+                guard k < m.layers - 1 else { continue }
+                let a = θ[activations + k]
+                if k % 2 == 0 { for c in 0..<n { p[c] += a[c] / (1 + exp(-q[c])) } } else { for c in 0..<n { q[c] += a[c] / (1 + exp(-p[c])) } }
+            }
+            for (c, v) in (q + p).enumerated() { XCTAssertEqual(got[r * d + c], v, accuracy: 1e-12 * max(1, abs(v)), "row \(r), component \(c)") }
+        }
+    }
 }

@@ -76,7 +76,7 @@ enum RadialDistribution: Verb {
         switch try call.value(0) {
         case .object(let p as ParticlesValue): runs = [(syntax.isName ? syntax.nameText : nil, p)]
         case .list(let items):
-            let names: [String?] = { if case .list(let written, _) = syntax, written.count == items.count { return written.map { $0.isName ? $0.nameText : nil } }; return items.map { _ in nil } }()
+            let names = PlotVerb.writtenNames(syntax, count: items.count)
             runs = try items.enumerated().map { k, item in
                 guard let p = item.object(ParticlesValue.self) else { throw call.fail("rdf takes a list of particle runs; item \(k + 1) is \(item.kindName)", at: syntax.location) }
                 return (names[k] ?? "run \(k + 1)", p)

@@ -102,6 +102,13 @@ enum PlotVerb: Verb {
         return .text("wrote \(path)")
     }
 
+    /// The names of a list's items as written (`[rv, rh]`), nil for an item that is not a name
+    /// or when the list is not written out here.
+    static func writtenNames(_ syntax: Syntax, count: Int) -> [String?] {
+        if case .list(let written, _) = syntax, written.count == count { return written.map { $0.isName ? $0.nameText : nil } }
+        return Array(repeating: nil, count: count)
+    }
+
     /// The particle run at argument 0 or a list of them, each named as written; nil when it is
     /// something else.
     static func particleRuns(_ call: BoundCall) throws -> [(name: String?, value: ParticlesValue)]? {
@@ -109,7 +116,7 @@ enum PlotVerb: Verb {
         switch try call.value(0) {
         case .object(let p as ParticlesValue): return [(nil, p)]
         case .list(let items) where !items.isEmpty && items.allSatisfy({ $0.object(ParticlesValue.self) != nil }):
-            let names: [String?] = { if case .list(let written, _) = syntax, written.count == items.count { return written.map { $0.isName ? $0.nameText : nil } }; return items.map { _ in nil } }()
+            let names = PlotVerb.writtenNames(syntax, count: items.count)
             return items.enumerated().map { (names[$0] ?? "run \($0 + 1)", $1.object(ParticlesValue.self)!) }
         default: return nil
         }
@@ -124,7 +131,7 @@ enum PlotVerb: Verb {
         guard case .list(let items) = v, !items.isEmpty else {
             throw call.fail("\(call.name) needs a trajectory, a list of trajectories\(call.name == "plot" ? " or a fit" : "") here, but this is \(v.kindName)", at: syntax.location)
         }
-        let names: [String?] = { if case .list(let written, _) = syntax, written.count == items.count { return written.map { $0.isName ? $0.nameText : nil } }; return items.map { _ in nil } }()
+        let names = PlotVerb.writtenNames(syntax, count: items.count)
         return try items.enumerated().map { k, item in
             guard let t = item.object(TrajectoryValue.self) else {
                 throw call.fail("\(call.name) takes a list of trajectories; item \(k + 1) is \(item.kindName)", at: syntax.location)
