@@ -114,7 +114,7 @@ public final class SympNet: MapModel {
                 var x = Variable.concatenate([q, p], axis: 1)
                 for k in 0..<layers {
                     let M = linearModule((0..<sublayers).map { θ[k * perLinear + $0] })
-                    let bias = Variable.concatenate([θ[k * perLinear + sublayers + 1], θ[k * perLinear + sublayers]], axis: 0)
+                    let bias = Variable.concatenate([θ[k * perLinear + sublayers + 1], θ[k * perLinear + sublayers]], axis: 1)
                     x = Variable.matmul(x, M) + bias
                     guard k < layers - 1 else { continue }
                     let a = θ[activations + k]
