@@ -29,9 +29,15 @@ static inline double wrap(double d, double box) { return d - box * nearbyint(d /
 // Visits every pair (i, j), i != j once, with r^2 < rc^2, calling body(i, j, dx, dy, r2).
 #define FOR_EACH_PAIR(n, x, box, rc, ...)                                                        \
     do {                                                                                          \
-        int cells = (int)floor((box) / (rc));                                                     \
+        /* Cells at least rc wide, and no more cells than particles (a tiny cut-off or a dilute  \
+           box would otherwise ask for a huge grid): wider cells only visit more candidates. */   \
+        double per_side = floor((box) / (rc)), most = floor(sqrt((double)(n)));                  \
+        int cells = (int)(per_side < most ? per_side : most);                                     \
         double rc2 = (rc) * (rc);                                                                 \
-        if (cells < 3) {                                                                          \
+        int *head = cells >= 3 ? malloc(sizeof(int) * (size_t)cells * (size_t)cells) : NULL;      \
+        int *next = cells >= 3 ? malloc(sizeof(int) * (size_t)(n)) : NULL;                        \
+        if (head == NULL || next == NULL) {                                                       \
+            free(head); free(next);                                                               \
             for (int i = 0; i < (n); i++)                                                         \
                 for (int j = i + 1; j < (n); j++) {                                               \
                     double dx = wrap((x)[2 * i] - (x)[2 * j], box), dy = wrap((x)[2 * i + 1] - (x)[2 * j + 1], box); \
@@ -40,9 +46,7 @@ static inline double wrap(double d, double box) { return d - box * nearbyint(d /
                 }                                                                                 \
             break;                                                                                \
         }                                                                                         \
-        int *head = malloc(sizeof(int) * (size_t)cells * (size_t)cells);                          \
-        int *next = malloc(sizeof(int) * (size_t)(n));                                            \
-        for (int c = 0; c < cells * cells; c++) head[c] = -1;                                     \
+        for (size_t c = 0; c < (size_t)cells * (size_t)cells; c++) head[c] = -1;                  \
         double width = (box) / cells;                                                             \
         for (int i = 0; i < (n); i++) {                                                           \
             int cx = (int)floor((x)[2 * i] / width), cy = (int)floor((x)[2 * i + 1] / width);     \
@@ -100,7 +104,8 @@ void nk_pair_histogram(int n, const double *x, double box, double rmax, int bins
         for (int j = i + 1; j < n; j++) {
             double dx = wrap(x[2 * i] - x[2 * j], box), dy = wrap(x[2 * i + 1] - x[2 * j + 1], box);
             double r = sqrt(dx * dx + dy * dy);
-            if (r < rmax) counts[(int)(r / width)] += 1;
+            int k = (int)(r / width);
+            if (r < rmax && k < bins) counts[k] += 1;    // r just below rmax can round to k = bins
         }
 }
 

@@ -28,6 +28,7 @@ final class LNNVerbsTests: XCTestCase {
             ("train(lnn, d, activation: relu)", "'activation:' takes one of softplus, tanh; not 'relu'"),
             // loss: is a flow's option too, with other words: each kind reads its own.
             ("train(lnn, d, loss: circles)", "'loss:' takes one of l1, mse; not 'circles'"),
+            ("train(lnn, d, activation: tanh)", "init: convex makes L convex only with softplus (a convex, increasing activation); with activation: tanh use init: cranmer or orthogonal"),
             ("train(flow, d, loss: l1)", "'loss:' takes one of circles, dkdphi; not 'l1'"),
             ("train(lnn, d, width: 3)", "a lnn model has no option 'width:' (its options: hidden, layers, activation, loss, init)"),
         ] {

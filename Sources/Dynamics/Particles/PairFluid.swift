@@ -92,6 +92,12 @@ public struct PairFluidRun: Sendable {
     public static func run(positions x0: [Double], velocities v0: [Double], box: Double, potential: PairPotential, step: Double,
                            steps: Int, every: Int) throws -> PairFluidRun {
         let n = x0.count / 2
+        guard x0.count % 2 == 0, n >= 2, v0.count == x0.count, x0.allSatisfy(\.isFinite), v0.allSatisfy(\.isFinite) else {
+            throw ParticleError("positions and velocities must be finite and of the same even length, two per particle (at least 2 particles)")
+        }
+        guard box > 0, box.isFinite, potential.cutoff <= box / 2 else {
+            throw ParticleError("the box side must be positive and at least twice the cut-off \(TextPrinter.format(potential.cutoff, significantDigits: 4))")
+        }
         guard step > 0, step.isFinite else { throw ParticleError("the step must be a positive number") }
         guard steps >= 1, every >= 1 else { throw ParticleError("steps and every must be at least 1") }
         var result = PairFluidRun(count: n, box: box, potential: potential, step: step, steps: steps, every: every)
@@ -131,17 +137,22 @@ public struct PairFluidRun: Sendable {
     }
 
     /// The radial distribution function g(r) on `bins` bins of [0, rmax), averaged over the
-    /// samples from `first` on: pair counts over the ideal gas's, N/2 · ρ · 2π r dr per sample.
-    public func radialDistribution(bins: Int, rmax: Double, first: Int = 0) -> (r: [Double], g: [Double]) {
+    /// samples from `first` on: pair counts over the ideal gas's, N(N − 1)/2 pairs spread
+    /// uniformly over the box (per sample, (N − 1)/2 · ρ · 2π r dr in a shell). All pairs are
+    /// visited (O(N²) a sample); an interrupt stops it between samples.
+    public func radialDistribution(bins: Int, rmax: Double, first: Int = 0) throws -> (r: [Double], g: [Double]) {
         let width = rmax / Double(bins)
         var counts = [Double](repeating: 0, count: bins)
         let frames = positions[min(first, positions.count - 1)...]
-        for x in frames { nk_pair_histogram(Int32(count), x, box, rmax, Int32(bins), &counts) }
+        for x in frames {
+            try Interrupt.check()
+            nk_pair_histogram(Int32(count), x, box, rmax, Int32(bins), &counts)
+        }
         let density = Double(count) / (box * box)
         let r = (0..<bins).map { (Double($0) + 0.5) * width }
         let g = (0..<bins).map { k -> Double in
             let shell = Double.pi * (pow(Double(k + 1) * width, 2) - pow(Double(k) * width, 2))
-            return counts[k] / (Double(frames.count) * Double(count) / 2 * density * shell)
+            return counts[k] / (Double(frames.count) * Double(count - 1) / 2 * density * shell)
         }
         return (r, g)
     }

@@ -61,8 +61,9 @@ public final class LagrangianNeuralNetwork: FieldModel {
 
     /// Cranmer et al.'s initialisation for an LNN (their paper's appendix, found by searching for
     /// weights whose initial q̈ over normal inputs is itself about normal): Gaussian weights of
-    /// standard deviation σ_k = s_k/√n for n hidden units, s = 2.2 for the first layer, 0.58 k for
-    /// the k-th hidden-to-hidden layer and n for the output; zero biases. q̈ does not change when
+    /// standard deviation σ_i = s_i/√n for n hidden units and layers numbered i = 1, 2, … from the
+    /// input, s = 2.2 for the first, 0.58 i for the hidden-to-hidden ones and n for the output;
+    /// zero biases. q̈ does not change when
     /// L is scaled, so the large output layer only sets the size of the gradients.
     public func useCranmerInitialization(seed: UInt64) {
         var rng = SeededGenerator(seed: seed ^ 0x4C4E_4E49_4E49_5431)
@@ -157,7 +158,11 @@ public final class LagrangianNeuralNetwork: FieldModel {
     /// Why the learned mass matrices are (near) singular at some row, or nil: a row whose
     /// smallest direction is below `minimumReciprocalCondition` times the largest ‖A‖ of the batch.
     func massProblem(_ mass: Tensor, states s: Tensor) -> String? {
-        let rc = BatchedLinearSystem.reciprocalCondition(mass, scale: BatchedLinearSystem.largestNorm(mass))
+        // A row that is not finite is named first (the batch's scale is NaN then).
+        let size = mass.shape[1] * mass.shape[1]
+        let nonFinite = (0..<mass.shape[0]).first { r in !mass.storage[(r * size)..<((r + 1) * size)].allSatisfy(\.isFinite) }
+        let rc = nonFinite.map { r in (0..<mass.shape[0]).map { $0 == r ? Double.nan : 1 } }
+            ?? BatchedLinearSystem.reciprocalCondition(mass, scale: BatchedLinearSystem.largestNorm(mass))
         guard let row = rc.indices.first(where: { !(rc[$0] >= Self.minimumReciprocalCondition) }) else { return nil }
         let d = dimension
         let state = (0..<d).map { TextPrinter.format(s.storage[row * d + $0], significantDigits: 4) }.joined(separator: ", ")
@@ -313,7 +318,7 @@ extension ModelRegistry {
         options: mlpOptions + [
             Option("activation", .word(["softplus", "tanh"]), default: .word("softplus"), help: "the hidden layers' activation (softplus, as Cranmer et al.)"),
             Option("loss", .word(LagrangianNeuralNetwork.Loss.allCases.map(\.rawValue)), default: .word("l1"), help: "the error of qddot: l1 (mean absolute error, the more robust: notebooks-full/lnn-robustness.txt) or mse"),
-            Option("init", .word(["convex", "cranmer", "orthogonal"]), default: .word("convex"), help: "initial weights: Cranmer et al.'s scaled Gaussians (sigma 2.2/sqrt(n) first, 0.58 k/sqrt(n) hidden, sqrt(n) output), the same with the later layers' weights non-negative so that L starts convex (a positive mass matrix everywhere), or orthogonal"),
+            Option("init", .word(["convex", "cranmer", "orthogonal"]), default: .word("convex"), help: "initial weights: Cranmer et al.'s scaled Gaussians (sigma 2.2/sqrt(n) for the first layer, 0.58 i/sqrt(n) for the hidden-to-hidden layer i, sqrt(n) for the output), the same with the later layers' weights non-negative so that L starts convex (a positive mass matrix everywhere), or orthogonal"),
         ],
         parameterShapes: { spec in try lnnArchitecture(spec).parameterShapes },
         cost: { options, dimension, rows in
@@ -352,6 +357,9 @@ extension ModelRegistry {
         }
         let model = LagrangianNeuralNetwork(dimension: dimension, hidden: hidden, layers: layers, activation: activation, kinematics: kinematics,
                                             loss: loss, initializer: .orthogonal, seed: seed)
+        if initialization == "convex" && activation != .softplus {
+            throw ModelError(message: "init: convex makes L convex only with softplus (a convex, increasing activation); with activation: \(name) use init: cranmer or orthogonal")
+        }
         if initialization == "cranmer" { model.useCranmerInitialization(seed: seed) }
         if initialization == "convex" { model.useConvexInitialization(seed: seed) }
         return model

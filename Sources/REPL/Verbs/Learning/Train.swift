@@ -25,6 +25,12 @@ enum Train: Verb {
                 if let k = out.firstIndex(where: { $0.label == option.name }) {
                     if case .word(let words) = option.kind, case .word(let known) = out[k].kind {
                         out[k].kind = .word(known + words.filter { !known.contains($0) })
+                        // Each kind's own default, when they differ.
+                        if case .word(let mine) = option.defaultValue, mine != out[k].defaultText?.components(separatedBy: " (").first {
+                            let firstKind = kinds[option.name]!.first!
+                            let earlier = out[k].defaultText.map { $0.contains("(") ? $0 : "\($0) (\(firstKind))" } ?? ""
+                            out[k].defaultText = earlier + ", \(mine) (\(entry.name))"
+                        }
                     }
                     continue
                 }

@@ -96,7 +96,11 @@ enum RadialDistribution: Verb {
         var lines: [String] = [], curves: [(r: [Double], g: [Double])] = []
         for (k, (name, p)) in runs.enumerated() {
             let first = Int(Double(p.run.positions.count) * from)
-            let (r, g) = p.run.radialDistribution(bins: bins, rmax: rmax, first: first)
+            let pairs = Double(p.run.positions.count - first) * Double(p.run.count) * Double(p.run.count - 1) / 2
+            guard pairs <= 2e10 else {
+                throw call.fail("g(r) visits every pair of every sample: \(TextPrinter.format(pairs, significantDigits: 3)) pair distances here, minutes of work; average over fewer samples (a larger from:, or md with a larger every:)", at: call.has("from") ? call.location(of: "from") : syntax.location)
+            }
+            let (r, g) = try p.run.radialDistribution(bins: bins, rmax: rmax, first: first)
             curves.append((r, g))
             // Local maxima above 1, the first few.
             let peaks = (1..<(bins - 1)).filter { g[$0] > g[$0 - 1] && g[$0] >= g[$0 + 1] && g[$0] > 1.05 }.prefix(3)

@@ -43,7 +43,8 @@ enum PlotVerb: Verb {
             if case .bool(let b) = try evaluation.value(s) { logY = b } else { logY = try evaluation.numberOption(s, "log") != 0 }
         }
         let series: [Plot.Series], title: String, xlabel: String, ylabel: String
-        if call.count == 2, let runs = try particleRuns(call) {
+        let first = try call.value(0)
+        if call.count == 2, let runs = particleRuns(first, call.positional[0]) {
             // Particle runs: the total energy per particle over time.
             series = runs.map { name, p in
                 .init(title: name ?? p.run.potential.name, points: zip(p.run.times, p.run.total).map { ($0, $1 / Double(p.run.count)) }, style: "lines")
@@ -54,7 +55,7 @@ enum PlotVerb: Verb {
             return .text("wrote \(path)")
         }
         if call.count == 2 {
-            let v = try call.value(0)
+            let v = first
             if let f = v.object(FitValue.self) {
                 // The degree table: held-out and training MSE against degree, log scale.
                 guard let s = f.fit.selection else { throw call.fail("this fit has no degree table: fit with degree: [low, high]", at: positional[0].location) }
@@ -65,7 +66,7 @@ enum PlotVerb: Verb {
                 }
                 return .text("wrote \(path)")
             }
-            let trajectories = try Self.trajectories(call, 0)
+            let trajectories = try Self.trajectories(call, 0, value: first)
             let t = trajectories[0].value
             let n = t.names.count / 2
             series = trajectories.map { named, t in
@@ -111,9 +112,8 @@ enum PlotVerb: Verb {
 
     /// The particle run at argument 0 or a list of them, each named as written; nil when it is
     /// something else.
-    static func particleRuns(_ call: BoundCall) throws -> [(name: String?, value: ParticlesValue)]? {
-        let syntax = call.positional[0]
-        switch try call.value(0) {
+    static func particleRuns(_ value: Value, _ syntax: Syntax) -> [(name: String?, value: ParticlesValue)]? {
+        switch value {
         case .object(let p as ParticlesValue): return [(nil, p)]
         case .list(let items) where !items.isEmpty && items.allSatisfy({ $0.object(ParticlesValue.self) != nil }):
             let names = PlotVerb.writtenNames(syntax, count: items.count)
@@ -124,9 +124,9 @@ enum PlotVerb: Verb {
 
     /// The trajectory at argument `index`, or a list of them (several curves in one figure),
     /// each named as written in the list (nil for a trajectory not written as a name).
-    static func trajectories(_ call: BoundCall, _ index: Int) throws -> [(name: String?, value: TrajectoryValue)] {
+    static func trajectories(_ call: BoundCall, _ index: Int, value: Value? = nil) throws -> [(name: String?, value: TrajectoryValue)] {
         let syntax = call.positional[index]
-        let v = try call.value(index)
+        let v = try value ?? call.value(index)
         if let t = v.object(TrajectoryValue.self) { return [(nil, t)] }
         guard case .list(let items) = v, !items.isEmpty else {
             throw call.fail("\(call.name) needs a trajectory, a list of trajectories\(call.name == "plot" ? " or a fit" : "") here, but this is \(v.kindName)", at: syntax.location)
