@@ -141,4 +141,27 @@ final class SympNetTests: XCTestCase {
             for (c, v) in (q + p).enumerated() { XCTAssertEqual(got[r * d + c], v, accuracy: 1e-12 * max(1, abs(v)), "row \(r), component \(c)") }
         }
     }
+
+    /// The fused gradient module's pullback equals the chain of single operations it replaces,
+    /// for every parent, and so does its recorded (second-order) form.
+    func testGradientShearPullbackIsTheComposition() {
+        var rng = SeededGenerator(seed: 12)
+        let rows = 7, n = 2, w = 5
+        func random(_ shape: [Int]) -> Variable { Variable(Tensor(shape: shape, storage: (0..<shape.reduce(1, *)).map { _ in rng.normal() }), requiresGradient: true) }
+        let x = random([rows, n]), K = random([n, w]), a = random([1, w]), b = random([1, w])
+        let weight = Variable(Tensor(shape: [rows, n], storage: (0..<(rows * n)).map { _ in rng.normal() }))
+        let composed = { Variable.matmul((Variable.matmul(x, K) + b).sigmoid() * a, K, transposeB: true) }
+        let fused = gradient(of: (SympNet.gradientShear(x, K, a, b) * weight).sum(), wrt: [x, K, a, b])
+        let chain = gradient(of: (composed() * weight).sum(), wrt: [x, K, a, b])
+        XCTAssertEqual(SympNet.gradientShear(x, K, a, b).value.storage.count, rows * n)
+        for (f, c) in zip(fused, chain) {
+            for (u, v) in zip(f.value.storage, c.value.storage) { XCTAssertEqual(u, v, accuracy: 1e-12 * max(1, abs(v))) }
+        }
+        // Second order: the gradient of |dL/dK|^2 with respect to x, both ways.
+        let second = { (f: () -> Variable) -> [Double] in
+            let gK = gradient(of: (f() * weight).sum(), wrt: [K], createGraph: true)[0]
+            return gradient(of: (gK * gK).sum(), wrt: [x])[0].value.storage
+        }
+        for (u, v) in zip(second { SympNet.gradientShear(x, K, a, b) }, second(composed)) { XCTAssertEqual(u, v, accuracy: 1e-11 * max(1, abs(v))) }
+    }
 }

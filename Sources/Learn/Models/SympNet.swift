@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Dynamics
 import Symbolic
@@ -100,11 +101,7 @@ public final class SympNet: MapModel {
             case .g:
                 for l in 0..<layers {
                     let (K, a, b) = (θ[3 * l], θ[3 * l + 1], θ[3 * l + 2])
-                    if l % 2 == 0 {
-                        p = p + Variable.matmul((Variable.matmul(q, K) + b).sigmoid() * a, K, transposeB: true)
-                    } else {
-                        q = q + Variable.matmul((Variable.matmul(p, K) + b).sigmoid() * a, K, transposeB: true)
-                    }
+                    if l % 2 == 0 { p = p + Self.gradientShear(q, K, a, b) } else { q = q + Self.gradientShear(p, K, a, b) }
                 }
             case .la:
                 // A linear module's sublayers compose to one 2n × 2n matrix, built from the S_j
@@ -125,6 +122,63 @@ public final class SympNet: MapModel {
                 return x
             }
             return Variable.concatenate([q, p], axis: 1)
+        }
+    }
+
+    /// A gradient module's increment (σ(xK + b) ⊙ a) Kᵀ for rows x [B, n], K [n, w], a and b
+    /// [1, w], as one recorded operation: its forward pass keeps σ and u = σ ⊙ a, and its pullback
+    /// of ḡ [B, n] is, with ū = ḡK and z̄ = ū ⊙ a ⊙ σ(1 − σ),
+    ///
+    ///     x̄ = z̄Kᵀ,  K̄ = ḡᵀu + xᵀz̄,  ā = Σ_rows ū ⊙ σ,  b̄ = Σ_rows z̄,
+    ///
+    /// two elementwise passes where the chain of single operations made seven. When the backward
+    /// pass is recorded (second derivatives) it is differentiated through that chain instead.
+    static func gradientShear(_ x: Variable, _ K: Variable, _ a: Variable, _ b: Variable) -> Variable {
+        let rows = x.shape[0], w = K.shape[1]
+        let z = Tensor.matmul(x.value, K.value)
+        let sigma = Tensor.elementwise(z.shape, [Tensor.zip(z, b.value, .add).storage]) { p, o, n in nk_sigmoid(p[0], o, n) }
+        var u = sigma
+        let av = a.value.storage
+        u.storage.withUnsafeMutableBufferPointer { out in
+            for r in 0..<rows { for j in 0..<w { out[r * w + j] *= av[j] } }
+        }
+        let delta = Tensor.matmul(u, K.value, transposeB: true)
+        let parents = [x, K, a, b]
+        return .record(delta, parents) { g, need in
+            if Recording.isOn {
+                let composed = { (x: Variable, K: Variable, a: Variable, b: Variable) in
+                    Variable.matmul((Variable.matmul(x, K) + b).sigmoid() * a, K, transposeB: true)
+                }
+                let inner = parents.map { $0.requiresGradient ? $0 : Variable($0.value, requiresGradient: true) }
+                let contracted = Recording.with(true) { (composed(inner[0], inner[1], inner[2], inner[3]) * g).sum() }
+                let wanted = inner.indices.filter { need[$0] }
+                let grads = gradient(of: contracted, wrt: wanted.map { inner[$0] }, createGraph: true, holding: [g] + inner)
+                var out = [Variable?](repeating: nil, count: 4)
+                for (i, v) in zip(wanted, grads) { out[i] = v }
+                return out
+            }
+            let ubar = Tensor.matmul(g.value, K.value)
+            var zbar = ubar
+            var abar = [Double](repeating: 0, count: w), bbar = [Double](repeating: 0, count: w)
+            zbar.storage.withUnsafeMutableBufferPointer { zb in
+                sigma.storage.withUnsafeBufferPointer { s in
+                    for r in 0..<rows {
+                        for j in 0..<w {
+                            let k = r * w + j, sk = s[k], ub = zb[k]
+                            abar[j] += ub * sk
+                            let v = ub * av[j] * sk * (1 - sk)
+                            zb[k] = v
+                            bbar[j] += v
+                        }
+                    }
+                }
+            }
+            var out = [Variable?](repeating: nil, count: 4)
+            if need[0] { out[0] = Variable(Tensor.matmul(zbar, K.value, transposeB: true)) }
+            if need[1] { out[1] = Variable(Tensor.zip(Tensor.matmul(g.value, u, transposeA: true), Tensor.matmul(x.value, zbar, transposeA: true), .add)) }
+            if need[2] { out[2] = Variable(Tensor(shape: [1, w], storage: abar)) }
+            if need[3] { out[3] = Variable(Tensor(shape: [1, w], storage: bbar)) }
+            return out
         }
     }
 
