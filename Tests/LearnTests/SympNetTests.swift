@@ -93,8 +93,8 @@ final class SympNetTests: XCTestCase {
         let energies = (0..<orbit.count).map { k -> Double in let x = Array(orbit.state(k)); return x[0] * x[0] + x[1] * x[1] }
         let deviation = energies.map { abs($0 - energies[0]) / energies[0] }
         // Bounded: over 2000 steps no worse than twice the first 200 steps' (a drift would grow
-        // tenfold), and within 10 % (the band follows the training error: composing the linear
-        // modules as matrices, which sums in another order, moved it from under 5 % to 5.5 %).
+        // tenfold), and within 10 % (the band follows the training error, which moves with the
+        // order of the sums: 5.5 % in one measured order).
         let early = deviation.prefix(201).max()!, late = deviation.max()!
         XCTAssertLessThan(late, 2 * early + 1e-3, "early \(early), late \(late)")
         XCTAssertLessThan(late, 0.1)
@@ -112,8 +112,8 @@ final class SympNetTests: XCTestCase {
         XCTAssertThrowsError(try m.losses(batch)) { XCTAssertTrue("\($0)".contains("0.1 apart in time, the sympnet's step is 0.2"), "\($0)") }
     }
 
-    /// An LA-SympNet's forward pass, linear modules as composed matrices, equals the sublayers
-    /// applied one after another as the paper writes them: p ← p + q(S + Sᵀ) for even j, q ← q +
+    /// An LA-SympNet's forward pass equals the sublayers applied one after another as the paper
+    /// writes them, in plain arithmetic: p ← p + q(S + Sᵀ) for even j, q ← q +
     /// p(S + Sᵀ) for odd, then the biases, then the activation module.
     func testLinearModulesAreTheirSublayersInOrder() {
         let n = 2, d = 4
