@@ -23,8 +23,11 @@ enum Train: Verb {
                 // A word option two kinds declare takes the words of both here; each kind reads
                 // it with its own list.
                 if let k = out.firstIndex(where: { $0.label == option.name }) {
-                    if case .word(let words) = option.kind, case .word(let known) = out[k].kind {
-                        out[k].kind = .word(known + words.filter { !known.contains($0) })
+                    // A word option two kinds declare with other words is read by each kind with
+                    // its own list (so the message names that kind's words); here it is custom.
+                    let known: [String]? = { switch out[k].kind { case .word(let w): return w; case .custom(let t): return t.hasPrefix("one of ") ? t.dropFirst(7).components(separatedBy: " (by kind)")[0].components(separatedBy: ", ") : nil; default: return nil } }()
+                    if case .word(let words) = option.kind, let known {
+                        out[k].kind = .custom("one of " + (known + words.filter { !known.contains($0) }).joined(separator: ", ") + " (by kind)")
                         // Each kind's own default, when they differ.
                         if case .word(let mine) = option.defaultValue, mine != out[k].defaultText?.components(separatedBy: " (").first {
                             let firstKind = kinds[option.name]!.first!
