@@ -1,3 +1,4 @@
+import CKernels
 import Dynamics
 import Foundation
 import Symbolic
@@ -165,6 +166,20 @@ final class LagrangianNetworkTests: XCTestCase {
                 XCTAssertEqual(back, qdd[r * 2 + i], accuracy: 1e-10 * max(1, abs(qdd[r * 2 + i])))
             }
         }
+        // The training targets against the closed-form Euler-Lagrange equations of polar Kepler,
+        // L = (rdot^2 + r^2 tdot^2)/2 + 1/r: rddot = r tdot^2 - 1/r^2, tddot = -2 rdot tdot / r,
+        // with the data's dx/dt from Hamilton's equations.
+        var dx: [Double] = []
+        for row in 0..<2 {
+            let (r, pr, pt) = (x.storage[row * 4], x.storage[row * 4 + 2], x.storage[row * 4 + 3])
+            dx += [pr, pt / (r * r), pt * pt / (r * r * r) - 1 / (r * r), 0]
+        }
+        let targets = m.accelerationTargets(x, Tensor(shape: [2, 4], storage: dx)).storage
+        for row in 0..<2 {
+            let r = x.storage[row * 4], rdot = dx[row * 4], tdot = dx[row * 4 + 1]
+            XCTAssertEqual(targets[row * 2], r * tdot * tdot - 1 / (r * r), accuracy: 1e-13)
+            XCTAssertEqual(targets[row * 2 + 1], -2 * rdot * tdot / r, accuracy: 1e-13)
+        }
         // A Hamiltonian linear in p has no Lagrangian in (q, qdot).
         XCTAssertThrowsError(try LegendreKinematics(hamiltonian: try Expr.parse("p*q"), coordinates: ["q", "p"])) { e in
             XCTAssert("\(e)".contains("cannot be inverted"), "\(e)")
@@ -186,6 +201,28 @@ final class LagrangianNetworkTests: XCTestCase {
         XCTAssert(report.stoppedEarly?.contains("training stopped at step 1 of 20: the learned mass matrix d2L/dqdot2 is singular") ?? false, report.stoppedEarly ?? "not stopped")
         XCTAssert(report.stoppedEarly?.contains("no step passed") ?? false)
         XCTAssertEqual(m.variables.map(\.value), before)
+    }
+}
+
+/// The pair histogram's kernel: a distance one ulp below rmax can divide to bin index `bins`;
+/// it must not be written past the bins (a sentinel after them stays 0).
+final class PairHistogramKernelTests: XCTestCase {
+    func testADistanceJustBelowRmaxStaysInsideTheBins() {
+        // A separation d whose distance, as the kernel computes it (sqrt(d·d)), is below rmax but
+        // divides by the bin width rmax/bins to `bins` or more.
+        var found: (d: Double, rmax: Double, bins: Int)?
+        search: for bins in [3, 7, 40, 100] {
+            for k in 1...2000 {
+                let rmax = 0.01 * Double(k) + 0.0137, d = rmax.nextDown
+                let r = (d * d).squareRoot()
+                if r < rmax && r / (rmax / Double(bins)) >= Double(bins) { found = (d, rmax, bins); break search }
+            }
+        }
+        guard let (d, rmax, bins) = found else { return XCTFail("no rmax found where the rounding reaches index bins") }
+        let x: [Double] = [0, 0, d, 0]
+        var counts = [Double](repeating: 0, count: bins + 1)
+        nk_pair_histogram(2, x, 100, rmax, Int32(bins), &counts)
+        XCTAssertEqual(counts[bins], 0, "written past the bins (rmax \(rmax), bins \(bins))")
     }
 }
 

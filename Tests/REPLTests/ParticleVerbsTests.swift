@@ -16,6 +16,9 @@ final class ParticleVerbsTests: XCTestCase {
         XCTAssertTrue(g[0].hasPrefix("a: g(r) over 6 samples, 50 bins to r = 5.0; peaks g(1.15) = "), g.joined(separator: "\n"))
         let fit = lines("fitpair(a, powers: [12, 6])", in: repl)
         XCTAssertTrue(fit[0].hasPrefix("V(r) = 4.0 r^-12 - 4.0 r^-6, cut at 2.5; fitted to 2200 force components (11 samples of 100 particles)"), fit.joined(separator: "\n"))
+        // A tiny cut-off once asked for 10^14 cells (an int overflow and a crash); the grid is
+        // capped at sqrt(N) cells a side.
+        XCTAssertTrue(lines("md(lennardjones, n: 100, density: 0.6, cutoff: 1e-6, steps: 10, every: 10)", in: repl)[0].hasPrefix("lennardjones fluid: 100 particles"))
         for (input, suffix) in [
             ("md(lennardjones, n: 16)", "the cut-off 2.5 is more than half the box (4.781): use more particles or a shorter cut-off"),
             ("md(harmonic, n: 16)", "md takes lennardjones or a pair potential from fitpair"),

@@ -32,7 +32,7 @@ import Symbolic
 /// Without kinematics (`kinematics: nil`) the state is (q, q̇) itself and ẋ = (q̇, q̈_θ).
 ///
 /// Its own conserved energy is E_θ = q̇·∇_q̇L_θ − L_θ (`learnedEnergy`), with p_θ = ∇_q̇L_θ.
-public final class LagrangianNeuralNetwork: FieldModel {
+public final class LagrangianNeuralNetwork: LagrangianModel {
     public let network: MLP
     public let dimension: Int
     public let kinematics: LegendreKinematics?
@@ -190,20 +190,20 @@ public final class LagrangianNeuralNetwork: FieldModel {
     public func losses(_ batch: Batch, at parameters: [Variable]?) throws -> [String: Variable] {
         let θ = try parameters.map { try resolve($0) }
         let x = try batch.tensor("x", for: kind), dx = try batch.tensor("dx", for: kind)
-        let n = degreesOfFreedom
-        let s = velocityState(x)
-        let target: Tensor
-        if let kinematics {
-            // q̈ = d/dt ∂H/∂p = H_pq q̇ + H_pp ṗ, with the data's ẋ = (q̇, ṗ).
-            let k = kinematics.evaluate(x)
-            target = Tensor.zip(Tensor.batchedProduct(k.mixed, dx.slice(axis: 1, 0..<n)), Tensor.batchedProduct(k.hessian, dx.slice(axis: 1, n..<(2 * n))), .add)
-        } else {
-            target = dx.slice(axis: 1, n..<(2 * n))
-        }
+        let s = velocityState(x), target = accelerationTargets(x, dx)
         let (qdd, mass) = accelerations(s, at: θ, createGraph: Recording.isOn)
         if let problem = massProblem(mass, states: s) { throw NumericalProblem(message: problem) }
         let error = qdd - Variable(target)
         return [loss.rawValue: loss == .mse ? error.square().mean() : error.abs().mean()]
+    }
+
+    /// The data's q̈ at states x with derivatives ẋ = (q̇, ṗ) [rows, 2n]: through the kinematics
+    /// q̈ = d/dt ∂H/∂p = H_pq q̇ + H_pp ṗ, or ẋ's second half when the state is (q, q̇) itself.
+    func accelerationTargets(_ x: Tensor, _ dx: Tensor) -> Tensor {
+        let n = degreesOfFreedom
+        guard let kinematics else { return dx.slice(axis: 1, n..<(2 * n)) }
+        let k = kinematics.evaluate(x)
+        return Tensor.zip(Tensor.batchedProduct(k.mixed, dx.slice(axis: 1, 0..<n)), Tensor.batchedProduct(k.hessian, dx.slice(axis: 1, n..<(2 * n))), .add)
     }
 
     public func outputProblem(on batch: Batch) -> String? {

@@ -112,6 +112,16 @@ extension HamiltonianModel {
     }
 }
 
+/// A field model with a learned Lagrangian L_θ(q, q̇) (an LNN): its dynamics are the
+/// Euler–Lagrange equations, solved through the mass matrix ∂²L/∂q̇², and its flow conserves
+/// the learned energy E_θ = q̇·∂L/∂q̇ − L.
+public protocol LagrangianModel: FieldModel {
+    /// E_θ at a state of the data's coordinates.
+    func learnedEnergy(_ x: [Double]) -> Double
+    /// ∂²L/∂q̇² at a state of the data's coordinates, row-major n × n.
+    func massMatrix(at x: [Double]) -> [Double]
+}
+
 /// A model that is a step map x ↦ φ_θ(x) of fixed step h (a SympNet, a learned flow map): it
 /// predicts the next state of a trajectory, not a derivative, and iterates like any `StepMap`.
 /// Its batch form predicts x_{k+1} for the rows of x_k, at θ′.

@@ -98,8 +98,8 @@ struct ModelValue: SampledMembers, SavableValue {
     /// The member `name` as a function of one state, and what reports call it: H (H_theta), or a
     /// latent coordinate of a model that has them (P1, Q1, ...).
     func stateFunction(_ name: String, at: SourceLocation, in evaluation: Evaluation) throws -> (String, ([Double]) -> Double) {
-        if name == "E", let lnn = model as? LagrangianNeuralNetwork { return ("E_theta", lnn.learnedEnergy) }
-        if name == "H", model is LagrangianNeuralNetwork {
+        if name == "E", let lnn = model as? any LagrangianModel { return ("E_theta", lnn.learnedEnergy) }
+        if name == "H", model is any LagrangianModel {
             throw evaluation.fail("an lnn has a learned Lagrangian, not H; its energy E_theta = qdot . dL/dqdot - L is model.E", at: at, width: name.count)
         }
         if name == "H" { return ("H_theta", try learnedHamiltonian(at, in: evaluation)) }
@@ -111,7 +111,7 @@ struct ModelValue: SampledMembers, SavableValue {
                 + (model is any OscillatorModel ? ", and .omega (the learned frequencies, sorted)" : "")
             throw evaluation.fail("a \(model.kind) model has \(own)" + (model is any CanonicalMapModel ? ", and .inverse(z)" : ""), at: at, width: name.count)
         }
-        if model is LagrangianNeuralNetwork {
+        if model is any LagrangianModel {
             throw evaluation.fail("an lnn has one member, .E (its learned energy E_theta = qdot . dL/dqdot - L, at a state (q, p) of the data)", at: at, width: name.count)
         }
         throw evaluation.fail("a model has one member, .H (the learned Hamiltonian of an HNN)", at: at, width: name.count)

@@ -69,7 +69,7 @@ enum Rollout: Verb {
     /// For an lnn whose rollout failed: how singular its learned mass matrix is at the last state
     /// kept, the usual cause (q̈ = A⁻¹(...) grows without bound as A becomes singular).
     static func massHint(_ model: any Model, _ e: IntegrationError) -> String {
-        guard let lnn = model as? LagrangianNeuralNetwork, let partial = e.partial, partial.count > 0 else { return "" }
+        guard let lnn = model as? any LagrangianModel, let partial = e.partial, partial.count > 0 else { return "" }
         let k = partial.count - 1, x = Array(partial.state(k))
         guard x.allSatisfy(\.isFinite) else { return "" }
         let A = lnn.massMatrix(at: x).map { TextPrinter.format($0, significantDigits: 3) }

@@ -20,18 +20,16 @@ enum MolecularDynamics: Verb {
             .init("steps", .whole(1...100_000_000), default: 1000, "velocity-Verlet steps"),
             .init("every", .whole(1...100_000_000), default: 100, "keep a sample every k steps"),
             .init("seed", .whole(0...Int.max), default: 0, "the velocities' seed"),
-            .init("start", .custom("a particle run"), defaultText: "a lattice", "continue from the last sample of a run (its positions and velocities are not kept, so a fresh draw at temperature)"),
         ])
 
     static func run(_ call: BoundCall) throws -> Value {
         let potential: PairPotential, system: String
-        if case .name(let name, let at) = call.positional[0], name == "lennardjones" || name == "lj" {
+        if case .name(let name, _) = call.positional[0], name == "lennardjones" || name == "lj" {
             let lj = try Catalog.system("lennardjones")
             let values = lj.parameterValues()
             let cutoff = try call.number("cutoff")!
             potential = .lennardJones(epsilon: values["epsilon"] ?? 1, sigma: values["sigma"] ?? 1, cutoff: cutoff)
             system = "lennardjones"
-            _ = at
         } else if let fitted = try call.value(0).object(PairPotentialValue.self) {
             if call.has("cutoff") { throw call.fail("a fitted pair potential keeps the cut-off it was fitted with", at: call.location(of: "cutoff")) }
             potential = fitted.potential
@@ -39,7 +37,6 @@ enum MolecularDynamics: Verb {
         } else {
             throw call.fail("md takes lennardjones or a pair potential from fitpair", at: call.positional[0].location)
         }
-        if call.has("start") { throw call.fail("'start:' is not supported yet; run longer with steps:", at: call.location(of: "start")) }
         let temperature = try call.has("temperature") ? call.evaluation.numberOption(call.option("temperature")!, "temperature") : 1
         let steps = try call.whole("steps")!, every = try call.whole("every")!
         let n = try call.whole("n")!
