@@ -31,6 +31,7 @@ public enum LNNStepBenchmark {
         let optimizer = Adam(learningRate: 1e-3)
         let t = try StepTiming.measure(steps: steps, parameters: model.variables, optimizer: optimizer) { _ in try model.losses(fixed)["mse"]! }
         return [String(format: "lnn step: %.3f ms (median of %d, batch %d, 4 -> 200 -> 200 -> 1 softplus, float64; loss %.6g)", t.total, steps, batch, t.loss),
-                String(format: "threads: %d allowed cores, %d blocks per large operation", Parallel.cores, Parallel.count)]
+                String(format: "threads: %d allowed cores, %d blocks per large operation; pool jobs split %d, serial under contention %d",
+                       Parallel.cores, Parallel.count, Parallel.jobCounts.split, Parallel.jobCounts.serial)]
     }
 }

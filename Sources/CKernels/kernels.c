@@ -107,6 +107,15 @@ CLONES void nk_sigmoid(const double *x, double *y, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] = sigmoid1(x[i]);
 }
 
+CLONES void nk_sigmoid_derivative(int k, const double *x, double *y, size_t n) {
+    // One pass per order, the polynomial in s = σ(x) written as Variable.sigmoidDerivative's.
+    switch (k) {
+    case 1: for (size_t i = 0; i < n; i++) { double s = sigmoid1(x[i]); y[i] = s * (1 - s); } break;
+    case 2: for (size_t i = 0; i < n; i++) { double s = sigmoid1(x[i]); y[i] = s * (1 - s) * (1 - 2 * s); } break;
+    default: for (size_t i = 0; i < n; i++) { double s = sigmoid1(x[i]); y[i] = s * (1 - s) * (1 - 6 * s + 6 * s * s); } break;
+    }
+}
+
 CLONES void nk_times_sigmoid_slope(const double *g, const double *s, double *y, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] = g[i] * (s[i] * (1.0 - s[i]));
 }

@@ -13,10 +13,15 @@
 //
 // When other processes keep the cores busy, a worker descheduled while it holds a chunk makes
 // the caller wait for a whole time slice, and a fork-join pass becomes slower than one thread.
-// The caller measures how long it waits after its own last chunk: when that is more than a
-// tenth of the time of the last 64 jobs, the pool reports itself unavailable for half a second
-// (callers then run their operations whole, unsplit), then it is tried again. Since no result
-// depends on the split, this changes only the speed.
+// The caller weighs each job against what it would have cost serially: its own time in chunks
+// scaled by the chunks it ran (all of them, had it been alone). When the last 64 jobs took
+// longer than that estimate (splitting made them slower), the pool reports itself unavailable
+// for half a second (callers then run their operations whole, unsplit), then it is tried again.
+// On an idle machine the caller still waits a little for a worker waking from sleep (7–13 % of
+// a job in an LNN step, measured; its 64-job windows take 0.52–0.93 of the estimate), which an
+// earlier rule (waiting over a tenth of the time) mistook for contention, turning the second
+// core off for most of the step. Since no result depends on the split,
+// this changes only the speed.
 #define _GNU_SOURCE
 #include "CKernels.h"
 #include <pthread.h>
@@ -48,10 +53,10 @@ static atomic_size_t done_chunks;
 
 // Contention (only the caller holding `busy` touches these).
 #define WINDOW 64           // jobs over which waiting is weighed
-#define STALL_LIMIT 0.1     // share of those jobs' time spent waiting for workers
-#define SERIAL_SECONDS 0.5  // time without splitting once that share is exceeded
+#define SPLIT_LIMIT 1.0     // split time over the estimated serial time above which splitting stops
+#define SERIAL_SECONDS 0.5  // time without splitting once that limit is exceeded
 #define CALLER_SPIN 200     // polls before the caller sleeps, freeing its core for a worker
-static double window_time, window_stall;
+static double window_time, window_serial;
 static unsigned window_jobs;
 static _Atomic double serial_until;  // CLOCK_MONOTONIC seconds
 static size_t jobs_split, jobs_serial;
@@ -75,17 +80,20 @@ static inline void relax(void) {
 #endif
 }
 
-// Runs chunks of the job of generation g until none is left (or the job is no longer g's).
-static void run_chunks(uint_fast64_t g) {
+// Runs chunks of the job of generation g until none is left (or the job is no longer g's);
+// returns how many this thread ran.
+static size_t run_chunks(uint_fast64_t g) {
+    size_t ran = 0;
     nk_task task = atomic_load_explicit(&job_task, memory_order_relaxed);
     void *context = atomic_load_explicit(&job_context, memory_order_relaxed);
     size_t n = atomic_load_explicit(&job_chunks, memory_order_relaxed);
     atomic_thread_fence(memory_order_acquire);
     uint_fast64_t t = atomic_load_explicit(&ticket, memory_order_relaxed);
     for (;;) {
-        if (t >> INDEX_BITS != g || (t & CLOSED) >= n) return;
+        if (t >> INDEX_BITS != g || (t & CLOSED) >= n) return ran;
         if (!atomic_compare_exchange_weak_explicit(&ticket, &t, t + 1, memory_order_acquire, memory_order_relaxed)) continue;
         task(context, (size_t)(t & CLOSED));
+        ran++;
         if (atomic_fetch_add_explicit(&done_chunks, 1, memory_order_seq_cst) + 1 == n
             && atomic_load_explicit(&caller_waiting, memory_order_seq_cst)) {
             pthread_mutex_lock(&lock);
@@ -155,7 +163,7 @@ void nk_parallel_for(size_t chunks, nk_task task, void *context) {
     atomic_store_explicit(&generation, g, memory_order_release);
     pthread_cond_broadcast(&wake);
     pthread_mutex_unlock(&lock);
-    run_chunks(g);
+    size_t mine = run_chunks(g);
     double own = now();
     int spins = 0;
     while (atomic_load_explicit(&done_chunks, memory_order_acquire) < chunks && spins < CALLER_SPIN) { spins++; relax(); }
@@ -168,10 +176,12 @@ void nk_parallel_for(size_t chunks, nk_task task, void *context) {
     }
     double end = now();
     window_time += end - start;
-    window_stall += end - own;
+    // The serial estimate: the caller's own time in chunks, per chunk, times all the chunks
+    // (a job whose chunks the workers took all of counts as neither gain nor loss).
+    window_serial += mine > 0 ? (own - start) * (double)chunks / (double)mine : end - start;
     if (++window_jobs == WINDOW) {
-        if (window_stall > STALL_LIMIT * window_time) atomic_store_explicit(&serial_until, end + SERIAL_SECONDS, memory_order_relaxed);
-        window_time = window_stall = 0;
+        if (window_time > SPLIT_LIMIT * window_serial) atomic_store_explicit(&serial_until, end + SERIAL_SECONDS, memory_order_relaxed);
+        window_time = window_serial = 0;
         window_jobs = 0;
     }
     pthread_mutex_unlock(&busy);

@@ -18,6 +18,10 @@ void nk_sigmoid(const double *x, double *y, size_t n);
 // y = log(1 + e^x), vectorised; within 4 ulp from -700 to 700 (tested), max(x, 0) beyond.
 void nk_softplus(const double *x, double *y, size_t n);
 
+/// The k-th derivative of σ at x for k = 1, 2, 3 (any other k: the third), in one pass:
+/// s(1 − s), s(1 − s)(1 − 2s), s(1 − s)(1 − 6s + 6s²) with s = σ(x) as nk_sigmoid gives it.
+void nk_sigmoid_derivative(int k, const double *x, double *y, size_t n);
+
 /// y = g ⊙ s ⊙ (1 − s): the sigmoid's backward from its output s (y may be g).
 void nk_times_sigmoid_slope(const double *g, const double *s, double *y, size_t n);
 

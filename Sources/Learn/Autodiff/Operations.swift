@@ -147,16 +147,11 @@ extension Variable {
     /// σ(1 − σ)(1 − 2σ), then σ(1 − σ)(1 − 6σ + 6σ²); differentiable, its pullback g times the
     /// next derivative (past the third, a polynomial in the recorded σ). An LNN differentiates
     /// softplus three times (its Hessian, then the loss's gradient); written as products of σ and
-    /// 1 − σ each order cost four or five passes over the batch.
+    /// 1 − σ each order cost four or five passes over the batch; here σ and the polynomial are
+    /// one vectorised pass (`nk_sigmoid_derivative`).
     func sigmoidDerivative(_ k: Int) -> Variable {
         guard k <= 3 else { return Derivatives.composedSigmoidDerivative(self, k) }
-        let sigma = Tensor.elementwise(value.shape, [value.storage]) { p, o, n in nk_sigmoid(p[0], o, n) }
-        let output: Tensor
-        switch k {
-        case 1: output = sigma.map { $0 * (1 - $0) }
-        case 2: output = sigma.map { $0 * (1 - $0) * (1 - 2 * $0) }
-        default: output = sigma.map { $0 * (1 - $0) * (1 - 6 * $0 + 6 * $0 * $0) }
-        }
+        let output = Tensor.elementwise(value.shape, [value.storage]) { p, o, n in nk_sigmoid_derivative(Int32(k), p[0], o, n) }
         return .record(output, [self]) { g, need in [need[0] ? g * self.sigmoidDerivative(k + 1) : nil] }
     }
 
