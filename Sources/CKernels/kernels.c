@@ -278,3 +278,190 @@ CLONES void nk_irrot_backward(const double *x, double *g, size_t rows, size_t st
         }
     }
 }
+
+// LA-SympNet: see CKernels.h. The state is turned into columns [2n][rows] first, so that every
+// shear and activation is a vectorisable pass along the rows; sums over rows use four fixed
+// lanes (the same order whatever the machine), so results depend on the inputs alone.
+static inline __attribute__((always_inline)) void symmetrised(size_t n, const double *s, double *out) {
+    for (size_t a = 0; a < n; a++)
+        for (size_t b = 0; b < n; b++) out[a * n + b] = s[a * n + b] + s[b * n + a];
+}
+
+static inline __attribute__((always_inline)) double lane_dot(const double *x, const double *y, size_t n) {
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t r = 0;
+    for (; r + 4 <= n; r += 4) { s0 += x[r] * y[r]; s1 += x[r + 1] * y[r + 1]; s2 += x[r + 2] * y[r + 2]; s3 += x[r + 3] * y[r + 3]; }
+    for (; r < n; r++) s0 += x[r] * y[r];
+    return (s0 + s1) + (s2 + s3);
+}
+
+static inline __attribute__((always_inline)) double lane_sum(const double *x, size_t n) {
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t r = 0;
+    for (; r + 4 <= n; r += 4) { s0 += x[r]; s1 += x[r + 1]; s2 += x[r + 2]; s3 += x[r + 3]; }
+    for (; r < n; r++) s0 += x[r];
+    return (s0 + s1) + (s2 + s3);
+}
+
+static void to_columns(size_t rows, size_t d, const double *y, double *col) {
+    for (size_t r = 0; r < rows; r++)
+        for (size_t c = 0; c < d; c++) col[c * rows + r] = y[r * d + c];
+}
+
+static void from_columns(size_t rows, size_t d, const double *col, double *y) {
+    for (size_t r = 0; r < rows; r++)
+        for (size_t c = 0; c < d; c++) y[r * d + c] = col[c * rows + r];
+}
+
+CLONES void nk_la_forward(size_t rows, size_t n, size_t layers, size_t sublayers, const double *S, const double *bias,
+                          const double *a, double *y, double *saved, double *work) {
+    size_t d = 2 * n;
+    double *col = work, *St = work + d * rows;
+    to_columns(rows, d, y, col);
+    for (size_t k = 0; k < layers; k++) {
+        for (size_t j = 0; j < sublayers; j++, saved += n * rows) {
+            symmetrised(n, S + (k * sublayers + j) * n * n, St);
+            size_t from = j % 2 == 0 ? 0 : n, to = n - from;  // up (p += q S~) first
+            memcpy(saved, col + from * rows, n * rows * sizeof(double));
+            for (size_t b = 0; b < n; b++) {
+                double *t = col + (to + b) * rows;
+                for (size_t c = 0; c < n; c++) {
+                    double w = St[c * n + b];
+                    const double *f = saved + c * rows;
+                    for (size_t r = 0; r < rows; r++) t[r] += w * f[r];
+                }
+            }
+        }
+        const double *bp = bias + k * d, *bq = bp + n;
+        for (size_t c = 0; c < n; c++) {
+            double *tp = col + (n + c) * rows, *tq = col + c * rows, vp = bp[c], vq = bq[c];
+            for (size_t r = 0; r < rows; r++) { tp[r] += vp; tq[r] += vq; }
+        }
+        if (k + 1 == layers) break;
+        size_t from = k % 2 == 0 ? 0 : n, to = n - from;       // up (p += a σ(q)) first
+        memcpy(saved, col + from * rows, n * rows * sizeof(double));
+        for (size_t c = 0; c < n; c++) {
+            double *t = col + (to + c) * rows, w = a[k * n + c];
+            const double *f = saved + c * rows;
+            for (size_t r = 0; r < rows; r++) t[r] += w * sigmoid1(f[r]);
+        }
+        saved += n * rows;
+    }
+    from_columns(rows, d, col, y);
+}
+
+CLONES void nk_la_backward(size_t rows, size_t n, size_t layers, size_t sublayers, const double *S, const double *a,
+                           const double *saved, double *g, double *gS, double *gbias, double *ga, double *work) {
+    size_t d = 2 * n;
+    double *col = work, *St = work + d * rows, *M = St + n * n;
+    to_columns(rows, d, g, col);
+    saved += rows * n * (layers * sublayers + layers - 1);
+    for (size_t k = layers; k-- > 0;) {
+        if (k + 1 < layers) {
+            size_t from = k % 2 == 0 ? 0 : n, to = n - from;
+            saved -= rows * n;
+            for (size_t c = 0; c < n; c++) {
+                const double *up = col + (to + c) * rows, *f = saved + c * rows;
+                double *down = col + (from + c) * rows, w = a[k * n + c];
+                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                size_t r = 0;
+                for (; r + 4 <= rows; r += 4) {
+                    double sg0 = sigmoid1(f[r]), sg1 = sigmoid1(f[r + 1]), sg2 = sigmoid1(f[r + 2]), sg3 = sigmoid1(f[r + 3]);
+                    s0 += up[r] * sg0; s1 += up[r + 1] * sg1; s2 += up[r + 2] * sg2; s3 += up[r + 3] * sg3;
+                    down[r] += up[r] * w * (sg0 * (1 - sg0));
+                    down[r + 1] += up[r + 1] * w * (sg1 * (1 - sg1));
+                    down[r + 2] += up[r + 2] * w * (sg2 * (1 - sg2));
+                    down[r + 3] += up[r + 3] * w * (sg3 * (1 - sg3));
+                }
+                for (; r < rows; r++) {
+                    double sg = sigmoid1(f[r]);
+                    s0 += up[r] * sg;
+                    down[r] += up[r] * w * (sg * (1 - sg));
+                }
+                ga[k * n + c] = (s0 + s1) + (s2 + s3);
+            }
+        }
+        for (size_t c = 0; c < n; c++) {
+            gbias[k * d + c] = lane_sum(col + (n + c) * rows, rows);   // bp: p's adjoint
+            gbias[k * d + n + c] = lane_sum(col + c * rows, rows);     // bq: q's adjoint
+        }
+        for (size_t j = sublayers; j-- > 0;) {
+            size_t from = j % 2 == 0 ? 0 : n, to = n - from;
+            saved -= rows * n;
+            symmetrised(n, S + (k * sublayers + j) * n * n, St);
+            for (size_t c = 0; c < n; c++)
+                for (size_t b = 0; b < n; b++) M[c * n + b] = lane_dot(saved + c * rows, col + (to + b) * rows, rows);
+            symmetrised(n, M, gS + (k * sublayers + j) * n * n);
+            for (size_t c = 0; c < n; c++) {
+                double *down = col + (from + c) * rows;
+                for (size_t b = 0; b < n; b++) {
+                    double w = St[c * n + b];
+                    const double *up = col + (to + b) * rows;
+                    for (size_t r = 0; r < rows; r++) down[r] += w * up[r];
+                }
+            }
+        }
+    }
+    from_columns(rows, d, col, g);
+}
+
+// A G-SympNet gradient module: see CKernels.h. Row by row, every inner loop along the width.
+CLONES void nk_gradient_module_forward(size_t rows, size_t n, size_t w, const double *x, const double *K, const double *a,
+                                       const double *b, double *sigma, double *delta) {
+    for (size_t r = 0; r < rows; r++) {
+        double *s = sigma + r * w;
+        const double *xr = x + r * n;
+        for (size_t j = 0; j < w; j++) s[j] = b[j];
+        for (size_t c = 0; c < n; c++) {
+            double v = xr[c];
+            const double *k = K + c * w;
+            for (size_t j = 0; j < w; j++) s[j] += v * k[j];
+        }
+        for (size_t j = 0; j < w; j++) s[j] = sigmoid1(s[j]);
+        for (size_t c = 0; c < n; c++) {
+            const double *k = K + c * w;
+            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            size_t j = 0;
+            for (; j + 4 <= w; j += 4) {
+                s0 += s[j] * a[j] * k[j]; s1 += s[j + 1] * a[j + 1] * k[j + 1];
+                s2 += s[j + 2] * a[j + 2] * k[j + 2]; s3 += s[j + 3] * a[j + 3] * k[j + 3];
+            }
+            for (; j < w; j++) s0 += s[j] * a[j] * k[j];
+            delta[r * n + c] = (s0 + s1) + (s2 + s3);
+        }
+    }
+}
+
+CLONES void nk_gradient_module_backward(size_t rows, size_t n, size_t w, const double *x, const double *K, const double *a,
+                                        const double *sigma, const double *g, double *gx, double *gK, double *ga, double *gb,
+                                        double *work) {
+    double *ubar = work, *zbar = work + w;
+    for (size_t e = 0; e < n * w; e++) gK[e] = 0;
+    for (size_t j = 0; j < w; j++) ga[j] = gb[j] = 0;
+    for (size_t r = 0; r < rows; r++) {
+        const double *s = sigma + r * w, *gr = g + r * n, *xr = x + r * n;
+        for (size_t j = 0; j < w; j++) ubar[j] = 0;
+        for (size_t c = 0; c < n; c++) {
+            double v = gr[c];
+            const double *k = K + c * w;
+            for (size_t j = 0; j < w; j++) ubar[j] += v * k[j];
+        }
+        for (size_t j = 0; j < w; j++) {
+            ga[j] += ubar[j] * s[j];
+            zbar[j] = ubar[j] * a[j] * (s[j] * (1 - s[j]));
+            gb[j] += zbar[j];
+        }
+        for (size_t c = 0; c < n; c++) {
+            const double *k = K + c * w;
+            double *gk = gK + c * w, gv = gr[c], xv = xr[c];
+            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            size_t j = 0;
+            for (; j + 4 <= w; j += 4) {
+                s0 += zbar[j] * k[j]; s1 += zbar[j + 1] * k[j + 1]; s2 += zbar[j + 2] * k[j + 2]; s3 += zbar[j + 3] * k[j + 3];
+            }
+            for (; j < w; j++) s0 += zbar[j] * k[j];
+            gx[r * n + c] = (s0 + s1) + (s2 + s3);
+            for (j = 0; j < w; j++) gk[j] += gv * (s[j] * a[j]) + xv * zbar[j];
+        }
+    }
+}

@@ -22,6 +22,30 @@ void nk_softplus(const double *x, double *y, size_t n);
 /// s(1 − s), s(1 − s)(1 − 2s), s(1 − s)(1 − 6s + 6s²) with s = σ(x) as nk_sigmoid gives it.
 void nk_sigmoid_derivative(int k, const double *x, double *y, size_t n);
 
+/// An LA-SympNet's map (SympNet.swift) on rows of y [rows, 2n] = (q, p), in place: for each of
+/// `layers` linear modules, `sublayers` shears with S~ = S + Sᵀ (S [layers·sublayers, n, n]),
+/// p += q S~ then q += p S~ alternately, then p += bp, q += bq (bias [layers, 2n]: bp then bq);
+/// between two modules an activation module, p += a_k ⊙ σ(q) then q += a_k ⊙ σ(p) alternately
+/// (a [layers − 1, n]). `saved` [layers·sublayers + layers − 1, rows, n] receives the half each
+/// shear or activation reads, for the backward pass (as columns [n][rows]); `work` holds
+/// 2n·rows + 2n² doubles.
+void nk_la_forward(size_t rows, size_t n, size_t layers, size_t sublayers, const double *S, const double *bias,
+                   const double *a, double *y, double *saved, double *work);
+/// Its pullback: g [rows, 2n] is the output's adjoint on entry and the input's on return; gS,
+/// gbias and ga (shaped as S, bias, a) are written whole.
+void nk_la_backward(size_t rows, size_t n, size_t layers, size_t sublayers, const double *S, const double *a,
+                    const double *saved, double *g, double *gS, double *gbias, double *ga, double *work);
+
+/// A G-SympNet gradient module's increment delta = (σ(xK + b) ⊙ a) Kᵀ for rows x [rows, n],
+/// K [n, w], a and b [w]; sigma [rows, w] receives σ(xK + b) for the backward pass.
+void nk_gradient_module_forward(size_t rows, size_t n, size_t w, const double *x, const double *K, const double *a,
+                                const double *b, double *sigma, double *delta);
+/// Its pullback of g [rows, n]: with ū = gK and z̄ = ū ⊙ a ⊙ σ(1 − σ), gx = z̄Kᵀ [rows, n],
+/// gK = gᵀ(σ ⊙ a) + xᵀz̄ [n, w], ga = Σ_rows ū ⊙ σ, gb = Σ_rows z̄ [w]; work holds 2w doubles.
+void nk_gradient_module_backward(size_t rows, size_t n, size_t w, const double *x, const double *K, const double *a,
+                                 const double *sigma, const double *g, double *gx, double *gK, double *ga, double *gb,
+                                 double *work);
+
 /// y = g ⊙ s ⊙ (1 − s): the sigmoid's backward from its output s (y may be g).
 void nk_times_sigmoid_slope(const double *g, const double *s, double *y, size_t n);
 

@@ -95,33 +95,84 @@ public final class SympNet: MapModel {
 
     /// φ_θ(x) for rows x [B, 2n], recorded as the caller's switch says.
     func forward(_ x: Variable, _ θ: [Variable]) -> Variable {
-        do {
-            var q = x.slice(axis: 1, 0..<n), p = x.slice(axis: 1, n..<dimension)
-            switch type {
-            case .g:
-                for l in 0..<layers {
-                    let (K, a, b) = (θ[3 * l], θ[3 * l + 1], θ[3 * l + 2])
-                    if l % 2 == 0 { p = p + Self.gradientShear(q, K, a, b) } else { q = q + Self.gradientShear(p, K, a, b) }
-                }
-            case .la:
-                // Sublayer by sublayer on the rows: composing a module's sublayers into one
-                // 2n x 2n matrix first was measured slower (2.0 against 1.5 ms a step: the tiny
-                // matrix products cost more graph nodes than they save).
-                let perLinear = sublayers + 2, activations = layers * perLinear
-                for k in 0..<layers {
-                    for j in 0..<sublayers {
-                        // x (S + Sᵀ) as x S + x Sᵀ.
-                        let S = θ[k * perLinear + j]
-                        if j % 2 == 0 { p = p + Variable.matmul(q, S) + Variable.matmul(q, S, transposeB: true) } else { q = q + Variable.matmul(p, S) + Variable.matmul(p, S, transposeB: true) }
-                    }
-                    p = p + θ[k * perLinear + sublayers]
-                    q = q + θ[k * perLinear + sublayers + 1]
-                    guard k < layers - 1 else { continue }
-                    let a = θ[activations + k]
-                    if k % 2 == 0 { p = p + q.sigmoid() * a } else { q = q + p.sigmoid() * a }
-                }
+        guard type == .g else { return Self.linearActivationMap(x, θ, layers: layers, sublayers: sublayers) }
+        var q = x.slice(axis: 1, 0..<n), p = x.slice(axis: 1, n..<dimension)
+        for l in 0..<layers {
+            let (K, a, b) = (θ[3 * l], θ[3 * l + 1], θ[3 * l + 2])
+            if l % 2 == 0 { p = p + Self.gradientShear(q, K, a, b) } else { q = q + Self.gradientShear(p, K, a, b) }
+        }
+        return Variable.concatenate([q, p], axis: 1)
+    }
+
+    /// An LA-SympNet's map as the chain of single recorded operations, sublayer by sublayer:
+    /// what `linearActivationMap` computes, and how its pullback is differentiated when the
+    /// backward pass is itself recorded (second derivatives).
+    static func linearActivationChain(_ x: Variable, _ θ: [Variable], layers: Int, sublayers: Int) -> Variable {
+        let n = x.shape[1] / 2
+        var q = x.slice(axis: 1, 0..<n), p = x.slice(axis: 1, n..<(2 * n))
+        let perLinear = sublayers + 2, activations = layers * perLinear
+        for k in 0..<layers {
+            for j in 0..<sublayers {
+                // x (S + Sᵀ) as x S + x Sᵀ.
+                let S = θ[k * perLinear + j]
+                if j % 2 == 0 { p = p + Variable.matmul(q, S) + Variable.matmul(q, S, transposeB: true) } else { q = q + Variable.matmul(p, S) + Variable.matmul(p, S, transposeB: true) }
             }
-            return Variable.concatenate([q, p], axis: 1)
+            p = p + θ[k * perLinear + sublayers]
+            q = q + θ[k * perLinear + sublayers + 1]
+            guard k < layers - 1 else { continue }
+            let a = θ[activations + k]
+            if k % 2 == 0 { p = p + q.sigmoid() * a } else { q = q + p.sigmoid() * a }
+        }
+        return Variable.concatenate([q, p], axis: 1)
+    }
+
+    /// An LA-SympNet's whole map on rows x [B, 2n] as one recorded operation (`nk_la_forward`,
+    /// `nk_la_backward`): its forward pass keeps the half each shear and activation module
+    /// reads, and its pullback walks the modules backwards, for a shear p ← p + q S̃ (S̃ = S + Sᵀ)
+    ///
+    ///     q̄ += p̄ S̃,  S̄ = M + Mᵀ with M = qᵀp̄,
+    ///
+    /// for a bias b̄ = Σ_rows of its half's adjoint, and for an activation module p ← p + a ⊙ σ(q)
+    /// ā = Σ_rows p̄ ⊙ σ(q), q̄ += p̄ ⊙ a ⊙ σ(q)(1 − σ(q)). The chain of single operations
+    /// made some 200 graph nodes of [B, n] for the double pendulum's 8 × 5 sublayers, whose
+    /// bookkeeping was the step's cost. When the backward pass is recorded it is differentiated
+    /// through that chain (`linearActivationChain`) instead.
+    static func linearActivationMap(_ x: Variable, _ θ: [Variable], layers: Int, sublayers: Int) -> Variable {
+        let rows = x.shape[0], n = x.shape[1] / 2
+        let perLinear = sublayers + 2, activations = layers * perLinear
+        let S = (0..<layers).flatMap { k in (0..<sublayers).flatMap { θ[k * perLinear + $0].value.storage } }
+        let bias = (0..<layers).flatMap { k in θ[k * perLinear + sublayers].value.storage + θ[k * perLinear + sublayers + 1].value.storage }
+        let a = (0..<(layers - 1)).flatMap { θ[activations + $0].value.storage }
+        var y = x.value.storage
+        var saved = [Double](repeating: 0, count: rows * n * (layers * sublayers + layers - 1))
+        var work = [Double](repeating: 0, count: 2 * n * rows + 2 * n * n)
+        nk_la_forward(rows, n, layers, sublayers, S, bias, a, &y, &saved, &work)
+        let parents = [x] + θ
+        return .record(Tensor(shape: [rows, 2 * n], storage: y), parents, savedBytes: 8 * saved.count) { g, need in
+            if Recording.isOn {
+                let inner = parents.map { $0.requiresGradient ? $0 : Variable($0.value, requiresGradient: true) }
+                let contracted = Recording.with(true) { (linearActivationChain(inner[0], Array(inner.dropFirst()), layers: layers, sublayers: sublayers) * g).sum() }
+                let wanted = inner.indices.filter { need[$0] }
+                let grads = gradient(of: contracted, wrt: wanted.map { inner[$0] }, createGraph: true, holding: [g] + inner)
+                var out = [Variable?](repeating: nil, count: parents.count)
+                for (i, v) in zip(wanted, grads) { out[i] = v }
+                return out
+            }
+            var gx = g.value.storage, work = [Double](repeating: 0, count: 2 * n * rows + 2 * n * n)
+            var gS = [Double](repeating: 0, count: S.count), gbias = [Double](repeating: 0, count: bias.count), ga = [Double](repeating: 0, count: max(a.count, 1))
+            nk_la_backward(rows, n, layers, sublayers, S, a, saved, &gx, &gS, &gbias, &ga, &work)
+            var out = [Variable?](repeating: nil, count: parents.count)
+            func piece(_ storage: [Double], _ offset: Int, _ shape: [Int]) -> Variable {
+                Variable(Tensor(shape: shape, storage: Array(storage[offset..<(offset + shape.reduce(1, *))])))
+            }
+            if need[0] { out[0] = Variable(Tensor(shape: [rows, 2 * n], storage: gx)) }
+            for k in 0..<layers {
+                for j in 0..<sublayers where need[1 + k * perLinear + j] { out[1 + k * perLinear + j] = piece(gS, (k * sublayers + j) * n * n, [n, n]) }
+                if need[1 + k * perLinear + sublayers] { out[1 + k * perLinear + sublayers] = piece(gbias, 2 * n * k, [1, n]) }
+                if need[2 + k * perLinear + sublayers] { out[2 + k * perLinear + sublayers] = piece(gbias, 2 * n * k + n, [1, n]) }
+            }
+            for k in 0..<(layers - 1) where need[1 + activations + k] { out[1 + activations + k] = piece(ga, k * n, [1, n]) }
+            return out
         }
     }
 
@@ -131,20 +182,16 @@ public final class SympNet: MapModel {
     ///
     ///     x̄ = z̄Kᵀ,  K̄ = ḡᵀu + xᵀz̄,  ā = Σ_rows ū ⊙ σ,  b̄ = Σ_rows z̄,
     ///
-    /// two elementwise passes where the chain of single operations made seven. When the backward
-    /// pass is recorded (second derivatives) it is differentiated through that chain instead.
+    /// computed row by row in C (`nk_gradient_module_forward`, `..._backward`) with every inner
+    /// loop along the width: the chain of single operations made seven elementwise passes and four
+    /// products of inner size n, which BLAS handles poorly. When the backward pass is recorded
+    /// (second derivatives) it is differentiated through that chain instead.
     static func gradientShear(_ x: Variable, _ K: Variable, _ a: Variable, _ b: Variable) -> Variable {
-        let rows = x.shape[0], w = K.shape[1]
-        let z = Tensor.matmul(x.value, K.value)
-        let sigma = Tensor.elementwise(z.shape, [Tensor.zip(z, b.value, .add).storage]) { p, o, n in nk_sigmoid(p[0], o, n) }
-        var u = sigma
-        let av = a.value.storage
-        u.storage.withUnsafeMutableBufferPointer { out in
-            for r in 0..<rows { for j in 0..<w { out[r * w + j] *= av[j] } }
-        }
-        let delta = Tensor.matmul(u, K.value, transposeB: true)
+        let rows = x.shape[0], n = x.shape[1], w = K.shape[1]
+        var sigma = [Double](repeating: 0, count: rows * w), delta = [Double](repeating: 0, count: rows * n)
+        nk_gradient_module_forward(rows, n, w, x.value.storage, K.value.storage, a.value.storage, b.value.storage, &sigma, &delta)
         let parents = [x, K, a, b]
-        return .record(delta, parents) { g, need in
+        return .record(Tensor(shape: [rows, n], storage: delta), parents, savedBytes: 8 * sigma.count) { g, need in
             if Recording.isOn {
                 let composed = { (x: Variable, K: Variable, a: Variable, b: Variable) in
                     Variable.matmul((Variable.matmul(x, K) + b).sigmoid() * a, K, transposeB: true)
@@ -157,28 +204,11 @@ public final class SympNet: MapModel {
                 for (i, v) in zip(wanted, grads) { out[i] = v }
                 return out
             }
-            let ubar = Tensor.matmul(g.value, K.value)
-            var zbar = ubar
-            var abar = [Double](repeating: 0, count: w), bbar = [Double](repeating: 0, count: w)
-            zbar.storage.withUnsafeMutableBufferPointer { zb in
-                sigma.storage.withUnsafeBufferPointer { s in
-                    for r in 0..<rows {
-                        for j in 0..<w {
-                            let k = r * w + j, sk = s[k], ub = zb[k]
-                            abar[j] += ub * sk
-                            let v = ub * av[j] * sk * (1 - sk)
-                            zb[k] = v
-                            bbar[j] += v
-                        }
-                    }
-                }
-            }
-            var out = [Variable?](repeating: nil, count: 4)
-            if need[0] { out[0] = Variable(Tensor.matmul(zbar, K.value, transposeB: true)) }
-            if need[1] { out[1] = Variable(Tensor.zip(Tensor.matmul(g.value, u, transposeA: true), Tensor.matmul(x.value, zbar, transposeA: true), .add)) }
-            if need[2] { out[2] = Variable(Tensor(shape: [1, w], storage: abar)) }
-            if need[3] { out[3] = Variable(Tensor(shape: [1, w], storage: bbar)) }
-            return out
+            var gx = [Double](repeating: 0, count: rows * n), gK = [Double](repeating: 0, count: n * w)
+            var ga = [Double](repeating: 0, count: w), gb = [Double](repeating: 0, count: w), work = [Double](repeating: 0, count: 2 * w)
+            nk_gradient_module_backward(rows, n, w, x.value.storage, K.value.storage, a.value.storage, sigma, g.value.storage, &gx, &gK, &ga, &gb, &work)
+            return [need[0] ? Variable(Tensor(shape: [rows, n], storage: gx)) : nil, need[1] ? Variable(Tensor(shape: [n, w], storage: gK)) : nil,
+                    need[2] ? Variable(Tensor(shape: [1, w], storage: ga)) : nil, need[3] ? Variable(Tensor(shape: [1, w], storage: gb)) : nil]
         }
     }
 
