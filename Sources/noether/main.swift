@@ -109,11 +109,11 @@ struct CheckNotebooks: ParsableCommand {
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks of the hot paths (release builds only give meaningful figures).")
 
-    @Argument(help: "Which benchmark: symbolic, compile, integrate, hnn-step, scnn-step, flow-step, nct-step, sympnet-step, lnn-step, lj-md or fit.") var suite: String
+    @Argument(help: "Which benchmark: symbolic, compile, integrate, hnn-step, scnn-step, flow-step, nct-step, sympnet-step, lnn-step, maml-step, lj-md or fit.") var suite: String
     @Option(help: "Trajectories for the integrate benchmark.") var trajectories: Int = 1000
-    @Option(help: "Batch size for the hnn-step (default 4096), scnn-step (1024), flow-step (256 trajectories), nct-step (200), sympnet-step and lnn-step (1024) benchmarks.") var batch: Int?
+    @Option(help: "Batch size for the hnn-step (default 4096), scnn-step (1024), flow-step (256 trajectories), nct-step (200), sympnet-step and lnn-step (1024) benchmarks; tasks for maml-step (10).") var batch: Int?
     @Option(help: "Timed runs per suite (the median is printed).") var runs: Int = 21
-    @Option(help: "Timed steps for the hnn-step (default 20), scnn-step (10), flow-step (50), nct-step (50), sympnet-step and lnn-step (50) and lj-md (2000) benchmarks, after warm-up steps.") var steps: Int?
+    @Option(help: "Timed steps for the hnn-step (default 20), scnn-step (10), flow-step (50), nct-step (50), sympnet-step and lnn-step (50), maml-step (20) and lj-md (2000) benchmarks, after warm-up steps.") var steps: Int?
 
     func run() throws {
         switch suite {
@@ -133,6 +133,8 @@ struct Bench: ParsableCommand {
             for line in try LJStepBenchmark.run(steps: max(1, steps ?? 2000)) { print(line) }
         case "lnn-step":
             for line in try LNNStepBenchmark.run(batch: max(1, batch ?? 1024), steps: max(1, steps ?? 50)) { print(line) }
+        case "maml-step":
+            for line in try MAMLStepBenchmark.run(tasks: max(1, batch ?? 10), steps: max(1, steps ?? 20)) { print(line) }
         case "sympnet-step":
             for line in try SympNetStepBenchmark.run(batch: max(1, batch ?? 1024), steps: max(1, steps ?? 50)) { print(line) }
         case "hnn-step":
@@ -140,7 +142,7 @@ struct Bench: ParsableCommand {
         case "integrate":
             for line in try IntegrationBenchmark.run(trajectories: trajectories) { print(line) }
         default:
-            throw CommandFailure(description: "unknown benchmark '\(suite)' (available: symbolic, compile, integrate, hnn-step, scnn-step, flow-step, nct-step, sympnet-step, lnn-step, lj-md, fit)")
+            throw CommandFailure(description: "unknown benchmark '\(suite)' (available: symbolic, compile, integrate, hnn-step, scnn-step, flow-step, nct-step, sympnet-step, lnn-step, maml-step, lj-md, fit)")
         }
     }
 }
