@@ -147,4 +147,20 @@ final class MetaLearningTests: XCTestCase {
         XCTAssertEqual(m.variables.map(\.value), before)
         XCTAssertNoThrow(try MetaLearning.metaGradient(m, tasks: [task], settings: .init(innerSteps: 3, innerLearningRate: 0.01)))
     }
+
+    /// One adaptation step is θ − α∇L(θ) with the gradient of the task loss, in place, and a
+    /// small one lowers the loss.
+    func testAdaptationStepIsOneSGDStep() throws {
+        let m = smallHNN(seed: 12), task = randomTask(rows: 6, seed: 13)
+        let θ = m.variables
+        let before = θ.map(\.value)
+        let loss = Recording.with(true) { MetaLearning.taskLoss(m, x: task.supportX, dx: task.supportDX, at: θ) }
+        let g = gradient(of: loss, wrt: θ).map(\.value)
+        try MetaLearning.adaptationStep(m, x: task.supportX, dx: task.supportDX, learningRate: 1e-3)
+        for (k, p) in θ.enumerated() {
+            for i in 0..<p.value.count { XCTAssertEqual(p.value.storage[i], before[k].storage[i] - 1e-3 * g[k].storage[i], accuracy: 1e-15) }
+        }
+        let after = Recording.with(false) { MetaLearning.taskLoss(m, x: task.supportX, dx: task.supportDX, at: θ) }.value.scalar
+        XCTAssertLessThan(after, loss.value.scalar)
+    }
 }

@@ -152,3 +152,122 @@ public struct MetaTaskSampler {
                      queryX: rows(query, d.states), queryDX: rows(query, d.derivatives), system: d.system)
     }
 }
+
+// MARK: Meta-training
+
+extension MetaLearning {
+    /// `steps` outer steps, each over `tasksPerStep` tasks drawn afresh from the sampler
+    /// (seeded); `progress(step, loss)` every `reportEvery` steps and at the end, with the
+    /// meta-loss per task. A step that diverges throws, naming the step, with the parameters of
+    /// the step before (the update is applied only after the meta-gradient is known finite).
+    public static func train(_ model: any FieldModel, sampler: MetaTaskSampler, steps: Int, tasksPerStep: Int, settings: Settings,
+                             optimizer: any Optimizer, seed: UInt64, reportEvery: Int, progress: (Int, Double) -> Void) throws -> [(step: Int, loss: Double)] {
+        var rng = SeededGenerator(seed: seed ^ 0x4D41_4D4C)
+        var history: [(step: Int, loss: Double)] = []
+        for step in 1...steps {
+            let tasks = (0..<tasksPerStep).map { _ in sampler.task(&rng) }
+            let loss: Double
+            do { loss = try MetaLearning.step(model, tasks: tasks, settings: settings, optimizer: optimizer) / Double(tasksPerStep) } catch {
+                throw NumericalProblem(message: "meta-training stopped at outer step \(step) of \(steps), the parameters of step \(step - 1) kept: \(error)")
+            }
+            if step % reportEvery == 0 || step == steps { history.append((step, loss)); progress(step, loss) }
+        }
+        return history
+    }
+}
+
+// MARK: Adaptation and its curve (the paper's section 3.3 and Figure 1)
+
+extension MetaLearning {
+    /// One evaluation episode: K support points of one trajectory of the data, and that whole
+    /// trajectory (its states in time order, [N][d], and their times) to roll out against.
+    public struct Episode {
+        public var supportX: Tensor, supportDX: Tensor
+        public var states: [[Double]], times: [Double]
+        /// The trajectory's id in the data.
+        public var trajectory: Int
+    }
+
+    /// An episode from a uniformly drawn test trajectory of `data` (train trajectories when it
+    /// has no test split): K distinct samples of it as support points.
+    public static func episode(_ data: Dataset, K: Int, _ rng: inout SeededGenerator) throws -> Episode {
+        guard !data.isSamples, !data.derivatives.isEmpty else { throw ModelError(message: "\(data.system): adaptation needs a trajectory dataset with derivatives") }
+        let wantTest = data.testTrajectoryCount > 0
+        var byTrajectory: [Int: [Int]] = [:]
+        for s in 0..<data.count where data.isTest(s) == wantTest { byTrajectory[data.trajectoryIDs[s], default: []].append(s) }
+        let ids = byTrajectory.keys.sorted().filter { byTrajectory[$0]!.count >= max(K, 2) }
+        guard !ids.isEmpty else {
+            throw ModelError(message: "\(data.system): adaptation takes K = \(K) points of one trajectory; its \(wantTest ? "test" : "train") trajectories have at most \(byTrajectory.values.map(\.count).max() ?? 0) samples: lower K:")
+        }
+        let id = ids[Int(rng.next() % UInt64(ids.count))]
+        let samples = byTrajectory[id]!.sorted { data.times[$0] < data.times[$1] }
+        var order = samples
+        for i in 0..<K { order.swapAt(i, i + Int(rng.next() % UInt64(order.count - i))) }
+        let d = data.dimension
+        func rows(_ picks: ArraySlice<Int>, _ source: [Double]) -> Tensor {
+            Tensor(shape: [picks.count, d], storage: picks.flatMap { source[($0 * d)..<(($0 + 1) * d)] })
+        }
+        return Episode(supportX: rows(order[0..<K], data.states), supportDX: rows(order[0..<K], data.derivatives),
+                       states: samples.map { Array(data.states[($0 * d)..<(($0 + 1) * d)]) }, times: samples.map { data.times[$0] }, trajectory: id)
+    }
+
+    /// One plain SGD step of rate α on the task loss over (x, ẋ), in place: θ ← θ − α∇L(θ)
+    /// (the paper's adaptation). Throws as the inner step does when it diverges, leaving θ.
+    public static func adaptationStep(_ model: any FieldModel, x: Tensor, dx: Tensor, learningRate α: Double) throws {
+        let θ = model.variables
+        let next = try adapted(model, x: x, dx: dx, from: θ.map { Variable($0.value, requiresGradient: true) }, steps: 1, learningRate: α, createGraph: false)
+        for (p, v) in zip(θ, next) { p.value = v.value }
+    }
+
+    /// The trajectory MSE of the model's RK4 rollout from the episode's first state against its
+    /// states, at its times (each sample interval in steps of at most 0.05); nil when the
+    /// rollout leaves the finite numbers.
+    public static func trajectoryError(_ model: any FieldModel, _ episode: Episode) -> Double? {
+        let d = model.dimension
+        var x = episode.states[0], total = 0.0
+        var k1 = [Double](repeating: 0, count: d), k2 = k1, k3 = k1, k4 = k1, y = k1
+        func f(_ s: [Double], _ out: inout [Double]) {
+            s.withUnsafeBufferPointer { sp in out.withUnsafeMutableBufferPointer { model.fieldEvaluate(sp.baseAddress!, into: $0.baseAddress!) } }
+        }
+        for k in 1..<episode.times.count {
+            let interval = episode.times[k] - episode.times[k - 1]
+            let substeps = max(1, Int((interval / 0.05).rounded(.up)))
+            let h = interval / Double(substeps)
+            for _ in 0..<substeps {
+                f(x, &k1)
+                for i in 0..<d { y[i] = x[i] + 0.5 * h * k1[i] }
+                f(y, &k2)
+                for i in 0..<d { y[i] = x[i] + 0.5 * h * k2[i] }
+                f(y, &k3)
+                for i in 0..<d { y[i] = x[i] + h * k3[i] }
+                f(y, &k4)
+                for i in 0..<d { x[i] += h / 6 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]) }
+            }
+            guard x.allSatisfy({ $0.isFinite && abs($0) < 1e150 }) else { return nil }
+            for i in 0..<d { let e = x[i] - episode.states[k][i]; total += e * e }
+        }
+        return total / Double((episode.times.count - 1) * d)
+    }
+
+    /// The adaptation curve of each model on `data` (Figure 1): `repeats` episodes (the same
+    /// ones for every model), and for each a copy of the model adapted by `steps` SGD steps of
+    /// rate α on the episode's K points; at every step 0...steps the trajectory MSE of its RK4
+    /// rollout. Per model and step: the mean over the repeats whose rollout stayed finite, and
+    /// how many did not.
+    public static func curve(_ models: [any FieldModel], on data: Dataset, K: Int, steps: Int, repeats: Int, learningRate α: Double,
+                             seed: UInt64) throws -> [(mean: [Double], diverged: [Int])] {
+        var rng = SeededGenerator(seed: seed)
+        let episodes = try (0..<repeats).map { _ in try episode(data, K: K, &rng) }
+        return try models.map { model in
+            var sums = [Double](repeating: 0, count: steps + 1), counts = [Int](repeating: 0, count: steps + 1)
+            for e in episodes {
+                let m = model.copy() as any FieldModel
+                for s in 0...steps {
+                    if s > 0 { try adaptationStep(m, x: e.supportX, dx: e.supportDX, learningRate: α) }
+                    if let mse = trajectoryError(m, e) { sums[s] += mse; counts[s] += 1 }
+                }
+            }
+            return (zip(sums, counts).map { $1 > 0 ? $0 / Double($1) : .nan }, counts.map { repeats - $0 })
+        }
+    }
+}

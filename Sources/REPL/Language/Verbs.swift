@@ -11,7 +11,7 @@ enum Verbs {
         // data
         DatasetVerb.self, Save.self, Read.self,
         // learning
-        Train.self, Resume.self, Evaluate.self, Compare.self, Rollout.self, Latent.self, Sample.self, Correlate.self, Classify.self, Jacobian.self,
+        Train.self, Resume.self, MetaTrain.self, Adapt.self, Curve.self, Evaluate.self, Compare.self, Rollout.self, Latent.self, Sample.self, Correlate.self, Classify.self, Jacobian.self,
         // fitting
         FitVerb.self, Identify.self, Discover.self, FitPair.self,
     ]

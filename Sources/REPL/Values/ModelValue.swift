@@ -16,11 +16,18 @@ struct ModelValue: SampledMembers, SavableValue {
     var system: String
     /// The checkpoint it was read from.
     var source: String?
+    /// How meta-learning made it (`metatrain`, `adapt`), for its display; nil otherwise.
+    var origin: String? = nil
+    /// The inner rate a meta-trained model was trained with: what `adapt` and `curve` use.
+    var metaRate: Double? = nil
+    /// The trajectory and points `adapt` used.
+    var adaptationEpisode: MetaLearning.Episode? = nil
 
     var kindName: String { "a model" }
 
     var display: String {
         let short = { (x: Double) in TextPrinter.format(x, significantDigits: 3) }
+        if let origin { return "\(model.kind) model of \(system): \(model.architectureDescription), \(origin)" + (source.map { "; read from \($0)" } ?? "") }
         var s = "\(model.kind) model of \(system): \(model.architectureDescription), \(optimizer?.steps ?? report?.stepsTaken ?? 0) steps"
         if let r = report {
             s += "; train loss \(short(r.finalTrainingLoss))"

@@ -41,3 +41,15 @@ struct TableValue: SavableValue {
         return "wrote \(rows) rows to \(path)"
     }
 }
+
+/// Rows of cells as lines, each column padded to its widest cell and columns three spaces apart
+/// (the last cell unpadded): the layout of `compare` and `curve`.
+enum TextColumns {
+    static func aligned(_ rows: [[String]]) -> [String] {
+        guard let first = rows.first else { return [] }
+        let widths = first.indices.map { c in rows.map { $0[c].count }.max()! }
+        return rows.map { cells in
+            cells.enumerated().map { c, text in c == cells.count - 1 ? text : text.padding(toLength: widths[c], withPad: " ", startingAt: 0) }.joined(separator: "   ")
+        }
+    }
+}

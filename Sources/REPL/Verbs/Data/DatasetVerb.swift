@@ -23,6 +23,7 @@ enum DatasetVerb: Verb {
             .init("box", .numbers, defaultText: "[-1, 1]", "[low, high]: every coordinate of the initial states uniform in it (the box sampler)"),
             .init("energy", .numbers, "[low, high]: keep initial states whose energy is in it (redrawn until one is)"),
             .init("x0", .custom("a list of initial states, as in [[1, 0], [0, 1]]"), "given initial states, one a trajectory, instead of a sampler"),
+            .init("dof", .whole(1...64), defaultText: "the system's", "pad the phase space to this many degrees of freedom with coordinates qpad1.., ppad1.. that stay 0 (for meta-learning over systems of different sizes)"),
         ])
 
     static func run(_ call: BoundCall) throws -> Value {
@@ -82,8 +83,13 @@ enum DatasetVerb: Verb {
         }
         recipe = spec.recipe
         do {
-            let data = try Dataset.generate(spec)
+            var data = try Dataset.generate(spec)
+            if let dof = try call.whole("dof") {
+                do { data = try data.padded(toDegreesOfFreedom: dof) } catch { throw call.fail("\(error)", at: call.location(of: "dof")) }
+            }
             return .object(DatasetValue(dataset: data, source: "\(recipe.source), sampler \(recipe.sampler)"))
+        } catch let d as Diagnostic {
+            throw d
         } catch {
             throw call.fail("\(error)", at: systemSyntax.location)
         }

@@ -75,11 +75,7 @@ enum Compare: Verb {
             rows.append(row)
         }
         let header = ["model", "\(splitName) dx/dt MSE", "trajectory MSE", "energy MSE"] + (known?.labels.map { "\($0) dev" } ?? [])
-        let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max()! }
-        let format = { (cells: [String]) in
-            cells.enumerated().map { c, text in c == cells.count - 1 ? text : text.padding(toLength: widths[c], withPad: " ", startingAt: 0) }.joined(separator: "   ")
-        }
-        var lines = [format(header)] + rows.map(format)
+        var lines = TextColumns.aligned([header] + rows)
         if let c = rollout {
             lines.append("rollouts: \(c.trajectories) test trajectories over t in [0, \(short(c.horizon))] (dopri5, tolerance 1e-9)"
                          + (known == nil ? "" : "; 'dev': mean squared deviation of a known invariant along the rollouts from its true value"))
