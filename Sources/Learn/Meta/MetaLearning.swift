@@ -250,24 +250,45 @@ extension MetaLearning {
     }
 
     /// The adaptation curve of each model on `data` (Figure 1): `repeats` episodes (the same
-    /// ones for every model), and for each a copy of the model adapted by `steps` SGD steps of
-    /// rate α on the episode's K points; at every step 0...steps the trajectory MSE of its RK4
-    /// rollout. Per model and step: the mean over the repeats whose rollout stayed finite, and
-    /// how many did not.
-    public static func curve(_ models: [any FieldModel], on data: Dataset, K: Int, steps: Int, repeats: Int, learningRate α: Double,
+    /// ones for every model), and for each a copy of the model adapted by SGD steps of rate α on
+    /// the episode's K points; after each step in `marks` (sorted, 0 is before any step) the
+    /// trajectory MSE of its RK4 rollout. Per model and mark: the mean over the repeats whose
+    /// rollout stayed finite, and how many did not.
+    public static func curve(_ models: [any FieldModel], on data: Dataset, K: Int, marks: [Int], repeats: Int, learningRate α: Double,
                              seed: UInt64) throws -> [(mean: [Double], diverged: [Int])] {
+        precondition(!marks.isEmpty && zip(marks, marks.dropFirst()).allSatisfy { $0 < $1 } && marks[0] >= 0)
         var rng = SeededGenerator(seed: seed)
         let episodes = try (0..<repeats).map { _ in try episode(data, K: K, &rng) }
         return try models.map { model in
-            var sums = [Double](repeating: 0, count: steps + 1), counts = [Int](repeating: 0, count: steps + 1)
+            var sums = [Double](repeating: 0, count: marks.count), counts = [Int](repeating: 0, count: marks.count)
             for e in episodes {
                 let m = model.copy() as any FieldModel
-                for s in 0...steps {
-                    if s > 0 { try adaptationStep(m, x: e.supportX, dx: e.supportDX, learningRate: α) }
-                    if let mse = trajectoryError(m, e) { sums[s] += mse; counts[s] += 1 }
+                var done = 0
+                for (k, mark) in marks.enumerated() {
+                    while done < mark { try adaptationStep(m, x: e.supportX, dx: e.supportDX, learningRate: α); done += 1 }
+                    if let mse = trajectoryError(m, e) { sums[k] += mse; counts[k] += 1 }
                 }
             }
             return (zip(sums, counts).map { $1 > 0 ? $0 / Double($1) : .nan }, counts.map { repeats - $0 })
         }
+    }
+
+    /// For scale: the trajectory MSE of staying at the first state (x(t) = x(0)), over the same
+    /// episodes as `curve` draws with the same arguments.
+    public static func restingError(on data: Dataset, K: Int, repeats: Int, seed: UInt64) throws -> Double {
+        var rng = SeededGenerator(seed: seed)
+        let episodes = try (0..<repeats).map { _ in try episode(data, K: K, &rng) }
+        return episodes.reduce(0.0) { total, e in
+            let d = e.states[0].count
+            let sum = e.states.dropFirst().reduce(0.0) { acc, x in acc + zip(x, e.states[0]).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }
+            return total + sum / Double((e.states.count - 1) * d)
+        } / Double(repeats)
+    }
+
+    /// The steps a curve of `steps` SGD steps is measured at: every step to 10, then every 5th
+    /// to 20, then every 10th, and the last: a rollout per mark is the curve's cost.
+    public static func curveMarks(steps: Int) -> [Int] {
+        let all = Array(0...min(steps, 10)) + stride(from: 15, through: min(steps, 20), by: 5) + stride(from: 30, through: steps, by: 10)
+        return all.last == steps ? all : all + [steps]
     }
 }

@@ -186,8 +186,10 @@ public struct ExprBuilder {
     public static func suggestion(for word: String, among candidates: [String]) -> String? {
         let limit = word.count <= 3 ? 1 : 2
         let scored = candidates.map { ($0, editDistance(word.lowercased(), $0.lowercased())) }
-        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= limit else { return nil }
-        return best.0
+        guard let least = scored.map(\.1).min(), least <= limit else { return nil }
+        // Of equally close candidates, one the word begins (innerl: innerlr before inner), else the first.
+        let closest = scored.filter { $0.1 == least }.map(\.0)
+        return closest.first { $0.lowercased().hasPrefix(word.lowercased()) } ?? closest[0]
     }
 
     static func editDistance(_ a: String, _ b: String) -> Int {

@@ -30,6 +30,9 @@ enum MetaTrain: Verb {
         guard case .name(let kind, let kindAt) = call.positional[0] else {
             throw call.fail("metatrain's first argument is a field model's kind: hnn or baseline", at: call.positional[0].location)
         }
+        guard kind == "hnn" || kind == "baseline" else {
+            throw call.fail("metatrain adapts a field model of dx/dt: hnn or baseline, not \(kind)", at: kindAt, width: kind.count)
+        }
         let datasets = try MetaVerbs.datasets(call, 1)
         let K = try call.whole("K")!, inner = try call.whole("inner")!, seed = UInt64(try call.whole("seed")!)
         let settings = MetaLearning.Settings(innerSteps: inner, innerLearningRate: try call.number("innerlr")!, secondOrder: try call.word("order") ?? "second" == "second")
@@ -39,9 +42,7 @@ enum MetaTrain: Verb {
         do {
             model = try ModelRegistry.build(kind, options: ["hidden": .whole(try call.whole("hidden")!), "layers": .whole(try call.whole("layers")!)], data: datasets[0], seed: seed)
         } catch { throw call.fail("\(error)", at: kindAt, width: kind.count) }
-        guard let field = model as? any FieldModel, model.kind == "hnn" || model.kind == "baseline" else {
-            throw call.fail("metatrain adapts a field model of dx/dt: hnn or baseline, not \(kind)", at: kindAt, width: kind.count)
-        }
+        let field = model as! any FieldModel
         let steps = try call.whole("steps")!, tasks = try call.whole("tasks")!
         let optimizer = Adam(learningRate: try call.number("lr")!)
         let history: [(step: Int, loss: Double)]
@@ -135,21 +136,28 @@ enum Curve: Verb {
         named.append(("random init", random as! any FieldModel))
         let K = try call.whole("K")!, steps = try call.whole("steps")!, repeats = try call.whole("repeats")!
         let rate = try call.number("lr") ?? m.metaRate ?? 0.01
-        let curves: [(mean: [Double], diverged: [Int])]
-        do { curves = try MetaLearning.curve(named.map(\.1), on: data, K: K, steps: steps, repeats: repeats, learningRate: rate, seed: seed) } catch {
+        let curves: [(mean: [Double], diverged: [Int])], measured = MetaLearning.curveMarks(steps: steps)
+        do { curves = try MetaLearning.curve(named.map(\.1), on: data, K: K, marks: measured, repeats: repeats, learningRate: rate, seed: seed) } catch {
             throw call.fail("\(error)", at: call.positional[1].location)
         }
-        let marks = [0, 1, 2, 5, 10, 15, 20, 50, 100, 200, 500, 1000].filter { $0 <= steps } + ([0, 1, 2, 5, 10, 15, 20, 50, 100, 200, 500, 1000].contains(steps) ? [] : [steps])
+        let shown = [0, 1, 2, 5, 10, 15, 20, 50, 100, 200, 500, 1000].filter { $0 <= steps }
+        let marks = shown + (shown.last == steps ? [] : [steps])
         let short = { (x: Double) in x.isNaN ? "-" : TextPrinter.format(x, significantDigits: 3) }
         var rows = [["step"] + named.map(\.0)]
-        for s in marks { rows.append([String(s)] + curves.map { short($0.mean[s]) }) }
+        for s in marks {
+            let k = measured.firstIndex(of: s)!
+            rows.append([String(s)] + curves.map { short($0.mean[k]) })
+        }
         var lines = TextColumns.aligned(rows)
-        lines.append("trajectory MSE of the RK4 rollout after each SGD step (rate \(OptionText.number(rate)), K = \(K)), mean over \(repeats) test trajector\(repeats == 1 ? "y" : "ies") of \(data.system)")
+        lines.append("trajectory MSE of the RK4 rollout after SGD steps (rate \(OptionText.number(rate)), K = \(K)), mean over \(repeats) test trajector\(repeats == 1 ? "y" : "ies") of \(data.system)")
+        if let still = try? MetaLearning.restingError(on: data, K: K, repeats: repeats, seed: seed) {
+            lines.append("for scale: staying at the first state, x(t) = x(0), has trajectory MSE \(short(still)) on these trajectories")
+        }
         for (k, c) in curves.enumerated() where c.diverged.contains(where: { $0 > 0 }) {
             lines.append("\(named[k].0): rollouts that left the finite numbers were left out of the mean (at most \(c.diverged.max()!) of \(repeats) at a step)")
         }
         if let file = try call.file("file") {
-            let series = zip(named, curves).map { n, c in Plot.Series(title: n.0, points: c.mean.enumerated().compactMap { $1.isFinite && $1 > 0 ? (Double($0), $1) : nil }, style: "lines") }
+            let series = zip(named, curves).map { n, c in Plot.Series(title: n.0, points: zip(measured, c.mean).compactMap { $1.isFinite && $1 > 0 ? (Double($0), $1) : nil }, style: "linespoints") }
             do { try Plot.write(series, to: file, title: "adaptation to \(data.system) (K = \(K), mean of \(repeats))", xlabel: "gradient steps", ylabel: "trajectory MSE", logY: true) } catch {
                 throw call.fail("\(error)", at: call.location(of: "file"))
             }
