@@ -163,6 +163,7 @@ void nk_parallel_for(size_t chunks, nk_task task, void *context) {
     atomic_store_explicit(&generation, g, memory_order_release);
     pthread_cond_broadcast(&wake);
     pthread_mutex_unlock(&lock);
+    double begin = now();  // the caller's own chunks start here (the dispatch above is not work)
     size_t mine = run_chunks(g);
     double own = now();
     int spins = 0;
@@ -178,7 +179,7 @@ void nk_parallel_for(size_t chunks, nk_task task, void *context) {
     window_time += end - start;
     // The serial estimate: the caller's own time in chunks, per chunk, times all the chunks
     // (a job whose chunks the workers took all of counts as neither gain nor loss).
-    window_serial += mine > 0 ? (own - start) * (double)chunks / (double)mine : end - start;
+    window_serial += mine > 0 ? (own - begin) * (double)chunks / (double)mine : end - start;
     if (++window_jobs == WINDOW) {
         if (window_time > SPLIT_LIMIT * window_serial) atomic_store_explicit(&serial_until, end + SERIAL_SECONDS, memory_order_relaxed);
         window_time = window_serial = 0;

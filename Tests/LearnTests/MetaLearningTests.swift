@@ -105,6 +105,7 @@ final class MetaLearningTests: XCTestCase {
             for c in 0..<4 { XCTAssertEqual(out[c], dx[c], accuracy: 1e-12) }
         }
         XCTAssertThrowsError(try padded.padded(toDegreesOfFreedom: 1))
+        XCTAssertEqual(try padded.padded(toDegreesOfFreedom: 3).names, ["q", "qpad1", "qpad2", "p", "ppad1", "ppad2"])
     }
 
     /// Tasks hold 2K distinct samples of one training trajectory of one system, embedded.
@@ -137,7 +138,7 @@ final class MetaLearningTests: XCTestCase {
         let m = smallHNN(seed: 8), task = randomTask(rows: 5, seed: 9)
         let before = m.variables.map(\.value)
         XCTAssertThrowsError(try MetaLearning.step(m, tasks: [task], settings: .init(innerSteps: 3, innerLearningRate: 1e6), optimizer: Adam())) {
-            XCTAssertTrue("\($0)".contains("the inner step diverged: adaptation step 1 of 3 would move") && "\($0)".contains("innerlr"), "\($0)")
+            XCTAssertTrue("\($0)".contains("the inner step diverged: SGD step 1 of 3 would move") && "\($0)".contains("innerlr"), "\($0)")
         }
         var bad = task
         bad.supportDX.storage[3] = .nan
@@ -162,5 +163,27 @@ final class MetaLearningTests: XCTestCase {
         }
         let after = Recording.with(false) { MetaLearning.taskLoss(m, x: task.supportX, dx: task.supportDX, at: θ) }.value.scalar
         XCTAssertLessThan(after, loss.value.scalar)
+    }
+
+    /// A curve whose adaptation diverges leaves those repeats out (NaN where none is left) and
+    /// counts them, instead of failing; the same episodes serve every model (two copies of one
+    /// model give one curve); an adaptation that diverges names its step and option.
+    func testCurveCountsDivergedAdaptations() throws {
+        var recipe = InitialConditions.recipe(for: "pendulum")
+        recipe.trajectories = 5; recipe.samples = 20; recipe.duration = 2; recipe.noise = 0
+        let data = try Dataset.generate(.init(system: try Catalog.system("pendulum"), catalogName: "pendulum", recipe: recipe, seed: 1)).padded(toDegreesOfFreedom: 2)
+        let m = smallHNN(seed: 14)
+        let calm = try MetaLearning.curve([m, m.copy()], on: data, K: 5, marks: [0, 1, 2], repeats: 3, learningRate: 1e-3, seed: 2)
+        XCTAssertEqual(calm[0].mean, calm[1].mean)
+        XCTAssertEqual(calm[0].diverged, [0, 0, 0])
+        let wild = try MetaLearning.curve([m], on: data, K: 5, marks: [0, 1, 2], repeats: 3, learningRate: 1e9, seed: 2)
+        XCTAssertEqual(wild[0].diverged, [0, 3, 3])
+        XCTAssertEqual(wild[0].mean[0], calm[0].mean[0])
+        XCTAssertTrue(wild[0].mean[1].isNaN)
+        var rng = SeededGenerator(seed: 2)
+        let e = try MetaLearning.episode(data, K: 5, &rng)
+        XCTAssertThrowsError(try MetaLearning.adaptationStep(m.copy(), x: e.supportX, dx: e.supportDX, learningRate: 1e9, step: 4, of: 15)) {
+            XCTAssertTrue("\($0)".contains("the adaptation diverged: SGD step 4 of 15") && "\($0)".contains("lower lr:"), "\($0)")
+        }
     }
 }

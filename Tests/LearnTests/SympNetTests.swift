@@ -170,7 +170,8 @@ final class SympNetTests: XCTestCase {
 
     /// The fused LA map's pullback (`nk_la_backward`) equals the chain of single operations for
     /// the input and every parameter, at n = 3 (so no loop is tied to n = 2) and 7 rows (not a
-    /// multiple of the kernel's four lanes); and so does its recorded (second-order) form.
+    /// multiple of the kernel's four lanes). The second-order half checks the wiring of the
+    /// recorded pullback (which differentiates the chain, not the kernel) to every parent.
     func testLinearActivationPullbackIsTheChain() {
         let m = randomNet(.la, n: 3, seed: 21)
         var rng = SeededGenerator(seed: 22)

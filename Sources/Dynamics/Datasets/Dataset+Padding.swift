@@ -16,7 +16,9 @@ extension Dataset {
         let source = try sourceSystem()
         var out = self
         let extra = dof - m
-        out.names = Array(names[0..<m]) + (1...extra).map { "qpad\($0)" } + Array(names[m..<(2 * m)]) + (1...extra).map { "ppad\($0)" }
+        // Numbered on from the pads it may already have.
+        let had = names.filter { $0.hasPrefix("qpad") }.count
+        out.names = Array(names[0..<m]) + (1...extra).map { "qpad\(had + $0)" } + Array(names[m..<(2 * m)]) + (1...extra).map { "ppad\(had + $0)" }
         func pad(_ rows: [Double]) -> [Double] {
             var result = [Double](repeating: 0, count: count * 2 * dof)
             for r in 0..<count {

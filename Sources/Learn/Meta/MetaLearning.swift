@@ -52,7 +52,7 @@ public enum MetaLearning {
     /// is not finite, or that would move θ by more than `maximumRelativeStep` times its norm,
     /// throws, naming the step: the inner step diverged.
     public static func adapted(_ model: any FieldModel, x: Tensor, dx: Tensor, from θ: [Variable], steps: Int, learningRate α: Double,
-                               createGraph: Bool) throws -> [Variable] {
+                               createGraph: Bool, naming: (first: Int, of: Int, what: String, option: String)? = nil) throws -> [Variable] {
         var current = θ
         for step in 0..<steps {
             let loss = Recording.with(true) { taskLoss(model, x: x, dx: dx, at: current) }
@@ -62,7 +62,8 @@ public enum MetaLearning {
             let move = α * g.reduce(0.0) { $0 + $1.value.storage.reduce(0) { $0 + $1 * $1 } }.squareRoot()
             guard finite, move <= maximumRelativeStep * max(size, 1) else {
                 let what = finite ? "would move the parameters by \(TextPrinter.format(move / max(size, 1), significantDigits: 3)) times their size" : "has a task loss of \(TextPrinter.format(loss.value.scalar, significantDigits: 4)) or a gradient that is not finite"
-                throw NumericalProblem(message: "the inner step diverged: adaptation step \(step + 1) of \(steps) \(what): lower innerlr: (now \(TextPrinter.format(α, significantDigits: 4)))")
+                let name = naming ?? (1, steps, "the inner step", "innerlr:")
+                throw NumericalProblem(message: "\(name.what) diverged: SGD step \(name.first + step) of \(name.of) \(what): lower \(name.option) (now \(TextPrinter.format(α, significantDigits: 4)))")
             }
             current = Recording.with(true) { zip(current, g).map { $0 - α * $1 } }
         }
@@ -114,7 +115,7 @@ public struct MetaTaskSampler {
         guard let first = datasets.first else { throw ModelError(message: "meta-learning needs at least one dataset of tasks") }
         var all: [[[Int]]] = []
         for d in datasets {
-            guard !d.isSamples, d.dimension % 2 == 0, !d.derivatives.isEmpty else {
+            guard !d.isSamples, !d.derivatives.isEmpty else {
                 throw ModelError(message: "\(d.system): a task is a trajectory with its derivatives (x, dx); this dataset has none")
             }
             guard d.dimension == first.dimension else {
@@ -212,10 +213,13 @@ extension MetaLearning {
     }
 
     /// One plain SGD step of rate α on the task loss over (x, ẋ), in place: θ ← θ − α∇L(θ)
-    /// (the paper's adaptation). Throws as the inner step does when it diverges, leaving θ.
-    public static func adaptationStep(_ model: any FieldModel, x: Tensor, dx: Tensor, learningRate α: Double) throws {
+    /// (the paper's adaptation): step `step` of `steps`, whose rate is the option `option`, as
+    /// a divergence names them. Throws as the inner step does when it diverges, leaving θ.
+    public static func adaptationStep(_ model: any FieldModel, x: Tensor, dx: Tensor, learningRate α: Double,
+                                      step: Int = 1, of steps: Int = 1, option: String = "lr:") throws {
         let θ = model.variables
-        let next = try adapted(model, x: x, dx: dx, from: θ.map { Variable($0.value, requiresGradient: true) }, steps: 1, learningRate: α, createGraph: false)
+        let next = try adapted(model, x: x, dx: dx, from: θ.map { Variable($0.value, requiresGradient: true) }, steps: 1, learningRate: α, createGraph: false,
+                               naming: (step, steps, "the adaptation", option))
         for (p, v) in zip(θ, next) { p.value = v.value }
     }
 
@@ -253,7 +257,7 @@ extension MetaLearning {
     /// ones for every model), and for each a copy of the model adapted by SGD steps of rate α on
     /// the episode's K points; after each step in `marks` (sorted, 0 is before any step) the
     /// trajectory MSE of its RK4 rollout. Per model and mark: the mean over the repeats whose
-    /// rollout stayed finite, and how many did not.
+    /// adaptation and rollout stayed finite, and how many did not.
     public static func curve(_ models: [any FieldModel], on data: Dataset, K: Int, marks: [Int], repeats: Int, learningRate α: Double,
                              seed: UInt64) throws -> [(mean: [Double], diverged: [Int])] {
         precondition(!marks.isEmpty && zip(marks, marks.dropFirst()).allSatisfy { $0 < $1 } && marks[0] >= 0)
@@ -264,8 +268,13 @@ extension MetaLearning {
             for e in episodes {
                 let m = model.copy() as any FieldModel
                 var done = 0
-                for (k, mark) in marks.enumerated() {
-                    while done < mark { try adaptationStep(m, x: e.supportX, dx: e.supportDX, learningRate: α); done += 1 }
+                // An adaptation that diverges leaves this repeat out from that mark on, as a
+                // rollout that leaves the finite numbers does.
+                adapting: for (k, mark) in marks.enumerated() {
+                    while done < mark {
+                        do { try adaptationStep(m, x: e.supportX, dx: e.supportDX, learningRate: α) } catch is NumericalProblem { break adapting }
+                        done += 1
+                    }
                     if let mse = trajectoryError(m, e) { sums[k] += mse; counts[k] += 1 }
                 }
             }

@@ -20,8 +20,6 @@ struct ModelValue: SampledMembers, SavableValue {
     var origin: String? = nil
     /// The inner rate a meta-trained model was trained with: what `adapt` and `curve` use.
     var metaRate: Double? = nil
-    /// The trajectory and points `adapt` used.
-    var adaptationEpisode: MetaLearning.Episode? = nil
 
     var kindName: String { "a model" }
 

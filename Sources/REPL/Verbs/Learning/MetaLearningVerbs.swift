@@ -37,7 +37,11 @@ enum MetaTrain: Verb {
         let K = try call.whole("K")!, inner = try call.whole("inner")!, seed = UInt64(try call.whole("seed")!)
         let settings = MetaLearning.Settings(innerSteps: inner, innerLearningRate: try call.number("innerlr")!, secondOrder: try call.word("order") ?? "second" == "second")
         let sampler: MetaTaskSampler
-        do { sampler = try MetaTaskSampler(datasets, K: K) } catch { throw call.fail("\(error)", at: call.has("K") ? call.location(of: "K") : call.positional[1].location) }
+        do { sampler = try MetaTaskSampler(datasets, K: K) } catch {
+            // Too few points for K is K's fault; the rest is the list's.
+            let atK = call.has("K") && "\(error)".contains("a task takes K")
+            throw call.fail("\(error)", at: atK ? call.location(of: "K") : call.positional[1].location)
+        }
         let model: any Model
         do {
             model = try ModelRegistry.build(kind, options: ["hidden": .whole(try call.whole("hidden")!), "layers": .whole(try call.whole("layers")!)], data: datasets[0], seed: seed)
@@ -66,7 +70,7 @@ enum MetaTrain: Verb {
 enum Adapt: Verb {
     static let signature = Signature(
         name: "adapt", family: .learning, usage: "adapt(meta, data, K: 50, steps: 15, lr: 0.01, seed: 0)",
-        summary: "a copy of a model after SGD steps of the log-cosh loss of dx/dt on K points of one trajectory of the data (a test trajectory, drawn by the seed): the paper's adaptation to an unseen system; the rate is the meta-model's innerlr unless lr: is given",
+        summary: "a copy of a model after SGD steps of the log-cosh loss of dx/dt on K points of one trajectory of the data (a test trajectory, drawn by the seed): the paper's adaptation to an unseen system; the rate is the meta-model's innerlr unless lr: is given (a checkpoint does not keep innerlr: after read, give lr:)",
         example: "adapt(metatrain(hnn, [dataset(harmonic, trajectories: 4, samples: 20, dof: 2)], hidden: 8, K: 5, tasks: 2, steps: 3), dataset(doublependulum, trajectories: 4, samples: 20), K: 5, steps: 2)",
         positional: [.required("model", "a model (from metatrain, train or read)"), .required("data", "a dataset (from dataset or read)")],
         options: [
@@ -86,11 +90,10 @@ enum Adapt: Verb {
         let adapted = field.copy() as any FieldModel
         do {
             let e = try MetaLearning.episode(data, K: K, &rng)
-            for _ in 0..<steps { try MetaLearning.adaptationStep(adapted, x: e.supportX, dx: e.supportDX, learningRate: rate) }
+            for s in 0..<steps { try MetaLearning.adaptationStep(adapted, x: e.supportX, dx: e.supportDX, learningRate: rate, step: s + 1, of: steps) }
             var value = ModelValue(model: adapted, optimizer: nil, schedule: nil, report: nil, names: data.names, parameters: data.parameters, system: data.system)
             value.origin = "adapted by \(steps) SGD step\(steps == 1 ? "" : "s") of rate \(OptionText.number(rate)) on K = \(K) points of trajectory \(e.trajectory + 1)"
             value.metaRate = m.metaRate
-            value.adaptationEpisode = e
             return .object(value)
         } catch { throw call.fail("\(error)", at: call.positional[1].location) }
     }
@@ -125,7 +128,8 @@ enum Curve: Verb {
             let names: [String] = { if case .list(let syntax, _) = against { return syntax.map { $0.isName ? $0.nameText : "model" } }; return [against.isName ? against.nameText : "model"] }()
             for (k, item) in items.enumerated() {
                 guard let other = item.object(ModelValue.self) else { throw call.fail("against: takes models; item \(k + 1) is \(item.kindName)", at: against.location) }
-                named.append((k < names.count ? names[k] : "model \(k + 2)", try MetaVerbs.field(other, data, call)))
+                let name = k < names.count ? names[k] : "model \(k + 2)"
+                named.append((name, try MetaVerbs.field(other, data, call, at: against.location, what: "against: \(name)")))
             }
         }
         let seed = UInt64(try call.whole("seed")!)
@@ -149,12 +153,13 @@ enum Curve: Verb {
             rows.append([String(s)] + curves.map { short($0.mean[k]) })
         }
         var lines = TextColumns.aligned(rows)
-        lines.append("trajectory MSE of the RK4 rollout after SGD steps (rate \(OptionText.number(rate)), K = \(K)), mean over \(repeats) test trajector\(repeats == 1 ? "y" : "ies") of \(data.system)")
+        let pool = data.testTrajectoryCount > 0 ? "test" : "train"
+        lines.append("trajectory MSE of the RK4 rollout after SGD steps (rate \(OptionText.number(rate)), K = \(K)), mean over \(repeats) draw\(repeats == 1 ? "" : "s") of a \(pool) trajectory of \(data.system) with its K points")
         if let still = try? MetaLearning.restingError(on: data, K: K, repeats: repeats, seed: seed) {
             lines.append("for scale: staying at the first state, x(t) = x(0), has trajectory MSE \(short(still)) on these trajectories")
         }
         for (k, c) in curves.enumerated() where c.diverged.contains(where: { $0 > 0 }) {
-            lines.append("\(named[k].0): rollouts that left the finite numbers were left out of the mean (at most \(c.diverged.max()!) of \(repeats) at a step)")
+            lines.append("\(named[k].0): adaptations that diverged or rollouts that left the finite numbers were left out of the mean (at most \(c.diverged.max()!) of \(repeats) at a step)")
         }
         if let file = try call.file("file") {
             let series = zip(named, curves).map { n, c in Plot.Series(title: n.0, points: zip(measured, c.mean).compactMap { $1.isFinite && $1 > 0 ? (Double($0), $1) : nil }, style: "linespoints") }
@@ -181,13 +186,15 @@ enum MetaVerbs {
         }
     }
 
-    /// The model as a field model of the data's phase space.
-    static func field(_ m: ModelValue, _ data: Dataset, _ call: BoundCall) throws -> any FieldModel {
+    /// The model as a field model of the data's phase space; errors at `at` (the model's
+    /// argument by default) name it as `what`.
+    static func field(_ m: ModelValue, _ data: Dataset, _ call: BoundCall, at: SourceLocation? = nil, what: String = "the model") throws -> any FieldModel {
         guard let field = m.model as? any FieldModel else {
-            throw call.fail("a \(m.model.kind) model has no dx/dt to adapt; adapt and curve take field models (hnn, baseline)", at: call.positional[0].location)
+            throw call.fail("\(what) is a \(m.model.kind) model, which has no dx/dt to adapt; adapt and curve take field models (hnn, baseline)", at: at ?? call.positional[0].location)
         }
         guard data.phaseSpaceDimension == field.dimension else {
-            throw call.fail("the model's phase space has dimension \(field.dimension), the data's \(data.phaseSpaceDimension): pad the data with dataset(..., dof: \(field.dimension / 2))", at: call.positional[1].location)
+            let hint = data.phaseSpaceDimension < field.dimension ? ": pad the data with dataset(..., dof: \(field.dimension / 2))" : ""
+            throw call.fail("\(what)'s phase space has dimension \(field.dimension), the data's \(data.phaseSpaceDimension)\(hint)", at: at ?? call.positional[1].location)
         }
         return field
     }
