@@ -38,6 +38,10 @@ public enum MAMLStepBenchmark {
         }
         let second = try measure(settings, model, optimizer)
         let peakGrowth = Double(HNNStepBenchmark.memoryKiB("VmHWM") - residentBefore) / 1024
+        // What the step must hold at once: one task's recorded graph (support forward, the
+        // differentiable inner gradient, the query loss at the adapted parameters); the tasks
+        // run one after another.
+        let graphBytes = try MetaLearning.taskGraphBytes(model, task: batch[0], settings: settings)
         // First order on a fresh copy of the same start: the cost of differentiating through the inner step.
         var firstSettings = settings
         firstSettings.secondOrder = false
@@ -45,7 +49,7 @@ public enum MAMLStepBenchmark {
         return [String(format: "maml step: %.3f ms (median of %d, %d tasks x (%d support + %d query), 4 -> %d -> %d -> 1 tanh, second order, float64; meta-loss %.6g)",
                        second.median, steps, tasks, K, K, hidden, hidden, second.loss),
                 String(format: "first-order maml step: %.3f ms (the same, the inner gradient held constant; meta-loss %.6g)", first.median, first.loss),
-                String(format: "threads: %d allowed cores, %d blocks per large operation; memory: peak resident growth %.1f MiB",
-                       Parallel.cores, Parallel.count, peakGrowth)]
+                String(format: "threads: %d allowed cores, %d blocks per large operation; memory: peak resident growth %.1f MiB; one task's recorded graph holds %.2f MiB",
+                       Parallel.cores, Parallel.count, peakGrowth, Double(graphBytes) / 1048576)]
     }
 }

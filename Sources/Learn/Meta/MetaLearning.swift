@@ -86,6 +86,15 @@ public enum MetaLearning {
         return (total, sum.map { Variable($0) })
     }
 
+    /// Bytes held by one task's recorded graph in an outer step (support forward, the inner
+    /// steps, the query loss at the adapted parameters): what a step must hold at once, since
+    /// tasks run one after another.
+    public static func taskGraphBytes(_ model: any FieldModel, task: Task, settings: Settings) throws -> Int {
+        let θi = try adapted(model, x: task.supportX, dx: task.supportDX, from: model.variables, steps: settings.innerSteps,
+                             learningRate: settings.innerLearningRate, createGraph: settings.secondOrder)
+        return Recording.with(true) { taskLoss(model, x: task.queryX, dx: task.queryDX, at: θi) }.graphBytes
+    }
+
     /// One outer step: the meta-gradient over `tasks`, then the optimizer's update of θ.
     /// Returns the meta-loss before the update.
     @discardableResult
