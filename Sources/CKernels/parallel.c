@@ -163,7 +163,6 @@ void nk_parallel_for(size_t chunks, nk_task task, void *context) {
     atomic_store_explicit(&generation, g, memory_order_release);
     pthread_cond_broadcast(&wake);
     pthread_mutex_unlock(&lock);
-    double begin = now();  // the caller's own chunks start here (the dispatch above is not work)
     size_t mine = run_chunks(g);
     double own = now();
     int spins = 0;
@@ -177,9 +176,13 @@ void nk_parallel_for(size_t chunks, nk_task task, void *context) {
     }
     double end = now();
     window_time += end - start;
-    // The serial estimate: the caller's own time in chunks, per chunk, times all the chunks
-    // (a job whose chunks the workers took all of counts as neither gain nor loss).
-    window_serial += mine > 0 ? (own - begin) * (double)chunks / (double)mine : end - start;
+    // The serial estimate: the caller's time from the dispatch to its last chunk, per chunk,
+    // times all the chunks (a job whose chunks the workers took all of counts as neither gain
+    // nor loss). It includes the dispatch, so a job the caller ran whole (a worker too slow to
+    // wake) counts as even, not as a loss that could push an idle window over the limit.
+    // (Estimating from the chunks alone was tried: LNN steps of 45-68 ms followed, but the
+    // machine was noisy then, PyTorch's step moving from 40 to 49 ms; not conclusive.)
+    window_serial += mine > 0 ? (own - start) * (double)chunks / (double)mine : end - start;
     if (++window_jobs == WINDOW) {
         if (window_time > SPLIT_LIMIT * window_serial) atomic_store_explicit(&serial_until, end + SERIAL_SECONDS, memory_order_relaxed);
         window_time = window_serial = 0;
