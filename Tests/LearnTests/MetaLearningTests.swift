@@ -186,4 +186,25 @@ final class MetaLearningTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("the adaptation diverged: SGD step 4 of 15") && "\($0)".contains("lower lr:"), "\($0)")
         }
     }
+
+    /// Meta-training that diverges stops as train does: the parameters of the last good step,
+    /// the history so far, and why.
+    func testDivergingMetaTrainingKeepsTheLastGoodParameters() throws {
+        var recipe = InitialConditions.recipe(for: "pendulum")
+        recipe.trajectories = 3; recipe.samples = 20; recipe.duration = 2; recipe.noise = 0
+        let data = try Dataset.generate(.init(system: try Catalog.system("pendulum"), catalogName: "pendulum", recipe: recipe, seed: 1)).padded(toDegreesOfFreedom: 2)
+        let sampler = try MetaTaskSampler([data], K: 5)
+        let m = smallHNN(seed: 15)
+        let before = m.variables.map(\.value)
+        let run = MetaLearning.train(m, sampler: sampler, steps: 3, tasksPerStep: 2, settings: .init(innerLearningRate: 1e9), optimizer: Adam(),
+                                     seed: 1, reportEvery: 1) { _, _ in }
+        XCTAssertTrue(run.history.isEmpty)
+        XCTAssertTrue(run.stoppedEarly?.hasPrefix("stopped at outer step 1 of 3 with the parameters of step 0: the inner step diverged") ?? false, "\(run.stoppedEarly ?? "nil")")
+        XCTAssertEqual(m.variables.map(\.value), before)
+        let calm = MetaLearning.train(m, sampler: sampler, steps: 3, tasksPerStep: 2, settings: .init(innerLearningRate: 1e-3), optimizer: Adam(),
+                                      seed: 1, reportEvery: 1) { _, _ in }
+        XCTAssertNil(calm.stoppedEarly)
+        XCTAssertEqual(calm.history.map(\.step), [1, 2, 3])
+        XCTAssertNotEqual(m.variables.map(\.value), before)
+    }
 }

@@ -168,21 +168,23 @@ public struct MetaTaskSampler {
 extension MetaLearning {
     /// `steps` outer steps, each over `tasksPerStep` tasks drawn afresh from the sampler
     /// (seeded); `progress(step, loss)` every `reportEvery` steps and at the end, with the
-    /// meta-loss per task. A step that diverges throws, naming the step, with the parameters of
-    /// the step before (the update is applied only after the meta-gradient is known finite).
+    /// meta-loss per task. A step that diverges stops the run with the parameters of the step
+    /// before (the update is applied only after the meta-gradient is known finite), as
+    /// `train` stops: the history so far, and why it stopped.
     public static func train(_ model: any FieldModel, sampler: MetaTaskSampler, steps: Int, tasksPerStep: Int, settings: Settings,
-                             optimizer: any Optimizer, seed: UInt64, reportEvery: Int, progress: (Int, Double) -> Void) throws -> [(step: Int, loss: Double)] {
+                             optimizer: any Optimizer, seed: UInt64, reportEvery: Int,
+                             progress: (Int, Double) -> Void) -> (history: [(step: Int, loss: Double)], stoppedEarly: String?) {
         var rng = SeededGenerator(seed: seed ^ 0x4D41_4D4C)
         var history: [(step: Int, loss: Double)] = []
         for step in 1...steps {
             let tasks = (0..<tasksPerStep).map { _ in sampler.task(&rng) }
             let loss: Double
             do { loss = try MetaLearning.step(model, tasks: tasks, settings: settings, optimizer: optimizer) / Double(tasksPerStep) } catch {
-                throw NumericalProblem(message: "meta-training stopped at outer step \(step) of \(steps), the parameters of step \(step - 1) kept: \(error)")
+                return (history, "stopped at outer step \(step) of \(steps) with the parameters of step \(step - 1): \(error)")
             }
             if step % reportEvery == 0 || step == steps { history.append((step, loss)); progress(step, loss) }
         }
-        return history
+        return (history, nil)
     }
 }
 

@@ -49,17 +49,16 @@ enum MetaTrain: Verb {
         let field = model as! any FieldModel
         let steps = try call.whole("steps")!, tasks = try call.whole("tasks")!
         let optimizer = Adam(learningRate: try call.number("lr")!)
-        let history: [(step: Int, loss: Double)]
-        do {
-            history = try MetaLearning.train(field, sampler: sampler, steps: steps, tasksPerStep: tasks, settings: settings, optimizer: optimizer,
-                                             seed: seed, reportEvery: max(1, steps / 10)) { step, loss in
-                FileHandle.standardError.write(Data("outer step \(step)/\(steps)  meta-loss per task \(String(format: "%.4e", loss))\n".utf8))
-            }
-        } catch { throw call.fail("\(error)") }
+        let (history, stop) = MetaLearning.train(field, sampler: sampler, steps: steps, tasksPerStep: tasks, settings: settings, optimizer: optimizer,
+                                                 seed: seed, reportEvery: max(1, steps / 10)) { step, loss in
+            FileHandle.standardError.write(Data("outer step \(step)/\(steps)  meta-loss per task \(String(format: "%.4e", loss))\n".utf8))
+        }
         let systems = datasets.map(\.system).joined(separator: ", ")
         let how = inner == 0 ? "multi-task training (no inner step)" : "MAML, \(settings.secondOrder ? "second" : "first") order, \(inner) inner step\(inner == 1 ? "" : "s") of rate \(OptionText.number(settings.innerLearningRate))"
         var value = ModelValue(model: model, optimizer: optimizer, schedule: nil, report: nil, names: datasets[0].names, parameters: [:], system: "the tasks of \(systems)")
-        value.origin = "\(how); \(steps) outer steps of \(tasks) tasks of K = \(K); meta-loss per task \(TextPrinter.format(history.last!.loss, significantDigits: 3))"
+        value.origin = "\(how); \(steps) outer steps of \(tasks) tasks of K = \(K)"
+            + (history.last.map { "; meta-loss per task \(TextPrinter.format($0.loss, significantDigits: 3)) at step \($0.step)" } ?? "")
+            + (stop.map { "; \($0)" } ?? "")
         value.metaRate = settings.innerLearningRate
         return .object(value)
     }
@@ -104,14 +103,14 @@ enum Adapt: Verb {
 enum Curve: Verb {
     static let signature = Signature(
         name: "curve", family: .learning, usage: "curve(meta, data, against: [m2, ...], K: 50, steps: 100, repeats: 100, seed: 0, file: \"curve.png\")",
-        summary: "the paper's Figure 1: for repeats drawn test trajectories of the data, a copy of each model is adapted by SGD on K points of it (rate: the meta-model's innerlr, or lr:), and after every step its RK4 rollout from the trajectory's first state is compared with the trajectory (mean squared error); the mean over repeats per step for the model, the models against: [...] (a multi-task model), and a randomly initialised model of the same architecture; a table at chosen steps and, with file:, a PNG of the curves",
+        summary: "the paper's Figure 1: for repeats drawn test trajectories of the data, a copy of each model is adapted by SGD on K points of it (rate: the meta-model's innerlr, or lr:), and after each of steps 0-10, 15, 20 and every 10th its RK4 rollout from the trajectory's first state is compared with the trajectory (mean squared error); the mean over repeats per step for the model, the models against: [...] (a multi-task model), and a randomly initialised model of the same architecture; a table at chosen steps and, with file:, a PNG of the curves",
         example: "curve(metatrain(hnn, [dataset(harmonic, trajectories: 4, samples: 20, dof: 2)], hidden: 8, K: 5, tasks: 2, steps: 3), dataset(doublependulum, trajectories: 4, samples: 20), K: 5, steps: 2, repeats: 2)",
         positional: [.required("model", "a model (from metatrain, train or read)"), .required("data", "a dataset (from dataset or read)")],
         options: [
             .init("against", .custom("a list of models"), "models to adapt beside it (a multi-task model from metatrain(..., inner: 0))"),
             .init("K", .whole(1...100_000), default: 50, "points of each trajectory to adapt on"),
             .init("steps", .whole(0...10_000), default: 100, "SGD steps"),
-            .init("repeats", .whole(1...100_000), default: 100, "trajectories averaged over"),
+            .init("repeats", .whole(1...100_000), default: 100, "draws of a trajectory (with its K points) averaged over"),
             .init("lr", .positive, defaultText: "the meta-model's innerlr, or 0.01", "the SGD rate"),
             .init("seed", .whole(0...Int.max), default: 0, "the trajectories, points and the random model's weights"),
             .init("file", .file, "a PNG of the curves"),
