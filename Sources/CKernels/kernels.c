@@ -465,3 +465,102 @@ CLONES void nk_gradient_module_backward(size_t rows, size_t n, size_t w, const d
         }
     }
 }
+
+// MARK: Hessian rows of a softplus network (declared with their formulas in CKernels.h)
+
+CLONES void nk_softplus_tangent_forward(const double *Z, const double *b, double *A, double *S, size_t rows, size_t cols,
+                                        size_t m, size_t block) {
+    for (size_t i = 0; i < rows; i++) {
+        size_t o = i * cols;
+        for (size_t j = 0; j < cols; j++) {
+            double z = Z[o + j] + b[j];
+            A[o + j] = softplus1(z);
+            S[o + j] = sigmoid1(z);
+        }
+        for (size_t t = 1; t <= m; t++)
+            for (size_t j = 0; j < cols; j++) A[t * block + o + j] = S[o + j] * Z[t * block + o + j];
+    }
+}
+
+CLONES void nk_softplus_tangent_gradient(const double *U, const double *w, const double *S, const double *Z, double *E,
+                                         size_t rows, size_t cols, size_t m, size_t block) {
+    for (size_t i = 0; i < rows; i++) {
+        size_t o = i * cols;
+        const double *u = U ? U + o : w;
+        for (size_t j = 0; j < cols; j++) E[o + j] = u[j] * S[o + j];
+        for (size_t t = 1; t <= m; t++) {
+            const double *zt = Z + t * block + o;
+            double *et = E + t * block + o;
+            if (U) {
+                const double *ut = U + t * block + o;
+                for (size_t j = 0; j < cols; j++) {
+                    double s = S[o + j];
+                    et[j] = ut[j] * s + u[j] * (s * (1.0 - s)) * zt[j];
+                }
+            } else {
+                for (size_t j = 0; j < cols; j++) {
+                    double s = S[o + j];
+                    et[j] = u[j] * (s * (1.0 - s)) * zt[j];
+                }
+            }
+        }
+    }
+}
+
+CLONES void nk_softplus_tangent_up(const double *Ebar, const double *U, const double *w, const double *S, const double *Z,
+                                   double *Ubar, double *Zbar, size_t rows, size_t cols, size_t m, size_t block) {
+    for (size_t i = 0; i < rows; i++) {
+        size_t o = i * cols;
+        const double *u = U ? U + o : w;
+        const double *e0 = Ebar + o, *s = S + o;
+        double *ub = Ubar + o, *zb = Zbar + o;
+        for (size_t j = 0; j < cols; j++) {
+            ub[j] = e0[j] * s[j];
+            zb[j] = e0[j] * u[j];          // the s2 factor's sum, completed below
+        }
+        // zb (so far Σ of s̄1) and c (Σ of s̄2) are combined at the end: zb s2 + c s3.
+        double c[cols > 0 ? cols : 1];
+        for (size_t j = 0; j < cols; j++) c[j] = 0;
+        for (size_t t = 1; t <= m; t++) {
+            const double *et = Ebar + t * block + o, *zt = Z + t * block + o;
+            double *zbt = Zbar + t * block + o;
+            for (size_t j = 0; j < cols; j++) {
+                double sj = s[j], s2 = sj * (1.0 - sj);
+                ub[j] += et[j] * s2 * zt[j];
+                c[j] += et[j] * u[j] * zt[j];
+                zbt[j] = et[j] * u[j] * s2;
+            }
+            if (U) {
+                const double *ut = U + t * block + o;
+                double *ubt = Ubar + t * block + o;
+                for (size_t j = 0; j < cols; j++) {
+                    zb[j] += et[j] * ut[j];
+                    ubt[j] = et[j] * s[j];
+                }
+            }
+        }
+        for (size_t j = 0; j < cols; j++) {
+            double sj = s[j], s2 = sj * (1.0 - sj), s3 = s2 * (1.0 - 2.0 * sj);
+            zb[j] = zb[j] * s2 + c[j] * s3;
+        }
+    }
+}
+
+CLONES void nk_softplus_tangent_down(const double *Abar, const double *S, const double *Z, double *Zbar, size_t rows,
+                                     size_t cols, size_t m, size_t block) {
+    for (size_t i = 0; i < rows; i++) {
+        size_t o = i * cols;
+        const double *a0 = Abar + o, *s = S + o;
+        double *zb = Zbar + o;
+        for (size_t j = 0; j < cols; j++) zb[j] += a0[j] * s[j];
+        for (size_t t = 1; t <= m; t++) {
+            const double *at = Abar + t * block + o, *zt = Z + t * block + o;
+            double *zbt = Zbar + t * block + o;
+            for (size_t j = 0; j < cols; j++) {
+                double sj = s[j];
+                zb[j] += at[j] * zt[j] * (sj * (1.0 - sj));
+                zbt[j] += at[j] * sj;
+            }
+        }
+    }
+}

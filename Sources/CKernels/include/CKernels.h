@@ -152,3 +152,25 @@ double nk_velocity_verlet(int n, double *x, double *v, double *f, double box, do
 void nk_pair_histogram(int n, const double *x, double box, double rmax, int bins, double *counts);
 // The force on each particle per unit coefficient: basis[(2i + a) m + k] (2n x m, row-major).
 void nk_pair_force_basis(int n, const double *x, double box, double rc, int m, const int *powers, double *basis);
+
+// Hessian rows of a softplus network (MLP+HessianRows.swift): one hidden level at a time, over
+// rows [0, rows) of (1 + m) blocks `block` doubles apart (block 0 the values, block t the
+// tangent along the t-th direction), each block [rows, cols] row-major. s = σ(z + b) is the
+// sigmoid, softplus' derivative; s2 = s(1 − s), s3 = s2(1 − 2s).
+
+/// Activation: A₀ = softplus(Z₀ + b), S = σ(Z₀ + b), A_t = S ⊙ Z_t (t = 1…m). Z is not changed.
+void nk_softplus_tangent_forward(const double *Z, const double *b, double *A, double *S, size_t rows, size_t cols,
+                                 size_t m, size_t block);
+/// Input-gradient chain: E₀ = U₀ ⊙ S, E_t = U_t ⊙ S + U₀ ⊙ s2 ⊙ Z_t. U == NULL is the top level:
+/// U₀ = w in every row, U_t = 0.
+void nk_softplus_tangent_gradient(const double *U, const double *w, const double *S, const double *Z, double *E,
+                                  size_t rows, size_t cols, size_t m, size_t block);
+/// Pullback, going up: from Ē (blocks), writes Ū₀ = Ē₀ ⊙ S + Σ_t Ē_t ⊙ s2 ⊙ Z_t, Ū_t = Ē_t ⊙ S
+/// (Ubar's tangent blocks only when U != NULL), Zbar₀ = (Ē₀ ⊙ U₀ + Σ_t Ē_t ⊙ U_t) ⊙ s2 +
+/// (Σ_t Ē_t ⊙ U₀ ⊙ Z_t) ⊙ s3, Zbar_t = Ē_t ⊙ U₀ ⊙ s2 (U == NULL: the top level, as above).
+void nk_softplus_tangent_up(const double *Ebar, const double *U, const double *w, const double *S, const double *Z,
+                            double *Ubar, double *Zbar, size_t rows, size_t cols, size_t m, size_t block);
+/// Pullback, going down, from Ā (blocks): Zbar₀ += Ā₀ ⊙ S + (Σ_t Ā_t ⊙ Z_t) ⊙ s2,
+/// Zbar_t += Ā_t ⊙ S.
+void nk_softplus_tangent_down(const double *Abar, const double *S, const double *Z, double *Zbar, size_t rows,
+                              size_t cols, size_t m, size_t block);

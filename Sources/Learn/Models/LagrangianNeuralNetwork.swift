@@ -115,7 +115,7 @@ public final class LagrangianNeuralNetwork: LagrangianModel {
         // A prediction needs no graph to θ: constants keep the recorded passes small.
         let θ = parameters ?? (createGraph ? network.parameters : network.parameters.map(\.detached))
         let input = Variable(s, requiresGradient: true)
-        let (g, hessian) = Derivatives.hessianRows({ self.network($0, parameters: θ) }, at: input, rows: n..<(2 * n), createGraph: createGraph)
+        let (g, hessian) = network.hessianRows(input, parameters: θ, rows: n..<(2 * n), createGraph: createGraph)
         let mass = hessian.value.slice(axis: 2, n..<(2 * n))
         let qdd = Recording.with(createGraph) { () -> Variable in
             let A = hessian.slice(axis: 2, n..<(2 * n)), B = hessian.slice(axis: 2, 0..<n)

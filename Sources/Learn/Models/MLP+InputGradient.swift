@@ -43,7 +43,9 @@ extension MLP {
         let parents = [x] + θ
         return .record(pass.value, parents, savedBytes: pass.savedBytes) { g, need in
             if Recording.isOn {
-                return self.differentiatedThroughComposition(x, parents: parents, upstream: g, need: need)
+                return self.differentiatedThroughComposition(parents: parents, upstream: g, need: need) { x, θ in
+                    self.composedInputGradient(x, parameters: θ, createGraph: true)
+                }
             }
             return pass.pullback(g.value, need: need).map { $0.map { Variable($0) } }
         }
@@ -60,13 +62,16 @@ extension MLP {
         return Recording.with(true) { gradient(of: self(input, parameters: θ).sum(), wrt: [input], createGraph: createGraph)[0] }
     }
 
-    /// The fused operation's pullback, recorded: ∂⟨ḡ, ∇ₓf⟩/∂parents through the composed graph,
-    /// with ḡ and the parents held as independent variables.
-    private func differentiatedThroughComposition(_ x: Variable, parents: [Variable], upstream: Variable, need: [Bool]) -> [Variable?] {
+    /// A fused operation's pullback, recorded: ∂⟨ḡ, F(x, θ)⟩/∂parents through `composed` (F as
+    /// a graph of single operations), with ḡ and the parents (x, then θ) held as independent
+    /// variables.
+    func differentiatedThroughComposition(parents: [Variable], upstream: Variable, need: [Bool],
+                                          composed: (Variable, [Variable]) -> Variable) -> [Variable?] {
+        let x = parents[0]
         let input = x.requiresGradient ? x : Variable(x.value, requiresGradient: true)
         let θ = Array(parents.dropFirst())
         let inner = [input] + θ
-        let contracted = Recording.with(true) { (composedInputGradient(input, parameters: θ, createGraph: true) * upstream).sum() }
+        let contracted = Recording.with(true) { (composed(input, θ) * upstream).sum() }
         let wanted = inner.indices.filter { need[$0] }
         // Partial derivatives: ū and the parents are held, whatever they were computed from.
         let grads = gradient(of: contracted, wrt: wanted.map { inner[$0] }, createGraph: true, holding: [upstream] + inner)
