@@ -62,8 +62,13 @@ public struct Notebook {
     /// Runs every input in a fresh session; returns each cell's outcomes (lines and whether
     /// each statement failed).
     public func execute(timeout: Double? = nil) -> [[Interpreter.Outcome]] {
-        let interpreter = Interpreter(timeout: timeout)
-        return cells.map { cell in interpreter.execute(cell.input) }
+        execute(in: Interpreter(timeout: timeout))
+    }
+
+    /// Runs every input in `interpreter`'s session, which the caller keeps (a scan reads the
+    /// metrics the notebook recorded).
+    public func execute(in interpreter: Interpreter) -> [[Interpreter.Outcome]] {
+        cells.map { cell in interpreter.execute(cell.input) }
     }
 
     /// The executed transcript: prose as written, inputs, and their actual outputs.

@@ -1,5 +1,6 @@
 import Dynamics
 import Foundation
+import Symbolic
 
 /// PNG figures through gnuplot (Debian's gnuplot-nox): data, script and image go to a private
 /// temporary folder, and the image is then written to its place by `AtomicFile` (atomically,
@@ -131,6 +132,43 @@ enum Plot {
                 }
             }
             return script + "\nunset multiplot\n"
+        }
+    }
+
+    /// A heat map: one cell per (i, j) with its value's colour and its number written in it
+    /// (missing cells blank, marked "-"); the colour scale is log10 when every value is positive
+    /// and they span more than a factor of 100.
+    static func writeHeatMap(_ cells: [(i: Int, j: Int, mean: Double?)], xLabels: [String], yLabels: [String], to path: String,
+                             title: String, xlabel: String, ylabel: String, valueLabel: String) throws {
+        let values = cells.compactMap(\.mean)
+        guard !values.isEmpty else { throw Failure(description: "no cell of the heat map has a value (no run finished)") }
+        let logScale = values.allSatisfy { $0 > 0 } && values.max()! / values.min()! > 100
+        try render(to: path) { directory, image in
+            let file = directory.appendingPathComponent("cells.dat")
+            var text = ""
+            for c in cells {
+                let colour = c.mean.map { logScale ? log10($0) : $0 }
+                text += "\(c.i) \(c.j) \(colour.map { String(format: "%.17g", $0) } ?? "NaN") \"\(c.mean.map { TextPrinter.format($0, significantDigits: 3) } ?? "-")\"\n"
+            }
+            try text.write(to: file, atomically: true, encoding: .utf8)
+            let ticks = { (labels: [String]) in "(" + labels.enumerated().map { "'\(quote($1))' \($0)" }.joined(separator: ", ") + ")" }
+            return """
+            set terminal png size \(max(520, 110 * xLabels.count + 220)),\(max(420, 80 * yLabels.count + 160)) font ",10"
+            set output '\(quote(image))'
+            set title '\(quote(title))' noenhanced
+            set xlabel '\(quote(xlabel))' noenhanced
+            set ylabel '\(quote(ylabel))' noenhanced
+            set cblabel '\(quote((logScale ? "log10 " : "") + valueLabel))' noenhanced
+            set xrange [-0.5:\(Double(xLabels.count) - 0.5)]
+            set yrange [-0.5:\(Double(yLabels.count) - 0.5)]
+            set xtics \(ticks(xLabels)) noenhanced
+            set ytics \(ticks(yLabels)) noenhanced
+            set palette defined (0 '#440154', 1 '#3b528b', 2 '#21918c', 3 '#5ec962', 4 '#fde725')
+            set datafile missing 'NaN'
+            set style textbox opaque noborder
+            unset key
+            plot '\(file.path)' using 1:2:3 with image, '' using 1:2:4 with labels boxed textcolor rgb 'black' font ',10' noenhanced
+            """
         }
     }
 

@@ -15,6 +15,8 @@ public struct Session {
     public var system: HamiltonianSystem?
     /// Values that are not expressions (trajectories), by name.
     private(set) var objects: [String: Value] = [:]
+    /// The metrics `record(name, value)` declared, in order (a scan's metrics file).
+    public private(set) var records: [(name: String, value: Double)] = []
 
     /// What the running statement changed, to undo it.
     private struct Journal {
@@ -25,16 +27,22 @@ public struct Session {
         var names: [String]?
         var definitions: [String: Expr?] = [:]
         var objects: [String: Value?] = [:]
+        var records: [(name: String, value: Double)]
     }
     private var journal: Journal?
 
     public init() {}
 
     public mutating func beginStatement() {
-        journal = Journal(pairs: pairs, system: system, nameCount: names.count)
+        journal = Journal(pairs: pairs, system: system, nameCount: names.count, records: records)
     }
 
     public mutating func commitStatement() { journal = nil }
+
+    /// Records a metric; recording a name again replaces its value, keeping its place.
+    mutating func record(_ name: String, _ value: Double) {
+        if let k = records.firstIndex(where: { $0.name == name }) { records[k].value = value } else { records.append((name, value)) }
+    }
 
     public mutating func rollBackStatement() {
         guard let j = journal else { return }
@@ -48,6 +56,7 @@ public struct Session {
         if let all = j.names { names = all } else if names.count > j.nameCount { names.removeLast(names.count - j.nameCount) }
         pairs = j.pairs
         system = j.system
+        records = j.records
     }
 
     /// Saves `name`'s values before the statement first changes them.

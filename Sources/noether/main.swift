@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Benchmarks
 import REPL
+import Symbolic
 
 @main
 struct Noether: ParsableCommand {
@@ -9,7 +10,7 @@ struct Noether: ParsableCommand {
         commandName: "noether",
         abstract: "A workbench for Hamiltonian mechanics: exact brackets, conservation proofs, notebooks.",
         discussion: "Without a subcommand, starts the interactive REPL (type 'help').",
-        subcommands: [RunNotebook.self, CheckNotebooks.self, Bench.self])
+        subcommands: [RunNotebook.self, CheckNotebooks.self, ScanCommand.self, ScanTaskCommand.self, ResultsCommand.self, Bench.self])
 
     // Unconditional: a statement may start with '-' (noether -e '-2^2'), which would otherwise
     // be taken for an option and leave -e without its value.
@@ -144,6 +145,89 @@ struct Bench: ParsableCommand {
         default:
             throw CommandFailure(description: "unknown benchmark '\(suite)' (available: symbolic, compile, integrate, hnn-step, scnn-step, flow-step, nct-step, sympnet-step, lnn-step, maml-step, lj-md, fit)")
         }
+    }
+}
+
+/// `noether scan TEMPLATE --grid alpha1=1e-3,1e-2 --grid seed=0,1,2 --out DIR --on local|slurm`.
+struct ScanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scan", abstract: "Run a notebook template over a grid of parameters (${name} in the template), locally or as a Slurm job array; resumable.",
+        discussion: "Each configuration runs in its own folder of --out (notebook.txt, transcript.txt, metrics.json with what record(name, value) declared, whatever the notebook saved). Running the same scan again keeps the finished configurations and reruns the others. 'noether results DIR' prints the table.")
+
+    @Argument(help: "The notebook template.") var template: String
+    @Option(name: .customLong("grid"), help: ArgumentHelp("A parameter and its values, as alpha1=1e-3,1e-2,1e-1; repeat for each parameter.", valueName: "name=v1,v2,..."))
+    var grid: [String] = []
+    @Option(help: "The folder of results.") var out: String
+    @Option(help: "local (this machine's cores) or slurm (a job array).") var on: String = "local"
+    @Option(help: "on local: configurations at once (default: the number of cores).") var jobs: Int?
+    @Option(help: "on slurm: cores per array task.") var cpus: Int = 1
+    @Option(help: "on slurm: memory per array task (sbatch --mem, as 4G).") var mem: String?
+    @Option(help: "on slurm: time limit per array task (sbatch --time, as 1:00:00).") var time: String?
+    @Option(help: "on slurm: the partition.") var partition: String?
+    @Option(help: "on slurm: the most array tasks running at once (%N).") var throttle: Int?
+    @Flag(name: .customLong("no-submit"), help: "on slurm: only write DIR/scan.sbatch.") var noSubmit = false
+    @OptionGroup var limits: StatementLimits
+
+    func run() throws {
+        var parameters: [ScanPlan.Parameter] = []
+        for entry in grid {
+            let parts = entry.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, !parts[0].isEmpty else { throw CommandFailure(description: "--grid takes name=v1,v2,... (got '\(entry)')") }
+            parameters.append(.init(name: String(parts[0]), values: parts[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
+        }
+        guard let backend = ScanOptions.Backend(rawValue: on) else { throw CommandFailure(description: "--on is local or slurm, not '\(on)'") }
+        var options = ScanOptions()
+        options.backend = backend
+        if let jobs { guard jobs >= 1 else { throw CommandFailure(description: "--jobs is at least 1") }; options.jobs = jobs }
+        options.cpus = max(1, cpus)
+        options.memory = mem; options.time = time; options.partition = partition; options.throttle = throttle
+        options.submit = !noSubmit
+        options.timeout = limits.timeout
+        let plan: ScanPlan
+        do { plan = try ScanPlan(template: template, text: try readNotebook(template), grid: parameters) } catch let f as CommandFailure { throw f } catch {
+            throw CommandFailure(description: "\(error)")
+        }
+        Interrupt.installSignalHandler()
+        Interrupt.beginStatement()
+        let outcome: ScanOutcome
+        do { outcome = try ScanDriver.run(plan, out: out, options: options, progress: ScanProgress.printer()) } catch {
+            FileHandle.standardError.write(Data("\n".utf8))
+            throw CommandFailure(description: "\(error)")
+        }
+        FileHandle.standardError.write(Data("\n".utf8))
+        print(outcome.summary)
+        if !outcome.failed.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// One configuration of a scan (what the local pool and each Slurm array task run).
+struct ScanTaskCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "scan-task", abstract: "Run one configuration of a scan (used by noether scan and its Slurm array tasks).")
+    @Argument(help: "The scan's out folder.") var out: String
+    @Argument(help: "The configuration's index (SLURM_ARRAY_TASK_ID).") var index: Int
+    @OptionGroup var limits: StatementLimits
+
+    func run() throws {
+        let status: Int32
+        do { status = try ScanTask.run(out: out, index: index, timeout: limits.timeout) } catch {
+            throw CommandFailure(description: "\(error)")
+        }
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+/// `noether results DIR [--by metric] [--over seed] [--csv FILE]`.
+struct ResultsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "results", abstract: "Print a scan's results table (mean +- std over the seed), or write it as CSV.")
+    @Argument(help: "The scan's out folder.") var out: String
+    @Option(help: "The metric to sort by.") var by: String?
+    @Option(help: "The parameter to average over (default: seed, when the grid has one).") var over: String?
+    @Option(help: "Also write the table to this CSV file.") var csv: String?
+
+    func run() throws {
+        do {
+            for line in try ScanProgress.results(out: out, over: over, by: by, csv: csv) { print(line) }
+        } catch { throw CommandFailure(description: "\(error)") }
     }
 }
 

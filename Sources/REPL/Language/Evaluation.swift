@@ -46,6 +46,8 @@ struct Evaluation {
             return try call(name, args, at)
         case .list(let items, _):
             return .list(try items.map(value))
+        case .record(_, let at):
+            throw fail("a labelled list ([name: values, ...]) is read only where a verb takes one, as scan's grid:", at: at)
         case .member(let base, let name, let arguments, let at):
             let v = try value(base)
             guard case .object(let o) = v else {

@@ -9,7 +9,7 @@ enum Verbs {
         // simulation
         Simulate.self, DriftVerb.self, PlotVerb.self, Liouville.self, Poincare.self, HistogramVerb.self, LyapunovVerb.self, MolecularDynamics.self, RadialDistribution.self, Last.self,
         // data
-        DatasetVerb.self, Save.self, Read.self,
+        DatasetVerb.self, Save.self, Read.self, Record.self, ScanVerb.self, ResultsVerb.self,
         // learning
         Train.self, Resume.self, MetaTrain.self, Adapt.self, Curve.self, Evaluate.self, Compare.self, Rollout.self, Latent.self, Sample.self, Correlate.self, Classify.self, Jacobian.self,
         // fitting

@@ -33,6 +33,8 @@ public struct ExprBuilder {
             throw Diagnostic("a string is not an expression", at: at, in: source)
         case .list(_, let at):
             throw Diagnostic("a list is not an expression here", at: at, in: source)
+        case .record(_, let at):
+            throw Diagnostic("a labelled list is not an expression", at: at, in: source)
         case .member(_, let name, _, let at):
             throw Diagnostic("'.\(name)' does not apply to an expression", at: at, in: source, width: name.count)
         }

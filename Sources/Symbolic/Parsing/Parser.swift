@@ -160,8 +160,9 @@ public struct Parser {
         case .leftBracket:
             advance()
             let args = try parseArguments(closing: .rightBracket, "]")
+            if !args.isEmpty, args.allSatisfy({ $0.label != nil }) { return .record(args, token.location) }
             if let labelled = args.first(where: { $0.label != nil }) {
-                throw error("a list holds values, not labelled arguments ('\(labelled.label!):')", at: token)
+                throw error("a list holds values, or only labelled entries ([alpha: [1, 2], seed: [0, 1]]), not both ('\(labelled.label!):')", at: token)
             }
             return .list(args.map(\.value), token.location)
         default:

@@ -21,6 +21,9 @@ public indirect enum Syntax: Sendable {
     public typealias Step = (BinaryOperator, Syntax, SourceLocation)
     case call(String, [Argument], SourceLocation)
     case list([Syntax], SourceLocation)
+    /// `[name: value, …]`: a labelled list, which verbs that take named values read (a scan's
+    /// `grid: [alpha1: [1e-3, 1e-2], seed: [0, 1]]`); it is not a value by itself.
+    case record([Argument], SourceLocation)
     /// `base.name`, or `base.name(arguments)` when called.
     case member(Syntax, String, [Argument]?, SourceLocation)
 
@@ -37,7 +40,7 @@ public indirect enum Syntax: Sendable {
     public var location: SourceLocation {
         switch self {
         case .number(_, let l), .name(_, let l), .string(_, let l), .negate(_, let l),
-             .binary(_, _, _, let l), .call(_, _, let l), .list(_, let l), .member(_, _, _, let l):
+             .binary(_, _, _, let l), .call(_, _, let l), .list(_, let l), .record(_, let l), .member(_, _, _, let l):
             return l
         case .chain(let head, let steps):
             return steps.last?.2 ?? head.location

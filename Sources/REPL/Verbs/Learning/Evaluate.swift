@@ -79,14 +79,16 @@ enum Evaluate: Verb {
         for label in ["frequency", "actions"] where call.has(label) {
             throw call.fail("'\(label):' is for a flow's action-angle coordinates; a \(m.model.kind) model has none", at: call.location(of: label))
         }
+        var metrics: [(String, Double)] = []
         for e in GreydanusEvaluation.splitErrors(try m.field(call.positional[0].location, in: call.evaluation), on: d) {
             lines.append("\(e.split): mean squared error of dx/dt \(TextPrinter.format(e.meanSquaredError, significantDigits: 3)) over \(e.samples) samples")
+            metrics.append(("\(e.split)_mse", e.meanSquaredError))
         }
         // From the first sample of each test trajectory, over the data's span or t.
         let starts = GreydanusEvaluation.testStarts(d)
-        guard !starts.isEmpty else { return .text(lines.joined(separator: "\n")) }
+        guard !starts.isEmpty else { return .object(EvaluationValue(lines: lines, metrics: metrics)) }
         let horizon = try call.number("t") ?? GreydanusEvaluation.span(d)
-        guard horizon > 0 else { return .text(lines.joined(separator: "\n")) }
+        guard horizon > 0 else { return .object(EvaluationValue(lines: lines, metrics: metrics)) }
         guard !GreydanusEvaluation.isTooLong(horizon, for: d) else {
             throw call.fail("t is more than 1000 times the data's time span; roll out with rollout(...) instead", at: call.location, width: 8)
         }
@@ -97,13 +99,36 @@ enum Evaluate: Verb {
             let short = { (x: Double) in TextPrinter.format(x, significantDigits: 3) }
             lines.append("test rollouts: \(c.trajectories) trajectories over t in [0, \(short(horizon))] (dopri5, tolerance 1e-9): "
                          + "trajectory MSE \(short(c.trajectoryMSE)), energy MSE \(short(c.energyMSE))")
+            metrics += [("trajectory_mse", c.trajectoryMSE), ("energy_mse", c.energyMSE)]
             if let known {
                 lines.append("known invariants, mean squared deviation along the rollouts: "
                              + zip(known.labels, c.invariantMSE).map { "\($0) \(short($1))" }.joined(separator: ", "))
+                metrics += zip(known.labels, c.invariantMSE).map { ("\($0)_dev", $1) }
             }
         case .failed(let message):
             lines.append("rollouts: \(message)")
         }
-        return .text(lines.joined(separator: "\n"))
+        return .object(EvaluationValue(lines: lines, metrics: metrics))
+    }
+}
+
+/// What `evaluate` reports on a vector-field model: its lines as printed, and the numbers as
+/// members (`evaluate(m, d).trajectory_mse`) for `record` and arithmetic.
+struct EvaluationValue: ObjectValue {
+    var lines: [String]
+    /// train_mse, test_mse, trajectory_mse, energy_mse and, with known: [...], each known
+    /// invariant's deviation (L_dev), as far as they were measured.
+    var metrics: [(String, Double)]
+
+    var kindName: String { "an evaluation" }
+    var display: String { lines.joined(separator: "\n") }
+
+    func member(_ name: String, _ arguments: [Syntax.Argument]?, at location: SourceLocation, in evaluation: Evaluation) throws -> Value {
+        guard let value = metrics.first(where: { $0.0 == name })?.1 else {
+            let known = metrics.map { "." + $0.0 }.joined(separator: ", ")
+            throw evaluation.fail("this evaluation has no '.\(name)'" + (known.isEmpty ? "" : "; it has \(known)"), at: location, width: name.count)
+        }
+        guard arguments == nil else { throw evaluation.fail(".\(name) is a number, not called", at: location, width: name.count) }
+        return .expr(.float(value))
     }
 }

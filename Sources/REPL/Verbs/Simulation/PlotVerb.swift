@@ -18,12 +18,33 @@ enum PlotVerb: Verb {
                   .init("modes", .custom("a list of two mode numbers"), defaultText: "[1, 2]", "plot(nct, data, \"latent.png\"): the latent coordinates drawn, modes numbered from the slowest"),
                   .init("color", .custom("label, or an expression of the data's coordinates"), defaultText: "none", "plot(nct, data, \"latent.png\"): colour by class label or by a value such as atan(q2/q1)"),
                   .init("walk", .whole(1...1_000_000), "plot(nct, images, \"walk.png\", walk: 1): test images walked along the k-th slowest latent coordinate"),
-                  .init("against", .custom("a Hamiltonian"), defaultText: "none", "plot(nct, \"spectrum.png\", against: H): the learned frequencies beside H's normal-mode frequencies")])
+                  .init("against", .custom("a Hamiltonian"), defaultText: "none", "plot(nct, \"spectrum.png\", against: H): the learned frequencies beside H's normal-mode frequencies"),
+                  .init("x", .custom("a scan parameter's name"), defaultText: "none", "plot(results(\"dir\"), \"map.png\", x: a, y: b, value: m): the heat map's horizontal parameter"),
+                  .init("y", .custom("a scan parameter's name"), defaultText: "none", "the heat map's vertical parameter"),
+                  .init("value", .custom("a recorded metric's name"), defaultText: "none", "the metric whose mean colours the heat map")])
 
     static func run(_ call: BoundCall) throws -> Value {
         let evaluation = call.evaluation, positional = call.positional
         guard case .string(let path, let pathAt) = positional.last! else {
             throw call.fail("plot needs a file name in quotes last, as in plot(H, traj, \"energy.png\")", at: call.location, width: 4)
+        }
+        let heatLabels = ["x", "y", "value"]
+        if case .object(let r as ResultsValue) = try call.value(0) {
+            guard call.count == 2 else { throw call.fail("plot(results(\"dir\"), \"map.png\", x: a, y: b, value: metric) takes the results and the file", at: call.location, width: 4) }
+            func name(_ label: String) throws -> String {
+                guard let s = call.option(label) else { throw call.fail("a heat map needs x:, y: and value: (\(label): is missing)", at: call.location, width: 4) }
+                guard s.isName else { throw call.fail("'\(label):' is a plain name", at: s.location) }
+                return s.nameText
+            }
+            for label in ["log", "plane", "layers", "modes", "color", "walk", "against"] where call.has(label) {
+                throw call.fail("'\(label):' does not go with a heat map of scan results", at: call.location(of: label))
+            }
+            do { return .text(try r.heatMap(to: path, x: try name("x"), y: try name("y"), value: try name("value"))) } catch let d as Diagnostic { throw d } catch {
+                throw call.fail("\(error)", at: pathAt)
+            }
+        }
+        for label in heatLabels where call.has(label) {
+            throw call.fail("'\(label):' goes with plot(results(\"dir\"), \"map.png\", x: a, y: b, value: metric)", at: call.location(of: label))
         }
         if case .object(let m as ModelValue) = try call.value(0) {
             if call.count == 2, let oscillators = m.model as? any OscillatorModel { return try spectrumPlot(oscillators, m, call, path: path, at: pathAt) }
