@@ -10,7 +10,9 @@
 #      memory and host), and so are their results tables (CSV);
 #   5. bad input: an unknown template parameter, an empty grid, an unwritable out folder, a job
 #      Slurm refuses, a different grid into a folder that holds results: clear errors, and the
-#      results already computed are untouched.
+#      results already computed are untouched;
+#   6. Ctrl-C of a local scan: its workers stop, no configuration folder is left without
+#      metrics, and the scan again completes the rest.
 # No Slurm is a failure, never a skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -89,4 +91,25 @@ expect_error "Slurm refused the job" "$N" scan "$T" "${G[@]}" --out "$work/bad4"
 expect_error "holds a scan with a different grid" "$N" scan "$T" --grid lr=1e-1 --grid hidden=8 --grid seed=0 --out "$work/slurm"
 after="$(cd "$work/slurm" && find . -name metrics.json -exec md5sum {} + | sort)"
 [ "$before" = "$after" ] || fail "a refused scan changed the results already there"
+
+echo "== 6. Ctrl-C of a local scan"
+I=(--grid lr=1e-3,1e-2 --grid hidden=8,16 --grid seed=0,1,2,3,4)
+"$N" scan "$T" "${I[@]}" --out "$work/int" --jobs 2 > "$work/int.out" 2>&1 &
+pid=$!
+sleep 1.5
+kill -INT $pid
+status=0; wait $pid || status=$?
+[ "$status" != 0 ] || fail "the interrupted scan exited 0: $(cat "$work/int.out")"
+grep -q "interrupted" "$work/int.out" || fail "the interrupted scan did not say so: $(tail -3 "$work/int.out")"
+sleep 0.5
+! pgrep -f "scan-task $work/int" > /dev/null || fail "workers outlived the interrupted scan"
+[ ! -e "$work/int/.work" ] || fail "the interrupted scan left its private folders"
+finished=0
+for d in "$work"/int/*=*/; do
+  [ -f "$d/metrics.json" ] || fail "a configuration folder without metrics: $d"
+  finished=$((finished + 1))
+done
+[ "$finished" -lt 20 ] || fail "the scan finished before the interrupt (nothing tested)"
+"$N" scan "$T" "${I[@]}" --out "$work/int" --jobs 2 2>/dev/null | tee "$work/int2.out"
+grep -q "20 done ($finished kept from before, $((20 - finished)) run now), 0 failed" "$work/int2.out" || fail "resume after Ctrl-C: $(cat "$work/int2.out")"
 echo "scan tests: ok"

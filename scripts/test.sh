@@ -10,6 +10,8 @@ export OPENBLAS_CORETYPE=Haswell
 swift build --build-tests
 .build/debug/noether check notebooks-txt/*.txt
 swift test --skip-build --disable-swift-testing
+# Scans on local cores and through a real one-node Slurm (started and stopped by the script).
+scripts/test-scan.sh
 # Differential test against SymPy (300 seeded cases: ~45 s, plus ~30 s to make its virtualenv the
 # first time), then a time-boxed fuzz run of the parser and evaluator on the committed corpus
 # (FUZZ_SECONDS, default 60; its release build with sanitizers costs ~4 CPU-minutes).
