@@ -87,6 +87,37 @@ final class MetaLearningTests: XCTestCase {
         }
     }
 
+    /// The fused route (an HNN with a tanh MLP, one inner step: the meta-gradient by hand, the
+    /// Hessian-vector product by forward mode) gives the graph route's meta-loss and
+    /// meta-gradient, second and first order, for one to three hidden layers.
+    func testFusedRouteEqualsTheGraphRoute() throws {
+        defer { MetaLearning.useFusedRoute = true }
+        for (n, layers) in [1, 2, 3].enumerated() {
+            let m = HamiltonianNeuralNetwork(dimension: 4, hidden: 6, layers: layers, seed: UInt64(20 + n))
+            var rng = SeededGenerator(seed: UInt64(30 + n))
+            for p in m.variables { p.value = Tensor(shape: p.shape, storage: p.value.storage.map { _ in rng.normal() * 0.6 }) }
+            let tasks = [randomTask(rows: 7, seed: 40), randomTask(rows: 7, seed: 41), randomTask(rows: 7, seed: 42)]
+            for secondOrder in [true, false] {
+                let settings = MetaLearning.Settings(innerSteps: 1, innerLearningRate: 0.05, secondOrder: secondOrder)
+                MetaLearning.useFusedRoute = true
+                XCTAssertNotNil(MetaLearning.fusedNetwork(m, settings: settings), "layers \(layers)")
+                let fused = try MetaLearning.metaGradient(m, tasks: tasks, settings: settings)
+                MetaLearning.useFusedRoute = false
+                let graph = try MetaLearning.metaGradient(m, tasks: tasks, settings: settings)
+                XCTAssertEqual(fused.loss, graph.loss, accuracy: 1e-12 * abs(graph.loss))
+                var largest = 0.0
+                for (a, b) in zip(fused.gradients, graph.gradients) {
+                    XCTAssertEqual(a.shape, b.shape)
+                    for (x, y) in zip(a.value.storage, b.value.storage) {
+                        XCTAssertEqual(x, y, accuracy: 1e-11 * max(1, abs(y)), "layers \(layers), second order \(secondOrder)")
+                        largest = max(largest, abs(y))
+                    }
+                }
+                XCTAssertGreaterThan(largest, 1e-2)
+            }
+        }
+    }
+
     /// A padded dataset keeps each q with its p, pads with zeros, and its rebuilt true system
     /// gives the padded derivatives: the pendulum in two degrees of freedom.
     func testPaddingKeepsPairsAndTheTrueField() throws {

@@ -74,6 +74,9 @@ public enum MetaLearning {
     /// model's parameters, task by task (each task's graph is freed before the next is built).
     public static func metaGradient(_ model: any FieldModel, tasks: [Task], settings: Settings) throws -> (loss: Double, gradients: [Variable]) {
         let θ = model.variables
+        if let (net, S) = fusedNetwork(model, settings: settings) {
+            return try fusedMetaGradient(net, symplecticTranspose: S, θ: θ, tasks: tasks, settings: settings)
+        }
         var total = 0.0
         var sum = θ.map { Tensor.zeros($0.shape) }
         for task in tasks {

@@ -1,0 +1,311 @@
+import CKernels
+import Symbolic
+import Foundation
+
+// MAML's meta-gradient for an HNN with a tanh MLP and one inner step, written out by hand.
+//
+// The graph route builds, per task, the support loss's gradient as a recorded graph (the fused
+// ∇ₓH falls back to its composition when differentiated twice) and differentiates through it:
+// hundreds of small nodes. Here, with θ = (W_k, b_k, w) and one task's support set:
+//
+//   G_s = ∇_θ L_s(θ)                      a forward pass, ∇ₓH, the log-cosh loss, the pullback
+//   θ′  = θ − α G_s
+//   G_q = ∇_θ′ L_q(θ′)                    the same at θ′ on the query set
+//   ∇_θ L_q(θ′) = G_q − α H_s(θ) G_q      second order: H_s G_q by forward mode through the
+//                                          support's pass and pullback along v = G_q
+//
+// (first order drops the last term). Notation as in MLP+InputGradient.swift, for hidden layers
+// k = 1…L, a₀ = x, d_k = 1 − a_k², the field f = g S (S = Ωᵀ) and the loss Σ log cosh(f − ẋ):
+//
+//   forward   z_k = a_{k−1}W_k + b_k, a_k = tanh z_k;  u_L = wᵀ, e_k = u_k ⊙ d_k, u_{k−1} = e_k W_kᵀ
+//   loss      r = u₀S − ẋ, t = tanh r, ū₀ = t Sᵀ
+//   pullback  up:   ē_k = ū_{k−1}W_k, W̄_k = ū_{k−1}ᵀe_k, ū_k = ē_k ⊙ d_k, ζ_k = −2 ē_k ⊙ a_k ⊙ e_k
+//                   (w̄ = Σ_rows ū_L)
+//             down: z̄_L = ζ_L; ā_{k−1} = z̄_k W_kᵀ, z̄_{k−1} = ζ_{k−1} + ā_{k−1} ⊙ d_{k−1};
+//                   W̄_k += a_{k−1}ᵀz̄_k, b̄_k = Σ_rows z̄_k
+//
+// and the tangent of every line along v = (Ẇ_k, ḃ_k, ẇ), with ḋ_k = −2 a_k ⊙ ȧ_k:
+//
+//   ż_k = ȧ_{k−1}W_k + a_{k−1}Ẇ_k + ḃ_k, ȧ_k = d_k ⊙ ż_k;  u̇_L = ẇᵀ, ė_k = u̇_k ⊙ d_k + u_k ⊙ ḋ_k,
+//   u̇_{k−1} = ė_k W_kᵀ + e_k Ẇ_kᵀ;  ṫ = (1 − t²) ⊙ (u̇₀S), ū̇₀ = ṫ Sᵀ;
+//   ē̇_k = ū̇_{k−1}W_k + ū_{k−1}Ẇ_k, Ẇ̄_k = ū̇_{k−1}ᵀe_k + ū_{k−1}ᵀė_k, ū̇_k = ē̇_k ⊙ d_k + ē_k ⊙ ḋ_k,
+//   ζ̇_k = −2(ē̇_k ⊙ a_k ⊙ e_k + ē_k ⊙ ȧ_k ⊙ e_k + ē_k ⊙ a_k ⊙ ė_k), ẇ̄ = Σ_rows ū̇_L;
+//   z̄̇_{k−1} = ζ̇_{k−1} + (z̄̇_k W_kᵀ + z̄_k Ẇ_kᵀ) ⊙ d_{k−1} + ā_{k−1} ⊙ ḋ_{k−1},
+//   Ẇ̄_k += ȧ_{k−1}ᵀz̄_k + a_{k−1}ᵀz̄̇_k, ḃ̄_k = Σ_rows z̄̇_k.
+//
+// Tested against the graph route and against finite differences (MetaLearningTests).
+
+extension MetaLearning {
+    /// Tests set this to false to compare the fused route with the graph route.
+    nonisolated(unsafe) static var useFusedRoute = true
+
+    /// The fused route applies: an HNN whose H is a tanh MLP with hidden layers and one output,
+    /// one inner step.
+    static func fusedNetwork(_ model: any FieldModel, settings: Settings) -> (MLP, Tensor)? {
+        guard useFusedRoute, settings.innerSteps == 1, let hnn = model as? HamiltonianNeuralNetwork else { return nil }
+        let net = hnn.network
+        guard net.activation == .tanh, net.sizes.count >= 3, net.sizes.last == 1,
+              model.variables.count == net.parameters.count,
+              zip(model.variables, net.parameters).allSatisfy({ $0.shape == $1.shape }) else { return nil }
+        return (net, hnn.symplecticTranspose.value)
+    }
+
+    /// One task's query loss at θ′ and its contribution to the meta-gradient.
+    private static func fusedTask(_ sizes: [Int], _ S: [Double], _ params: [[Double]], _ task: Task, _ settings: Settings) throws -> (Double, [[Double]]) {
+        let α = settings.innerLearningRate
+        let support = TanhHNNPass(sizes: sizes, parameters: params, x: task.supportX.storage, dx: task.supportDX.storage, S: S)
+        let gs = support.gradient
+        // The inner step, guarded as `adapted` guards it.
+        let size = params.reduce(0.0) { $0 + $1.reduce(0) { $0 + $1 * $1 } }.squareRoot()
+        let move = α * gs.reduce(0.0) { $0 + $1.reduce(0) { $0 + $1 * $1 } }.squareRoot()
+        let finite = support.loss.isFinite && gs.allSatisfy({ $0.allSatisfy(\.isFinite) })
+        guard finite, move <= maximumRelativeStep * max(size, 1) else {
+            let what = finite ? "would move the parameters by \(TextPrinter.format(move / max(size, 1), significantDigits: 3)) times their size" : "has a task loss of \(TextPrinter.format(support.loss, significantDigits: 4)) or a gradient that is not finite"
+            throw NumericalProblem(message: "the inner step diverged: SGD step 1 of 1 \(what): lower innerlr: (now \(TextPrinter.format(α, significantDigits: 4)))")
+        }
+        let adapted = zip(params, gs).map { p, g in zip(p, g).map { $0 - α * $1 } }
+        let query = TanhHNNPass(sizes: sizes, parameters: adapted, x: task.queryX.storage, dx: task.queryDX.storage, S: S)
+        var g = query.gradient
+        if settings.secondOrder {
+            let hv = support.hessianProduct(g)
+            for k in g.indices { for i in g[k].indices { g[k][i] -= α * hv[k][i] } }
+        }
+        return (query.loss, g)
+    }
+
+    /// `metaGradient` by the fused route: the same meta-loss and gradients (to rounding).
+    static func fusedMetaGradient(_ net: MLP, symplecticTranspose S: Tensor, θ: [Variable], tasks: [Task],
+                                  settings: Settings) throws -> (loss: Double, gradients: [Variable]) {
+        Tensor.configureThreads
+        let params = θ.map(\.value.storage)
+        // Tasks are independent: they run on the worker pool (each one's products serially),
+        // and their contributions are summed in task order, so the bits do not depend on the
+        // split.
+        var results = [Result<(Double, [[Double]]), Error>?](repeating: nil, count: tasks.count)
+        results.withUnsafeMutableBufferPointer { out in
+            Parallel.forEach(tasks.count) { i in
+                out[i] = Result { try fusedTask(net.sizes, S.storage, params, tasks[i], settings) }
+            }
+        }
+        var total = 0.0
+        var sum = θ.map { [Double](repeating: 0, count: $0.value.count) }
+        for r in results {
+            let (loss, g) = try r!.get()
+            total += loss
+            for k in sum.indices { sum[k].withUnsafeMutableBufferPointer { s in g[k].withUnsafeBufferPointer { c in for i in s.indices { s[i] += c[i] } } } }
+        }
+        return (total, zip(θ, sum).map { Variable(Tensor(shape: $0.shape, storage: $1)) })
+    }
+}
+
+/// One set of points' forward pass, ∇ₓH, log-cosh loss and parameter gradient for a tanh HNN,
+/// keeping what the Hessian-vector product reads. Row-major [rows, width] arrays.
+struct TanhHNNPass {
+    let sizes: [Int]            // s₀ = d, s₁…s_L, 1
+    let n: Int
+    let W: [[Double]]           // W₁…W_L, then w = W_{L+1} (s_L values)
+    let x: [Double], S: [Double]
+    var a: [[Double]] = []      // a[k − 1] = a_k
+    var e: [[Double]] = []      // e[k − 1] = e_k
+    var u: [[Double]] = []      // u[k] = u_k, k = 0…L−1 (u₀ = ∇ₓH)
+    var t: [Double] = []        // tanh(r)
+    var ubar: [[Double]] = []   // ubar[k] = ū_k, k = 0…L
+    var ebar: [[Double]] = []   // ebar[k − 1] = ē_k
+    var zbar: [[Double]] = []   // zbar[k − 1] = z̄_k (final)
+    var abar: [[Double]] = []   // abar[k − 1] = ā_k (k < L)
+    var loss = 0.0
+    var gradient: [[Double]] = []   // (W̄₁, b̄₁, …, w̄, b̄_{L+1} = 0), the parameters' order
+
+    var L: Int { sizes.count - 2 }
+    func d(_ k: Int) -> [Double] { a[k - 1].map { 1 - $0 * $0 } }
+
+    init(sizes: [Int], parameters: [[Double]], x: [Double], dx: [Double], S: [Double]) {
+        self.sizes = sizes
+        let L = sizes.count - 2, d0 = sizes[0]
+        n = x.count / d0
+        W = stride(from: 0, to: 2 * (L + 1), by: 2).map { parameters[$0] }
+        self.x = x; self.S = S
+        let b = stride(from: 1, to: 2 * L, by: 2).map { parameters[$0] }
+        // Forward.
+        var input = x
+        for k in 1...L {
+            var z = product(input, W[k - 1], n, sizes[k - 1], sizes[k])
+            addRows(&z, b[k - 1], n)
+            z.withUnsafeMutableBufferPointer { nk_tanh($0.baseAddress!, $0.baseAddress!, $0.count) }
+            a.append(z)
+            input = z
+        }
+        // ∇ₓH: u_L = w in every row.
+        u = [[Double]](repeating: [], count: L)
+        e = [[Double]](repeating: [], count: L)
+        var upper = [Double](repeating: 0, count: n * sizes[L])
+        for r in 0..<n { for j in 0..<sizes[L] { upper[r * sizes[L] + j] = W[L][j] } }
+        for k in stride(from: L, through: 1, by: -1) {
+            let ak = a[k - 1]
+            var ek = upper
+            for i in ek.indices { ek[i] *= 1 - ak[i] * ak[i] }
+            e[k - 1] = ek
+            upper = product(ek, W[k - 1], n, sizes[k], sizes[k - 1], transposeB: true)
+            u[k - 1] = upper
+        }
+        // Loss: r = u₀S − ẋ.
+        var r = product(u[0], S, n, d0, d0)
+        for i in r.indices { r[i] -= dx[i] }
+        t = r
+        t.withUnsafeMutableBufferPointer { nk_tanh($0.baseAddress!, $0.baseAddress!, $0.count) }
+        loss = r.reduce(0) { $0 + logCosh($1) }
+        // Pullback.
+        ubar = [product(t, S, n, d0, d0, transposeB: true)]
+        var dW = [[Double]](), zeta = [[Double]]()
+        for k in 1...L {
+            let eb = product(ubar[k - 1], W[k - 1], n, sizes[k - 1], sizes[k])
+            ebar.append(eb)
+            dW.append(product(ubar[k - 1], e[k - 1], sizes[k - 1], n, sizes[k], transposeA: true))
+            let ak = a[k - 1], ek = e[k - 1]
+            var ub = eb, z = eb
+            for i in eb.indices {
+                ub[i] = eb[i] * (1 - ak[i] * ak[i])
+                z[i] = -2 * eb[i] * ak[i] * ek[i]
+            }
+            ubar.append(ub)
+            zeta.append(z)
+        }
+        let dw = columnSums(ubar[L], n, sizes[L])
+        zbar = [[Double]](repeating: [], count: L)
+        abar = [[Double]](repeating: [], count: L)
+        var db = [[Double]](repeating: [], count: L)
+        zbar[L - 1] = zeta[L - 1]
+        for k in stride(from: L, through: 1, by: -1) {
+            let zk = zbar[k - 1]
+            db[k - 1] = columnSums(zk, n, sizes[k])
+            let below = k == 1 ? x : a[k - 2]
+            accumulate(&dW[k - 1], product(below, zk, sizes[k - 1], n, sizes[k], transposeA: true))
+            if k > 1 {
+                let ab = product(zk, W[k - 1], n, sizes[k], sizes[k - 1], transposeB: true)
+                abar[k - 2] = ab
+                let am = a[k - 2]
+                var z = zeta[k - 2]
+                for i in z.indices { z[i] += ab[i] * (1 - am[i] * am[i]) }
+                zbar[k - 2] = z
+            }
+        }
+        for k in 0..<L { gradient.append(dW[k]); gradient.append(db[k]) }
+        gradient.append(dw)
+        gradient.append([0])
+    }
+
+    /// H v: the derivative of `gradient` along v (in the parameters' order), by forward mode.
+    func hessianProduct(_ v: [[Double]]) -> [[Double]] {
+        let d0 = sizes[0]
+        let Wd = stride(from: 0, to: 2 * (L + 1), by: 2).map { v[$0] }
+        let bd = stride(from: 1, to: 2 * L, by: 2).map { v[$0] }
+        // Forward tangents ȧ_k, ḋ_k.
+        var ad = [[Double]](), dd = [[Double]]()
+        for k in 1...L {
+            let below = k == 1 ? x : a[k - 2]
+            var z = product(below, Wd[k - 1], n, sizes[k - 1], sizes[k])
+            if k > 1 { accumulate(&z, product(ad[k - 2], W[k - 1], n, sizes[k - 1], sizes[k])) }
+            addRows(&z, bd[k - 1], n)
+            let ak = a[k - 1]
+            var dot = z, ddot = z
+            for i in z.indices {
+                dot[i] = (1 - ak[i] * ak[i]) * z[i]
+                ddot[i] = -2 * ak[i] * dot[i]
+            }
+            ad.append(dot)
+            dd.append(ddot)
+        }
+        // ė_k and u̇_{k−1}, top down.
+        var ed = [[Double]](repeating: [], count: L)
+        var udUpper = [Double](repeating: 0, count: n * sizes[L])
+        for r in 0..<n { for j in 0..<sizes[L] { udUpper[r * sizes[L] + j] = Wd[L][j] } }
+        var uUpper = [Double](repeating: 0, count: n * sizes[L])
+        for r in 0..<n { for j in 0..<sizes[L] { uUpper[r * sizes[L] + j] = W[L][j] } }
+        var ud0 = [Double]()
+        for k in stride(from: L, through: 1, by: -1) {
+            let ak = a[k - 1], ddk = dd[k - 1]
+            var edk = udUpper
+            for i in edk.indices { edk[i] = udUpper[i] * (1 - ak[i] * ak[i]) + uUpper[i] * ddk[i] }
+            ed[k - 1] = edk
+            var next = product(edk, W[k - 1], n, sizes[k], sizes[k - 1], transposeB: true)
+            accumulate(&next, product(e[k - 1], Wd[k - 1], n, sizes[k], sizes[k - 1], transposeB: true))
+            if k > 1 { uUpper = u[k - 1]; udUpper = next } else { ud0 = next }
+        }
+        // ṫ and ū̇₀.
+        var rd = product(ud0, S, n, d0, d0)
+        for i in rd.indices { rd[i] *= 1 - t[i] * t[i] }
+        var ubd = product(rd, S, n, d0, d0, transposeB: true)
+        // Up.
+        var dWd = [[Double]](), zetad = [[Double]]()
+        var dwd = [Double]()
+        for k in 1...L {
+            var ebd = product(ubd, W[k - 1], n, sizes[k - 1], sizes[k])
+            accumulate(&ebd, product(ubar[k - 1], Wd[k - 1], n, sizes[k - 1], sizes[k]))
+            var g = product(ubd, e[k - 1], sizes[k - 1], n, sizes[k], transposeA: true)
+            accumulate(&g, product(ubar[k - 1], ed[k - 1], sizes[k - 1], n, sizes[k], transposeA: true))
+            dWd.append(g)
+            let ak = a[k - 1], ek = e[k - 1], eb = ebar[k - 1], adk = ad[k - 1], ddk = dd[k - 1], edk = ed[k - 1]
+            var next = ebd, zd = ebd
+            for i in ebd.indices {
+                next[i] = ebd[i] * (1 - ak[i] * ak[i]) + eb[i] * ddk[i]
+                zd[i] = -2 * (ebd[i] * ak[i] * ek[i] + eb[i] * adk[i] * ek[i] + eb[i] * ak[i] * edk[i])
+            }
+            zetad.append(zd)
+            if k == L { dwd = columnSums(next, n, sizes[L]) }
+            ubd = next
+        }
+        // Down.
+        var dbd = [[Double]](repeating: [], count: L)
+        var zbd = zetad[L - 1]
+        for k in stride(from: L, through: 1, by: -1) {
+            dbd[k - 1] = columnSums(zbd, n, sizes[k])
+            let below = k == 1 ? x : a[k - 2]
+            accumulate(&dWd[k - 1], product(below, zbd, sizes[k - 1], n, sizes[k], transposeA: true))
+            if k > 1 {
+                accumulate(&dWd[k - 1], product(ad[k - 2], zbar[k - 1], sizes[k - 1], n, sizes[k], transposeA: true))
+                var ab = product(zbd, W[k - 1], n, sizes[k], sizes[k - 1], transposeB: true)
+                accumulate(&ab, product(zbar[k - 1], Wd[k - 1], n, sizes[k], sizes[k - 1], transposeB: true))
+                let am = a[k - 2], ddm = dd[k - 2], abk = abar[k - 2]
+                var z = zetad[k - 2]
+                for i in z.indices { z[i] += ab[i] * (1 - am[i] * am[i]) + abk[i] * ddm[i] }
+                zbd = z
+            }
+        }
+        var out = [[Double]]()
+        for k in 0..<L { out.append(dWd[k]); out.append(dbd[k]) }
+        out.append(dwd)
+        out.append([0])
+        return out
+    }
+}
+
+/// log cosh r = |r| + log(1 + e^(−2|r|)) − log 2, without overflow.
+@inline(__always)
+private func logCosh(_ r: Double) -> Double {
+    let m = abs(r)
+    return m + log1p(exp(-2 * m)) - 0.6931471805599453
+}
+
+/// op(A) op(B) for row-major arrays: [m, k] × [k, n] → [m, n].
+private func product(_ A: [Double], _ B: [Double], _ m: Int, _ k: Int, _ n: Int, transposeA: Bool = false, transposeB: Bool = false) -> [Double] {
+    var C = [Double](repeating: 0, count: m * n)
+    A.withUnsafeBufferPointer { a in B.withUnsafeBufferPointer { b in C.withUnsafeMutableBufferPointer { c in
+        gemm(transposeA, transposeB, m, n, k, a.baseAddress!, transposeA ? m : k, b.baseAddress!, transposeB ? k : n, 0, c.baseAddress!, n)
+    } } }
+    return C
+}
+
+private func accumulate(_ a: inout [Double], _ b: [Double]) {
+    for i in a.indices { a[i] += b[i] }
+}
+
+private func addRows(_ z: inout [Double], _ b: [Double], _ n: Int) {
+    let w = b.count
+    for r in 0..<n { for j in 0..<w { z[r * w + j] += b[j] } }
+}
+
+private func columnSums(_ m: [Double], _ rows: Int, _ columns: Int) -> [Double] {
+    var s = [Double](repeating: 0, count: columns)
+    for r in 0..<rows { for j in 0..<columns { s[j] += m[r * columns + j] } }
+    return s
+}
