@@ -142,8 +142,10 @@ struct TanhHNNPass {
         for r in 0..<n { for j in 0..<sizes[L] { upper[r * sizes[L] + j] = W[L][j] } }
         for k in stride(from: L, through: 1, by: -1) {
             let ak = a[k - 1]
-            var ek = upper
-            for i in ek.indices { ek[i] *= 1 - ak[i] * ak[i] }
+            let ek = elementwise([upper, ak]) { p, o, n in
+                let (u, a, e) = (p[0], p[1], o[0])
+                for i in 0..<n { e[i] = u[i] * (1 - a[i] * a[i]) }
+            }[0]
             e[k - 1] = ek
             upper = product(ek, W[k - 1], n, sizes[k], sizes[k - 1], transposeB: true)
             u[k - 1] = upper
@@ -162,13 +164,15 @@ struct TanhHNNPass {
             ebar.append(eb)
             dW.append(product(ubar[k - 1], e[k - 1], sizes[k - 1], n, sizes[k], transposeA: true))
             let ak = a[k - 1], ek = e[k - 1]
-            var ub = eb, z = eb
-            for i in eb.indices {
-                ub[i] = eb[i] * (1 - ak[i] * ak[i])
-                z[i] = -2 * eb[i] * ak[i] * ek[i]
+            let out = elementwise([eb, ak, ek], outputs: 2) { p, o, n in
+                let (eb, a, e, ub, z) = (p[0], p[1], p[2], o[0], o[1])
+                for i in 0..<n {
+                    ub[i] = eb[i] * (1 - a[i] * a[i])
+                    z[i] = -2 * eb[i] * a[i] * e[i]
+                }
             }
-            ubar.append(ub)
-            zeta.append(z)
+            ubar.append(out[0])
+            zeta.append(out[1])
         }
         let dw = columnSums(ubar[L], n, sizes[L])
         zbar = [[Double]](repeating: [], count: L)
@@ -179,14 +183,14 @@ struct TanhHNNPass {
             let zk = zbar[k - 1]
             db[k - 1] = columnSums(zk, n, sizes[k])
             let below = k == 1 ? x : a[k - 2]
-            accumulate(&dW[k - 1], product(below, zk, sizes[k - 1], n, sizes[k], transposeA: true))
+            addProduct(&dW[k - 1], below, zk, sizes[k - 1], n, sizes[k], transposeA: true)
             if k > 1 {
                 let ab = product(zk, W[k - 1], n, sizes[k], sizes[k - 1], transposeB: true)
                 abar[k - 2] = ab
-                let am = a[k - 2]
-                var z = zeta[k - 2]
-                for i in z.indices { z[i] += ab[i] * (1 - am[i] * am[i]) }
-                zbar[k - 2] = z
+                zbar[k - 2] = elementwise([zeta[k - 2], ab, a[k - 2]]) { p, o, n in
+                    let (zt, ab, am, z) = (p[0], p[1], p[2], o[0])
+                    for i in 0..<n { z[i] = zt[i] + ab[i] * (1 - am[i] * am[i]) }
+                }[0]
             }
         }
         for k in 0..<L { gradient.append(dW[k]); gradient.append(db[k]) }
@@ -204,16 +208,17 @@ struct TanhHNNPass {
         for k in 1...L {
             let below = k == 1 ? x : a[k - 2]
             var z = product(below, Wd[k - 1], n, sizes[k - 1], sizes[k])
-            if k > 1 { accumulate(&z, product(ad[k - 2], W[k - 1], n, sizes[k - 1], sizes[k])) }
+            if k > 1 { addProduct(&z, ad[k - 2], W[k - 1], n, sizes[k - 1], sizes[k]) }
             addRows(&z, bd[k - 1], n)
-            let ak = a[k - 1]
-            var dot = z, ddot = z
-            for i in z.indices {
-                dot[i] = (1 - ak[i] * ak[i]) * z[i]
-                ddot[i] = -2 * ak[i] * dot[i]
+            let out = elementwise([z, a[k - 1]], outputs: 2) { p, o, n in
+                let (z, a, dot, ddot) = (p[0], p[1], o[0], o[1])
+                for i in 0..<n {
+                    dot[i] = (1 - a[i] * a[i]) * z[i]
+                    ddot[i] = -2 * a[i] * dot[i]
+                }
             }
-            ad.append(dot)
-            dd.append(ddot)
+            ad.append(out[0])
+            dd.append(out[1])
         }
         // ė_k and u̇_{k−1}, top down.
         var ed = [[Double]](repeating: [], count: L)
@@ -223,12 +228,13 @@ struct TanhHNNPass {
         for r in 0..<n { for j in 0..<sizes[L] { uUpper[r * sizes[L] + j] = W[L][j] } }
         var ud0 = [Double]()
         for k in stride(from: L, through: 1, by: -1) {
-            let ak = a[k - 1], ddk = dd[k - 1]
-            var edk = udUpper
-            for i in edk.indices { edk[i] = udUpper[i] * (1 - ak[i] * ak[i]) + uUpper[i] * ddk[i] }
+            let edk = elementwise([udUpper, a[k - 1], uUpper, dd[k - 1]]) { p, o, n in
+                let (ud, a, u, dd, e) = (p[0], p[1], p[2], p[3], o[0])
+                for i in 0..<n { e[i] = ud[i] * (1 - a[i] * a[i]) + u[i] * dd[i] }
+            }[0]
             ed[k - 1] = edk
             var next = product(edk, W[k - 1], n, sizes[k], sizes[k - 1], transposeB: true)
-            accumulate(&next, product(e[k - 1], Wd[k - 1], n, sizes[k], sizes[k - 1], transposeB: true))
+            addProduct(&next, e[k - 1], Wd[k - 1], n, sizes[k], sizes[k - 1], transposeB: true)
             if k > 1 { uUpper = u[k - 1]; udUpper = next } else { ud0 = next }
         }
         // ṫ and ū̇₀.
@@ -240,17 +246,20 @@ struct TanhHNNPass {
         var dwd = [Double]()
         for k in 1...L {
             var ebd = product(ubd, W[k - 1], n, sizes[k - 1], sizes[k])
-            accumulate(&ebd, product(ubar[k - 1], Wd[k - 1], n, sizes[k - 1], sizes[k]))
+            addProduct(&ebd, ubar[k - 1], Wd[k - 1], n, sizes[k - 1], sizes[k])
             var g = product(ubd, e[k - 1], sizes[k - 1], n, sizes[k], transposeA: true)
-            accumulate(&g, product(ubar[k - 1], ed[k - 1], sizes[k - 1], n, sizes[k], transposeA: true))
+            addProduct(&g, ubar[k - 1], ed[k - 1], sizes[k - 1], n, sizes[k], transposeA: true)
             dWd.append(g)
-            let ak = a[k - 1], ek = e[k - 1], eb = ebar[k - 1], adk = ad[k - 1], ddk = dd[k - 1], edk = ed[k - 1]
-            var next = ebd, zd = ebd
-            for i in ebd.indices {
-                next[i] = ebd[i] * (1 - ak[i] * ak[i]) + eb[i] * ddk[i]
-                zd[i] = -2 * (ebd[i] * ak[i] * ek[i] + eb[i] * adk[i] * ek[i] + eb[i] * ak[i] * edk[i])
+            let out = elementwise([ebd, a[k - 1], e[k - 1], ebar[k - 1], ad[k - 1], dd[k - 1], ed[k - 1]], outputs: 2) { p, o, n in
+                let (ebd, a, e, eb, ad, dd, ed) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6])
+                let (next, zd) = (o[0], o[1])
+                for i in 0..<n {
+                    next[i] = ebd[i] * (1 - a[i] * a[i]) + eb[i] * dd[i]
+                    zd[i] = -2 * (ebd[i] * a[i] * e[i] + eb[i] * ad[i] * e[i] + eb[i] * a[i] * ed[i])
+                }
             }
-            zetad.append(zd)
+            let next = out[0]
+            zetad.append(out[1])
             if k == L { dwd = columnSums(next, n, sizes[L]) }
             ubd = next
         }
@@ -260,15 +269,15 @@ struct TanhHNNPass {
         for k in stride(from: L, through: 1, by: -1) {
             dbd[k - 1] = columnSums(zbd, n, sizes[k])
             let below = k == 1 ? x : a[k - 2]
-            accumulate(&dWd[k - 1], product(below, zbd, sizes[k - 1], n, sizes[k], transposeA: true))
+            addProduct(&dWd[k - 1], below, zbd, sizes[k - 1], n, sizes[k], transposeA: true)
             if k > 1 {
-                accumulate(&dWd[k - 1], product(ad[k - 2], zbar[k - 1], sizes[k - 1], n, sizes[k], transposeA: true))
+                addProduct(&dWd[k - 1], ad[k - 2], zbar[k - 1], sizes[k - 1], n, sizes[k], transposeA: true)
                 var ab = product(zbd, W[k - 1], n, sizes[k], sizes[k - 1], transposeB: true)
-                accumulate(&ab, product(zbar[k - 1], Wd[k - 1], n, sizes[k], sizes[k - 1], transposeB: true))
-                let am = a[k - 2], ddm = dd[k - 2], abk = abar[k - 2]
-                var z = zetad[k - 2]
-                for i in z.indices { z[i] += ab[i] * (1 - am[i] * am[i]) + abk[i] * ddm[i] }
-                zbd = z
+                addProduct(&ab, zbar[k - 1], Wd[k - 1], n, sizes[k], sizes[k - 1], transposeB: true)
+                zbd = elementwise([zetad[k - 2], ab, a[k - 2], abar[k - 2], dd[k - 2]]) { p, o, n in
+                    let (zt, ab, am, abk, ddm, z) = (p[0], p[1], p[2], p[3], p[4], o[0])
+                    for i in 0..<n { z[i] = zt[i] + ab[i] * (1 - am[i] * am[i]) + abk[i] * ddm[i] }
+                }[0]
             }
         }
         var out = [[Double]]()
@@ -276,6 +285,30 @@ struct TanhHNNPass {
         out.append(dwd)
         out.append([0])
         return out
+    }
+}
+
+/// One or two arrays as long as the first input, written by `body` from raw pointers to the
+/// inputs (no bounds or uniqueness checks in its loop).
+@inline(__always)
+private func elementwise(_ inputs: [[Double]], outputs: Int = 1,
+                         _ body: ([UnsafePointer<Double>], [UnsafeMutablePointer<Double>], Int) -> Void) -> [[Double]] {
+    precondition(outputs == 1 || outputs == 2)
+    let n = inputs[0].count
+    return withStoragePointers(ArraySlice(inputs)) { p in
+        var second: [Double] = []
+        let first = [Double](unsafeUninitializedCapacity: n) { b1, c1 in
+            if outputs == 1 {
+                body(p, [b1.baseAddress!], n)
+            } else {
+                second = [Double](unsafeUninitializedCapacity: n) { b2, c2 in
+                    body(p, [b1.baseAddress!, b2.baseAddress!], n)
+                    c2 = n
+                }
+            }
+            c1 = n
+        }
+        return outputs == 1 ? [first] : [first, second]
     }
 }
 
@@ -288,15 +321,20 @@ private func logCosh(_ r: Double) -> Double {
 
 /// op(A) op(B) for row-major arrays: [m, k] × [k, n] → [m, n].
 private func product(_ A: [Double], _ B: [Double], _ m: Int, _ k: Int, _ n: Int, transposeA: Bool = false, transposeB: Bool = false) -> [Double] {
-    var C = [Double](repeating: 0, count: m * n)
-    A.withUnsafeBufferPointer { a in B.withUnsafeBufferPointer { b in C.withUnsafeMutableBufferPointer { c in
-        gemm(transposeA, transposeB, m, n, k, a.baseAddress!, transposeA ? m : k, b.baseAddress!, transposeB ? k : n, 0, c.baseAddress!, n)
-    } } }
-    return C
+    // β = 0: the product writes every element, so the array need not be zeroed first.
+    [Double](unsafeUninitializedCapacity: m * n) { c, count in
+        A.withUnsafeBufferPointer { a in B.withUnsafeBufferPointer { b in
+            gemm(transposeA, transposeB, m, n, k, a.baseAddress!, transposeA ? m : k, b.baseAddress!, transposeB ? k : n, 0, c.baseAddress!, n)
+        } }
+        count = m * n
+    }
 }
 
-private func accumulate(_ a: inout [Double], _ b: [Double]) {
-    for i in a.indices { a[i] += b[i] }
+/// C += op(A) op(B), in place (β = 1).
+private func addProduct(_ C: inout [Double], _ A: [Double], _ B: [Double], _ m: Int, _ k: Int, _ n: Int, transposeA: Bool = false, transposeB: Bool = false) {
+    A.withUnsafeBufferPointer { a in B.withUnsafeBufferPointer { b in C.withUnsafeMutableBufferPointer { c in
+        gemm(transposeA, transposeB, m, n, k, a.baseAddress!, transposeA ? m : k, b.baseAddress!, transposeB ? k : n, 1, c.baseAddress!, n)
+    } } }
 }
 
 private func addRows(_ z: inout [Double], _ b: [Double], _ n: Int) {
