@@ -38,10 +38,12 @@ public enum MAMLStepBenchmark {
         }
         let second = try measure(settings, model, optimizer)
         let peakGrowth = Double(HNNStepBenchmark.memoryKiB("VmHWM") - residentBefore) / 1024
-        // What the step must hold at once: one task's recorded graph (support forward, the
-        // differentiable inner gradient, the query loss at the adapted parameters); the tasks
-        // run one after another.
-        let graphBytes = try MetaLearning.taskGraphBytes(model, task: batch[0], settings: settings)
+        // What the step must hold at once: on the fused route (this workload), each task's
+        // passes and tangents, for as many tasks as run at once; on the graph route, one task's
+        // recorded graph (support forward, the differentiable inner gradient, the query loss at
+        // the adapted parameters), tasks one after another.
+        let fusedBytes = MetaLearning.fusedTaskBytes(model, task: batch[0], settings: settings)
+        let graphBytes = try fusedBytes.map { $0 * min(Parallel.count, tasks) } ?? MetaLearning.taskGraphBytes(model, task: batch[0], settings: settings)
         // First order on a fresh copy of the same start: the cost of differentiating through the inner step.
         var firstSettings = settings
         firstSettings.secondOrder = false
@@ -49,7 +51,8 @@ public enum MAMLStepBenchmark {
         return [String(format: "maml step: %.3f ms (median of %d, %d tasks x (%d support + %d query), 4 -> %d -> %d -> 1 tanh, second order, float64; meta-loss %.6g)",
                        second.median, steps, tasks, K, K, hidden, hidden, second.loss),
                 String(format: "first-order maml step: %.3f ms (the same, the inner gradient held constant; meta-loss %.6g)", first.median, first.loss),
-                String(format: "threads: %d allowed cores, %d blocks per large operation; memory: peak resident growth %.1f MiB; one task's recorded graph holds %.2f MiB",
-                       Parallel.cores, Parallel.count, peakGrowth, Double(graphBytes) / 1048576)]
+                String(format: "threads: %d allowed cores, %d blocks per large operation; memory: peak resident growth %.1f MiB; the step holds %.2f MiB at once ",
+                       Parallel.cores, Parallel.count, peakGrowth, Double(graphBytes) / 1048576)
+                    + (fusedBytes == nil ? "(one task's recorded graph)" : "(fused route: \(min(Parallel.count, tasks)) task(s) at once, each its passes and tangents)")]
     }
 }

@@ -73,26 +73,42 @@ extension MetaLearning {
         return (query.loss, g)
     }
 
+    /// What one task of the fused route holds at once, in bytes: the support pass (kept for
+    /// the Hessian-vector product), the query pass and the product's tangents.
+    public static func fusedTaskBytes(_ model: any FieldModel, task: Task, settings: Settings) -> Int? {
+        guard let (net, S) = fusedNetwork(model, settings: settings) else { return nil }
+        let params = model.variables.map(\.value.storage)
+        let support = TanhHNNPass(sizes: net.sizes, parameters: params, x: task.supportX.storage, dx: task.supportDX.storage, S: S.storage)
+        let adapted = zip(params, support.gradient).map { p, g in zip(p, g).map { $0 - settings.innerLearningRate * $1 } }
+        let query = TanhHNNPass(sizes: net.sizes, parameters: adapted, x: task.queryX.storage, dx: task.queryDX.storage, S: S.storage)
+        return support.storedBytes + query.storedBytes + (settings.secondOrder ? support.hessianProductAndBytes(query.gradient).bytes : 0)
+    }
+
     /// `metaGradient` by the fused route: the same meta-loss and gradients (to rounding).
     static func fusedMetaGradient(_ net: MLP, symplecticTranspose S: Tensor, θ: [Variable], tasks: [Task],
                                   settings: Settings) throws -> (loss: Double, gradients: [Variable]) {
         Tensor.configureThreads
         let params = θ.map(\.value.storage)
-        // Tasks are independent: they run on the worker pool (each one's products serially),
-        // and their contributions are summed in task order, so the bits do not depend on the
-        // split.
-        var results = [Result<(Double, [[Double]]), Error>?](repeating: nil, count: tasks.count)
-        results.withUnsafeMutableBufferPointer { out in
-            Parallel.forEach(tasks.count) { i in
-                out[i] = Result { try fusedTask(net.sizes, S.storage, params, tasks[i], settings) }
-            }
-        }
+        // Tasks are independent: they run on the worker pool, as many at once as it has
+        // threads (each one's products serially), and each group's contributions are added in
+        // task order before the next group starts: the bits do not depend on the split, and
+        // the step holds one group's passes and gradients, not every task's.
         var total = 0.0
         var sum = θ.map { [Double](repeating: 0, count: $0.value.count) }
-        for r in results {
-            let (loss, g) = try r!.get()
-            total += loss
-            for k in sum.indices { sum[k].withUnsafeMutableBufferPointer { s in g[k].withUnsafeBufferPointer { c in for i in s.indices { s[i] += c[i] } } } }
+        let group = max(1, Parallel.count)
+        for start in stride(from: 0, to: tasks.count, by: group) {
+            let members = Array(tasks[start..<min(start + group, tasks.count)])
+            var results = [Result<(Double, [[Double]]), Error>?](repeating: nil, count: members.count)
+            results.withUnsafeMutableBufferPointer { out in
+                Parallel.forEach(members.count) { i in
+                    out[i] = Result { try fusedTask(net.sizes, S.storage, params, members[i], settings) }
+                }
+            }
+            for r in results {
+                let (loss, g) = try r!.get()
+                total += loss
+                for k in sum.indices { sum[k].withUnsafeMutableBufferPointer { s in g[k].withUnsafeBufferPointer { c in for i in s.indices { s[i] += c[i] } } } }
+            }
         }
         return (total, zip(θ, sum).map { Variable(Tensor(shape: $0.shape, storage: $1)) })
     }
@@ -199,7 +215,13 @@ struct TanhHNNPass {
     }
 
     /// H v: the derivative of `gradient` along v (in the parameters' order), by forward mode.
-    func hessianProduct(_ v: [[Double]]) -> [[Double]] {
+    func hessianProduct(_ v: [[Double]]) -> [[Double]] { hessianProductAndBytes(v).product }
+
+    /// Bytes of the arrays the pass keeps (what the Hessian-vector product reads).
+    var storedBytes: Int { 8 * (x.count + t.count + [a, e, u, ubar, ebar, zbar, abar].joined().reduce(0) { $0 + $1.count }) }
+
+    /// H v, and the bytes of the tangents it keeps until it returns.
+    func hessianProductAndBytes(_ v: [[Double]]) -> (product: [[Double]], bytes: Int) {
         let d0 = sizes[0]
         let Wd = stride(from: 0, to: 2 * (L + 1), by: 2).map { v[$0] }
         let bd = stride(from: 1, to: 2 * L, by: 2).map { v[$0] }
@@ -284,7 +306,8 @@ struct TanhHNNPass {
         for k in 0..<L { out.append(dWd[k]); out.append(dbd[k]) }
         out.append(dwd)
         out.append([0])
-        return out
+        let kept = [ad, dd, ed, zetad, dWd, dbd].joined().reduce(0) { $0 + $1.count } + zbd.count + ubd.count
+        return (out, 8 * kept)
     }
 }
 
