@@ -12,7 +12,9 @@
 #      Slurm refuses, a different grid into a folder that holds results: clear errors, and the
 #      results already computed are untouched;
 #   6. Ctrl-C of a local scan: its workers stop, no configuration folder is left without
-#      metrics, and the scan again completes the rest.
+#      metrics, and the scan again completes the rest;
+#   7. Ctrl-C of a Slurm scan leaves its array running; a scan into the same folder is refused
+#      while it runs, and collects its results once it has ended.
 # No Slurm is a failure, never a skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -112,4 +114,21 @@ done
 [ "$finished" -lt 20 ] || fail "the scan finished before the interrupt (nothing tested)"
 "$N" scan "$T" "${I[@]}" --out "$work/int" --jobs 2 2>/dev/null | tee "$work/int2.out"
 grep -q "20 done ($finished kept from before, $((20 - finished)) run now), 0 failed" "$work/int2.out" || fail "resume after Ctrl-C: $(cat "$work/int2.out")"
+
+echo "== 7. a Slurm scan left running is not started twice"
+"$N" scan "$T" "${I[@]}" --out "$work/live" --on slurm > "$work/live.out" 2> "$work/live.err" &
+pid=$!
+job=""
+for _ in $(seq 300); do
+  job="$(sed -n 's/.*submitted array job \([0-9][0-9]*\).*/\1/p' "$work/live.err" | head -1)"
+  [ -n "$job" ] && break
+  sleep 0.1
+done
+[ -n "$job" ] || fail "no array job submitted: $(cat "$work/live.err")"
+kill -INT $pid; wait $pid || true
+grep -q "its tasks go on" "$work/live.err" || fail "Ctrl-C of a Slurm scan: $(tail -2 "$work/live.err")"
+expect_error "array job $job of this scan is still queued or running" "$N" scan "$T" "${I[@]}" --out "$work/live" --jobs 2
+for _ in $(seq 600); do [ -z "$(squeue -h -j "$job" 2>/dev/null)" ] && break; sleep 0.2; done
+"$N" scan "$T" "${I[@]}" --out "$work/live" --on slurm 2>/dev/null | tee "$work/live2.out"
+grep -q "20 done (20 kept from before, 0 run now), 0 failed" "$work/live2.out" || fail "collecting the finished array: $(cat "$work/live2.out")"
 echo "scan tests: ok"

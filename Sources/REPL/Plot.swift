@@ -136,7 +136,7 @@ enum Plot {
     }
 
     /// A heat map: one cell per (i, j) with its value's colour and its number written in it
-    /// (missing cells blank, marked "-"); the colour scale is log10 when every value is positive
+    /// (missing cells blank, marked "-": NaN, which gnuplot's image leaves undrawn in place); the colour scale is log10 when every value is positive
     /// and they span more than a factor of 100.
     static func writeHeatMap(_ cells: [(i: Int, j: Int, mean: Double?)], xLabels: [String], yLabels: [String], to path: String,
                              title: String, xlabel: String, ylabel: String, valueLabel: String) throws {
@@ -164,7 +164,6 @@ enum Plot {
             set xtics \(ticks(xLabels)) noenhanced
             set ytics \(ticks(yLabels)) noenhanced
             set palette defined (0 '#440154', 1 '#3b528b', 2 '#21918c', 3 '#5ec962', 4 '#fde725')
-            set datafile missing 'NaN'
             set style textbox opaque noborder
             unset key
             plot '\(file.path)' using 1:2:3 with image, '' using 1:2:4 with labels boxed textcolor rgb 'black' font ',10' noenhanced

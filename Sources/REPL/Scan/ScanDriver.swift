@@ -67,11 +67,20 @@ public enum ScanDriver {
     public static func run(_ plan: ScanPlan, out: String, options: ScanOptions, progress: @escaping (String) -> Void) throws -> ScanOutcome {
         let root = FileManager.default.currentDirectoryPath
         let out = ScanTask.absolute(out, from: root)
-        try plan.prepare(out: out)
+        // The lock first: two scans started at once into a new folder must not both write a plan.
+        do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
+            throw ScanPlan.Failure("cannot make the out folder \(out): \(ScanPlan.reason(error))")
+        }
         let lock = try ScanLock(out: out)
         defer { lock.release() }
+        try plan.prepare(out: out)
+        // An array job of this scan that is still queued or running would run its tasks twice
+        // (and, locally, lose the private folders it is writing): refused until it ends.
+        if let job = SlurmScan.liveJob(out: out) {
+            throw ScanPlan.Failure("array job \(job) of this scan is still queued or running (squeue -j \(job)): wait for it to end, or scancel \(job), then scan again to collect and complete")
+        }
         // Locally, private folders of runs that were cut off are dropped: no run of this scan is
-        // alive (the lock says so). A Slurm array may still be running tasks: its folders stay.
+        // alive (the lock and the check above say so). A Slurm array's own folders stay.
         if options.backend == .local { try? FileManager.default.removeItem(atPath: (out as NSString).appendingPathComponent(".work")) }
         let pending = plan.configurations.filter { ScanMetrics.read(out: out, $0)?.isComplete != true }
         let kept = plan.configurations.count - pending.count

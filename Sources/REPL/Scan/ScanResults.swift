@@ -133,6 +133,9 @@ struct ResultsValue: SavableValue {
             throw ScanPlan.Failure("the heat map draws two parameters; '\(other)' has several values too (average over it with results(\"\(out)\", over: \(other)))")
         }
         let xs = plan.grid.first { $0.name == x }!.values, ys = plan.grid.first { $0.name == y }!.values
+        for (p, values) in [(x, xs), (y, ys)] where values.count < 2 {
+            throw ScanPlan.Failure("a heat map needs at least two values along each axis; '\(p)' has one (\(values[0])): print the table instead")
+        }
         var cells: [(i: Int, j: Int, mean: Double?)] = []
         for (j, yv) in ys.enumerated() {
             for (i, xv) in xs.enumerated() {

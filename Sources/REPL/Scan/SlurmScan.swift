@@ -31,18 +31,29 @@ enum SlurmScan {
             throw ScanPlan.Failure("Slurm refused the job (sbatch \(scriptPath)): \(submitted.error.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
         progress("submitted array job \(job): \(pending.count) tasks (logs in \(logs))")
+        let jobFile = (out as NSString).appendingPathComponent(".slurm-job")
+        try? job.write(toFile: jobFile, atomically: true, encoding: .utf8)
         var durations: [Double] = []
         // Each task's last state seen: a pending task cancelled leaves no record behind.
         var lastSeen: [Int: String] = [:]
-        let active: Set<String> = ["PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "SUSPENDED", "REQUEUED", "REQUEUE_HOLD", "RESIZING", "SIGNALING", "STAGE_OUT"]
+        let active = SlurmScan.activeStates
+        let following = Date()
+        var failures = 0
         while true {
             if Interrupt.isRequested {
-                throw ScanPlan.Failure("stopped following array job \(job) (Ctrl-C); its tasks go on: scancel \(job) stops them, and the same scan again collects them")
+                throw ScanPlan.Failure("stopped following array job \(job) (Ctrl-C); its tasks go on (scancel \(job) stops them); once it has ended, the same scan again collects its results and reruns what failed")
             }
             let queued = try command("squeue", ["-h", "-r", "-t", "all", "-j", job, "-o", "%K %T"])
             guard queued.status == 0 || queued.error.contains("Invalid job id") else {
-                throw ScanPlan.Failure("squeue failed while following job \(job): \(queued.error.trimmingCharacters(in: .whitespacesAndNewlines))")
+                // A controller that times out now and then is normal on a busy cluster.
+                failures += 1
+                if failures >= 5 {
+                    throw ScanPlan.Failure("squeue failed 5 times in a row while following array job \(job) (\(queued.error.trimmingCharacters(in: .whitespacesAndNewlines))); the job goes on: once it has ended, the same scan again collects it")
+                }
+                usleep(2_000_000)
+                continue
             }
+            failures = 0
             var states: [Int: String] = [:]
             for line in queued.output.split(separator: "\n") {
                 let f = line.split(separator: " ")
@@ -56,8 +67,11 @@ enum SlurmScan {
             progress(ScanDriver.bar(done: kept + done.count, running: running, failed: max(0, pending.count - unfinished - done.count), total: total,
                                     meanSeconds: durations.isEmpty ? nil : durations.reduce(0, +) / Double(durations.count), parallel: max(1, running)))
             if unfinished == 0 { break }
-            usleep(500_000)
+            // Half a second at first, then less often: a long scan asks the controller every 10 s.
+            let elapsed = Date().timeIntervalSince(following)
+            usleep(UInt32(min(10, 0.5 + elapsed / 30) * 1_000_000))
         }
+        try? FileManager.default.removeItem(atPath: jobFile)
         let endStates = taskStates(job)
         var succeeded = 0, failed: [(String, String)] = []
         for c in pending {
@@ -74,6 +88,23 @@ enum SlurmScan {
         }
         return ScanOutcome(out: out, total: total, kept: kept, succeeded: succeeded, failed: failed,
                            seconds: Date().timeIntervalSince(start), how: "slurm array job \(job)")
+    }
+
+    /// Slurm states in which a task may still run (or run again).
+    static let activeStates: Set<String> = ["PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "SUSPENDED", "STOPPED", "REQUEUED",
+                                            "REQUEUE_HOLD", "REQUEUE_FED", "RESV_DEL_HOLD", "RESIZING", "SIGNALING", "STAGE_OUT"]
+
+    /// The array job this scan submitted last, when Slurm still has tasks of it queued or running.
+    static func liveJob(out: String) -> String? {
+        let path = (out as NSString).appendingPathComponent(".slurm-job")
+        guard let job = try? String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !job.isEmpty else { return nil }
+        guard let queued = try? command("squeue", ["-h", "-r", "-t", "all", "-j", job, "-o", "%T"]), queued.status == 0 else {
+            // No Slurm here (or it no longer knows the job): nothing of it can be running.
+            return nil
+        }
+        let live = queued.output.split(separator: "\n").contains { activeStates.contains(String($0).trimmingCharacters(in: .whitespaces)) }
+        if !live { try? FileManager.default.removeItem(atPath: path) }
+        return live ? job : nil
     }
 
     /// The sbatch script: one array task per index (ranges compressed, `%N` throttling).
