@@ -24,6 +24,16 @@ work="$(mktemp -d /tmp/noether-scan-test.XXXX)"
 cleanup() { scripts/slurm-local.sh stop >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
 fail() { echo "scan test FAILED: $*" >&2; exit 1; }
+# The array job id a running scan printed to FILE (its stderr), waiting up to 30 s for it.
+submitted_job() {
+  local job
+  for _ in $(seq 300); do
+    job="$(sed -n 's/.*submitted array job \([0-9][0-9]*\).*/\1/p' "$1" | head -1)"
+    [ -n "$job" ] && { echo "$job"; return 0; }
+    sleep 0.1
+  done
+  return 1
+}
 
 scripts/slurm-local.sh start
 eval "$(scripts/slurm-local.sh env)"
@@ -41,13 +51,7 @@ echo "== 2. Slurm scan, array task 7 cancelled"
 status=0
 "$N" scan "$T" "${G[@]}" --out "$work/slurm" --on slurm > "$work/slurm.out" 2> "$work/slurm.err" &
 pid=$!
-job=""
-for _ in $(seq 300); do
-  job="$(sed -n 's/.*submitted array job \([0-9][0-9]*\).*/\1/p' "$work/slurm.err" | head -1)"
-  [ -n "$job" ] && break
-  sleep 0.1
-done
-[ -n "$job" ] || { kill $pid 2>/dev/null; fail "no array job submitted: $(cat "$work/slurm.err")"; }
+job="$(submitted_job "$work/slurm.err")" || { kill $pid 2>/dev/null; fail "no array job submitted: $(cat "$work/slurm.err")"; }
 scancel "${job}_7"
 wait $pid || status=$?
 cat "$work/slurm.out"
@@ -118,13 +122,7 @@ grep -q "20 done ($finished kept from before, $((20 - finished)) run now), 0 fai
 echo "== 7. a Slurm scan left running is not started twice"
 "$N" scan "$T" "${I[@]}" --out "$work/live" --on slurm > "$work/live.out" 2> "$work/live.err" &
 pid=$!
-job=""
-for _ in $(seq 300); do
-  job="$(sed -n 's/.*submitted array job \([0-9][0-9]*\).*/\1/p' "$work/live.err" | head -1)"
-  [ -n "$job" ] && break
-  sleep 0.1
-done
-[ -n "$job" ] || fail "no array job submitted: $(cat "$work/live.err")"
+job="$(submitted_job "$work/live.err")" || fail "no array job submitted: $(cat "$work/live.err")"
 kill -INT $pid; wait $pid || true
 grep -q "its tasks go on" "$work/live.err" || fail "Ctrl-C of a Slurm scan: $(tail -2 "$work/live.err")"
 expect_error "array job $job of this scan is still queued or running" "$N" scan "$T" "${I[@]}" --out "$work/live" --jobs 2

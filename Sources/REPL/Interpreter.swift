@@ -91,10 +91,7 @@ public final class Interpreter {
         }
         let syntax = try p.parseExpression()
         let value = try Interpreter.bounded(try Evaluation(session: s, source: p.source).value(syntax), syntax, p.source)
-        if case .object(let metric as RecordedMetric) = value {
-            s.record(metric.name, metric.value)
-            return .text(metric.display)
-        }
+        if case .object(let effect as any SessionEffect) = value { return effect.apply(to: &s) }
         return value
     }
 
@@ -133,8 +130,8 @@ public final class Interpreter {
         if p.atEnd { throw p.error("expected an expression after '=', found \(p.current.kind.spelling)") }
         let syntax = try p.parseExpression()
         let value = try Interpreter.bounded(try Evaluation(session: s, source: p.source).value(syntax), syntax, p.source)
-        if value.object(RecordedMetric.self) != nil {
-            throw Diagnostic("record(...) declares a metric and prints it; it has no value to assign", at: syntax.location, in: p.source)
+        if case .object(let effect as any SessionEffect) = value {
+            throw Diagnostic("\(effect.kindName.prefix(1).uppercased() + effect.kindName.dropFirst()) changes the session and prints; it has no value to assign", at: syntax.location, in: p.source)
         }
         guard value.isAssignable else {
             throw Diagnostic("only expressions, lists and the objects verbs make (trajectories, datasets, models, fits) can be assigned; this is \(value.kindName)", at: syntax.location, in: p.source)

@@ -38,7 +38,7 @@ final class ScanTests: XCTestCase {
         XCTAssertEqual(lines("record(loss, 1/4)"), "recorded loss = 0.25")
         XCTAssertTrue(lines("record(loss, 1/0)").hasPrefix("error:"))
         XCTAssertTrue(lines("record(bad, [1, 2])").contains("record's value is a number, not a list"))
-        XCTAssertTrue(lines("x = record(loss, 2)").contains("has no value to assign"))
+        XCTAssertTrue(lines("x = record(loss, 2)").contains("A recorded metric changes the session and prints; it has no value to assign"))
         XCTAssertEqual(repl.session.records.map(\.name), ["loss"])
         XCTAssertEqual(repl.session.records.map(\.value), [0.25])  // the failed statements recorded nothing
         XCTAssertEqual(lines("record(loss, 3)"), "recorded loss = 3.0")
@@ -79,6 +79,10 @@ final class ScanTests: XCTestCase {
         _ = try r.save(to: csv)
         XCTAssertEqual(try String(contentsOfFile: csv, encoding: .utf8).components(separatedBy: "\n")[1], "1e-2,3,1,1.5,0.70710678118654757")
         XCTAssertThrowsError(try ResultsValue.read(out: out, over: nil, by: "accuracy"))
+        // A heat map needs two parameters with two values each (gnuplot's image draws nothing else).
+        XCTAssertThrowsError(try r.heatMap(to: out + "/h.png", x: "lr", y: "seed", value: "loss")) { XCTAssertTrue("\($0)".contains("no parameter 'seed'"), "\($0)") }
+        let bySeed = try ResultsValue.read(out: out, over: "lr", by: nil)
+        XCTAssertThrowsError(try bySeed.heatMap(to: out + "/h.png", x: "seed", y: "seed", value: "loss")) { XCTAssertTrue("\($0)".contains("the same parameter"), "\($0)") }
         // A different grid into the same folder is refused; the same plan resumes.
         XCTAssertNoThrow(try p.prepare(out: out))
         XCTAssertThrowsError(try plan([("lr", ["1"]), ("seed", ["0"])]).prepare(out: out)) { XCTAssertTrue("\($0)".contains("holds a scan with a different grid")) }

@@ -92,6 +92,13 @@ protocol SampledMembers: ObjectValue {
     func samples(of name: String, on data: Dataset, at: SourceLocation, dataAt: SourceLocation, in evaluation: Evaluation) throws -> (values: [Double], name: String)?
 }
 
+/// What a verb returns when its statement changes the session rather than making a value
+/// (verbs see the session read-only): the interpreter applies it, journalled like every change
+/// of the statement, and prints what it returns. It cannot be assigned.
+protocol SessionEffect: ObjectValue {
+    func apply(to session: inout Session) -> Value
+}
+
 /// An object `save` can write to a file: it says what it wrote.
 protocol SavableValue: ObjectValue {
     func save(to path: String) throws -> String

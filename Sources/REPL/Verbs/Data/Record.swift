@@ -28,10 +28,14 @@ enum Record: Verb {
     }
 }
 
-/// What `record` returns: the interpreter adds it to the session's metrics and prints it.
-struct RecordedMetric: ObjectValue {
+/// What `record` returns: a statement effect, which the interpreter applies to the session.
+struct RecordedMetric: SessionEffect {
     var name: String
     var value: Double
     var kindName: String { "a recorded metric" }
     var display: String { "recorded \(name) = \(TextPrinter.format(value, significantDigits: 6))" }
+    func apply(to session: inout Session) -> Value {
+        session.record(name, value)
+        return .text(display)
+    }
 }
