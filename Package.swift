@@ -57,6 +57,7 @@ let package = Package(
         .target(name: "Benchmarks", dependencies: ["Symbolic", "Dynamics", "Learn", "Fit"]),
         .executableTarget(name: "noether", dependencies: [
             "REPL",
+            "Learn",
             "Benchmarks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

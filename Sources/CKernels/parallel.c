@@ -205,3 +205,12 @@ size_t nk_parallel_workers(void) {
     pthread_once(&started, start);
     return workers + 1;
 }
+
+int nk_cpu_has_avx2_fma(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return 0;
+#endif
+}

@@ -102,6 +102,17 @@ void nk_adam(double *p, const double *g, double *m, double *v, size_t n, double 
 /// The number of CPUs this process may run on (its affinity mask, as `taskset` sets it), ≥ 1.
 size_t nk_affinity_cores(void);
 
+/// C = β·C + op(A)·op(B) for small row-major matrices (op(A): m × k, op(B): k × n, leading
+/// dimensions as BLAS's), β 0 or 1. Every element is summed in one chain over p = 0…k−1 with
+/// fma, from 0, then added to C when β = 1: the same bits on every CPU and at any vector width
+/// (smallgemm.c).
+void nk_small_gemm(int transpose_a, int transpose_b, size_t m, size_t n, size_t k,
+                   const double *A, size_t lda, const double *B, size_t ldb, double beta,
+                   double *C, size_t ldc);
+
+/// 1 on an x86-64 CPU with AVX2 and FMA (what OpenBLAS's Haswell kernels need), else 0.
+int nk_cpu_has_avx2_fma(void);
+
 /// A chunk of a parallel loop: task(context, index).
 typedef void (*nk_task)(void *context, size_t index);
 

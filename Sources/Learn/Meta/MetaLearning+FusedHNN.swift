@@ -56,21 +56,18 @@ extension MetaLearning {
         let support = TanhHNNPass(sizes: sizes, parameters: params, x: task.supportX.storage, dx: task.supportDX.storage, S: S)
         let gs = support.gradient
         // The inner step, guarded as `adapted` guards it.
-        let size = params.reduce(0.0) { $0 + $1.reduce(0) { $0 + $1 * $1 } }.squareRoot()
-        let move = α * gs.reduce(0.0) { $0 + $1.reduce(0) { $0 + $1 * $1 } }.squareRoot()
+        let size = sumOfSquares(params).squareRoot()
+        let move = α * sumOfSquares(gs).squareRoot()
         let finite = support.loss.isFinite && gs.allSatisfy({ $0.allSatisfy(\.isFinite) })
         guard finite, move <= maximumRelativeStep * max(size, 1) else {
             let what = finite ? "would move the parameters by \(TextPrinter.format(move / max(size, 1), significantDigits: 3)) times their size" : "has a task loss of \(TextPrinter.format(support.loss, significantDigits: 4)) or a gradient that is not finite"
             throw NumericalProblem(message: "the inner step diverged: SGD step 1 of 1 \(what): lower innerlr: (now \(TextPrinter.format(α, significantDigits: 4)))")
         }
-        let adapted = zip(params, gs).map { p, g in zip(p, g).map { $0 - α * $1 } }
+        let adapted = zip(params, gs).map { axpy(-α, $1, $0) }
         let query = TanhHNNPass(sizes: sizes, parameters: adapted, x: task.queryX.storage, dx: task.queryDX.storage, S: S)
-        var g = query.gradient
-        if settings.secondOrder {
-            let hv = support.hessianProduct(g)
-            for k in g.indices { for i in g[k].indices { g[k][i] -= α * hv[k][i] } }
-        }
-        return (query.loss, g)
+        let g = query.gradient
+        guard settings.secondOrder else { return (query.loss, g) }
+        return (query.loss, zip(g, support.hessianProduct(g)).map { axpy(-α, $1, $0) })
     }
 
     /// What one task of the fused route holds at once, in bytes: the support pass (kept for
@@ -79,7 +76,7 @@ extension MetaLearning {
         guard let (net, S) = fusedNetwork(model, settings: settings) else { return nil }
         let params = model.variables.map(\.value.storage)
         let support = TanhHNNPass(sizes: net.sizes, parameters: params, x: task.supportX.storage, dx: task.supportDX.storage, S: S.storage)
-        let adapted = zip(params, support.gradient).map { p, g in zip(p, g).map { $0 - settings.innerLearningRate * $1 } }
+        let adapted = zip(params, support.gradient).map { axpy(-settings.innerLearningRate, $1, $0) }
         let query = TanhHNNPass(sizes: net.sizes, parameters: adapted, x: task.queryX.storage, dx: task.queryDX.storage, S: S.storage)
         return support.storedBytes + query.storedBytes + (settings.secondOrder ? support.hessianProductAndBytes(query.gradient).bytes : 0)
     }
@@ -146,16 +143,18 @@ struct TanhHNNPass {
         var input = x
         for k in 1...L {
             var z = product(input, W[k - 1], n, sizes[k - 1], sizes[k])
-            addRows(&z, b[k - 1], n)
-            z.withUnsafeMutableBufferPointer { nk_tanh($0.baseAddress!, $0.baseAddress!, $0.count) }
+            // In place through nk_bias_tanh: nk_tanh's vector loop refuses overlapping arrays
+            // and runs element by element when its input is its output.
+            z.withUnsafeMutableBufferPointer { zp in b[k - 1].withUnsafeBufferPointer { bp in
+                nk_bias_tanh(zp.baseAddress!, bp.baseAddress!, n, sizes[k])
+            } }
             a.append(z)
             input = z
         }
         // ∇ₓH: u_L = w in every row.
         u = [[Double]](repeating: [], count: L)
         e = [[Double]](repeating: [], count: L)
-        var upper = [Double](repeating: 0, count: n * sizes[L])
-        for r in 0..<n { for j in 0..<sizes[L] { upper[r * sizes[L] + j] = W[L][j] } }
+        var upper = repeatedRow(W[L], n)
         for k in stride(from: L, through: 1, by: -1) {
             let ak = a[k - 1]
             let ek = elementwise([upper, ak]) { p, o, n in
@@ -168,9 +167,11 @@ struct TanhHNNPass {
         }
         // Loss: r = u₀S − ẋ.
         var r = product(u[0], S, n, d0, d0)
-        for i in r.indices { r[i] -= dx[i] }
-        t = r
-        t.withUnsafeMutableBufferPointer { nk_tanh($0.baseAddress!, $0.baseAddress!, $0.count) }
+        r.withUnsafeMutableBufferPointer { r in dx.withUnsafeBufferPointer { dx in for i in r.indices { r[i] -= dx[i] } } }
+        t = [Double](unsafeUninitializedCapacity: r.count) { out, count in
+            r.withUnsafeBufferPointer { nk_tanh($0.baseAddress!, out.baseAddress!, $0.count) }
+            count = r.count
+        }
         loss = r.reduce(0) { $0 + logCosh($1) }
         // Pullback.
         ubar = [product(t, S, n, d0, d0, transposeB: true)]
@@ -244,10 +245,8 @@ struct TanhHNNPass {
         }
         // ė_k and u̇_{k−1}, top down.
         var ed = [[Double]](repeating: [], count: L)
-        var udUpper = [Double](repeating: 0, count: n * sizes[L])
-        for r in 0..<n { for j in 0..<sizes[L] { udUpper[r * sizes[L] + j] = Wd[L][j] } }
-        var uUpper = [Double](repeating: 0, count: n * sizes[L])
-        for r in 0..<n { for j in 0..<sizes[L] { uUpper[r * sizes[L] + j] = W[L][j] } }
+        var udUpper = repeatedRow(Wd[L], n)
+        var uUpper = repeatedRow(W[L], n)
         var ud0 = [Double]()
         for k in stride(from: L, through: 1, by: -1) {
             let edk = elementwise([udUpper, a[k - 1], uUpper, dd[k - 1]]) { p, o, n in
@@ -261,7 +260,7 @@ struct TanhHNNPass {
         }
         // ṫ and ū̇₀.
         var rd = product(ud0, S, n, d0, d0)
-        for i in rd.indices { rd[i] *= 1 - t[i] * t[i] }
+        rd.withUnsafeMutableBufferPointer { rd in t.withUnsafeBufferPointer { t in for i in rd.indices { rd[i] *= 1 - t[i] * t[i] } } }
         var ubd = product(rd, S, n, d0, d0, transposeB: true)
         // Up.
         var dWd = [[Double]](), zetad = [[Double]]()
@@ -347,7 +346,7 @@ private func product(_ A: [Double], _ B: [Double], _ m: Int, _ k: Int, _ n: Int,
     // β = 0: the product writes every element, so the array need not be zeroed first.
     [Double](unsafeUninitializedCapacity: m * n) { c, count in
         A.withUnsafeBufferPointer { a in B.withUnsafeBufferPointer { b in
-            gemm(transposeA, transposeB, m, n, k, a.baseAddress!, transposeA ? m : k, b.baseAddress!, transposeB ? k : n, 0, c.baseAddress!, n)
+            nk_small_gemm(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, a.baseAddress!, transposeA ? m : k, b.baseAddress!, transposeB ? k : n, 0, c.baseAddress!, n)
         } }
         count = m * n
     }
@@ -356,17 +355,52 @@ private func product(_ A: [Double], _ B: [Double], _ m: Int, _ k: Int, _ n: Int,
 /// C += op(A) op(B), in place (β = 1).
 private func addProduct(_ C: inout [Double], _ A: [Double], _ B: [Double], _ m: Int, _ k: Int, _ n: Int, transposeA: Bool = false, transposeB: Bool = false) {
     A.withUnsafeBufferPointer { a in B.withUnsafeBufferPointer { b in C.withUnsafeMutableBufferPointer { c in
-        gemm(transposeA, transposeB, m, n, k, a.baseAddress!, transposeA ? m : k, b.baseAddress!, transposeB ? k : n, 1, c.baseAddress!, n)
+        nk_small_gemm(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, a.baseAddress!, transposeA ? m : k, b.baseAddress!, transposeB ? k : n, 1, c.baseAddress!, n)
     } } }
 }
 
 private func addRows(_ z: inout [Double], _ b: [Double], _ n: Int) {
     let w = b.count
-    for r in 0..<n { for j in 0..<w { z[r * w + j] += b[j] } }
+    z.withUnsafeMutableBufferPointer { z in b.withUnsafeBufferPointer { b in
+        for r in 0..<n { for j in 0..<w { z[r * w + j] += b[j] } }
+    } }
 }
 
+/// y + a x, elementwise.
+private func axpy(_ a: Double, _ x: [Double], _ y: [Double]) -> [Double] {
+    [Double](unsafeUninitializedCapacity: y.count) { out, count in
+        x.withUnsafeBufferPointer { x in y.withUnsafeBufferPointer { y in
+            for i in 0..<y.count { out[i] = y[i] - (-a) * x[i] }
+        } }
+        count = y.count
+    }
+}
+
+/// Σ of the squares of every array's elements (each array's sum, then their sum).
+private func sumOfSquares(_ arrays: [[Double]]) -> Double {
+    var total = 0.0
+    for array in arrays {
+        var part = 0.0
+        array.withUnsafeBufferPointer { for v in $0 { part += v * v } }
+        total += part
+    }
+    return total
+}
+
+/// `row` repeated `n` times, as an n × row.count array.
+private func repeatedRow(_ row: [Double], _ n: Int) -> [Double] {
+    [Double](unsafeUninitializedCapacity: n * row.count) { out, count in
+        row.withUnsafeBufferPointer { row in
+            for r in 0..<n { for j in 0..<row.count { out[r * row.count + j] = row[j] } }
+        }
+        count = n * row.count
+    }
+}
+
+/// Each column summed over the rows in order from 0.
 private func columnSums(_ m: [Double], _ rows: Int, _ columns: Int) -> [Double] {
-    var s = [Double](repeating: 0, count: columns)
-    for r in 0..<rows { for j in 0..<columns { s[j] += m[r * columns + j] } }
-    return s
+    [Double](unsafeUninitializedCapacity: columns) { s, count in
+        m.withUnsafeBufferPointer { nk_column_sums($0.baseAddress!, s.baseAddress!, rows, columns, columns) }
+        count = columns
+    }
 }
