@@ -8,6 +8,13 @@ source scripts/setup.sh
 # notebooks are checked digit for digit, so tests pin one kernel every x86-64 CPU here runs.
 export OPENBLAS_CORETYPE=Haswell
 swift build --build-tests
+# Without OPENBLAS_CORETYPE, noether pins the Haswell kernels itself on an AVX2 CPU (BLASKernel:
+# OpenBLAS 0.3.21 would run its SSE3 kernels on this machine's CPU): the last "Core:" line
+# OpenBLAS reports is the re-run process's.
+if grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
+  core=$(env -u OPENBLAS_CORETYPE OPENBLAS_VERBOSE=2 .build/debug/noether -e 1 2>&1 | sed -n 's/^Core: //p' | tail -1)
+  [ "$core" = Haswell ] || { echo "noether ran OpenBLAS's '$core' kernels without OPENBLAS_CORETYPE, not Haswell's" >&2; exit 1; }
+fi
 .build/debug/noether check notebooks-txt/*.txt
 swift test --skip-build --disable-swift-testing
 # Scans on local cores and through a real one-node Slurm (started and stopped by the script).

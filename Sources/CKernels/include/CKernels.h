@@ -110,6 +110,17 @@ void nk_small_gemm(int transpose_a, int transpose_b, size_t m, size_t n, size_t 
                    const double *A, size_t lda, const double *B, size_t ldb, double beta,
                    double *C, size_t ldc);
 
+/// The elementwise steps of the tanh HNN's MAML pass by hand (tanhhnn.c; formulas and names in
+/// Learn's MetaLearning+FusedHNN.swift). Outputs must not overlap inputs.
+void nk_hnn_slope(const double *u, const double *a, double *e, size_t n);
+void nk_hnn_up(const double *eb, const double *a, const double *e, double *ub, double *z, size_t n);
+void nk_hnn_down(const double *zt, const double *ab, const double *am, const double *abk, const double *ddm,
+                 double *z, size_t n);
+void nk_hnn_tangent(const double *z, const double *a, double *dot, double *ddot, size_t n);
+void nk_hnn_slope_tangent(const double *ud, const double *a, const double *u, const double *dd, double *e, size_t n);
+void nk_hnn_up_tangent(const double *ebd, const double *a, const double *e, const double *eb, const double *ad,
+                       const double *dd, const double *ed, double *next, double *zd, size_t n);
+
 /// 1 on an x86-64 CPU with AVX2 and FMA (what OpenBLAS's Haswell kernels need), else 0.
 int nk_cpu_has_avx2_fma(void);
 

@@ -1,4 +1,5 @@
 import CKernels
+import COpenBLAS
 import Symbolic
 import Foundation
 
@@ -117,7 +118,8 @@ struct TanhHNNPass {
     let sizes: [Int]            // s₀ = d, s₁…s_L, 1
     let n: Int
     let W: [[Double]]           // W₁…W_L, then w = W_{L+1} (s_L values)
-    let x: [Double], S: [Double]
+    let Wt: [[Double]]          // W₁ᵀ…W_Lᵀ, made once for the products with them
+    let x: [Double], S: [Double], St: [Double]
     var a: [[Double]] = []      // a[k − 1] = a_k
     var e: [[Double]] = []      // e[k − 1] = e_k
     var u: [[Double]] = []      // u[k] = u_k, k = 0…L−1 (u₀ = ∇ₓH)
@@ -137,7 +139,9 @@ struct TanhHNNPass {
         let L = sizes.count - 2, d0 = sizes[0]
         n = x.count / d0
         W = stride(from: 0, to: 2 * (L + 1), by: 2).map { parameters[$0] }
+        Wt = (1...L).map { k in transposed(parameters[2 * (k - 1)], sizes[k - 1], sizes[k]) }
         self.x = x; self.S = S
+        St = transposed(S, d0, d0)
         let b = stride(from: 1, to: 2 * L, by: 2).map { parameters[$0] }
         // Forward.
         var input = x
@@ -157,12 +161,9 @@ struct TanhHNNPass {
         var upper = repeatedRow(W[L], n)
         for k in stride(from: L, through: 1, by: -1) {
             let ak = a[k - 1]
-            let ek = elementwise([upper, ak]) { p, o, n in
-                let (u, a, e) = (p[0], p[1], o[0])
-                for i in 0..<n { e[i] = u[i] * (1 - a[i] * a[i]) }
-            }[0]
+            let ek = elementwise([upper, ak]) { p, o, n in nk_hnn_slope(p[0], p[1], o[0], n) }[0]
             e[k - 1] = ek
-            upper = product(ek, W[k - 1], n, sizes[k], sizes[k - 1], transposeB: true)
+            upper = product(ek, Wt[k - 1], n, sizes[k], sizes[k - 1])
             u[k - 1] = upper
         }
         // Loss: r = u₀S − ẋ.
@@ -174,20 +175,14 @@ struct TanhHNNPass {
         }
         loss = r.reduce(0) { $0 + logCosh($1) }
         // Pullback.
-        ubar = [product(t, S, n, d0, d0, transposeB: true)]
+        ubar = [product(t, St, n, d0, d0)]
         var dW = [[Double]](), zeta = [[Double]]()
         for k in 1...L {
             let eb = product(ubar[k - 1], W[k - 1], n, sizes[k - 1], sizes[k])
             ebar.append(eb)
             dW.append(product(ubar[k - 1], e[k - 1], sizes[k - 1], n, sizes[k], transposeA: true))
             let ak = a[k - 1], ek = e[k - 1]
-            let out = elementwise([eb, ak, ek], outputs: 2) { p, o, n in
-                let (eb, a, e, ub, z) = (p[0], p[1], p[2], o[0], o[1])
-                for i in 0..<n {
-                    ub[i] = eb[i] * (1 - a[i] * a[i])
-                    z[i] = -2 * eb[i] * a[i] * e[i]
-                }
-            }
+            let out = elementwise([eb, ak, ek], outputs: 2) { p, o, n in nk_hnn_up(p[0], p[1], p[2], o[0], o[1], n) }
             ubar.append(out[0])
             zeta.append(out[1])
         }
@@ -202,12 +197,9 @@ struct TanhHNNPass {
             let below = k == 1 ? x : a[k - 2]
             addProduct(&dW[k - 1], below, zk, sizes[k - 1], n, sizes[k], transposeA: true)
             if k > 1 {
-                let ab = product(zk, W[k - 1], n, sizes[k], sizes[k - 1], transposeB: true)
+                let ab = product(zk, Wt[k - 1], n, sizes[k], sizes[k - 1])
                 abar[k - 2] = ab
-                zbar[k - 2] = elementwise([zeta[k - 2], ab, a[k - 2]]) { p, o, n in
-                    let (zt, ab, am, z) = (p[0], p[1], p[2], o[0])
-                    for i in 0..<n { z[i] = zt[i] + ab[i] * (1 - am[i] * am[i]) }
-                }[0]
+                zbar[k - 2] = elementwise([zeta[k - 2], ab, a[k - 2]]) { p, o, n in nk_hnn_down(p[0], p[1], p[2], nil, nil, o[0], n) }[0]
             }
         }
         for k in 0..<L { gradient.append(dW[k]); gradient.append(db[k]) }
@@ -226,6 +218,7 @@ struct TanhHNNPass {
         let d0 = sizes[0]
         let Wd = stride(from: 0, to: 2 * (L + 1), by: 2).map { v[$0] }
         let bd = stride(from: 1, to: 2 * L, by: 2).map { v[$0] }
+        let Wdt = (1...L).map { k in transposed(Wd[k - 1], sizes[k - 1], sizes[k]) }
         // Forward tangents ȧ_k, ḋ_k.
         var ad = [[Double]](), dd = [[Double]]()
         for k in 1...L {
@@ -233,13 +226,7 @@ struct TanhHNNPass {
             var z = product(below, Wd[k - 1], n, sizes[k - 1], sizes[k])
             if k > 1 { addProduct(&z, ad[k - 2], W[k - 1], n, sizes[k - 1], sizes[k]) }
             addRows(&z, bd[k - 1], n)
-            let out = elementwise([z, a[k - 1]], outputs: 2) { p, o, n in
-                let (z, a, dot, ddot) = (p[0], p[1], o[0], o[1])
-                for i in 0..<n {
-                    dot[i] = (1 - a[i] * a[i]) * z[i]
-                    ddot[i] = -2 * a[i] * dot[i]
-                }
-            }
+            let out = elementwise([z, a[k - 1]], outputs: 2) { p, o, n in nk_hnn_tangent(p[0], p[1], o[0], o[1], n) }
             ad.append(out[0])
             dd.append(out[1])
         }
@@ -249,19 +236,16 @@ struct TanhHNNPass {
         var uUpper = repeatedRow(W[L], n)
         var ud0 = [Double]()
         for k in stride(from: L, through: 1, by: -1) {
-            let edk = elementwise([udUpper, a[k - 1], uUpper, dd[k - 1]]) { p, o, n in
-                let (ud, a, u, dd, e) = (p[0], p[1], p[2], p[3], o[0])
-                for i in 0..<n { e[i] = ud[i] * (1 - a[i] * a[i]) + u[i] * dd[i] }
-            }[0]
+            let edk = elementwise([udUpper, a[k - 1], uUpper, dd[k - 1]]) { p, o, n in nk_hnn_slope_tangent(p[0], p[1], p[2], p[3], o[0], n) }[0]
             ed[k - 1] = edk
-            var next = product(edk, W[k - 1], n, sizes[k], sizes[k - 1], transposeB: true)
-            addProduct(&next, e[k - 1], Wd[k - 1], n, sizes[k], sizes[k - 1], transposeB: true)
+            var next = product(edk, Wt[k - 1], n, sizes[k], sizes[k - 1])
+            addProduct(&next, e[k - 1], Wdt[k - 1], n, sizes[k], sizes[k - 1])
             if k > 1 { uUpper = u[k - 1]; udUpper = next } else { ud0 = next }
         }
         // ṫ and ū̇₀.
         var rd = product(ud0, S, n, d0, d0)
         rd.withUnsafeMutableBufferPointer { rd in t.withUnsafeBufferPointer { t in for i in rd.indices { rd[i] *= 1 - t[i] * t[i] } } }
-        var ubd = product(rd, S, n, d0, d0, transposeB: true)
+        var ubd = product(rd, St, n, d0, d0)
         // Up.
         var dWd = [[Double]](), zetad = [[Double]]()
         var dwd = [Double]()
@@ -271,14 +255,7 @@ struct TanhHNNPass {
             var g = product(ubd, e[k - 1], sizes[k - 1], n, sizes[k], transposeA: true)
             addProduct(&g, ubar[k - 1], ed[k - 1], sizes[k - 1], n, sizes[k], transposeA: true)
             dWd.append(g)
-            let out = elementwise([ebd, a[k - 1], e[k - 1], ebar[k - 1], ad[k - 1], dd[k - 1], ed[k - 1]], outputs: 2) { p, o, n in
-                let (ebd, a, e, eb, ad, dd, ed) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6])
-                let (next, zd) = (o[0], o[1])
-                for i in 0..<n {
-                    next[i] = ebd[i] * (1 - a[i] * a[i]) + eb[i] * dd[i]
-                    zd[i] = -2 * (ebd[i] * a[i] * e[i] + eb[i] * ad[i] * e[i] + eb[i] * a[i] * ed[i])
-                }
-            }
+            let out = elementwise([ebd, a[k - 1], e[k - 1], ebar[k - 1], ad[k - 1], dd[k - 1], ed[k - 1]], outputs: 2) { p, o, n in nk_hnn_up_tangent(p[0], p[1], p[2], p[3], p[4], p[5], p[6], o[0], o[1], n) }
             let next = out[0]
             zetad.append(out[1])
             if k == L { dwd = columnSums(next, n, sizes[L]) }
@@ -293,12 +270,9 @@ struct TanhHNNPass {
             addProduct(&dWd[k - 1], below, zbd, sizes[k - 1], n, sizes[k], transposeA: true)
             if k > 1 {
                 addProduct(&dWd[k - 1], ad[k - 2], zbar[k - 1], sizes[k - 1], n, sizes[k], transposeA: true)
-                var ab = product(zbd, W[k - 1], n, sizes[k], sizes[k - 1], transposeB: true)
-                addProduct(&ab, zbar[k - 1], Wd[k - 1], n, sizes[k], sizes[k - 1], transposeB: true)
-                zbd = elementwise([zetad[k - 2], ab, a[k - 2], abar[k - 2], dd[k - 2]]) { p, o, n in
-                    let (zt, ab, am, abk, ddm, z) = (p[0], p[1], p[2], p[3], p[4], o[0])
-                    for i in 0..<n { z[i] = zt[i] + ab[i] * (1 - am[i] * am[i]) + abk[i] * ddm[i] }
-                }[0]
+                var ab = product(zbd, Wt[k - 1], n, sizes[k], sizes[k - 1])
+                addProduct(&ab, zbar[k - 1], Wdt[k - 1], n, sizes[k], sizes[k - 1])
+                zbd = elementwise([zetad[k - 2], ab, a[k - 2], abar[k - 2], dd[k - 2]]) { p, o, n in nk_hnn_down(p[0], p[1], p[2], p[3], p[4], o[0], n) }[0]
             }
         }
         var out = [[Double]]()
@@ -376,15 +350,22 @@ private func axpy(_ a: Double, _ x: [Double], _ y: [Double]) -> [Double] {
     }
 }
 
-/// Σ of the squares of every array's elements (each array's sum, then their sum).
+/// Σ of the squares of every array's elements (BLAS's dot products: only the inner step's
+/// guard reads it).
 private func sumOfSquares(_ arrays: [[Double]]) -> Double {
-    var total = 0.0
-    for array in arrays {
-        var part = 0.0
-        array.withUnsafeBufferPointer { for v in $0 { part += v * v } }
-        total += part
+    arrays.reduce(0.0) { total, array in
+        total + array.withUnsafeBufferPointer { cblas_ddot(Int32($0.count), $0.baseAddress, 1, $0.baseAddress, 1) }
     }
-    return total
+}
+
+/// The transpose of a row-major rows × columns array.
+private func transposed(_ m: [Double], _ rows: Int, _ columns: Int) -> [Double] {
+    [Double](unsafeUninitializedCapacity: m.count) { out, count in
+        m.withUnsafeBufferPointer { m in
+            for i in 0..<rows { for j in 0..<columns { out[j * rows + i] = m[i * columns + j] } }
+        }
+        count = m.count
+    }
 }
 
 /// `row` repeated `n` times, as an n × row.count array.
