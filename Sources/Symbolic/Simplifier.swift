@@ -3,19 +3,23 @@
 public enum ZeroDecision: Equatable, Sendable {
     /// Proven zero by exact normal form.
     case zero
+    /// Zero at random points modulo random primes (`ModularZeroTest`): exact arithmetic, whose
+    /// only error is the chance, below 2^-errorBits, that a non-zero expression looks zero.
+    case modularZero(errorBits: Int)
     /// Zero at every one of `points` random points, but not proven exactly.
     case numericallyZero(points: Int)
     /// Not zero. `witness` is a point where it is visibly non-zero, when one was evaluated.
     case nonzero(witness: [String: Double]?)
 
     public var isZero: Bool {
-        switch self { case .zero, .numericallyZero: return true; case .nonzero: return false }
+        switch self { case .zero, .modularZero, .numericallyZero: return true; case .nonzero: return false }
     }
 
-    /// `true`, `true (numeric, 8 points)` or `false`.
+    /// `true`, `true (modular, error < 2^-128)`, `true (numeric, 8 points)` or `false`.
     public var verdict: String {
         switch self {
         case .zero: return "true"
+        case .modularZero(let k): return "true (modular, error < 2^-\(k))"
         case .numericallyZero(let n): return "true (numeric, \(n) point\(n == 1 ? "" : "s"))"
         case .nonzero: return "false"
         }
@@ -40,10 +44,18 @@ public enum Simplifier {
         return expressions.map { isZero($0, in: form) }
     }
 
+    /// Term products the exact normal form may spend when the modular test can decide instead
+    /// (`RationalForm.workBudget`): about a quarter of a second here.
+    nonisolated(unsafe) static var exactWorkBudget = 4_000_000
+
     static func isZero(_ e: Expr, in form: RationalForm) -> ZeroDecision {
         if e.isZero { return .zero }
         // A number is zero only when it is; a float is the binary number it holds (1e-10 is not 0).
         if case .number(let n) = e.kind { return n.isZero ? .zero : .nonzero(witness: [:]) }
+        // Rational expressions have a certified fallback, so the exact form gets a budget.
+        let rational = ModularZeroTest.bound(e) != nil
+        form.workBudget = rational ? exactWorkBudget : nil
+        defer { form.workBudget = nil }
         do {
             let r = try form.convert(e)
             let n = try form.reduce(r.numerator)
@@ -52,7 +64,14 @@ public enum Simplifier {
         } catch RationalFormFailure.divisionByZero {
             return .nonzero(witness: nil)
         } catch {
-            // Outside the exact range: decide numerically below.
+            // Outside the exact range: the modular test if it applies, else numerically below.
+        }
+        if rational {
+            switch ModularZeroTest.decide(e) {
+            case .zero(let k): return .modularZero(errorBits: k)
+            case .nonzero: return .nonzero(witness: nil)
+            case .notApplicable: break
+            }
         }
         return numericZeroTest(e)
     }

@@ -49,6 +49,33 @@ final class RationalForm {
 
     init(floatsAreExact: Bool = false) { self.floatsAreExact = floatsAreExact }
 
+    /// Term products (terms × terms, summed over polynomial products) the exact form may still
+    /// spend; nil: no limit beyond `Polynomial.maximumProductTerms`. The zero test sets it when a
+    /// cheaper certified verdict exists (`ModularZeroTest`), so that a normal form too large to
+    /// be worth building is abandoned after a deterministic amount of work, not after minutes.
+    var workBudget: Int?
+
+    /// a · b, charged to `workBudget`.
+    private func mul(_ a: Polynomial, _ b: Polynomial) throws -> Polynomial {
+        if var budget = workBudget {
+            budget -= a.terms.count * b.terms.count
+            guard budget >= 0 else { throw OutOfExactRange(reason: "more than the exact form's work budget") }
+            workBudget = budget
+        }
+        return try a.times(b)
+    }
+
+    /// p^k by squaring, charged to `workBudget`.
+    private func pow(_ p: Polynomial, _ k: Int) throws -> Polynomial {
+        var result = Polynomial.one, base = p, e = k
+        while e > 0 {
+            if e & 1 == 1 { result = try mul(result, base) }
+            e >>= 1
+            if e > 0 { base = try mul(base, base) }
+        }
+        return result
+    }
+
     // MARK: Variables and factors
 
     func variable(_ atom: Expr) throws -> Int {
@@ -80,7 +107,7 @@ final class RationalForm {
 
     private func factorPower(_ id: Int, _ k: Int) throws -> Polynomial {
         var cache = factorPowers[id] ?? [.one]
-        while cache.count <= k { cache.append(try cache[cache.count - 1].times(factors[id])) }
+        while cache.count <= k { cache.append(try mul(cache[cache.count - 1], factors[id])) }
         factorPowers[id] = cache
         return cache[k]
     }
@@ -93,7 +120,7 @@ final class RationalForm {
     // MARK: Arithmetic on rational functions
 
     func multiply(_ a: RationalFunction, _ b: RationalFunction) throws -> RationalFunction {
-        RationalFunction(try a.numerator.times(b.numerator), mergeDenominators(a.denominator, b.denominator, +))
+        RationalFunction(try mul(a.numerator, b.numerator), mergeDenominators(a.denominator, b.denominator, +))
     }
 
     private func mergeDenominators(_ x: [(Int, Int)], _ y: [(Int, Int)], _ combine: (Int, Int) -> Int) -> [(Int, Int)] {
@@ -126,9 +153,9 @@ final class RationalForm {
                 var have = 0
                 while j < r.denominator.count && r.denominator[j].0 < id { j += 1 }
                 if j < r.denominator.count && r.denominator[j].0 == id { have = r.denominator[j].1 }
-                if m > have { cofactor = try cofactor.times(try factorPower(id, m - have)) }
+                if m > have { cofactor = try mul(cofactor, try factorPower(id, m - have)) }
             }
-            numerator = numerator + (try r.numerator.times(cofactor))
+            numerator = numerator + (try mul(r.numerator, cofactor))
         }
         return RationalFunction(numerator, lcd)
     }
@@ -138,7 +165,7 @@ final class RationalForm {
     func invert(_ r: RationalFunction) throws -> RationalFunction {
         guard let lead = r.numerator.leading else { throw RationalFormFailure.divisionByZero }
         var numerator = Polynomial(constant: lead.coefficient.reciprocal)
-        for (id, m) in r.denominator { numerator = try numerator.times(try factorPower(id, m)) }
+        for (id, m) in r.denominator { numerator = try mul(numerator, try factorPower(id, m)) }
         var denominator: [(Int, Int)] = []
         let content = r.numerator.monomialContent
         var rest = r.numerator.scaled(by: lead.coefficient.reciprocal)
@@ -169,7 +196,7 @@ final class RationalForm {
         }
         let base = k < 0 ? try invert(r) : r
         let n = abs(k)
-        return RationalFunction(try base.numerator.power(n), base.denominator.map { ($0.0, $0.1 * n) })
+        return RationalFunction(try pow(base.numerator, n), base.denominator.map { ($0.0, $0.1 * n) })
     }
 
     // MARK: Conversion
@@ -321,7 +348,7 @@ final class RationalForm {
         case .abs:
             let inner = try convert(u)
             if inner.isPolynomial {
-                let square = try inner.numerator.times(inner.numerator)
+                let square = try mul(inner.numerator, inner.numerator)
                 return RationalFunction(Polynomial(variable: try kernel(e, degree: 2, replacement: square)))
             }
             return RationalFunction(Polynomial(variable: try kernel(e)))
@@ -351,9 +378,9 @@ final class RationalForm {
             var result = Polynomial(sortedTerms: kept)
             var powers: [Polynomial] = [.one]
             for q in byQuotient.keys.sorted() {
-                while powers.count <= q { powers.append(try powers[powers.count - 1].times(replacement)) }
+                while powers.count <= q { powers.append(try mul(powers[powers.count - 1], replacement)) }
                 let part = Polynomial.collect(Dictionary(byQuotient[q]!.map { ($0.monomial, $0.coefficient) }, uniquingKeysWith: +))
-                result = result + (try part.times(powers[q]))
+                result = result + (try mul(part, powers[q]))
             }
             p = result
         }
