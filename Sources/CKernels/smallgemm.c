@@ -85,6 +85,17 @@ CLONES void nk_small_gemm(int transpose_a, int transpose_b, size_t m, size_t n, 
     if (transpose_b) {
         // op(B) = Bᵀ, B stored n × k: copy it to k × n.
         copy = n * k <= 4096 ? local : malloc(n * k * sizeof *copy);
+        if (!copy) {
+            // No memory for the copy: the same chains, reading Bᵀ in place (slowly).
+            for (size_t i = 0; i < m; i++)
+                for (size_t j = 0; j < n; j++) {
+                    double acc = 0.0;
+                    for (size_t p = 0; p < k; p++)
+                        acc = fma(transpose_a ? A[p * lda + i] : A[i * lda + p], B[j * ldb + p], acc);
+                    C[i * ldc + j] = beta == 0.0 ? acc : C[i * ldc + j] + acc;
+                }
+            return;
+        }
         for (size_t j = 0; j < n; j++)
             for (size_t p = 0; p < k; p++) copy[p * n + j] = B[j * ldb + p];
         B = copy;

@@ -18,7 +18,8 @@ import BigInt
 /// - Ñ mod p is not zero but vanishes at the point: probability at most dn/p (Schwartz–Zippel),
 ///   dn/(p − dd) given that the point is not a pole (D̃ ≠ 0 there), which is what a round uses.
 ///
-/// A round's error is therefore below ε = hn/(61·2⁵⁵) + dn/(2⁶¹ − dd); it is doubled to cover
+/// A round's error is therefore below ε = (hn + hd)/(61·2⁵⁵) + dn/(2⁶¹ − dd) (hd for the primes
+/// that divide D̃'s content, which are never kept: every point is a pole); it is doubled to cover
 /// the rare primes and points that are drawn again (a constant's denominator divisible by p, a
 /// pole), and independent rounds multiply. Rounds run until the bound is below 2⁻¹²⁸ (at most
 /// `maximumRounds`), and the verdict states the bound it reached. A non-zero value in any round
@@ -45,12 +46,25 @@ enum ModularZeroTest {
     static let targetErrorBits = 128
     static let maximumRounds = 16
 
+    /// A round's error bound for an expression with these bounds, or nil when the test does not
+    /// apply (a bound not finite, or too large for rounds to be worth running).
+    static func perRoundError(_ bound: Bound) -> Double? {
+        let values = [bound.numeratorDegree, bound.denominatorDegree, bound.numeratorBits, bound.denominatorBits]
+        guard values.allSatisfy(\.isFinite), bound.numeratorDegree < 0x1p59, bound.denominatorDegree < 0x1p59 else { return nil }
+        // Primes dividing the numerator's content can hide a non-zero; primes dividing the
+        // denominator's are excluded from the draw (every point is a pole): both are counted.
+        let ε = 2 * ((bound.numeratorBits + bound.denominatorBits) / (61 * 0x1p55) + bound.numeratorDegree / (0x1p61 - bound.denominatorDegree))
+        guard ε.isFinite, ε < 0x1p-8 else { return nil }
+        // A constant numerator of norm ≤ 1 makes the bound 0: one round then decides exactly,
+        // and the verdict states 2^-128.
+        return max(0x1p-128, ε)
+    }
+
+    /// Whether `decide` applies to `e` (the zero test gives the exact form a budget only then).
+    static func applies(to e: Expr) -> Bool { bound(e).flatMap(perRoundError) != nil }
+
     static func decide(_ e: Expr) -> Outcome {
-        guard let bound = bound(e), bound.numeratorDegree < 0x1p59, bound.denominatorDegree < 0x1p59 else { return .notApplicable }
-        // (A constant numerator of norm ≤ 1 makes the bound 0: one round then decides exactly;
-        // the verdict still states 2^-128.)
-        let perRound = max(0x1p-128, 2 * (bound.numeratorBits / (61 * 0x1p55) + bound.numeratorDegree / (0x1p61 - bound.denominatorDegree)))
-        guard perRound < 0x1p-8 else { return .notApplicable }
+        guard let bound = bound(e), let perRound = perRoundError(bound) else { return .notApplicable }
         let symbols = e.freeSymbols
         var rng = SeededGenerator(seed: 0x0D0_2026_5EED)
         var errorLog2 = 0.0, rounds = 0
@@ -70,9 +84,9 @@ enum ModularZeroTest {
             let p = randomPrime(&rng)
             for _ in 0..<8 {
                 var point: [String: UInt64] = [:]
-                for s in symbols { point[s] = rng.next() % p }
+                for s in symbols { point[s] = rng.next(upperBound: p) }
                 let evaluator = Evaluator(p: p, point: point)
-                do { return try evaluator.value(e) } catch Evaluator.Failure.pole { continue } catch { break }
+                do { return try evaluator.value(e) } catch Evaluator.Failure.pole { continue } catch is Interrupted { return nil } catch { break }
             }
         }
         return nil
@@ -232,7 +246,8 @@ enum ModularZeroTest {
         }
     }
 
-    /// Miller–Rabin with the first twelve primes as bases: deterministic below 3.3·10²⁴.
+    /// Miller–Rabin with the first twelve primes as bases: deterministic below ψ₁₂ ≈ 3.18·10²³,
+    /// far above 2⁶⁴.
     static func isPrime(_ n: UInt64) -> Bool {
         if n < 2 { return false }
         let small: [UInt64] = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37]

@@ -37,24 +37,33 @@ public enum Simplifier {
 
     public static func isZero(_ e: Expr) -> ZeroDecision { isZero(e, in: RationalForm(floatsAreExact: true)) }
 
+    /// Whether `e` is proven zero by the exact normal form, however much work that takes (no
+    /// budget, no modular or numeric verdict): for code that builds on the proof.
+    public static func isProvenZero(_ e: Expr) -> Bool {
+        isZero(e, in: RationalForm(floatsAreExact: true), budgeted: false) == .zero
+    }
+
     /// Decides several expressions in one context: conversions of shared subexpressions (the
-    /// Hamiltonian, the invariants' pieces) are done once. Same answers as deciding each alone.
-    public static func areZero(_ expressions: [Expr]) -> [ZeroDecision] {
+    /// Hamiltonian, the invariants' pieces) are done once. Each verdict is what deciding it
+    /// alone gives, except exact against modular: work an earlier expression already did is not
+    /// charged to a later one's budget, so a `true` that alone is modular may be exact here.
+    /// `budgeted: false` leaves the exact form unbounded (for code that needs the proof).
+    public static func areZero(_ expressions: [Expr], budgeted: Bool = true) -> [ZeroDecision] {
         let form = RationalForm(floatsAreExact: true)
-        return expressions.map { isZero($0, in: form) }
+        return expressions.map { isZero($0, in: form, budgeted: budgeted) }
     }
 
     /// Term products the exact normal form may spend when the modular test can decide instead
     /// (`RationalForm.workBudget`): about a quarter of a second here.
     nonisolated(unsafe) static var exactWorkBudget = 4_000_000
 
-    static func isZero(_ e: Expr, in form: RationalForm) -> ZeroDecision {
+    static func isZero(_ e: Expr, in form: RationalForm, budgeted: Bool = true) -> ZeroDecision {
         if e.isZero { return .zero }
         // A number is zero only when it is; a float is the binary number it holds (1e-10 is not 0).
         if case .number(let n) = e.kind { return n.isZero ? .zero : .nonzero(witness: [:]) }
-        // Rational expressions have a certified fallback, so the exact form gets a budget.
-        let rational = ModularZeroTest.bound(e) != nil
-        form.workBudget = rational ? exactWorkBudget : nil
+        // Where the modular test applies it is the fallback, so the exact form gets a budget.
+        let rational = ModularZeroTest.applies(to: e)
+        form.workBudget = rational && budgeted ? exactWorkBudget : nil
         defer { form.workBudget = nil }
         do {
             let r = try form.convert(e)

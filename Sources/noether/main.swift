@@ -22,7 +22,8 @@ struct Noether: ParsableCommand {
     @OptionGroup var limits: StatementLimits
 
     /// OpenBLAS's Haswell kernels first (`BLASKernel`): the same digits as the tests and the
-    /// checked notebooks, at full speed, on every AVX2 machine.
+    /// checked notebooks on every AVX2 machine, and no fallback to OpenBLAS's SSE3 kernels on
+    /// CPUs it does not know.
     static func main() {
         BLASKernel.pinByRunningAgain()
         main(nil)

@@ -10,7 +10,8 @@ final class SmallProductTests: XCTestCase {
     func testEveryElementIsOneFmaChainInOrder() {
         var rng = SeededGenerator(seed: 11)
         let shapes = [(1, 1, 1), (4, 32, 7), (5, 33, 3), (50, 64, 64), (50, 4, 64), (64, 64, 50), (4, 64, 50),
-                      (3, 9, 1), (7, 41, 0), (13, 100, 5), (50, 4, 4)]
+                      (3, 9, 1), (7, 41, 0), (13, 100, 5), (50, 4, 4),
+                      (5, 70, 70)]   // n·k > 4096: Bᵀ's copy is allocated, not on the stack
         var checked = 0
         for (m, n, k) in shapes {
             for transposeA in [false, true] { for transposeB in [false, true] { for beta in [0.0, 1.0] {
@@ -43,6 +44,6 @@ final class SmallProductTests: XCTestCase {
                 }
             } } }
         }
-        XCTAssertEqual(checked, 78_880)   // every element of every case
+        XCTAssertEqual(checked, 78_880 + 8 * 5 * 70)   // every element of every case
     }
 }

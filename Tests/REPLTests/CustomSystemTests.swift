@@ -12,7 +12,7 @@ final class CustomSystemTests: XCTestCase {
         let repl = Interpreter()
         XCTAssertTrue(lines("dataset(p^2/2 + q^4/4)", in: repl)[0].contains("dataset needs canonical pairs"))
         // An undefined name is looked up in the catalog, and named as not there.
-        XCTAssertTrue(lines("d = dataset(H)", in: repl)[0].hasSuffix("no system 'H' in the catalog (systems: harmonic, pendulum, kepler2d, kepler3d, twobody, threebody, neumann, calogero, doublependulum, sphericalpendulum, chargedparticle, magneticmirror, ringworld, oscillators, chain, lennardjones)"))
+        XCTAssertTrue(lines("d = dataset(H)", in: repl)[0].hasSuffix("no system 'H' in the catalog (systems: harmonic, pendulum, kepler2d, kepler3d, twobody, threebody, neumann, calogero, doublependulum, sphericalpendulum, chargedparticle, magneticmirror, ringworld, oscillators, chain, lennardjones, toda)"))
         _ = repl.execute("canonical (x1, p1), (x2, p2)")
         _ = repl.execute("H = (p1^2 + p2^2)/2 + (x1 - x2)^4/4")
         XCTAssertEqual(lines("conserved(p1 + p2)", in: repl), ["true"])

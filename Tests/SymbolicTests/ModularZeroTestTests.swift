@@ -80,11 +80,33 @@ final class ModularZeroTestTests: XCTestCase {
         // The verdict's exponent from that bound: rounds until 2^-128, each worth −log₂ ε.
         for s in ["a/b + c/d^3 - (a*d^3 + b*c)/(b*d^3)", "(x + y)^30 - (\(try e("(x + y)^30").expand()))"] {
             let b = try XCTUnwrap(ModularZeroTest.bound(try e(s)))
-            let perRound = 2 * (b.numeratorBits / (61 * 0x1p55) + b.numeratorDegree / (0x1p61 - b.denominatorDegree))
+            let perRound = 2 * ((b.numeratorBits + b.denominatorBits) / (61 * 0x1p55) + b.numeratorDegree / (0x1p61 - b.denominatorDegree))
             let rounds = Int((128 / -log2(perRound)).rounded(.up))
             let expected = Int((Double(rounds) * -log2(perRound)).rounded(.down))
             XCTAssertEqual(ModularZeroTest.decide(try e(s)), .zero(errorBits: expected), s)
         }
+    }
+
+    /// Bounds that are not finite (constants too large for a double's exponent) or too large to
+    /// be useful leave the test out, never floor the error at 2^-128.
+    func testUnusableBoundsAreNotApplicable() {
+        let infinite = ModularZeroTest.Bound(numeratorDegree: 3, denominatorDegree: 1, numeratorBits: .infinity, denominatorBits: 2)
+        XCTAssertNil(ModularZeroTest.perRoundError(infinite))
+        XCTAssertNil(ModularZeroTest.perRoundError(.init(numeratorDegree: 3, denominatorDegree: 1, numeratorBits: .nan, denominatorBits: 2)))
+        XCTAssertNil(ModularZeroTest.perRoundError(.init(numeratorDegree: 0x1p60, denominatorDegree: 0, numeratorBits: 1, denominatorBits: 0)))
+        XCTAssertNil(ModularZeroTest.perRoundError(.init(numeratorDegree: 1, denominatorDegree: 0, numeratorBits: 0x1p70, denominatorBits: 0)))
+        XCTAssertEqual(ModularZeroTest.perRoundError(.init(numeratorDegree: 0, denominatorDegree: 0, numeratorBits: 0, denominatorBits: 0)), 0x1p-128)
+    }
+
+    /// A pole at the drawn point is drawn again, not taken for a value: with x₀ the first point
+    /// the test draws, (x + 1)/(x − x₀) − 1 − (x₀ + 1)/(x − x₀) = 0 is met first at its pole
+    /// (where a pole read as 0 would give −1, a false "non-zero").
+    func testPolesAreDrawnAgain() throws {
+        var rng = SeededGenerator(seed: 0x0D0_2026_5EED)
+        let p = ModularZeroTest.randomPrime(&rng)
+        let x0 = rng.next(upperBound: p)
+        let e = try Expr.parse("(x + 1)/(x - \(x0)) - 1 - \(x0 + 1)/(x - \(x0))")
+        guard case .zero = ModularZeroTest.decide(e) else { return XCTFail("\(e): \(ModularZeroTest.decide(e))") }
     }
 
     func testPrimesAreDrawnFromTheStatedRange() {
@@ -96,6 +118,8 @@ final class ModularZeroTestTests: XCTestCase {
         }
         // Miller–Rabin against known values: a Carmichael number, the largest prime below 2⁶², its neighbour.
         XCTAssertFalse(ModularZeroTest.isPrime(561))
+        // A strong pseudoprime to every base up to 31, in the range drawn from: base 37 refutes it.
+        XCTAssertFalse(ModularZeroTest.isPrime(3_825_123_056_546_413_051))
         XCTAssertTrue(ModularZeroTest.isPrime(4_611_686_018_427_387_847))
         XCTAssertFalse(ModularZeroTest.isPrime(4_611_686_018_427_387_849))
         XCTAssertTrue(ModularZeroTest.isPrime(2_305_843_009_213_693_951))  // 2⁶¹ − 1

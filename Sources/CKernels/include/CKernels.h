@@ -105,7 +105,7 @@ size_t nk_affinity_cores(void);
 /// C = β·C + op(A)·op(B) for small row-major matrices (op(A): m × k, op(B): k × n, leading
 /// dimensions as BLAS's), β 0 or 1. Every element is summed in one chain over p = 0…k−1 with
 /// fma, from 0, then added to C when β = 1: the same bits on every CPU and at any vector width
-/// (smallgemm.c).
+/// (smallgemm.c). Any β other than 0 is taken as 1; C must not overlap A or B.
 void nk_small_gemm(int transpose_a, int transpose_b, size_t m, size_t n, size_t k,
                    const double *A, size_t lda, const double *B, size_t ldb, double beta,
                    double *C, size_t ldc);

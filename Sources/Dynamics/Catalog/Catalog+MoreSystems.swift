@@ -14,7 +14,67 @@ extension Catalog {
               options: [("n", 8)]) { o in try harmonicChain(n: o["n"] ?? 8) },
         Entry(name: "lennardjones", summary: "Lennard-Jones cluster of n particles in the plane: Px, Py, L",
               options: [("n", 3)]) { o in try lennardJones(n: o["n"] ?? 3) },
+        Entry(name: "toda", summary: "open Toda lattice, H = sum p^2/2 + sum exp(q_i - q_{i+1}): Flaschka's Lax invariants tr L^k",
+              options: [("n", 3)]) { o in try toda(n: o["n"] ?? 3) },
     ]
+
+    /// The open (non-periodic) Toda lattice `H = Σ p_i²/2 + Σ_{i<n} exp(q_i − q_{i+1})` with the
+    /// invariants `T_k = tr L^k`, k = 1…n, of Flaschka's Lax matrix, here scaled by −2 so that
+    /// its entries are plain: L is tridiagonal with `L_ii = p_i` and `L_{i,i+1} = L_{i+1,i} =
+    /// exp((q_i − q_{i+1})/2)`. A closed walk on a path uses each edge an even number of times,
+    /// so only `exp(q_i − q_{i+1})` appears, and `T_2 = 2H`.
+    static func toda(n: Int) throws -> HamiltonianSystem {
+        // n = 10 builds its invariants in seconds; n = 12 took 50 s before the band was used.
+        guard (2...10).contains(n) else { throw CatalogError(message: "toda needs 2 <= n <= 10, got n = \(n)") }
+        let q = (1...n).map { sym("q\($0)") }, p = (1...n).map { sym("p\($0)") }
+        let E = (0..<(n - 1)).map { Expr.apply(.exp, q[$0] - q[$0 + 1]) }
+        // The off-diagonal entries as placeholder symbols, replaced after expanding: a_i^(2m) is E_i^m.
+        let a = (0..<(n - 1)).map { sym("toda_a\($0)") }
+        var index: [String: Int] = [:]
+        for i in 0..<(n - 1) { index["toda_a\(i)"] = i }
+        func lower(_ e: Expr) -> Expr {
+            switch e.kind {
+            case .sum(let ts): return .sum(ts.map(lower))
+            case .product(let c, let fs): return .product([.number(c)] + fs.map(lower))
+            case .power(let b, let x):
+                if case .symbol(let s) = b.kind, let i = index[s], let k = x.rationalValue?.intValue {
+                    precondition(k % 2 == 0, "an odd power of a Toda off-diagonal entry in a trace")
+                    return E[i] ** (k / 2)
+                }
+                return e
+            case .symbol(let s):
+                precondition(index[s] == nil, "an odd power of a Toda off-diagonal entry in a trace")
+                return e
+            default: return e
+            }
+        }
+        // M ← M L for the tridiagonal L, expanded entry by entry. L^k is symmetric with k bands
+        // on each side: only the upper band is computed.
+        var M: [[Expr]] = (0..<n).map { i in (0..<n).map { j in i == j ? p[i] : (j == i + 1 ? a[i] : (i == j + 1 ? a[j] : 0)) } }
+        var invariants: [HamiltonianSystem.Invariant] = []
+        for k in 1...n {
+            if k > 1 {
+                var next = [[Expr]](repeating: [Expr](repeating: 0, count: n), count: n)
+                for i in 0..<n {
+                    for j in i..<min(n, i + k + 1) {
+                        var terms = [M[i][j] * p[j]]
+                        if j > 0 { terms.append(M[i][j - 1] * a[j - 1]) }
+                        if j < n - 1 { terms.append(M[i][j + 1] * a[j]) }
+                        next[i][j] = Expr.sum(terms).expand()
+                        next[j][i] = next[i][j]
+                    }
+                }
+                M = next
+            }
+            let trace = lower(Expr.sum((0..<n).map { M[$0][$0] }).expand())
+            invariants.append(.init(name: "T\(k)", expr: trace, meaning: "tr L^\(k)"))
+        }
+        return HamiltonianSystem(
+            name: "toda(n: \(n))", title: "Open Toda lattice, \(n) particles",
+            reference: "Flaschka, Phys. Rev. B 9, 1924 (1974); P13",
+            pairs: (1...n).map { CanonicalPair("q\($0)", "p\($0)") }, parameters: [],
+            hamiltonian: .sum(p.map { $0 ** 2 }) / 2 + .sum(E), invariants: invariants)
+    }
 
     static func doublePendulum() -> HamiltonianSystem {
         let (q1, q2, p1, p2) = (sym("q1"), sym("q2"), sym("p1"), sym("p2"))

@@ -45,7 +45,7 @@ public final class HamiltonianVectorField: SeparableField, EnergyField {
         field = CompiledEvaluator(try CompiledFunction(f, inputs: names, constants: parameters))
         jacobianFunction = CompiledEvaluator(try CompiledFunction(f.flatMap { fi in names.map { fi.diff($0) } }, inputs: names, constants: parameters))
         // Separable when no ∂H/∂p depends on q (equivalently no ∂H/∂q on p).
-        let mixedFree = dHdp.allSatisfy { g in pairs.allSatisfy { g.diff($0.q).isZero || Simplifier.isZero(g.diff($0.q)) == .zero } }
+        let mixedFree = dHdp.allSatisfy { g in pairs.allSatisfy { g.diff($0.q).isZero || Simplifier.isProvenZero(g.diff($0.q)) } }
         isSeparable = mixedFree
         if mixedFree {
             velocityFunction = CompiledEvaluator(try CompiledFunction(dHdp, inputs: pairs.map(\.p), constants: parameters))

@@ -235,7 +235,7 @@ public struct LegendreKinematics: @unchecked Sendable {
         let velocity = p.map { hamiltonian.diff($0) }
         let hessian = velocity.flatMap { v in p.map { v.diff($0) } }
         let mixed = velocity.flatMap { v in q.map { v.diff($0) } }
-        if hessian.allSatisfy({ $0.isZero || Simplifier.isZero($0) == .zero }) {
+        if hessian.allSatisfy({ $0.isZero || Simplifier.isProvenZero($0) }) {
             throw ModelError(message: "H does not depend on the momenta beyond linearly (d2H/dp2 = 0): qdot = dH/dp cannot be inverted for p, so there is no Lagrangian in (q, qdot)")
         }
         if let unknown = SampleEvaluator.unknownSymbol(in: [hamiltonian], variables: coordinates, parameters: [:]) {

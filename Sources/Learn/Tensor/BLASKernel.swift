@@ -27,7 +27,19 @@ public enum BLASKernel {
     public static func pinByRunningAgain() {
         guard getenv("OPENBLAS_CORETYPE") == nil, nk_cpu_has_avx2_fma() != 0 else { return }
         setenv("OPENBLAS_CORETYPE", pinned, 1)
+        setenv(pinnedMarker, "1", 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         unsetenv("OPENBLAS_CORETYPE")
+        unsetenv(pinnedMarker)
+    }
+
+    /// Set beside `OPENBLAS_CORETYPE` when Noether set that itself: processes started elsewhere
+    /// (a Slurm node, which may lack AVX2) must then choose for their own CPU, not inherit it.
+    public static let pinnedMarker = "NOETHER_PINNED_OPENBLAS_CORETYPE"
+
+    /// `OPENBLAS_CORETYPE` as the user set it (nil when unset, or set by `pinByRunningAgain`).
+    public static var userChoice: String? {
+        let environment = ProcessInfo.processInfo.environment
+        return environment[pinnedMarker] == nil ? environment["OPENBLAS_CORETYPE"] : nil
     }
 }

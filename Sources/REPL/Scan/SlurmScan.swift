@@ -1,4 +1,5 @@
 import Foundation
+import Learn
 import Symbolic
 #if canImport(Glibc)
 import Glibc
@@ -119,7 +120,9 @@ enum SlurmScan {
         if let p = options.partition { lines.append("#SBATCH --partition=\(p)") }
         lines.append("#SBATCH --requeue")
         lines.append("export OPENBLAS_NUM_THREADS=1")
-        if let core = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] { lines.append("export OPENBLAS_CORETYPE=\(core)") }
+        // A kernel choice the user made travels with the job; one Noether made for this CPU does
+        // not (sbatch exports the environment): each node's noether chooses for its own CPU.
+        if let core = BLASKernel.userChoice { lines.append("export OPENBLAS_CORETYPE=\(core)") } else { lines.append("unset OPENBLAS_CORETYPE \(BLASKernel.pinnedMarker)") }
         lines.append("exec \(shellQuoted(ScanDriver.executable)) scan-task \(shellQuoted(out)) \"$SLURM_ARRAY_TASK_ID\"" + (options.timeout.map { " --timeout \($0)" } ?? ""))
         return lines.joined(separator: "\n") + "\n"
     }
