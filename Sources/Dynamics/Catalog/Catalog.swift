@@ -177,7 +177,7 @@ public enum Catalog {
     /// `H = ¼ Σ_{ij} J_ij² + ½ Σ a_i q_i²`, `J_ij = q_i p_j − q_j p_i`,
     /// `I_k = q_k² + Σ_{j≠k} J_kj²/(a_k − a_j)` (Bondesan & Lamacraft, appendix B.2).
     public static func neumann(n: Int) throws -> HamiltonianSystem {
-        guard (2...8).contains(n) else { throw CatalogError(message: "neumann needs 2 <= n <= 8, got n = \(n)") }
+        guard (2...10).contains(n) else { throw CatalogError(message: "neumann needs 2 <= n <= 10, got n = \(n)") }
         let q = (1...n).map { sym("q\($0)") }, p = (1...n).map { sym("p\($0)") }, a = (1...n).map { sym("a\($0)") }
         func J(_ i: Int, _ j: Int) -> Expr { q[i] * p[j] - q[j] * p[i] }
         var kinetic: [Expr] = []
