@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Learn
 @testable import REPL
 
 /// Scans: the plan (grid → configurations, template checks), the language's pieces (grid:,
@@ -99,5 +100,25 @@ final class ScanTests: XCTestCase {
             XCTAssertTrue(script.contains(line + "\n"), line)
         }
         XCTAssertTrue(script.contains(" scan-task '/scans/ab' \"$SLURM_ARRAY_TASK_ID\"\n"))
+    }
+
+    /// OpenBLAS's kernel travels with a job only when the user chose it: one noether pinned for
+    /// the submitting CPU (BLASKernel) is dropped, so each node chooses for its own CPU.
+    func testSlurmScriptPassesOnOnlyTheUsersKernelChoice() {
+        let saved = (getenv("OPENBLAS_CORETYPE").map { String(cString: $0) }, getenv(BLASKernel.pinnedMarker).map { String(cString: $0) })
+        defer {
+            if let v = saved.0 { setenv("OPENBLAS_CORETYPE", v, 1) } else { unsetenv("OPENBLAS_CORETYPE") }
+            if let v = saved.1 { setenv(BLASKernel.pinnedMarker, v, 1) } else { unsetenv(BLASKernel.pinnedMarker) }
+        }
+        var o = ScanOptions()
+        o.backend = .slurm
+        setenv("OPENBLAS_CORETYPE", "SkylakeX", 1)
+        unsetenv(BLASKernel.pinnedMarker)
+        XCTAssertTrue(SlurmScan.script(indices: [0], out: "/s", logs: "/s/l", options: o).contains("export OPENBLAS_CORETYPE=SkylakeX\n"))
+        setenv("OPENBLAS_CORETYPE", "Haswell", 1)
+        setenv(BLASKernel.pinnedMarker, "1", 1)
+        let pinned = SlurmScan.script(indices: [0], out: "/s", logs: "/s/l", options: o)
+        XCTAssertFalse(pinned.contains("export OPENBLAS_CORETYPE"))
+        XCTAssertTrue(pinned.contains("unset OPENBLAS_CORETYPE \(BLASKernel.pinnedMarker)\n"))
     }
 }

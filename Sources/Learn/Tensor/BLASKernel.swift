@@ -7,12 +7,11 @@ import Foundation
 /// OpenBLAS chooses its kernels when it is loaded, before `main`, from the CPU's model, or from
 /// `OPENBLAS_CORETYPE` when that is set. OpenBLAS 0.3.21 does not know newer CPUs (this
 /// machine's Sapphire Rapids among them) and falls back to its SSE3 kernels, "Prescott", which
-/// made `noether bench hnn-step` 2.2–2.4× slower here (BENCHMARKS.md), and round differently
-/// from the Haswell kernels that the
-/// tests, the checked notebooks and the benchmarks run with. So the command line pins the
-/// Haswell kernels itself on every CPU that has AVX2 and FMA: when `OPENBLAS_CORETYPE` is unset,
-/// it sets it and runs itself again, before anything else happens. A user who sets the variable
-/// (to any value) keeps their choice.
+/// made `noether bench hnn-step` 2.2–2.4× slower here (BENCHMARKS.md) and round differently from
+/// the Haswell kernels that the tests, the checked notebooks and the benchmarks run with. So the
+/// command line pins the Haswell kernels itself on every CPU that has AVX2 and FMA: when
+/// `OPENBLAS_CORETYPE` is unset, it sets it and runs itself again, before anything else happens.
+/// A user who sets the variable (to any value) keeps their choice.
 public enum BLASKernel {
     /// The family pinned when the variable is unset.
     public static let pinned = "Haswell"

@@ -119,12 +119,13 @@ struct Polynomial: Hashable {
         return Polynomial(sortedTerms: out)
     }
 
-    func power(_ k: Int) throws -> Polynomial {
+    /// self^k by squaring, each product by `multiply` (RationalForm's charges its work budget).
+    func power(_ k: Int, multiply: (Polynomial, Polynomial) throws -> Polynomial = { try $0.times($1) }) throws -> Polynomial {
         var result = Polynomial.one, base = self, e = k
         while e > 0 {
-            if e & 1 == 1 { result = try result.times(base) }
+            if e & 1 == 1 { result = try multiply(result, base) }
             e >>= 1
-            if e > 0 { base = try base.times(base) }
+            if e > 0 { base = try multiply(base, base) }
         }
         return result
     }

@@ -65,17 +65,6 @@ final class RationalForm {
         return try a.times(b)
     }
 
-    /// p^k by squaring, charged to `workBudget`.
-    private func pow(_ p: Polynomial, _ k: Int) throws -> Polynomial {
-        var result = Polynomial.one, base = p, e = k
-        while e > 0 {
-            if e & 1 == 1 { result = try mul(result, base) }
-            e >>= 1
-            if e > 0 { base = try mul(base, base) }
-        }
-        return result
-    }
-
     // MARK: Variables and factors
 
     func variable(_ atom: Expr) throws -> Int {
@@ -196,7 +185,7 @@ final class RationalForm {
         }
         let base = k < 0 ? try invert(r) : r
         let n = abs(k)
-        return RationalFunction(try pow(base.numerator, n), base.denominator.map { ($0.0, $0.1 * n) })
+        return RationalFunction(try base.numerator.power(n, multiply: mul), base.denominator.map { ($0.0, $0.1 * n) })
     }
 
     // MARK: Conversion
