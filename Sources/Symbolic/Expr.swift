@@ -44,11 +44,14 @@ public struct Expr: Hashable, Sendable, CustomStringConvertible {
         let degree: Double
         /// Nesting depth: 1 for an atom, 1 + the deepest child otherwise.
         let depth: Int
-        /// Bit 0: a float occurs below; bit 1: a non-finite float does (cached: a walk over a
-        /// tree with shared subtrees is exponential in its depth).
+        /// Bit 0: a float occurs below; bit 1: a non-finite float does; bit 2: a kernel does (a
+        /// function, π, I, undefined, or a power whose exponent is not an exact integer), which
+        /// rules out the rational zero tests at once (cached: a walk over a tree with shared
+        /// subtrees is exponential in its depth).
         let floatFlags: UInt8
         var hasFloat: Bool { floatFlags & 1 != 0 }
         var hasNonFinite: Bool { floatFlags & 2 != 0 }
+        var hasKernel: Bool { floatFlags & 4 != 0 }
         init(_ kind: Kind) {
             self.kind = kind
             var below = 0, flags: UInt8 = 0
@@ -58,8 +61,11 @@ public struct Expr: Hashable, Sendable, CustomStringConvertible {
             case .number(let n): number(n)
             case .sum(let ts): for t in ts { absorb(t) }
             case .product(let c, let fs): number(c); for f in fs { absorb(f) }
-            case .power(let b, let e): absorb(b); absorb(e)
-            case .function(_, let a): absorb(a)
+            case .power(let b, let e):
+                absorb(b); absorb(e)
+                if case .number(.exact(let q)) = e.kind, q.isInteger {} else { flags |= 4 }
+            case .function(_, let a): absorb(a); flags |= 4
+            case .pi, .imaginaryUnit, .undefined: flags |= 4
             default: break
             }
             depth = below + 1

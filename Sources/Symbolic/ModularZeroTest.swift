@@ -95,6 +95,7 @@ enum ModularZeroTest {
     // MARK: Bounds
 
     static func bound(_ e: Expr) -> Bound? {
+        if e.node.hasKernel { return nil }
         var memo: [ObjectIdentifier: Bound] = [:]
         func number(_ n: Number) -> Bound? {
             let r: Rational

@@ -1,7 +1,8 @@
 
 /// The answer to "is this expression zero?".
 public enum ZeroDecision: Equatable, Sendable {
-    /// Proven zero by exact normal form.
+    /// Proven zero exactly: by the rational normal form, or by partial fractions over
+    /// differences of variables (`PartialFractionZeroTest`).
     case zero
     /// Zero at random points modulo random primes (`ModularZeroTest`): exact arithmetic, whose
     /// only error is the chance, below 2^-errorBits, that a non-zero expression looks zero.
@@ -75,7 +76,16 @@ public enum Simplifier {
         } catch {
             // Outside the exact range: the modular test if it applies, else numerically below.
         }
+        // Beyond the budget, sums of fractions over differences are still decided exactly
+        // (polynomials are left to the modular test: their exact form is what ran out).
         if rational {
+            if DifferenceFractionForm.applies(to: e) {
+                switch PartialFractionZeroTest.decide(e) {
+                case .zero: return .zero
+                case .nonzero: return .nonzero(witness: nil)
+                case .notApplicable: break
+                }
+            }
             switch ModularZeroTest.decide(e) {
             case .zero(let k): return .modularZero(errorBits: k)
             case .nonzero: return .nonzero(witness: nil)

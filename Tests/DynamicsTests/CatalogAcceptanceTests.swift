@@ -90,6 +90,26 @@ final class CatalogAcceptanceTests: XCTestCase {
         XCTAssertThrowsError(try Catalog.system("toda", options: ["n": 11]))
     }
 
+    /// Beyond the exact normal form's budget, partial fractions over q_i − q_j still prove every
+    /// {T_k, H} exactly; the traces, built in factored form, are the traces of the Lax power.
+    func testCalogeroMoserIsExactBeyondTheNormalForm() throws {
+        let s = try Catalog.calogeroMoser(n: 5, harmonic: false)
+        let pb = PoissonBracket(s.pairs)
+        XCTAssertEqual(Simplifier.areBracketsZero(s.invariants.map(\.expr), s.hamiltonian, pb), Array(repeating: .zero, count: 5))
+        XCTAssertEqual(Simplifier.isZero(pb(s.invariants[4].expr, s.invariants[3].expr)), .zero)
+        let t5 = s.invariants[4].expr
+        XCTAssertEqual(Simplifier.areBracketsZero([t5 + Expr.symbol("q1") * Expr.symbol("p2")], s.hamiltonian, pb), [.nonzero(witness: nil)])
+        let raw = try Catalog.calogeroMoser(n: 4, harmonic: false, simplifyInvariants: false)
+        let built = try Catalog.calogeroMoser(n: 4, harmonic: false)
+        for (r, b) in zip(raw.invariants, built.invariants) {
+            XCTAssertFalse(b.expr.contains(.i), b.name)
+            XCTAssertEqual(Simplifier.isZero(r.expr - b.expr), .zero, b.name)
+        }
+        let trapped = try Catalog.calogeroMoser(n: 4, harmonic: true)
+        XCTAssertEqual(Simplifier.areBracketsZero(trapped.invariants.map(\.expr), trapped.hamiltonian, PoissonBracket(trapped.pairs)),
+                       Array(repeating: .zero, count: 4))
+    }
+
     func testCalogeroMoserInAHarmonicTrap() throws {
         let s = try Catalog.system("calogero3w")
         let pb = PoissonBracket(s.pairs)

@@ -9,9 +9,9 @@ final class ModularZeroTestTests: XCTestCase {
     /// With a zero work budget the exact form gives up at its first polynomial product, so the
     /// zero test takes the modular route wherever it applies.
     func withoutExactForm<T>(_ body: () throws -> T) rethrows -> T {
-        let saved = Simplifier.exactWorkBudget
-        Simplifier.exactWorkBudget = 0
-        defer { Simplifier.exactWorkBudget = saved }
+        let saved = (Simplifier.exactWorkBudget, PartialFractionZeroTest.workBudget)
+        (Simplifier.exactWorkBudget, PartialFractionZeroTest.workBudget) = (0, 0)
+        defer { (Simplifier.exactWorkBudget, PartialFractionZeroTest.workBudget) = saved }
         return try body()
     }
 

@@ -147,6 +147,18 @@ struct Polynomial: Hashable {
         return Polynomial(sortedTerms: quotient)
     }
 
+    /// ∂/∂x_v. Lowering one variable's exponent in every term that has it keeps their lex order.
+    func derivative(_ v: Int) -> Polynomial {
+        var out: [Term] = []
+        for t in terms where t.monomial[v] > 0 {
+            var m = t.monomial
+            let e = m[v]
+            m[v] = e - 1
+            out.append(Term(monomial: m, coefficient: t.coefficient * Rational(e)))
+        }
+        return Polynomial(sortedTerms: out)
+    }
+
     /// The largest monomial dividing every term.
     var monomialContent: Monomial {
         guard var g = terms.first?.monomial else { return .one }

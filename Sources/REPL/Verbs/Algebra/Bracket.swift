@@ -10,6 +10,10 @@ enum Bracket: Verb {
 
     static func run(_ call: BoundCall) throws -> Value {
         try call.evaluation.needPairs(call.location, call.name)
-        return .expr(Simplifier.simplify(call.session.bracket(try call.expression(0), try call.expression(1))))
+        let (f, g, pb) = (try call.expression(0), try call.expression(1), call.session.bracket)
+        // A bracket proven zero in factored form (Calogero-Moser, Neumann) is 0 without its
+        // normal form, whose common denominator can be the largest object in the computation.
+        if Simplifier.bracketIsZeroByPartialFractions(f, g, pb) == true { return .expr(.zero) }
+        return .expr(Simplifier.simplify(pb(f, g)))
     }
 }

@@ -13,7 +13,7 @@ enum Conserved: Verb {
         let h = try call.evaluation.hamiltonian(call.location, call.name, "define H (H = ...) or load a system")
         // Several quantities are decided in one context (H's gradient and conversions shared).
         let bracket = call.session.bracket
-        let decisions = Simplifier.areZero(try (0..<call.count).map { bracket(try call.expression($0), h) })
+        let decisions = Simplifier.areBracketsZero(try (0..<call.count).map { try call.expression($0) }, h, bracket)
         return decisions.count == 1 ? .decision(decisions[0]) : .list(decisions.map(Value.decision))
     }
 }

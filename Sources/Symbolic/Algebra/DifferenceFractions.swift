@@ -1,0 +1,352 @@
+/// Sums of fractions whose denominators are products of powers of differences of two variables
+/// (q_i − q_j) or of single variables, kept factored: Σ_d N_d / d with polynomial numerators.
+/// Calogero–Moser's invariants and brackets live here (1/(q_i − q_j)), and so do Neumann's
+/// (1/(a_k − a_j)). The exact common denominator of such a sum is a product over many pairs,
+/// which expanded has more terms than anything else in the computation; this form never
+/// expands it (`PartialFractionZeroTest` decides zero without it).
+struct DifferenceFractionSum {
+    /// (v_hi − v_lo)^exponent with hi > lo, packed so that sorting the raw values sorts by
+    /// (hi, lo); lo = −1 stands for the constant 0, so the factor is v_hi^exponent.
+    struct Factor: Hashable, Comparable {
+        var raw: UInt32
+        init(hi: Int, lo: Int, exponent: Int) { raw = UInt32(hi + 1) << 24 | UInt32(lo + 1) << 16 | UInt32(exponent) }
+        var hi: Int { Int(raw >> 24) - 1 }
+        var lo: Int { Int((raw >> 16) & 0xFF) - 1 }
+        var exponent: Int { Int(raw & 0xFFFF) }
+        var key: UInt32 { raw >> 16 }
+        static func < (a: Factor, b: Factor) -> Bool { a.raw < b.raw }
+    }
+    /// Factors sorted by (hi, lo), each pair once, exponents ≥ 1. The empty array is 1.
+    typealias Denominator = [Factor]
+
+    var terms: [Denominator: Polynomial] = [:]
+
+    static let maximumExponent = 0xFFFF
+
+    init() {}
+    init(_ p: Polynomial) { if !p.isZero { terms[[]] = p } }
+    init(denominator: Denominator, numerator: Polynomial) { if !numerator.isZero { terms[denominator] = numerator } }
+
+    var isZero: Bool { terms.isEmpty }
+
+    mutating func add(_ denominator: Denominator, _ numerator: Polynomial) {
+        if numerator.isZero { return }
+        if let old = terms[denominator] {
+            let s = old + numerator
+            terms[denominator] = s.isZero ? nil : s
+        } else {
+            terms[denominator] = numerator
+        }
+    }
+
+    /// Adds in place (`s = s + t` would copy s's table on every call while the caller holds s).
+    mutating func add(_ other: DifferenceFractionSum) {
+        if terms.isEmpty { terms = other.terms; return }
+        for (d, n) in other.terms { add(d, n) }
+    }
+
+    /// The product of two denominators (exponents of a common pair add).
+    static func multiply(_ a: Denominator, _ b: Denominator) throws -> Denominator {
+        if a.isEmpty { return b }
+        if b.isEmpty { return a }
+        var out: Denominator = []
+        out.reserveCapacity(a.count + b.count)
+        var i = 0, j = 0
+        while i < a.count && j < b.count {
+            if a[i].key == b[j].key {
+                let e = a[i].exponent + b[j].exponent
+                guard e <= maximumExponent else { throw OutOfExactRange(reason: "a denominator exponent above \(maximumExponent)") }
+                out.append(Factor(hi: a[i].hi, lo: a[i].lo, exponent: e))
+                i += 1; j += 1
+            } else if a[i].key < b[j].key {
+                out.append(a[i]); i += 1
+            } else {
+                out.append(b[j]); j += 1
+            }
+        }
+        out.append(contentsOf: a[i...])
+        out.append(contentsOf: b[j...])
+        return out
+    }
+
+    func negated() -> DifferenceFractionSum {
+        var out = self
+        for (d, n) in terms { out.terms[d] = -n }
+        return out
+    }
+
+    /// The factor (v_hi − v_lo)^m expanded, v_{−1} = 0.
+    static func expanded(_ f: Factor) throws -> Polynomial {
+        var base = Polynomial(variable: f.hi)
+        if f.lo >= 0 { base = base - Polynomial(variable: f.lo) }
+        return try base.power(f.exponent)
+    }
+}
+
+/// Converts expressions to `DifferenceFractionSum`, charging term products to a budget.
+final class DifferenceFractionForm {
+    enum Failure: Error {
+        /// Not of the form: a kernel (exp, sqrt, I, π), a non-integer power, or a division by
+        /// something that is not a monomial or a difference of two variables.
+        case notApplicable
+        /// More term products than `budget`.
+        case overBudget
+    }
+
+    private(set) var variables: [String: Int] = [:]
+    private var memo: [ObjectIdentifier: DifferenceFractionSum] = [:]
+    /// Term products left before the conversion or the test gives up.
+    var budget: Int
+    /// The index standing for I, when I is allowed: a variable ι with ι² = −1 applied only when
+    /// converting back (`expression(_:)`). The zero test does not allow it.
+    private(set) var imaginaryUnit: Int?
+    private let allowsImaginaryUnit: Bool
+
+    init(budget: Int, allowsImaginaryUnit: Bool = false) {
+        self.budget = budget
+        self.allowsImaginaryUnit = allowsImaginaryUnit
+    }
+
+    func charge(_ work: Int) throws {
+        budget -= work
+        if budget < 0 { throw Failure.overBudget }
+        try Interrupt.check()
+    }
+
+    /// A cheap structural check, before any conversion work: no kernels, integer powers only,
+    /// at least one division, and every division by a symbol, a difference of two symbols
+    /// (c·x − c·y), or a product of such. (`convert` still checks the coefficients.)
+    static func applies(to e: Expr) -> Bool { shape(e) == .fractions }
+
+    enum Shape { case polynomial, fractions, other }
+
+    /// `fractions` when `applies`, `polynomial` when the same holds but nothing is divided.
+    static func shape(_ e: Expr) -> Shape {
+        if e.node.hasKernel { return .other }
+        var memo: [ObjectIdentifier: Bool] = [:]
+        var divisions = 0
+        func linear(_ e: Expr) -> Bool {
+            switch e.kind {
+            case .symbol: return true
+            case .product(_, let fs): return fs.count == 1 && { if case .symbol = fs[0].kind { return true }; return false }()
+            default: return false
+            }
+        }
+        func divisor(_ b: Expr) -> Bool {
+            switch b.kind {
+            case .symbol: return true
+            case .sum(let ts): return ts.count == 2 && ts.allSatisfy(linear)
+            case .product(_, let fs): return fs.allSatisfy(divisor)
+            case .power(let base, let k):
+                guard case .number(.exact(let q)) = k.kind, let m = q.intValue, m > 0 else { return false }
+                return divisor(base)
+            default: return false
+            }
+        }
+        func walk(_ e: Expr) -> Bool {
+            let id = ObjectIdentifier(e.node)
+            if let known = memo[id] { return known }
+            let ok: Bool
+            switch e.kind {
+            case .number(let n): if case .float(let x) = n { ok = x.isFinite } else { ok = true }
+            case .symbol: ok = true
+            case .sum(let ts): ok = ts.allSatisfy(walk)
+            case .product(_, let fs): ok = fs.allSatisfy(walk)
+            case .power(let b, let k):
+                if case .number(.exact(let q)) = k.kind, let m = q.intValue {
+                    if m < 0 { divisions += 1 }
+                    ok = m >= 0 ? walk(b) : divisor(b)
+                } else {
+                    ok = false
+                }
+            case .function, .pi, .imaginaryUnit, .undefined: ok = false
+            }
+            memo[id] = ok
+            return ok
+        }
+        return walk(e) ? (divisions > 0 ? .fractions : .polynomial) : .other
+    }
+
+    func variable(_ name: String) throws -> Int {
+        if let i = variables[name] { return i }
+        // Monomial holds 32 variables; a factor's packing leaves 8 bits for an index.
+        guard variables.count < Monomial.maxVariables else { throw Failure.notApplicable }
+        variables[name] = variables.count
+        return variables.count - 1
+    }
+
+    func times(_ a: Polynomial, _ b: Polynomial) throws -> Polynomial {
+        try charge(a.terms.count * b.terms.count)
+        do { return try a.times(b) } catch is OutOfExactRange { throw Failure.notApplicable }
+    }
+
+    func convert(_ e: Expr) throws -> DifferenceFractionSum {
+        let id = ObjectIdentifier(e.node)
+        if let known = memo[id] { return known }
+        let result: DifferenceFractionSum
+        switch e.kind {
+        case .number(let n): result = DifferenceFractionSum(Polynomial(constant: try rational(n)))
+        case .symbol(let s): result = DifferenceFractionSum(Polynomial(variable: try variable(s)))
+        case .sum(let ts):
+            var s = DifferenceFractionSum()
+            for t in ts { s.add(try convert(t)) }
+            result = s
+        case .product(let c, let fs):
+            var s = DifferenceFractionSum(Polynomial(constant: try rational(c)))
+            for f in fs { s = try multiply(s, try convert(f)) }
+            result = s
+        case .power(let b, let x):
+            guard case .number(.exact(let q)) = x.kind, let k = q.intValue else { throw Failure.notApplicable }
+            let base = try convert(b)
+            result = k >= 0 ? try power(base, k) : try power(try reciprocal(base), -k)
+        case .imaginaryUnit:
+            guard allowsImaginaryUnit else { throw Failure.notApplicable }
+            if imaginaryUnit == nil { imaginaryUnit = try variable("\u{0}I") }
+            result = DifferenceFractionSum(Polynomial(variable: imaginaryUnit!))
+        case .function, .pi, .undefined:
+            throw Failure.notApplicable
+        }
+        memo[id] = result
+        return result
+    }
+
+    private func rational(_ n: Number) throws -> Rational {
+        switch n {
+        case .exact(let q): return q
+        case .float(let x): guard let q = Rational(exactly: x) else { throw Failure.notApplicable }; return q
+        }
+    }
+
+    func multiply(_ a: DifferenceFractionSum, _ b: DifferenceFractionSum) throws -> DifferenceFractionSum {
+        if a.isZero || b.isZero { return DifferenceFractionSum() }
+        var out = DifferenceFractionSum()
+        for (da, na) in a.terms {
+            for (db, nb) in b.terms {
+                let d: DifferenceFractionSum.Denominator
+                do { d = try DifferenceFractionSum.multiply(da, db) } catch is OutOfExactRange { throw Failure.notApplicable }
+                out.add(d, try times(na, nb))
+            }
+        }
+        return out
+    }
+
+    /// ∂s/∂v, term by term: ∂N/∂v / d, and ∓m N / (d · (v_hi − v_lo)) for each factor of d with v.
+    func derivative(_ s: DifferenceFractionSum, _ v: Int) throws -> DifferenceFractionSum {
+        var out = DifferenceFractionSum()
+        for (d, n) in s.terms {
+            try charge(n.terms.count)
+            out.add(d, n.derivative(v))
+            for (i, f) in d.enumerated() where f.hi == v || f.lo == v {
+                guard f.exponent < DifferenceFractionSum.maximumExponent else { throw Failure.notApplicable }
+                var raised = d
+                raised[i] = .init(hi: f.hi, lo: f.lo, exponent: f.exponent + 1)
+                out.add(raised, n.scaled(by: Rational(f.hi == v ? -f.exponent : f.exponent)))
+            }
+        }
+        return out
+    }
+
+    func power(_ a: DifferenceFractionSum, _ k: Int) throws -> DifferenceFractionSum {
+        // Coefficients grow k-fold, as in `RationalForm.power`: 2^(10^5) is not for this test.
+        var bits = 0
+        for n in a.terms.values { for t in n.terms { bits = max(bits, t.coefficient.bitSize) } }
+        let (total, overflow) = bits.multipliedReportingOverflow(by: k)
+        guard !overflow, total <= RationalForm.largestPowerBits else { throw Failure.notApplicable }
+        var result = DifferenceFractionSum(.one), base = a, e = k
+        while e > 0 {
+            if e & 1 == 1 { result = try multiply(result, base) }
+            e >>= 1
+            if e > 0 { base = try multiply(base, base) }
+        }
+        return result
+    }
+
+    /// 1/a when a is one term c·M/d (a monomial over a product of differences) or c(v_i − v_j).
+    func reciprocal(_ a: DifferenceFractionSum) throws -> DifferenceFractionSum {
+        guard a.terms.count == 1, let (d, n) = a.terms.first else { throw Failure.notApplicable }
+        if n.terms.count == 1 {
+            let t = n.terms[0]
+            var denominator: DifferenceFractionSum.Denominator = []
+            for v in 0..<Monomial.maxVariables where t.monomial[v] > 0 {
+                denominator.append(.init(hi: v, lo: -1, exponent: t.monomial[v]))
+            }
+            var numerator = Polynomial(constant: Rational.one / t.coefficient)
+            for f in d { numerator = try times(numerator, try DifferenceFractionSum.expanded(f)) }
+            return DifferenceFractionSum(denominator: denominator, numerator: numerator)
+        }
+        // c v_a − c v_b, a difference of two variables.
+        guard d.isEmpty, n.terms.count == 2 else { throw Failure.notApplicable }
+        let (s, t) = (n.terms[0], n.terms[1])
+        guard s.coefficient == -t.coefficient, let a = single(s.monomial), let b = single(t.monomial) else {
+            throw Failure.notApplicable
+        }
+        // c(v_a − v_b) = ±c (v_hi − v_lo).
+        let (hi, lo) = (max(a, b), min(a, b))
+        let c = a == hi ? s.coefficient : t.coefficient
+        return DifferenceFractionSum(denominator: [.init(hi: hi, lo: lo, exponent: 1)],
+                                     numerator: Polynomial(constant: Rational.one / c))
+    }
+
+    /// The variable when m is that variable to the first power.
+    private func single(_ m: Monomial) -> Int? {
+        var found: Int?
+        for v in 0..<Monomial.maxVariables where m[v] > 0 {
+            if found != nil || m[v] != 1 { return nil }
+            found = v
+        }
+        return found
+    }
+}
+
+extension DifferenceFractionForm {
+    /// The sum as an expression: Σ c · monomial / Π (v_i − v_j)^m, with I² = −1 applied.
+    func expression(_ s: DifferenceFractionSum) throws -> Expr {
+        var names = [String](repeating: "", count: variables.count)
+        for (name, i) in variables { names[i] = name }
+        let symbols = names.map(Expr.symbol)
+        var items: [Expr] = []
+        for (d, n) in s.terms {
+            var numerator = n
+            if let iota = imaginaryUnit {
+                // ι^e = (−1)^(e/2) ι^(e mod 2).
+                var reduced: [Monomial: Rational] = [:]
+                for t in n.terms {
+                    var m = t.monomial
+                    let e = m[iota]
+                    m[iota] = e % 2
+                    reduced[m, default: .zero] += e % 4 >= 2 ? -t.coefficient : t.coefficient
+                }
+                numerator = Polynomial.collect(reduced)
+            }
+            var denominator: [Expr] = []
+            for f in d {
+                let difference = f.lo < 0 ? symbols[f.hi] : symbols[f.hi] - symbols[f.lo]
+                denominator.append(difference ** Expr.integer(-f.exponent))
+            }
+            for t in numerator.terms {
+                try Interrupt.check()
+                var factors = denominator
+                for v in 0..<symbols.count where t.monomial[v] > 0 {
+                    let base = v == imaginaryUnit ? Expr.i : symbols[v]
+                    factors.append(t.monomial[v] == 1 ? base : base ** Expr.integer(t.monomial[v]))
+                }
+                items.append(.product([.number(.exact(t.coefficient))] + factors))
+            }
+        }
+        return .sum(items)
+    }
+}
+
+extension Expr {
+    /// The expression expanded as a sum of terms c · monomial / Π (v_i − v_j)^m, products of
+    /// sums distributed, terms over the same differences collected, and I² = −1 applied; nil
+    /// when it is not a sum of such fractions (a kernel, a non-integer power, a division by a
+    /// sum that is not a difference of two symbols) or the expansion would take more than
+    /// `budget` term products. Unlike `expand`, the work is shared wherever the expression
+    /// shares subexpressions (a matrix power built by index sums expands in matrix-product time).
+    public func expandedOverDifferences(budget: Int = 400_000_000) -> Expr? {
+        let form = DifferenceFractionForm(budget: budget, allowsImaginaryUnit: true)
+        guard let s = try? form.convert(self) else { return nil }
+        return try? form.expression(s)
+    }
+}
