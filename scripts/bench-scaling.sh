@@ -12,8 +12,8 @@ venv="${NOETHER_SYMENGINE_VENV:-/tmp/noether-symengine}"
 [ -x "$venv/bin/python" ] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q symengine; }
 T="${TIMEOUT:-120}"
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(neumann:3 neumann:4 neumann:5 neumann:6 neumann:7 neumann:8
-                                 calogero:3 calogero:4 calogero:5 calogero:6
+[ ${#cases[@]} -gt 0 ] || cases=(neumann:3 neumann:4 neumann:5 neumann:6 neumann:7 neumann:8 neumann:9 neumann:10
+                                 calogero:3 calogero:4 calogero:5 calogero:6 calogero:7 calogero:8
                                  toda:3 toda:4 toda:5 toda:6 toda:7 toda:8 toda:9 toda:10)
 echo "# $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; $(date -u '+%Y-%m-%d %H:%M') UTC; commit $(git rev-parse --short HEAD); timeout ${T} s"
 for c in "${cases[@]}"; do
