@@ -64,6 +64,12 @@ public enum Simplifier {
         if case .number(let n) = e.kind { return n.isZero ? .zero : .nonzero(witness: [:]) }
         // Where the modular test applies it is the fallback, so the exact form gets a budget.
         let rational = ModularZeroTest.applies(to: e)
+        // A kernel exp(t/D) already built in a shared form may be too coarse for e.
+        var form = form
+        if !form.prepareExponentials(e) {
+            form = RationalForm(floatsAreExact: true)
+            _ = form.prepareExponentials(e)
+        }
         form.workBudget = rational && budgeted ? exactWorkBudget : nil
         defer { form.workBudget = nil }
         do {
@@ -103,6 +109,7 @@ public enum Simplifier {
     /// free of `I` when the value is real, and of kernels that cancel).
     public static func simplify(_ e: Expr, preferSmaller: Bool = true) -> Expr {
         let form = RationalForm()
+        _ = form.prepareExponentials(e)
         guard let r = try? form.convert(e),
               let n = try? form.reduce(r.numerator),
               let lowered = try? form.reduceDenominator(RationalFunction(n, r.denominator)),

@@ -40,6 +40,12 @@ final class RationalForm {
     private var memo: [Expr: RationalFunction] = [:]
     private var termsMemo: [Expr: [RationalFunction]] = [:]
     private var factorPowers: [Int: [Polynomial]] = [:]
+    /// For the symbolic part t of each term c·t of an exp argument, the common denominator D of
+    /// the coefficients c met (`prepareExponentials`): the kernel is exp(t/D), so exp(t) and
+    /// exp(t/2) are powers of one kernel and exp(t/2)² = exp(t) is built in.
+    private var exponentialScales: [Expr: Int] = [:]
+    /// The t whose kernel exp(t/D) has been built (D can no longer change).
+    private var builtScales: Set<Expr> = []
     /// Whether a kernel other than `I` was introduced (dependent kernels are possible). In a
     /// shared context this is conservative: a kernel met by any expression counts.
     private(set) var hasKernels = false
@@ -64,6 +70,48 @@ final class RationalForm {
         }
         return try a.times(b)
     }
+
+    /// Records the exp kernels' scales `e` needs, before it is converted. False when a kernel
+    /// already built would need a finer scale; the caller then converts `e` in a fresh form.
+    func prepareExponentials(_ e: Expr) -> Bool {
+        var seen = Set<ObjectIdentifier>()
+        var consistent = true
+        func record(_ u: Expr) {
+            let terms: [Expr]
+            if case .sum(let ts) = u.kind { terms = ts } else { terms = [u] }
+            for t in terms {
+                let (c, fs) = t.splitCoefficient()
+                guard case .exact(let q) = c, let d = q.denominator.asInt else { continue }
+                let key = Expr.term(.exact(.one), fs)
+                let old = exponentialScales[key] ?? 1
+                let (product, overflow) = old.multipliedReportingOverflow(by: d / gcd(old, d))
+                // Beyond 2^16 the kernels stay apart (as before: the numeric test then decides).
+                guard !overflow, product <= 1 << 16, product != old else { continue }
+                if builtScales.contains(key) { consistent = false }
+                exponentialScales[key] = product
+            }
+        }
+        func walk(_ e: Expr) {
+            guard e.node.hasKernel, seen.insert(ObjectIdentifier(e.node)).inserted else { return }
+            switch e.kind {
+            case .function(let f, let a):
+                switch f {
+                case .exp, .sinh, .cosh: record(a)
+                case .tanh: record(2 * a)
+                default: break
+                }
+                walk(a)
+            case .sum(let ts): ts.forEach(walk)
+            case .product(_, let fs): fs.forEach(walk)
+            case .power(let b, let x): walk(b); walk(x)
+            default: break
+            }
+        }
+        walk(e)
+        return consistent
+    }
+
+    private func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
 
     // MARK: Variables and factors
 
@@ -313,9 +361,14 @@ final class RationalForm {
                 guard case .exact(let q) = c, let n = q.numerator.asInt, let d = q.denominator.asInt else {
                     return RationalFunction(Polynomial(variable: try kernel(e)))
                 }
-                let atom = Expr.apply(.exp, Expr.term(.exact(Rational(1, d)), fs))
+                // exp(n t/d) = exp(t/D)^(n D/d) with D the scale prepared for t (or d).
+                let key = Expr.term(.exact(.one), fs)
+                var scale = exponentialScales[key] ?? d
+                if exponentialScales[key] == nil { exponentialScales[key] = d }
+                if scale % d != 0 { scale = d } else { builtScales.insert(key) }
+                let atom = Expr.apply(.exp, Expr.term(.exact(Rational(1, scale)), fs))
                 let v = try kernel(atom)
-                acc = try multiply(acc, try power(RationalFunction(Polynomial(variable: v)), n))
+                acc = try multiply(acc, try power(RationalFunction(Polynomial(variable: v)), n * (scale / d)))
             }
             return acc
         case .sinh:
