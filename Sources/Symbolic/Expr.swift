@@ -46,12 +46,14 @@ public struct Expr: Hashable, Sendable, CustomStringConvertible {
         let depth: Int
         /// Bit 0: a float occurs below; bit 1: a non-finite float does; bit 2: a kernel does (a
         /// function, π, I, undefined, or a power whose exponent is not an exact integer), which
-        /// rules out the rational zero tests at once (cached: a walk over a tree with shared
-        /// subtrees is exponential in its depth).
+        /// rules out the rational zero tests at once; bit 3: see `hasExponential` (cached: a walk
+        /// over a tree with shared subtrees is exponential in its depth).
         let floatFlags: UInt8
         var hasFloat: Bool { floatFlags & 1 != 0 }
         var hasNonFinite: Bool { floatFlags & 2 != 0 }
         var hasKernel: Bool { floatFlags & 4 != 0 }
+        /// Bit 3: exp, sinh, cosh or tanh occurs below (the exact form's exp kernels).
+        var hasExponential: Bool { floatFlags & 8 != 0 }
         init(_ kind: Kind) {
             self.kind = kind
             var below = 0, flags: UInt8 = 0
@@ -64,7 +66,10 @@ public struct Expr: Hashable, Sendable, CustomStringConvertible {
             case .power(let b, let e):
                 absorb(b); absorb(e)
                 if case .number(.exact(let q)) = e.kind, q.isInteger {} else { flags |= 4 }
-            case .function(_, let a): absorb(a); flags |= 4
+            case .function(let f, let a):
+                absorb(a)
+                flags |= 4
+                if f == .exp || f == .sinh || f == .cosh || f == .tanh { flags |= 8 }
             case .pi, .imaginaryUnit, .undefined: flags |= 4
             default: break
             }

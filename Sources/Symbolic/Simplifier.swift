@@ -58,7 +58,7 @@ public enum Simplifier {
     /// (`RationalForm.workBudget`): about a quarter of a second here.
     nonisolated(unsafe) static var exactWorkBudget = 4_000_000
 
-    static func isZero(_ e: Expr, in form: RationalForm, budgeted: Bool = true) -> ZeroDecision {
+    static func isZero(_ e: Expr, in form: RationalForm, budgeted: Bool = true, partialFractions: Bool = true) -> ZeroDecision {
         if e.isZero { return .zero }
         // A number is zero only when it is; a float is the binary number it holds (1e-10 is not 0).
         if case .number(let n) = e.kind { return n.isZero ? .zero : .nonzero(witness: [:]) }
@@ -85,7 +85,7 @@ public enum Simplifier {
         // Beyond the budget, sums of fractions over differences are still decided exactly
         // (polynomials are left to the modular test: their exact form is what ran out).
         if rational {
-            if DifferenceFractionForm.applies(to: e) {
+            if partialFractions && DifferenceFractionForm.applies(to: e) {
                 switch PartialFractionZeroTest.decide(e) {
                 case .zero: return .zero
                 case .nonzero: return .nonzero(witness: nil)

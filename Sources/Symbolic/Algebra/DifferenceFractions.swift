@@ -9,7 +9,11 @@ struct DifferenceFractionSum {
     /// (hi, lo); lo = −1 stands for the constant 0, so the factor is v_hi^exponent.
     struct Factor: Hashable, Comparable {
         var raw: UInt32
-        init(hi: Int, lo: Int, exponent: Int) { raw = UInt32(hi + 1) << 24 | UInt32(lo + 1) << 16 | UInt32(exponent) }
+        init(hi: Int, lo: Int, exponent: Int) {
+            // An exponent that spilled into the index fields would be a different factor.
+            precondition(exponent >= 1 && exponent <= DifferenceFractionSum.maximumExponent && lo >= -1 && hi > lo && hi < 255)
+            raw = UInt32(hi + 1) << 24 | UInt32(lo + 1) << 16 | UInt32(exponent)
+        }
         var hi: Int { Int(raw >> 24) - 1 }
         var lo: Int { Int((raw >> 16) & 0xFF) - 1 }
         var exponent: Int { Int(raw & 0xFFFF) }
@@ -105,6 +109,19 @@ final class DifferenceFractionForm {
     init(budget: Int, allowsImaginaryUnit: Bool = false) {
         self.budget = budget
         self.allowsImaginaryUnit = allowsImaginaryUnit
+    }
+
+    private var binomials: [Int: Rational] = [:]
+
+    /// C(n, k), exactly (a pole of order 40 needs more than 64 bits), cached.
+    func binomial(_ n: Int, _ k: Int) -> Rational {
+        if k < 0 || k > n { return .zero }
+        let key = n << 32 | k
+        if let known = binomials[key] { return known }
+        var r = Rational.one
+        for i in 0..<min(k, n - k) { r = r * Rational(n - i, i + 1) }
+        binomials[key] = r
+        return r
     }
 
     func charge(_ work: Int) throws {
@@ -266,6 +283,8 @@ final class DifferenceFractionForm {
         guard a.terms.count == 1, let (d, n) = a.terms.first else { throw Failure.notApplicable }
         if n.terms.count == 1 {
             let t = n.terms[0]
+            // I in a denominator would come back as a symbol: not for this form.
+            if let iota = imaginaryUnit, t.monomial[iota] > 0 { throw Failure.notApplicable }
             var denominator: DifferenceFractionSum.Denominator = []
             for v in 0..<Monomial.maxVariables where t.monomial[v] > 0 {
                 denominator.append(.init(hi: v, lo: -1, exponent: t.monomial[v]))

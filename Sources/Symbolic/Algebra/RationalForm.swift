@@ -92,7 +92,7 @@ final class RationalForm {
             }
         }
         func walk(_ e: Expr) {
-            guard e.node.hasKernel, seen.insert(ObjectIdentifier(e.node)).inserted else { return }
+            guard e.node.hasExponential, seen.insert(ObjectIdentifier(e.node)).inserted else { return }
             switch e.kind {
             case .function(let f, let a):
                 switch f {
