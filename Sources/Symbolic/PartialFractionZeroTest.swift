@@ -217,10 +217,6 @@ extension PartialFractionZeroTest {
 }
 
 extension Simplifier {
-    /// Whether {f, g} is zero, for each f: decided exactly on the bracket in factored form where
-    /// f and g are sums of fractions over differences (`PartialFractionZeroTest.decideBracket`,
-    /// no bracket expression is built), else as `areZero` decides the bracket expression. A
-    /// `true` is then exact where `areZero` may have reached only the modular verdict.
     /// {f, g} = 0 proven (true) or refuted (false) exactly in factored form, nil when f or g is
     /// not a sum of fractions over differences (or the work budget ran out).
     public static func bracketIsZeroByPartialFractions(_ f: Expr, _ g: Expr, _ bracket: PoissonBracket) -> Bool? {
@@ -231,6 +227,10 @@ extension Simplifier {
         }
     }
 
+    /// Whether {f, g} is zero, for each f: decided exactly on the bracket in factored form where
+    /// f and g are sums of fractions over differences (`PartialFractionZeroTest.decideBracket`,
+    /// no bracket expression is built), else as `areZero` decides the bracket expression. A
+    /// `true` is then exact where `areZero` may have reached only the modular verdict.
     public static func areBracketsZero(_ fs: [Expr], _ g: Expr, _ bracket: PoissonBracket) -> [ZeroDecision] {
         let fractions = DifferenceFractionForm(budget: 0)
         let form = RationalForm(floatsAreExact: true)

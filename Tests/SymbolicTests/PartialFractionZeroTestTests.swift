@@ -134,6 +134,20 @@ final class PartialFractionZeroTestTests: XCTestCase {
         XCTAssertEqual(PartialFractionZeroTest.decide(try e("(c - a)^(-300)*((c - a)^(-200)*(c - b)^(-2) + z) - z*(c - a)^(-300) - (c - a)^(-500)*(c - b)^(-2)")), .zero)
         // I in a denominator is not folded: the expansion declines.
         XCTAssertNil(try e("1/((I*x + y)*(I*x - y) + y^2)").expandedOverDifferences())
+        XCTAssertNil(try e("1/(x - I)").expandedOverDifferences())
+        XCTAssertNotNil(try e("1/(x - y)").expandedOverDifferences())
+    }
+
+    /// 1/(c·M/d) moves d's differences up, expanded: (q1 − q2)²/(3 q3) for c M/d = 3 q3/(q1 − q2)².
+    func testReciprocalOfAFraction() throws {
+        let form = DifferenceFractionForm(budget: 1 << 30)
+        let (q1, q2, q3) = (try form.variable("q1"), try form.variable("q2"), try form.variable("q3"))
+        let s = DifferenceFractionSum(denominator: [.init(hi: q2, lo: q1, exponent: 2)],
+                                      numerator: Polynomial(variable: q3).scaled(by: 3))
+        let inverse = try form.expression(try form.reciprocal(s))
+        XCTAssertTrue(Simplifier.isProvenZero(inverse - (try e("(q1 - q2)^2/(3*q3)"))), "\(inverse)")
+        XCTAssertThrowsError(try DifferenceFractionForm(budget: 3).reciprocal(
+            DifferenceFractionSum(denominator: [.init(hi: 1, lo: 0, exponent: 40)], numerator: .one)))
     }
 
     /// I is folded (I² = −1) by the expansion: a Hermitian Lax matrix's trace comes out real.

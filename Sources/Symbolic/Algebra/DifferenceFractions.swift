@@ -79,12 +79,6 @@ struct DifferenceFractionSum {
         return out
     }
 
-    /// The factor (v_hi − v_lo)^m expanded, v_{−1} = 0.
-    static func expanded(_ f: Factor) throws -> Polynomial {
-        var base = Polynomial(variable: f.hi)
-        if f.lo >= 0 { base = base - Polynomial(variable: f.lo) }
-        return try base.power(f.exponent)
-    }
 }
 
 /// Converts expressions to `DifferenceFractionSum`, charging term products to a budget.
@@ -290,7 +284,7 @@ final class DifferenceFractionForm {
                 denominator.append(.init(hi: v, lo: -1, exponent: t.monomial[v]))
             }
             var numerator = Polynomial(constant: Rational.one / t.coefficient)
-            for f in d { numerator = try times(numerator, try DifferenceFractionSum.expanded(f)) }
+            for f in d { numerator = try times(numerator, try expanded(f)) }
             return DifferenceFractionSum(denominator: denominator, numerator: numerator)
         }
         // c v_a − c v_b, a difference of two variables.
@@ -299,11 +293,20 @@ final class DifferenceFractionForm {
         guard s.coefficient == -t.coefficient, let a = single(s.monomial), let b = single(t.monomial) else {
             throw Failure.notApplicable
         }
+        // I is not a pole (it would come back as a symbol).
+        guard a != imaginaryUnit && b != imaginaryUnit else { throw Failure.notApplicable }
         // c(v_a − v_b) = ±c (v_hi − v_lo).
         let (hi, lo) = (max(a, b), min(a, b))
         let c = a == hi ? s.coefficient : t.coefficient
         return DifferenceFractionSum(denominator: [.init(hi: hi, lo: lo, exponent: 1)],
                                      numerator: Polynomial(constant: Rational.one / c))
+    }
+
+    /// The factor (v_hi − v_lo)^m expanded (v_{−1} = 0), its products charged to the budget.
+    func expanded(_ f: DifferenceFractionSum.Factor) throws -> Polynomial {
+        var base = Polynomial(variable: f.hi)
+        if f.lo >= 0 { base = base - Polynomial(variable: f.lo) }
+        return try base.power(f.exponent, multiply: times)
     }
 
     /// The variable when m is that variable to the first power.
