@@ -101,6 +101,7 @@ extension Expr {
     /// Graded-lex within a degree: the earlier base first, and for equal bases the higher
     /// power first, so `x^2 + 2*x*y + y^2`.
     static func compareFactors(_ a: Expr, _ b: Expr) -> Int {
+        if a.node === b.node { return 0 }
         var (ba, ea) = (a, Expr.one), (bb, eb) = (b, Expr.one)
         if case .power(let x, let y) = a.kind { (ba, ea) = (x, y) }
         if case .power(let x, let y) = b.kind { (bb, eb) = (x, y) }

@@ -326,6 +326,24 @@ extension DifferenceFractionForm {
         var names = [String](repeating: "", count: variables.count)
         for (name, i) in variables { names[i] = name }
         let symbols = names.map(Expr.symbol)
+        // Equal factors are built once, so sorting the terms (most of the cost for a large sum)
+        // finds them identical by reference instead of comparing their structure.
+        var factors: [UInt32: Expr] = [:], powers: [Int: Expr] = [:]
+        func factor(_ f: DifferenceFractionSum.Factor) -> Expr {
+            if let known = factors[f.raw] { return known }
+            let difference = f.lo < 0 ? symbols[f.hi] : symbols[f.hi] - symbols[f.lo]
+            let e = difference ** Expr.integer(-f.exponent)
+            factors[f.raw] = e
+            return e
+        }
+        func power(_ v: Int, _ k: Int) -> Expr {
+            let key = v << 16 | k
+            if let known = powers[key] { return known }
+            let base = v == imaginaryUnit ? Expr.i : symbols[v]
+            let e = k == 1 ? base : base ** Expr.integer(k)
+            powers[key] = e
+            return e
+        }
         var items: [Expr] = []
         for (d, n) in s.terms {
             var numerator = n
@@ -340,18 +358,11 @@ extension DifferenceFractionForm {
                 }
                 numerator = Polynomial.collect(reduced)
             }
-            var denominator: [Expr] = []
-            for f in d {
-                let difference = f.lo < 0 ? symbols[f.hi] : symbols[f.hi] - symbols[f.lo]
-                denominator.append(difference ** Expr.integer(-f.exponent))
-            }
+            let denominator = d.map(factor)
             for t in numerator.terms {
                 try Interrupt.check()
                 var factors = denominator
-                for v in 0..<symbols.count where t.monomial[v] > 0 {
-                    let base = v == imaginaryUnit ? Expr.i : symbols[v]
-                    factors.append(t.monomial[v] == 1 ? base : base ** Expr.integer(t.monomial[v]))
-                }
+                for v in 0..<symbols.count where t.monomial[v] > 0 { factors.append(power(v, t.monomial[v])) }
                 items.append(.product([.number(.exact(t.coefficient))] + factors))
             }
         }
