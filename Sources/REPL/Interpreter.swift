@@ -11,6 +11,8 @@ public final class Interpreter {
     /// The time limit of each statement in seconds (`--timeout`); nil for none. A statement
     /// that runs longer stops with `Interrupted`, and the next one runs.
     public var timeout: Double?
+    /// Whether outcomes carry LaTeX and HTML forms besides their lines (the Jupyter kernel).
+    public var richOutput = false
 
     public init(timeout: Double? = nil) { self.timeout = timeout }
 
@@ -18,18 +20,37 @@ public final class Interpreter {
     public struct Outcome {
         public var lines: [String]
         public var failed: Bool
+        /// The result as LaTeX math (an expression, or `latex(e)`), with `richOutput`.
+        public var latex: String?
+        /// The result as an HTML fragment (a table), with `richOutput`.
+        public var html: String?
+        /// Whether Ctrl-C (or the notebook's stop button) stopped it.
+        public var stoppedByUser = false
+
+        public init(lines: [String], failed: Bool, latex: String? = nil, html: String? = nil, stoppedByUser: Bool = false) {
+            (self.lines, self.failed, self.latex, self.html, self.stoppedByUser) = (lines, failed, latex, html, stoppedByUser)
+        }
     }
+
+    /// The most nodes an expression result may have to be sent as LaTeX too.
+    static let largestLaTeXSize = 20_000
 
     /// Executes every statement in `source` (separated by newlines or `;`). Each statement runs
     /// under `Interrupt`: Ctrl-C stops it and skips the rest of `source`; its time limit stops
     /// it and the next statement runs. Either way the session stays as it was before it.
-    public func execute(_ source: String) -> [Outcome] {
+    /// `each` sees every outcome as soon as its statement ends.
+    public func execute(_ source: String, each: ((Outcome) -> Void)? = nil) -> [Outcome] {
         defer { Interrupt.endStatement() }
+        var outcomes: [Outcome] = []
+        func append(_ o: Outcome) { outcomes.append(o); each?(o) }
         var parser: Parser
         do { parser = try Parser(source) } catch let d as Diagnostic {
-            return [Outcome(lines: d.description.components(separatedBy: "\n"), failed: true)]
-        } catch { return [Outcome(lines: ["error: \(error)"], failed: true)] }
-        var outcomes: [Outcome] = []
+            append(Outcome(lines: d.description.components(separatedBy: "\n"), failed: true))
+            return outcomes
+        } catch {
+            append(Outcome(lines: ["error: \(error)"], failed: true))
+            return outcomes
+        }
         while true {
             while parser.current.kind == .newline || parser.current.kind == .semicolon { parser.advance() }
             if parser.current.kind == .end { break }
@@ -50,26 +71,39 @@ public final class Interpreter {
                 session.commitStatement()
                 succeeded = true
                 let text = value.display
-                outcomes.append(Outcome(lines: text.isEmpty ? [] : text.components(separatedBy: "\n"), failed: false))
+                var outcome = Outcome(lines: text.isEmpty ? [] : text.components(separatedBy: "\n"), failed: false)
+                if richOutput { (outcome.latex, outcome.html) = Interpreter.rich(value) }
+                append(outcome)
             } catch let stop as Interrupted {
-                outcomes.append(Outcome(lines: ["error: \(stop)"], failed: true))
+                append(Outcome(lines: ["error: \(stop)"], failed: true, stoppedByUser: stop.reason == .userInterrupt))
                 if stop.reason == .userInterrupt { break }
                 while !parser.atEnd { parser.advance() }
             } catch where Interrupt.isRequested {
                 // Wrapped on its way up (a verb reports its module's errors as diagnostics).
                 let stop = Interrupt.pending() ?? Interrupted(reason: .userInterrupt, limit: nil)
-                outcomes.append(Outcome(lines: ["error: \(stop)"], failed: true))
+                append(Outcome(lines: ["error: \(stop)"], failed: true, stoppedByUser: stop.reason == .userInterrupt))
                 if stop.reason == .userInterrupt { break }
                 while !parser.atEnd { parser.advance() }
             } catch let d as Diagnostic {
-                outcomes.append(Outcome(lines: d.description.components(separatedBy: "\n"), failed: true))
+                append(Outcome(lines: d.description.components(separatedBy: "\n"), failed: true))
                 while !parser.atEnd { parser.advance() }
             } catch {
-                outcomes.append(Outcome(lines: ["error: " + Diagnostic.escaped(Diagnostic.clipped("\(error)"))], failed: true))
+                append(Outcome(lines: ["error: " + Diagnostic.escaped(Diagnostic.clipped("\(error)"))], failed: true))
                 while !parser.atEnd { parser.advance() }
             }
         }
         return outcomes
+    }
+
+    /// A value's LaTeX and HTML forms, where it has them.
+    static func rich(_ value: Value) -> (latex: String?, html: String?) {
+        switch value {
+        case .expr(let e) where e.size <= largestLaTeXSize: return (LaTeXPrinter().print(e), nil)
+        case .latex(let s): return (s, nil)
+        case .table(let t): return (nil, t.html)
+        case .object(let o): return (nil, o.html)
+        default: return (nil, nil)
+        }
     }
 
     // MARK: Statements

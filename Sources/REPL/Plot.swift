@@ -206,6 +206,7 @@ enum Plot {
             throw Failure(description: "gnuplot failed: \(String(decoding: message.prefix(300), as: UTF8.self))")
         }
         try AtomicFile.write(try RegularFile.read(temporary), to: path)
+        LiveOutput.image?(path)
     }
 
     static func quote(_ s: String) -> String { s.replacingOccurrences(of: "'", with: "''") }

@@ -90,13 +90,16 @@ struct ResultsValue: SavableValue {
 
     static func short(_ x: Double) -> String { TextPrinter.format(x, significantDigits: 4) }
 
-    var display: String {
+    var display: String { table.text }
+    var html: String? { table.html }
+
+    var table: TextTable {
         let total = plan.configurations.count
         var head = "results of \(out): \(total) runs, \(finished) finished"
         if total - finished > 0 { head += ", \(total - finished - missing) failed, \(missing) not run or cut off" }
         if let over { head += "; mean +- std over \(over)" }
         if let s = sortedBy { head += "; sorted by \(s)" }
-        var table = [parameters + ["runs"] + metrics]
+        var table: [[String]] = []
         for r in rows {
             let runs = r.failed == 0 ? "\(r.runs)" : "\(r.runs - r.failed) of \(r.runs)"
             table.append(r.key.map { $0[1] } + [runs] + metrics.map { m in
@@ -105,7 +108,7 @@ struct ResultsValue: SavableValue {
                 return over == nil || r.samples[m]!.count < 2 ? ResultsValue.short(mu) : "\(ResultsValue.short(mu)) +- \(ResultsValue.short(sd))"
             })
         }
-        return ([head] + TextColumns.aligned(table)).joined(separator: "\n")
+        return TextTable(above: [head], header: parameters + ["runs"] + metrics, rows: table)
     }
 
     func save(to path: String) throws -> String {

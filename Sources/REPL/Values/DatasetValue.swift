@@ -36,7 +36,10 @@ struct DatasetValue: SavableValue {
     }
 
     func save(to path: String) throws -> String {
-        try DatasetFile.write(dataset, to: path)
+        if path.hasSuffix(".npy") {
+            throw FileError("a dataset is several arrays (x, dx, t, trajectory, split): save it as .npz, which np.load reads, or as .csv")
+        }
+        if path.hasSuffix(".npz") { try DatasetArchive.write(dataset, to: path) } else { try DatasetFile.write(dataset, to: path) }
         return "wrote \(dataset.count) rows to \(path)"
     }
 }

@@ -40,6 +40,15 @@ struct DiscoveryValue: ObjectValue {
         return (lines + notes).joined(separator: "\n")
     }
 
+    var html: String? {
+        let table = TextTable(header: ["", "fit", "identified", "exact candidate", "conserved"], rows: rows.map { r in
+            [r.name, r.fit + (r.drift.map { "; drifts by \(TextPrinter.format($0 * 100, significantDigits: 2))% of its spread" } ?? ""),
+             r.identification + (r.weights.map { "; weights: \($0)" } ?? ""),
+             r.candidate.map { TextPrinter().print($0) } ?? "none", r.verdict]
+        }, below: notes)
+        return table.html
+    }
+
     func member(_ name: String, _ arguments: [Syntax.Argument]?, at location: SourceLocation, in evaluation: Evaluation) throws -> Value {
         guard arguments == nil else { throw evaluation.fail(".\(name) is not called", at: location, width: name.count) }
         guard let row = rows.first(where: { $0.name == name }) else {

@@ -11,6 +11,10 @@ enum Value {
     case bool(Bool)
     case list([Value])
     case text(String)
+    /// LaTeX source (`latex(e)`): printed as text, rendered as math in Jupyter.
+    case latex(String)
+    /// A table a verb prints (`compare`, `f.table`): aligned text, an HTML table in Jupyter.
+    case table(TextTable)
     case object(any ObjectValue)
     case none
 
@@ -30,7 +34,8 @@ enum Value {
         case .decision(let d): return d.verdict
         case .bool(let b): return b ? "true" : "false"
         case .list(let vs): return "[" + vs.map(\.display).joined(separator: ", ") + "]"
-        case .text(let s): return s
+        case .text(let s), .latex(let s): return s
+        case .table(let t): return t.text
         case .object(let o): return o.display
         case .none: return ""
         }
@@ -41,7 +46,7 @@ enum Value {
         case .expr: return "an expression"
         case .decision, .bool: return "a boolean"
         case .list: return "a list"
-        case .text: return "text"
+        case .text, .latex, .table: return "text"
         case .object(let o): return o.kindName
         case .none: return "nothing"
         }
@@ -51,7 +56,7 @@ enum Value {
     var isAssignable: Bool {
         switch self {
         case .expr, .list, .object: return true
-        case .decision, .bool, .text, .none: return false
+        case .decision, .bool, .text, .latex, .table, .none: return false
         }
     }
 
@@ -69,6 +74,8 @@ protocol ObjectValue {
     var kindName: String { get }
     /// How the REPL prints it.
     var display: String { get }
+    /// The same as an HTML fragment (a table), for Jupyter; nil to show the text.
+    var html: String? { get }
     /// What `NAME = value` prints (nothing, usually).
     var assignmentNote: String? { get }
     /// `value.name` or `value.name(arguments)`; `arguments` is nil when not called.
@@ -77,6 +84,7 @@ protocol ObjectValue {
 
 extension ObjectValue {
     var assignmentNote: String? { nil }
+    var html: String? { nil }
 
     func member(_ name: String, _ arguments: [Syntax.Argument]?, at location: SourceLocation, in evaluation: Evaluation) throws -> Value {
         throw evaluation.fail("\(kindName.prefix(1).uppercased() + kindName.dropFirst()) has no member '.\(name)'", at: location, width: name.count)

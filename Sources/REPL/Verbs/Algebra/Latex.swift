@@ -12,6 +12,6 @@ enum Latex: Verb {
         guard e.size <= Value.largestPrintedSize else {
             throw call.fail("the expression has \(e.size == Int.max ? "more than 10^18" : String(e.size)) nodes as a tree, too many to print (the limit is \(Value.largestPrintedSize))")
         }
-        return .text(LaTeXPrinter().print(e))
+        return .latex(LaTeXPrinter().print(e))
     }
 }

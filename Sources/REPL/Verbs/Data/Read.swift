@@ -7,7 +7,7 @@ import Learn
 enum Read: Verb {
     static let signature = Signature(
         name: "read", family: .data, usage: "read(\"file.csv\")   or   read(\"model.ckpt\")",
-        summary: "reads a dataset file back, checking its preamble, header, every row, the row count and checksum, or a checkpoint as a model (resume continues its training)",
+        summary: "reads a dataset file back (CSV, checking its preamble, header, every row, the row count and checksum; or .npz as save writes it, checking every array and CRC), or a checkpoint as a model (resume continues its training)",
         example: "read(\"/tmp/kepler.csv\")",
         positional: [.required("file", "a file name in quotes, as in read(\"data.csv\")")])
 
@@ -22,8 +22,14 @@ enum Read: Verb {
                 return .object(ModelValue(model: c.model, optimizer: c.optimizer, schedule: c.schedule, report: nil, names: c.provenance.names,
                                           parameters: c.provenance.parameters, system: c.provenance.system, source: path))
             }
+            if NumPyFile.looksLikeArchive(bytes) {
+                return .object(DatasetValue(dataset: try DatasetArchive.decode(bytes, path: path), source: "read from \(path)"))
+            }
+            if NumPyFile.looksLikeArray(bytes) {
+                throw FileError("'\(path)' is a single NumPy array (.npy); read takes a dataset, which NumPy holds as an .npz archive (save(data, \"d.npz\"))")
+            }
             guard DatasetFile.looksLikeDataset(bytes) else {
-                throw FileError("'\(path)' is neither a Noether dataset (its first line would be '# noether dataset 1') nor a checkpoint ('NOETHER-CHECKPOINT 3')")
+                throw FileError("'\(path)' is neither a Noether dataset (its first line would be '# noether dataset 1', or a .npz archive) nor a checkpoint ('NOETHER-CHECKPOINT 3')")
             }
             return .object(DatasetValue(dataset: try DatasetFile.decode(bytes, path: path), source: "read from \(path)"))
         } catch { throw call.fail("\(error)", at: call.positional[0].location) }

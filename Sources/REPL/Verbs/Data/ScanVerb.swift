@@ -105,6 +105,7 @@ enum ScanVerb: Verb {
         return { line in
             guard line != last else { return }
             last = line
+            if let live = LiveOutput.progress { return live(line) }
             FileHandle.standardError.write(Data((terminal ? "\r\u{1B}[K" + line : line + "\n").utf8))
         }
     }

@@ -75,13 +75,13 @@ enum Compare: Verb {
             rows.append(row)
         }
         let header = ["model", "\(splitName) dx/dt MSE", "trajectory MSE", "energy MSE"] + (known?.labels.map { "\($0) dev" } ?? [])
-        var lines = TextColumns.aligned([header] + rows)
+        var lines: [String] = []
         if let c = rollout {
             lines.append("rollouts: \(c.trajectories) test trajectories over t in [0, \(short(c.horizon))] (dopri5, tolerance 1e-9)"
                          + (known == nil ? "" : "; 'dev': mean squared deviation of a known invariant along the rollouts from its true value"))
         } else if notes.isEmpty {
             lines.append("rollouts: none (the data has no test trajectories, or its time span is 0)")
         }
-        return .text((lines + notes).joined(separator: "\n"))
+        return .table(TextTable(header: header, rows: rows, below: lines + notes))
     }
 }

@@ -51,7 +51,8 @@ enum MetaTrain: Verb {
         let optimizer = Adam(learningRate: try call.number("lr")!)
         let (history, stop) = MetaLearning.train(field, sampler: sampler, steps: steps, tasksPerStep: tasks, settings: settings, optimizer: optimizer,
                                                  seed: seed, reportEvery: max(1, steps / 10)) { step, loss in
-            FileHandle.standardError.write(Data("outer step \(step)/\(steps)  meta-loss per task \(String(format: "%.4e", loss))\n".utf8))
+            let line = "outer step \(step)/\(steps)  meta-loss per task \(String(format: "%.4e", loss))"
+            if let live = LiveOutput.progress { live(line) } else { FileHandle.standardError.write(Data((line + "\n").utf8)) }
         }
         let systems = datasets.map(\.system).joined(separator: ", ")
         let how = inner == 0 ? "multi-task training (no inner step)" : "MAML, \(settings.secondOrder ? "second" : "first") order, \(inner) inner step\(inner == 1 ? "" : "s") of rate \(OptionText.number(settings.innerLearningRate))"
@@ -151,7 +152,7 @@ enum Curve: Verb {
             let k = measured.firstIndex(of: s)!
             rows.append([String(s)] + curves.map { short($0.mean[k]) })
         }
-        var lines = TextColumns.aligned(rows)
+        var lines: [String] = []
         let pool = data.testTrajectoryCount > 0 ? "test" : "train"
         lines.append("trajectory MSE of the RK4 rollout after SGD steps (rate \(OptionText.number(rate)), K = \(K)), mean over \(repeats) draw\(repeats == 1 ? "" : "s") of a \(pool) trajectory of \(data.system) with its K points")
         if let still = try? MetaLearning.restingError(on: data, K: K, repeats: repeats, seed: seed) {
@@ -167,7 +168,7 @@ enum Curve: Verb {
             }
             lines.append("wrote \(file)")
         }
-        return .text(lines.joined(separator: "\n"))
+        return .table(TextTable(header: rows[0], rows: Array(rows.dropFirst()), below: lines))
     }
 }
 

@@ -65,10 +65,11 @@ struct TrainingRun {
         do {
             let schedule: LearningRateSchedule = plateau.map { .reduceOnPlateau(factor: $0, patience: patience, threshold: 1e-4, minimum: rate * 1e-4) }
                 ?? pieces.map { .piecewise($0) } ?? .constant
-            let terminal = isatty(STDERR_FILENO) != 0
-            let options = TrainingOptions(steps: steps, batchSize: batch, learningRate: rate, seed: seed, reportEvery: max(1, steps / (terminal ? 100 : 10)),
+            let live = LiveOutput.progress, terminal = live == nil && isatty(STDERR_FILENO) != 0
+            let options = TrainingOptions(steps: steps, batchSize: batch, learningRate: rate, seed: seed, reportEvery: max(1, steps / (terminal || live != nil ? 100 : 10)),
                                           schedule: schedule, checkpointPath: checkpoint)
             let report = try Learn.train(model, on: model.batchSource(for: data), options: options, optimizer: optimizer, schedule: state) { p in
+                if let live { return live(p.bar()) }
                 FileHandle.standardError.write(Data((terminal ? "\r\u{1B}[2K" + p.bar() : p.line + "\n").utf8))
             }
             if terminal { FileHandle.standardError.write(Data("\n".utf8)) }

@@ -11,7 +11,7 @@ struct Noether: ParsableCommand {
         commandName: "noether",
         abstract: "A workbench for Hamiltonian mechanics: exact brackets, conservation proofs, notebooks.",
         discussion: "Without a subcommand, starts the interactive REPL (type 'help').",
-        subcommands: [RunNotebook.self, CheckNotebooks.self, ScanCommand.self, ScanTaskCommand.self, ResultsCommand.self, Bench.self])
+        subcommands: [RunNotebook.self, CheckNotebooks.self, ConvertCommand.self, KernelCommand.self, ScanCommand.self, ScanTaskCommand.self, ResultsCommand.self, Bench.self])
 
     // Unconditional: a statement may start with '-' (noether -e '-2^2'), which would otherwise
     // be taken for an option and leave -e without its value.
