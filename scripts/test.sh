@@ -17,6 +17,9 @@ if grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
 fi
 .build/debug/noether check notebooks-txt/*.txt
 swift test --skip-build --disable-swift-testing
+# The Jupyter kernel through jupyter_client and nbclient, convert round trips, NumPy files
+# (~20 s, plus ~30 s to make its virtualenv the first time).
+NOETHER=.build/debug/noether scripts/test-jupyter.sh
 # Scans on local cores and through a real one-node Slurm (started and stopped by the script).
 scripts/test-scan.sh
 # Differential test against SymPy (300 seeded cases: ~45 s, plus ~30 s to make its virtualenv the

@@ -79,16 +79,15 @@ class NoetherKernel(Kernel):
                     break
                 kind = event["event"]
                 if kind == "done":
-                    if event["status"] == "interrupted":
-                        errors = [("Interrupted", lines) for _, lines in errors[-1:]] or [("Interrupted", ["error: interrupted"])]
                     break
                 if silent:
                     continue
                 if kind == "output":
                     text = "\n".join(event["lines"])
                     if event["failed"]:
-                        errors.append(("Error", event["lines"]))
-                        self.send_response(self.iopub_socket, "error", self._error("Error", event["lines"]))
+                        name = "Interrupted" if event.get("interrupted") else "Error"
+                        errors.append((name, event["lines"]))
+                        self.send_response(self.iopub_socket, "error", self._error(name, event["lines"]))
                     elif "latex" in event or "html" in event:
                         data = {"text/plain": text}
                         if "latex" in event:

@@ -11,7 +11,8 @@ import Dynamics
 ///   Unicode scalars, as Jupyter's cursor_pos does).
 ///
 /// Replies, one JSON object per line, each with `"event"`:
-/// - `output`: a statement's `lines`, `failed`, and, where it has them, `latex` and `html`;
+/// - `output`: a statement's `lines`, `failed`, and, where it has them, `latex` and `html`
+///   (`interrupted` when the stop button or SIGINT stopped it);
 /// - `image`: a PNG the statement wrote (`path`, and the file as base64 `png`);
 /// - `progress`: a line of training progress, to show in place;
 /// - `done`: the request's end; `status` is `ok`, `error` or `interrupted` for an execute,
@@ -73,6 +74,7 @@ public final class KernelServer {
             var reply: [String: Any] = ["event": "output", "lines": outcome.lines, "failed": outcome.failed]
             if let latex = outcome.latex { reply["latex"] = latex }
             if let html = outcome.html { reply["html"] = html }
+            if outcome.stoppedByUser { reply["interrupted"] = true }
             self?.send(reply)
         }
         fflush(nil)
