@@ -199,7 +199,13 @@ extension PartialFractionZeroTest {
     /// taken term by term (∂/∂v of (v − w)^{−m} is −m (v − w)^{−m−1}), so no bracket expression is
     /// built, sorted or converted. `form` may be shared by several f with one g.
     static func decideBracket(_ f: Expr, _ g: Expr, _ pairs: [CanonicalPair], _ form: DifferenceFractionForm) -> Outcome {
-        let shapes = [DifferenceFractionForm.shape(f), DifferenceFractionForm.shape(g)]
+        // A prepared form (a catalog invariant) is of the form by construction: its shape is
+        // read from it instead of walking the expression.
+        func shape(_ e: Expr) -> DifferenceFractionForm.Shape {
+            guard let prepared = PreparedForms.shared.lookup(e) else { return DifferenceFractionForm.shape(e) }
+            return prepared.hasFractions ? .fractions : .polynomial
+        }
+        let shapes = [shape(f), shape(g)]
         guard form.budget > 0, !shapes.contains(.other), shapes.contains(.fractions) else { return .notApplicable }
         do {
             let (fs, gs) = (try form.convert(f), try form.convert(g))

@@ -160,4 +160,41 @@ final class PartialFractionZeroTestTests: XCTestCase {
         XCTAssertTrue(Simplifier.isProvenZero(expanded - complex))
         XCTAssertEqual(try e("(I*g)^4 + (I*g)^3").expandedOverDifferences(), try e("g^4 - I*g^3"))
     }
+
+    /// An expansion remembers its factored form: the zero test on its brackets starts from it
+    /// (and gives the verdict the expression's own conversion gives), a structurally equal but
+    /// distinct expression is converted as usual, and a form whose numbering differs is not used.
+    func testPreparedFormsAreTheExpansionsOwn() throws {
+        let pb = PoissonBracket([CanonicalPair("q1", "p1"), CanonicalPair("q2", "p2"), CanonicalPair("q3", "p3")])
+        let h = try e("(p1^2 + p2^2 + p3^2)/2 + g^2/(q1 - q2)^2 + g^2/(q1 - q3)^2 + g^2/(q2 - q3)^2")
+        let l = try [["p1", "I*g/(q1 - q2)", "I*g/(q1 - q3)"], ["I*g/(q2 - q1)", "p2", "I*g/(q2 - q3)"], ["I*g/(q3 - q1)", "I*g/(q3 - q2)", "p3"]].map { try $0.map(e) }
+        func trace(_ k: Int) -> Expr {
+            var m = l
+            for _ in 1..<k { m = (0..<3).map { i in (0..<3).map { j in Expr.sum((0..<3).map { m[i][$0] * l[$0][j] }) } } }
+            return .sum((0..<3).map { m[$0][$0] })
+        }
+        let raw = [trace(2), trace(3), trace(3) + (try e("q1"))]
+        let traces = Expr.expandedOverDifferences(raw).map { $0! }
+        for t in traces { XCTAssertNotNil(PreparedForms.shared.lookup(t)) }
+        XCTAssertEqual(Simplifier.areBracketsZero(traces, h, pb), [.zero, .zero, .nonzero(witness: nil)])
+        // The same expressions rebuilt are other nodes: converted from the expression, same verdicts.
+        let rebuilt = try traces.map { try e(TextPrinter().print($0)) }
+        for (a, b) in zip(rebuilt, traces) { XCTAssertEqual(a, b); XCTAssertNil(PreparedForms.shared.lookup(a)) }
+        XCTAssertEqual(Simplifier.areBracketsZero(rebuilt, h, pb), [.zero, .zero, .nonzero(witness: nil)])
+        // The stored form is the expression's value.
+        let form = DifferenceFractionForm(budget: 1 << 30)
+        let prepared = try XCTUnwrap(PreparedForms.shared.lookup(traces[1]))
+        XCTAssertTrue(form.adopt(prepared.names))
+        XCTAssertTrue(Simplifier.isProvenZero(try form.expression(prepared.sum) - rebuilt[1]))
+        // A form that numbers the variables otherwise does not take it.
+        let other = DifferenceFractionForm(budget: 1 << 30)
+        _ = try other.variable("zz")
+        XCTAssertFalse(other.adopt(prepared.names))
+        // The terms come out in the canonical order already (the sort after it then costs one pass).
+        let sum = try XCTUnwrap(Expr.expandedOverDifferences([trace(3) * trace(2)])[0])
+        guard case .sum(let terms) = sum.kind else { return XCTFail("a sum") }
+        XCTAssertGreaterThan(terms.count, 16)
+        var generator = SeededGenerator(seed: 5)
+        XCTAssertEqual(DifferenceFractionForm.presorted(terms.shuffled(using: &generator)), terms)
+    }
 }

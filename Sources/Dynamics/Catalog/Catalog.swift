@@ -225,16 +225,21 @@ public enum Catalog {
         var powers = [matrix]
         let highest = simplifyInvariants ? (n + 1) / 2 : n
         while powers.count < highest { powers.append(multiply(powers[powers.count - 1], matrix)) }
-        for k in 1...n {
+        let rawTraces = (1...n).map { k in
             let (a, b) = ((k + 1) / 2, k / 2)
-            let rawTrace = b == 0 || !simplifyInvariants
+            return b == 0 || !simplifyInvariants
                 ? Expr.sum((0..<n).map { powers[k - 1][$0][$0] })
                 : Expr.sum((0..<n).flatMap { i in (0..<n).map { j in powers[a - 1][i][j] * powers[b - 1][j][i] } })
-            // Expanding folds I^2 = -1 and pairs 1/(q_i - q_j) with 1/(q_j - q_i) into real terms;
-            // should I survive, the exact normal form (real, but one big fraction) is used.
+        }
+        // Expanding (all traces at once, sharing the matrix powers) folds I^2 = -1 and pairs
+        // 1/(q_i - q_j) with 1/(q_j - q_i) into real terms; should I survive, the exact normal
+        // form (real, but one big fraction) is used.
+        let expanded = simplifyInvariants ? Expr.expandedOverDifferences(rawTraces) : rawTraces
+        for k in 1...n {
+            let rawTrace = rawTraces[k - 1]
             var trace = rawTrace
             if simplifyInvariants {
-                trace = rawTrace.expandedOverDifferences() ?? rawTrace.expand()
+                trace = expanded[k - 1] ?? rawTrace.expand()
                 if trace.contains(.i) { trace = Simplifier.simplify(rawTrace, preferSmaller: false) }
             }
             invariants.append(harmonic

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Sums of fractions whose denominators are products of powers of differences of two variables
 /// (q_i − q_j) or of single variables, kept factored: Σ_d N_d / d with polynomial numerators.
 /// Calogero–Moser's invariants and brackets live here (1/(q_i − q_j)), and so do Neumann's
@@ -178,6 +180,28 @@ final class DifferenceFractionForm {
         return walk(e) ? (divisions > 0 ? .fractions : .polynomial) : .other
     }
 
+    /// Takes on the variable numbering `names` (name k is variable k), so that a prepared form
+    /// made with it can be used as it is; false when this form numbers a name differently.
+    func adopt(_ names: [String]) -> Bool {
+        for (k, name) in names.enumerated() {
+            if let j = variables[name] {
+                if j != k { return false }
+            } else if variables.count == k {
+                variables[name] = k
+            } else {
+                return false
+            }
+        }
+        return true
+    }
+
+    /// The variables' names, by number.
+    var names: [String] {
+        var names = [String](repeating: "", count: variables.count)
+        for (name, k) in variables { names[k] = name }
+        return names
+    }
+
     func variable(_ name: String) throws -> Int {
         if let i = variables[name] { return i }
         // Monomial holds 32 variables; a factor's packing leaves 8 bits for an index.
@@ -194,6 +218,10 @@ final class DifferenceFractionForm {
     func convert(_ e: Expr) throws -> DifferenceFractionSum {
         let id = ObjectIdentifier(e.node)
         if let known = memo[id] { return known }
+        if let prepared = PreparedForms.shared.lookup(e), adopt(prepared.names) {
+            memo[id] = prepared.sum
+            return prepared.sum
+        }
         let result: DifferenceFractionSum
         switch e.kind {
         case .number(let n): result = DifferenceFractionSum(Polynomial(constant: try rational(n)))
@@ -321,10 +349,28 @@ final class DifferenceFractionForm {
 }
 
 extension DifferenceFractionForm {
+    /// The sum with ι² = −1 applied, when no odd power of ι is left (the sum is real); the sum
+    /// itself when ι never occurs.
+    func real(_ s: DifferenceFractionSum) -> DifferenceFractionSum? {
+        guard let iota = imaginaryUnit else { return s }
+        var result = DifferenceFractionSum()
+        for (d, n) in s.terms {
+            var reduced: [Monomial: Rational] = [:]
+            for t in n.terms {
+                var m = t.monomial
+                let e = m[iota]
+                guard e % 2 == 0 else { return nil }
+                m[iota] = 0
+                reduced[m, default: .zero] += e % 4 == 2 ? -t.coefficient : t.coefficient
+            }
+            let p = Polynomial.collect(reduced)
+            if !p.isZero { result.add(d, p) }
+        }
+        return result
+    }
+
     /// The sum as an expression: Σ c · monomial / Π (v_i − v_j)^m, with I² = −1 applied.
     func expression(_ s: DifferenceFractionSum) throws -> Expr {
-        var names = [String](repeating: "", count: variables.count)
-        for (name, i) in variables { names[i] = name }
         let symbols = names.map(Expr.symbol)
         // Equal factors are built once, so sorting the terms (most of the cost for a large sum)
         // finds them identical by reference instead of comparing their structure.
@@ -366,7 +412,99 @@ extension DifferenceFractionForm {
                 items.append(.product([.number(.exact(t.coefficient))] + factors))
             }
         }
-        return .sum(items)
+        return .sum(DifferenceFractionForm.presorted(items))
+    }
+
+    /// The terms in the order `Expr.sum` sorts them into (`Expr.termOrder`), found by comparing
+    /// small integer keys instead of expression trees: a million terms sort in a fraction of the
+    /// time. `Expr.sum` still sorts them (its merge sort checks a sorted run in one pass), so an
+    /// order this gets wrong costs time, never correctness; terms it cannot key stay as given.
+    static func presorted(_ items: [Expr]) -> [Expr] {
+        guard items.count > 16 else { return items }
+        // Each term as (coefficient, [(base, exponent)]), as termOrder sees it.
+        var bases: [Expr: Int] = [:]
+        var parsed: [(degree: Double, coefficient: Number, factors: [(base: Int, exponent: Int)])] = []
+        parsed.reserveCapacity(items.count)
+        for item in items {
+            let (c, fs): (Number, [Expr])
+            switch item.kind {
+            case .product(let k, let list): (c, fs) = (k, list)
+            case .number: return items
+            default: (c, fs) = (.one, [item])
+            }
+            var factors: [(base: Int, exponent: Int)] = []
+            for f in fs {
+                var (b, e) = (f, 1)
+                if case .power(let x, let y) = f.kind {
+                    guard case .number(.exact(let q)) = y.kind, let k = q.intValue else { return items }
+                    (b, e) = (x, k)
+                }
+                let id: Int
+                if let known = bases[b] { id = known } else { id = bases.count; bases[b] = id }
+                factors.append((id, e))
+            }
+            parsed.append((item.node.degree, c, factors))
+        }
+        // The bases' ranks in `Expr.order` (few: the symbols and the differences).
+        let distinct = bases.sorted { $0.value < $1.value }.map(\.key)
+        let ranked = distinct.indices.sorted { Expr.order(distinct[$0], distinct[$1]) < 0 }
+        var rank = [Int](repeating: 0, count: distinct.count)
+        for (r, i) in ranked.enumerated() { rank[i] = r }
+        func less(_ a: Int, _ b: Int) -> Bool {
+            let (x, y) = (parsed[a], parsed[b])
+            if x.degree != y.degree { return x.degree > y.degree }
+            for (f, g) in zip(x.factors, y.factors) {
+                if rank[f.base] != rank[g.base] { return rank[f.base] < rank[g.base] }
+                if f.exponent != g.exponent { return f.exponent > g.exponent }
+            }
+            if x.factors.count != y.factors.count { return x.factors.count < y.factors.count }
+            return Expr.compareNumbers(x.coefficient, y.coefficient) < 0
+        }
+        return items.indices.sorted(by: less).map { items[$0] }
+    }
+}
+
+/// Factored forms of expressions that were made from them (the catalog's Lax traces), so that
+/// `convert` takes the stored form instead of walking a ten-million-node expression again.
+/// Entries hold their expression weakly: one whose expression is gone is never matched (a new
+/// node at the same address is not the same expression) and is dropped; at most `capacity`.
+final class PreparedForms: @unchecked Sendable {
+    static let shared = PreparedForms()
+    static let capacity = 64
+
+    struct Entry {
+        /// The variable numbering of `sum`.
+        var names: [String]
+        var sum: DifferenceFractionSum
+        var hasFractions: Bool
+    }
+
+    private final class Slot {
+        weak var node: Expr.Node?
+        let entry: Entry
+        init(_ node: Expr.Node, _ entry: Entry) { (self.node, self.entry) = (node, entry) }
+    }
+
+    private let lock = NSLock()
+    private var slots: [ObjectIdentifier: Slot] = [:]
+    private var order: [ObjectIdentifier] = []
+
+    func store(_ e: Expr, names: [String], sum: DifferenceFractionSum) {
+        lock.lock()
+        defer { lock.unlock() }
+        for id in order where slots[id]?.node == nil { slots[id] = nil }
+        order.removeAll { slots[$0] == nil }
+        let id = ObjectIdentifier(e.node)
+        if slots[id] == nil { order.append(id) }
+        slots[id] = Slot(e.node, Entry(names: names, sum: sum, hasFractions: sum.terms.keys.contains { !$0.isEmpty }))
+        while order.count > PreparedForms.capacity { slots[order.removeFirst()] = nil }
+    }
+
+    func lookup(_ e: Expr) -> Entry? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let slot = slots[ObjectIdentifier(e.node)], slot.node === e.node else { return nil }
+        return slot.entry
     }
 }
 
@@ -378,8 +516,20 @@ extension Expr {
     /// `budget` term products. Unlike `expand`, the work is shared wherever the expression
     /// shares subexpressions (a matrix power built by index sums expands in matrix-product time).
     public func expandedOverDifferences(budget: Int = 400_000_000) -> Expr? {
+        Expr.expandedOverDifferences([self], budget: budget)[0]
+    }
+
+    /// Several expressions expanded as `expandedOverDifferences`, sharing the work on their
+    /// common subexpressions. Each real result (I gone) is remembered with its factored form, so
+    /// the zero test on its brackets (`conserved`) starts from that form instead of the expression.
+    public static func expandedOverDifferences(_ exprs: [Expr], budget: Int = 400_000_000) -> [Expr?] {
         let form = DifferenceFractionForm(budget: budget, allowsImaginaryUnit: true)
-        guard let s = try? form.convert(self) else { return nil }
-        return try? form.expression(s)
+        return exprs.map { e in
+            guard let s = try? form.convert(e), let real = form.real(s), let result = try? form.expression(real) else {
+                return (try? form.convert(e)).flatMap { try? form.expression($0) }
+            }
+            PreparedForms.shared.store(result, names: form.names, sum: real)
+            return result
+        }
     }
 }
