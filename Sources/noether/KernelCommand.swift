@@ -22,6 +22,7 @@ struct KernelInstall: ParsableCommand {
         abstract: "Register the Noether kernel with Jupyter (for this user by default).",
         discussion: "The kernel is a thin Python wrapper over ipykernel that drives this noether binary; the Python it runs with must have ipykernel (python3 -m pip install ipykernel).")
 
+    @Flag(help: "Install for this user (the default): $JUPYTER_DATA_DIR, else ~/.local/share/jupyter.") var user = false
     @Flag(help: "Install into the Python environment's prefix (a virtual environment's share/jupyter).") var sysPrefix = false
     @Option(help: ArgumentHelp("Install into DIR/share/jupyter/kernels.", valueName: "DIR")) var prefix: String?
     @Option(help: ArgumentHelp("The Python that runs the kernel (default: the active virtual environment's, else python3).", valueName: "PATH")) var python: String?
@@ -29,9 +30,11 @@ struct KernelInstall: ParsableCommand {
     @Option(help: "The name Jupyter shows.") var displayName = "Noether"
 
     func validate() throws {
-        if sysPrefix && prefix != nil { throw ValidationError("--sys-prefix and --prefix both say where to install; give one") }
+        if [user, sysPrefix, prefix != nil].filter({ $0 }).count > 1 {
+            throw CommandFailure(description: "--user, --sys-prefix and --prefix each say where to install; give one")
+        }
         guard name.range(of: "^[a-zA-Z0-9._-]+$", options: .regularExpression) != nil else {
-            throw ValidationError("--name takes letters, digits, '.', '_' and '-' only (Jupyter's rule for kernel names), not '\(name)'")
+            throw CommandFailure(description: "--name takes letters, digits, '.', '_' and '-' only (Jupyter's rule for kernel names), not '\(name)'")
         }
     }
 
@@ -63,7 +66,7 @@ struct KernelInstall: ParsableCommand {
             try json.write(to: URL(fileURLWithPath: directory + "/kernel.json"))
             try Data(KernelWrapper.source.utf8).write(to: URL(fileURLWithPath: directory + "/noether_kernel.py"))
         } catch {
-            throw ValidationError("could not write the kernel spec to \(directory): \(error.localizedDescription)")
+            throw CommandFailure(description: "could not write the kernel spec to \(directory): \(error.localizedDescription)")
         }
         print("installed the Jupyter kernel '\(name)' in \(directory)")
         print("  python: \(python) (with ipykernel); noether: \(executable)")
@@ -74,11 +77,11 @@ struct KernelInstall: ParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let candidate = python ?? environment["VIRTUAL_ENV"].map { $0 + "/bin/python" } ?? KernelInstall.onPath("python3")
         guard let candidate, FileManager.default.isExecutableFile(atPath: candidate) else {
-            throw ValidationError("no Python found\(python.map { " at \($0)" } ?? " (python3 is not on PATH)"); install python3 and ipykernel, or pass --python PATH")
+            throw CommandFailure(description: "no Python found\(python.map { " at \($0)" } ?? " (python3 is not on PATH)"); install python3 and ipykernel, or pass --python PATH")
         }
         let absolute = URL(fileURLWithPath: candidate).standardizedFileURL.path
         do { _ = try KernelInstall.output(absolute, ["-c", "import ipykernel"]) } catch {
-            throw ValidationError("\(absolute) has no ipykernel, which the kernel needs: install it (\(absolute) -m pip install ipykernel, or Debian's python3-ipykernel), or pass --python with a Python that has it")
+            throw CommandFailure(description: "\(absolute) has no ipykernel, which the kernel needs: install it (\(absolute) -m pip install ipykernel, or Debian's python3-ipykernel), or pass --python with a Python that has it")
         }
         return absolute
     }
@@ -102,7 +105,7 @@ struct KernelInstall: ParsableCommand {
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw ValidationError("\(program) \(arguments.joined(separator: " ")) failed") }
+        guard process.terminationStatus == 0 else { throw CommandFailure(description: "\(program) \(arguments.joined(separator: " ")) failed") }
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
