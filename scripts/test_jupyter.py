@@ -6,6 +6,7 @@ import base64
 import glob
 import json
 import os
+import signal
 import struct
 import subprocess
 import sys
@@ -48,6 +49,21 @@ def text_of(outputs):
         elif o.output_type == "error":
             parts.append("\n".join(o.traceback) + "\n")
     return "".join(parts)
+
+
+def noether_child(km):
+    """The pid of the kernel's `noether kernel serve` process."""
+    pid = km.provisioner.process.pid
+    with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+        children = [int(c) for c in f.read().split()]
+    check(len(children) == 1, "the kernel runs one Noether process: %r" % children)
+    return children[0]
+
+
+def run(kc, code, timeout=120):
+    messages = []
+    reply = kc.execute_interactive(code, output_hook=messages.append, timeout=timeout)["content"]
+    return reply, messages
 
 
 def png_size(data):
@@ -116,6 +132,43 @@ try:
     check(kinds.count("update_display_data") >= 10, "training progress updates one display in place: %r" % kinds)
     html = [m["content"]["data"]["text/html"] for m in messages if m["msg_type"] == "display_data" and "text/html" in m["content"]["data"]]
     check(html and html[-1].count("<tr>") >= 2 and "<th>model</th>" in html[-1], "compare is an HTML table: %r" % html)
+    info = kc.kernel_info(reply=True)["content"]
+    check(info["supported_features"] == [] and info["language_info"]["name"] == "noether", "kernel_info: %r" % info)
+
+    # SIGINT to the wrapper alone (not its process group) is forwarded to Noether.
+    kc.execute("x0 = 5\nload calogero(n: 8)")
+    time.sleep(3)
+    os.kill(km.provisioner.process.pid, signal.SIGINT)
+    reply = kc.get_shell_msg(timeout=60)["content"]
+    check(reply["status"] == "error" and reply["ename"] == "Interrupted", "a forwarded interrupt: %r" % reply)
+    reply, messages = run(kc, "x0")
+    check([m["content"]["data"]["text/plain"] for m in messages if m["msg_type"] == "display_data"] == ["5"], "x0 kept: %r" % messages)
+
+    # Stop pressed while a completion waits for its reply: the reply is not lost, and no later
+    # output is shifted onto the wrong cell.
+    child = noether_child(km)
+    os.kill(child, signal.SIGSTOP)
+    msg_id = kc.complete("brac", 4)
+    time.sleep(0.5)
+    km.interrupt_kernel()
+    time.sleep(0.5)
+    os.kill(child, signal.SIGCONT)
+    reply = kc.get_shell_msg(timeout=30)
+    check(reply["parent_header"]["msg_id"] == msg_id and reply["content"]["matches"] == ["bracket"], "completion across a stop: %r" % reply["content"])
+    for code, shown in [("1 + 1", "2"), ("2 + 2", "4"), ("x0", "5")]:
+        reply, messages = run(kc, code)
+        texts = [m["content"]["data"]["text/plain"] for m in messages if m["msg_type"] == "display_data"]
+        check(texts == [shown], "%s after the stopped completion shows %r" % (code, texts))
+
+    # The Noether process killed: the next cell says the session was lost, and runs in a fresh one.
+    os.kill(noether_child(km), signal.SIGKILL)
+    time.sleep(0.5)
+    reply, messages = run(kc, "x0")
+    errors = [m["content"] for m in messages if m["msg_type"] == "error"]
+    check(errors and "session is lost" in errors[0]["evalue"], "a lost session is reported: %r" % errors)
+    texts = [m["content"]["data"]["text/plain"] for m in messages if m["msg_type"] == "display_data"]
+    check(texts == ["x0"], "the fresh session has no x0: %r" % texts)
+
     km.restart_kernel(now=True)
     kc.wait_for_ready(timeout=60)
     messages = []
@@ -181,10 +234,16 @@ check(latent.dtype == np.float64 and latent.shape == (18, len(columns)), "z.npy:
 check(np.array_equal(latent, np.column_stack([table[c] for c in columns])), "z.npy equals the CSV's columns")
 zz = np.load("%s/z.npz" % work)
 check(np.array_equal(zz["values"], latent) and json.loads(str(zz["metadata"]))["names"] == columns, "z.npz: %r" % zz.files)
-# NumPy's own files: np.save reads back in Noether as NumPy wrote it (the header byte for byte).
-np.save("%s/np.npy" % work, np.arange(6.0).reshape(2, 3))
-with open("%s/np.npy" % work, "rb") as f:
-    ours = noether("-e", 'read("np.npy")', ok=False)
+# NumPy's own writer: the dataset's arrays saved again by np.savez read back in Noether as the
+# same dataset (its CSV identical), and z.npy is byte for byte what np.save writes.
+np.savez("%s/resaved.npz" % work, **{k: z[k] for k in z.files})
+noether("-e", 'save(read("resaved.npz"), "resaved.csv")')
+with open("%s/d.csv" % work, "rb") as a, open("%s/resaved.csv" % work, "rb") as b:
+    check(a.read() == b.read(), "np.savez's archive reads back as the same dataset")
+np.save("%s/np.npy" % work, latent)
+with open("%s/np.npy" % work, "rb") as a, open("%s/z.npy" % work, "rb") as b:
+    check(a.read() == b.read(), "z.npy is what np.save writes, byte for byte")
+ours = noether("-e", 'read("np.npy")', ok=False)
 check("is a single NumPy array (.npy); read takes a dataset" in ours.stdout, "a .npy read as a dataset: %r" % ours.stdout)
 np.savez_compressed("%s/c.npz" % work, x=np.zeros(3))
 r = noether("-e", 'read("c.npz")', ok=False)

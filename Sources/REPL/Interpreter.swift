@@ -40,6 +40,8 @@ public final class Interpreter {
     /// it and the next statement runs. Either way the session stays as it was before it.
     /// `each` sees every outcome as soon as its statement ends.
     public func execute(_ source: String, each: ((Outcome) -> Void)? = nil) -> [Outcome] {
+        // A stop requested before this source started (the stop button while idle) is not for it.
+        Interrupt.endStatement()
         defer { Interrupt.endStatement() }
         var outcomes: [Outcome] = []
         func append(_ o: Outcome) { outcomes.append(o); each?(o) }
@@ -54,6 +56,12 @@ public final class Interpreter {
         while true {
             while parser.current.kind == .newline || parser.current.kind == .semicolon { parser.advance() }
             if parser.current.kind == .end { break }
+            // Ctrl-C (the stop button) between two statements stops the rest (the next
+            // statement's start would clear it). A time limit is the last statement's own.
+            if let stop = Interrupt.pending(), stop.reason == .userInterrupt {
+                append(Outcome(lines: ["error: \(stop)"], failed: true, stoppedByUser: true))
+                break
+            }
             // The statement works on the session itself, which journals what it changes: a copy
             // per statement cost time in proportion to the session (20,000 definitions took 16 s).
             session.beginStatement()

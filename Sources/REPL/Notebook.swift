@@ -10,6 +10,8 @@ public struct Notebook {
         public var line: Int
         public var input: String
         public var expected: [String]
+        /// Whether the input line was a bare `>` (an empty input) rather than `> ...`.
+        var bare = false
     }
 
     enum Line { case prose(String), cell(Int) }
@@ -32,7 +34,7 @@ public struct Notebook {
                     expected.append(raw[j]); j += 1
                 }
                 lines.append(.cell(cells.count))
-                cells.append(Cell(line: i + 1, input: String(line.dropFirst(line == ">" ? 1 : 2)), expected: expected))
+                cells.append(Cell(line: i + 1, input: String(line.dropFirst(line == ">" ? 1 : 2)), expected: expected, bare: line == ">"))
                 i = j
             } else {
                 lines.append(.prose(line)); i += 1

@@ -7,7 +7,7 @@ import REPL
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert", abstract: "Convert a notebook between Noether's text form and Jupyter's .ipynb (outputs included).",
-        discussion: "A text notebook converted to .ipynb and back is identical, byte for byte; a notebook written in Jupyter becomes a text notebook that 'noether check' can check.")
+        discussion: "A text notebook (as noether run writes it: \\n line endings, a final newline) converted to .ipynb and back is identical, byte for byte; a notebook written in Jupyter becomes a text notebook that 'noether check' can check (an output line the text form cannot hold is reported).")
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case ipynb, txt }
 
@@ -28,7 +28,9 @@ struct ConvertCommand: ParsableCommand {
         case .txt:
             let source: Data
             do { source = try RegularFile.read(file) } catch { throw CommandFailure(description: "\(error)") }
-            do { data = Data(try Notebook.text(fromIPYNB: source, name: file).utf8) } catch { throw CommandFailure(description: "\(error)") }
+            var warnings: [String] = []
+            do { data = Data(try Notebook.text(fromIPYNB: source, name: file, warnings: &warnings).utf8) } catch { throw CommandFailure(description: "\(error)") }
+            for w in warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
         }
         do { try AtomicFile.write(data, to: destination) } catch { throw CommandFailure(description: "\(error)") }
         print("wrote \(destination)")

@@ -56,6 +56,35 @@ final class JupyterTests: XCTestCase {
         XCTAssertEqual(notebook.differences(notebook.run(), file: "j.txt"), [])
     }
 
+    /// Inputs the text format allows but a Jupyter cell would normalise: an empty input, a
+    /// comment, spaces; prose that would read as output if moved after a code cell.
+    func testAwkwardTextNotebooksRoundTrip() throws {
+        let text = "plain prose\n>\n> x = 1 # set x\n>  y = 2   \n> # only a comment\n\n> \"a#b\"\n\"a#b\"\n"
+        let ipynb = Notebook(text: text).ipynb()
+        XCTAssertEqual(try Notebook.text(fromIPYNB: ipynb, name: "a.ipynb"), text)
+        // Moved after a code cell, a plain prose line would become that cell's output: it is
+        // written as a comment instead.
+        var document = try XCTUnwrap(try JSONSerialization.jsonObject(with: ipynb) as? [String: Any])
+        var cells = try XCTUnwrap(document["cells"] as? [[String: Any]])
+        XCTAssertEqual(cells[0]["cell_type"] as? String, "markdown")
+        cells.insert(cells.remove(at: 0), at: 1)
+        document["cells"] = cells
+        let moved = try Notebook.text(fromIPYNB: try JSONSerialization.data(withJSONObject: document), name: "m.ipynb")
+        XCTAssertTrue(moved.hasPrefix(">\n# plain prose\n> x = 1 # set x\n"), moved)
+        // Backslashes Markdown's escaping did not add (LaTeX, paths) stay; stderr is not output.
+        let authored: [String: Any] = ["nbformat": 4, "cells": [
+            ["cell_type": "markdown", "source": "$\\frac{p}{2}$ in C:\\data, \\*not bold\\*"],
+            ["cell_type": "code", "source": "1 + 1", "outputs": [
+                ["output_type": "stream", "name": "stderr", "text": "step 1/1\n"],
+                ["output_type": "stream", "name": "stdout", "text": "2\n\n# odd\n"]]],
+        ]]
+        var warnings: [String] = []
+        let converted = try Notebook.text(fromIPYNB: try JSONSerialization.data(withJSONObject: authored), name: "j.ipynb", warnings: &warnings)
+        XCTAssertEqual(converted, "# $\\frac{p}{2}$ in C:\\data, *not bold*\n> 1 + 1\n2\n\n# odd\n")
+        XCTAssertEqual(warnings.count, 1)
+        XCTAssertTrue(warnings[0].hasPrefix("j.ipynb, cell 2: the output line '' cannot be recorded"), warnings[0])
+    }
+
     func testConversionErrorsSayWhere() {
         func message(_ json: String) -> String {
             do { _ = try Notebook.text(fromIPYNB: Data(json.utf8), name: "bad.ipynb"); return "" } catch { return "\(error)" }
@@ -136,7 +165,21 @@ final class JupyterTests: XCTestCase {
         object.replaceSubrange(10..<(10 + "{'descr': '<f8'".utf8.count), with: Data("{'descr': '|O8'".utf8))
         XCTAssertTrue(message { try NumPyFile.decode(object, name: "'a.npy'") }.contains("holds Python objects"))
 
-        let archive = NumPyFile.archive([("x", .init(shape: [4], values: .float64([1, 2, 3, 4])))])
+        // Hostile headers: item sizes and shapes that would overflow or allocate from nothing.
+        func npy(_ header: String, data: Data = Data()) -> Data {
+            let padded = header + String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
+            var d = Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(padded.utf8.count & 0xFF), UInt8(padded.utf8.count >> 8)])
+            d.append(contentsOf: padded.utf8)
+            d.append(data)
+            return d
+        }
+        for (descr, shape, expected) in [("<U4611686018427387904", "(1,)", "item size"), ("<f1152921504606846976", "(16,)", "item size"),
+                                         ("<U0", "(100000000,)", "item size"), ("<f8", "(4611686018427387904, 4)", "absurdly large"),
+                                         ("<f8", "(1099511627776,)", "should hold"), ("<i2", "(1,)", "Noether reads")] {
+            let m = message { try NumPyFile.decode(npy("{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shape), }", data: Data([0, 0])), name: "'h.npy'") }
+            XCTAssertTrue(m.contains(expected), "\(descr) \(shape): \(m)")
+        }
+        let archive = try NumPyFile.archive([("x", .init(shape: [4], values: .float64([1, 2, 3, 4])))])
         XCTAssertEqual(try NumPyFile.arrays(inArchive: archive, name: "'z.npz'")["x"]?.values, .float64([1, 2, 3, 4]))
         var flipped = archive
         flipped[100] ^= 0x40
@@ -148,9 +191,39 @@ final class JupyterTests: XCTestCase {
         deflated[directory + 10] = 8
         XCTAssertTrue(message { try NumPyFile.arrays(inArchive: deflated, name: "'z.npz'") }.contains("np.savez_compressed"))
         // A NumPy archive that is not a dataset.
-        let foreign = NumPyFile.archive([("a", .init(shape: [1], values: .int64([1])))])
+        let foreign = try NumPyFile.archive([("a", .init(shape: [1], values: .int64([1])))])
         XCTAssertEqual(message { try DatasetArchive.decode(foreign, path: "f.npz") },
                        "'f.npz' has no 'metadata' array, so it is not a dataset Noether saved (its arrays: a)")
+    }
+
+    /// An archive's metadata is checked as the CSV reader checks its preamble and header.
+    func testDatasetArchiveMetadataIsCheckedAsTheCSVPreamble() throws {
+        let interpreter = Interpreter()
+        _ = interpreter.execute("load harmonic\nd = dataset(harmonic, trajectories: 2, samples: 3, test: 0.5, seed: 1)")
+        let data = try XCTUnwrap(interpreter.session.objects["d"]?.object(DatasetValue.self)?.dataset)
+        let good = try DatasetArchive.encode(data)
+        XCTAssertEqual(try DatasetArchive.encode(try DatasetArchive.decode(good, path: "g.npz")), good)
+        var arrays = try NumPyFile.arrays(inArchive: good, name: "g")
+        guard case .unicode(let texts, _) = arrays["metadata"]!.values else { return XCTFail() }
+        let metadata = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(texts[0].utf8)) as? [String: Any])
+        func refused(_ change: (inout [String: Any]) -> Void) -> String {
+            var m = metadata
+            change(&m)
+            let json = String(decoding: try! JSONSerialization.data(withJSONObject: m, options: [.sortedKeys]), as: UTF8.self)
+            arrays["metadata"] = .init(shape: [], values: .unicode([json], width: json.unicodeScalars.count))
+            let order = ["x", "dx", "t", "trajectory", "split", "metadata"]
+            do { _ = try DatasetArchive.decode(try NumPyFile.archive(order.map { ($0, arrays[$0]!) }), path: "b.npz"); return "" } catch { return "\(error)" }
+        }
+        XCTAssertTrue(refused { $0["names"] = ["q", "q"] }.contains("appears twice"))
+        XCTAssertTrue(refused { $0["names"] = ["q", "p q"] }.contains("is not a name"))
+        XCTAssertTrue(refused { $0["names"] = ["t", "p"] }.contains("appears twice"))
+        XCTAssertTrue(refused { $0["noise"] = -1 }.contains("'noise' is not a finite number >= 0"))
+        XCTAssertTrue(refused { $0["hamiltonian"] = "p^" }.contains("'hamiltonian' is not an expression"))
+        XCTAssertTrue(refused { $0["seed"] = 3 }.contains("'seed'"))
+        XCTAssertTrue(refused { $0["parameters"] = ["1k": 1] }.contains("parameter '1k'"))
+        let noRows = refused { $0["test_trajectories"] = (metadata["test_trajectories"] as! [Bool]) + [false] }
+        XCTAssertTrue(noRows.contains("trajectory 2 of the metadata's 3 has no rows"), noRows)
+        XCTAssertEqual(refused { _ in }, "")
     }
 
     func testDatasetArchiveRoundTripsThroughTheVerbs() throws {

@@ -95,7 +95,7 @@ final class RobustnessFilesTests: XCTestCase {
         XCTAssertEqual(run("read(\"\(path("empty.ckpt"))\")")[0].components(separatedBy: "\n")[0],
                        "error: 1:6: '\(path("empty.ckpt"))' is empty (0 bytes): neither a dataset nor a checkpoint")
         XCTAssertTrue(FileManager.default.createFile(atPath: path("notes.txt"), contents: Data("hello\n".utf8)))
-        XCTAssertTrue(run("read(\"\(path("notes.txt"))\")")[0].contains("is neither a Noether dataset (its first line would be '# noether dataset 1') nor a checkpoint ('NOETHER-CHECKPOINT 3')"))
+        XCTAssertTrue(run("read(\"\(path("notes.txt"))\")")[0].contains("is neither a Noether dataset (its first line would be '# noether dataset 1', or a .npz archive) nor a checkpoint ('NOETHER-CHECKPOINT 3')"))
         XCTAssertTrue(FileManager.default.createFile(atPath: path("cut.ckpt"), contents: Data("NOETHER-CHEC".utf8)))
         XCTAssertTrue(run("read(\"\(path("cut.ckpt"))\")")[0].contains("ends inside its first line: truncated"))
         XCTAssertTrue(run("read(\"/dev/zero\")")[0].contains("character device"))

@@ -1,4 +1,5 @@
 import Foundation
+import Symbolic
 
 /// A dataset as a NumPy `.npz` archive: arrays `x` (rows × d states), `dx` (their time
 /// derivatives), `t`, `trajectory` (ids), `split` ("train"/"test"), `label` when the rows have
@@ -8,7 +9,7 @@ import Foundation
 public enum DatasetArchive {
     static let format = "noether dataset 1"
 
-    public static func encode(_ data: Dataset) -> Data {
+    public static func encode(_ data: Dataset) throws -> Data {
         let n = data.count, d = data.dimension
         var arrays: [(name: String, array: NumPyFile.Array)] = [("x", .init(shape: [n, d], values: .float64(data.states)))]
         if !data.isSamples { arrays.append(("dx", .init(shape: [n, d], values: .float64(data.derivatives)))) }
@@ -25,15 +26,17 @@ public enum DatasetArchive {
         if let s = data.source { metadata["source"] = s }
         let json = String(decoding: (try? JSONSerialization.data(withJSONObject: metadata, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data(), as: UTF8.self)
         arrays.append(("metadata", .init(shape: [], values: .unicode([json], width: max(1, json.unicodeScalars.count)))))
-        return NumPyFile.archive(arrays)
+        return try NumPyFile.archive(arrays)
     }
 
     public static func write(_ data: Dataset, to path: String) throws {
-        try AtomicFile.write(encode(data), to: path)
+        try AtomicFile.write(try encode(data), to: path)
     }
 
-    /// The dataset in an archive `encode` wrote (or one made the same way in NumPy); every
-    /// array's shape, the ids, the split and the metadata are checked.
+    /// The dataset in an archive `encode` wrote (or one made the same way in NumPy). Every
+    /// array's shape and type, the ids and the split are checked, and the metadata as the CSV
+    /// reader checks its preamble and header (names, an even state dimension, noise, parameters,
+    /// the Hamiltonian, class labels), so whatever reads here also saves as a CSV that reads.
     public static func decode(_ bytes: Data, path: String) throws -> Dataset {
         func failure(_ message: String) -> DatasetFile.FormatError { DatasetFile.FormatError(message: "'\(path)' " + message) }
         let arrays: [String: NumPyFile.Array]
@@ -53,6 +56,16 @@ public enum DatasetArchive {
             throw failure("metadata lacks 'names', 'system', 'sampler' or 'test_trajectories'")
         }
         let samples = sampler == Dataset.samplesSampler
+        guard !system.isEmpty else { throw failure("metadata: 'system' is empty") }
+        // The columns the CSV would have, checked as the CSV reader checks its header.
+        let header = samples ? ["sample", "split"] + (arrays["label"] == nil ? [] : ["label"]) + names
+            : ["trajectory", "split", "t"] + names + names.map { "d_" + $0 }
+        do { try DatasetFile.checkColumnNames(header) { DatasetFile.FormatError(message: "'\(path)' " + $0) } } catch let e as DatasetFile.FormatError {
+            throw DatasetFile.FormatError(message: e.message.replacingOccurrences(of: "line 3", with: "metadata 'names'"))
+        }
+        guard samples || names.count % 2 == 0 else {
+            throw failure("metadata 'names': \(names.count) state names; a phase-space state has an even number (coordinates q, then momenta p)")
+        }
         func floats(_ key: String, _ shape: [Int]) throws -> [Double] {
             guard let a = arrays[key] else { throw failure("has no '\(key)' array") }
             guard a.shape == shape else { throw failure("'\(key)' has shape \(a.shape), not \(shape)") }
@@ -83,16 +96,37 @@ public enum DatasetArchive {
             guard labels.shape == [n], case .int64(let l) = labels.values else { throw failure("'label' is not \(n) integers") }
             data.labels = l
         }
-        data.seed = (m["seed"] as? String).flatMap { UInt64($0) } ?? 0
-        data.noise = m["noise"] as? Double ?? 0
-        if let p = m["parameters"] as? [String: Any] {
-            for (k, v) in p {
-                guard let value = v as? Double else { throw failure("metadata: parameter '\(k)' is not a number") }
-                data.parameters[k] = value
-            }
+        var seen = [Bool](repeating: false, count: tests.count)
+        for id in trajectoryIDs { seen[id] = true }
+        if let bad = seen.firstIndex(of: false) {
+            throw failure("trajectory \(bad) of the metadata's \(tests.count) has no rows")
         }
-        data.hamiltonian = m["hamiltonian"] as? String
-        data.source = m["source"] as? String
+        if samples, trajectoryIDs != Array(0..<n) { throw failure("'trajectory' of samples must number the rows 0, 1, ... (each sample its own)") }
+        if samples, n == 0 { throw failure("has no samples") }
+        if let labels = data.labels, let bad = labels.firstIndex(where: { !(0...1_000_000).contains($0) }) {
+            throw failure("row \(bad): label \(labels[bad]) is not a class label (an integer from 0 to 10^6)")
+        }
+        guard let seedText = m["seed"] as? String, !seedText.isEmpty, seedText.utf8.allSatisfy({ (48...57).contains($0) }), let seed = UInt64(seedText) else {
+            throw failure("metadata: 'seed' is not a non-negative integer below 2^64 (as a string)")
+        }
+        data.seed = seed
+        guard let noise = m["noise"] as? Double, noise.isFinite, noise >= 0 else { throw failure("metadata: 'noise' is not a finite number >= 0") }
+        data.noise = noise
+        guard let parameters = m["parameters"] as? [String: Any] else { throw failure("metadata: 'parameters' is not an object of numbers") }
+        for (k, v) in parameters {
+            guard DatasetFile.isName(k), let value = v as? Double, value.isFinite else {
+                throw failure("metadata: parameter '\(k)' is not a name with a finite number")
+            }
+            data.parameters[k] = value
+        }
+        if let h = m["hamiltonian"] {
+            guard let text = h as? String, (try? Expr.parse(text)) != nil else { throw failure("metadata: 'hamiltonian' is not an expression") }
+            data.hamiltonian = text
+        }
+        if let source = m["source"] {
+            guard let text = source as? String else { throw failure("metadata: 'source' is not text") }
+            data.source = text
+        }
         return data
     }
 }

@@ -124,7 +124,7 @@ public enum NumPyFile {
         let (count, overflow) = shape.reduce((1, false)) { acc, n in
             let (p, o) = acc.0.multipliedReportingOverflow(by: n); return (p, acc.1 || o)
         }
-        guard !overflow, count <= 1 << 34 else { throw FormatError("\(name)'s shape \(shape) is absurdly large") }
+        guard !overflow, count <= 1 << 40 else { throw FormatError("\(name)'s shape \(shape) is absurdly large") }
         let data = b[(start + headerLength)...]
         guard descr.count >= 2, let kind = descr.dropFirst().first, let size = Int(descr.dropFirst(2)) else {
             throw FormatError("\(name) has dtype '\(descr)', which is not a plain number, boolean or string type")
@@ -132,8 +132,13 @@ public enum NumPyFile {
         let order = descr.first!
         guard "<>|=".contains(order) else { throw FormatError("\(name) has dtype '\(descr)' with byte order '\(order)'") }
         let bigEndian = order == ">"
+        // Sizes that exist: 1, 4 or 8 bytes for numbers, 1 to 2^20 characters for strings.
+        guard kind == "U" ? (1...(1 << 20)).contains(size) : [1, 2, 4, 8].contains(size) else {
+            throw FormatError("\(name) has dtype '\(descr)', whose item size \(size) is not one NumPy writes")
+        }
         let itemSize = kind == "U" ? 4 * size : size
-        guard data.count == count * itemSize else {
+        let (expected, tooLarge) = count.multipliedReportingOverflow(by: itemSize)
+        guard !tooLarge, data.count == expected else {
             throw FormatError("\(name) should hold \(count) values of \(itemSize) bytes for shape \(shape), but has \(data.count) bytes of data (cut off or padded)")
         }
         func word(_ k: Int, _ n: Int) -> UInt64 {
@@ -181,12 +186,15 @@ public enum NumPyFile {
     // MARK: .npz
 
     /// A zip archive of the arrays, each stored (not compressed) as `NAME.npy`, as `np.savez` writes.
-    public static func archive(_ arrays: [(name: String, array: Array)]) -> Data {
+    public static func archive(_ arrays: [(name: String, array: Array)]) throws -> Data {
         var out = Data(), central = Data()
         func le16(_ v: Int, into d: inout Data) { d.append(contentsOf: [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF)]) }
         func le32(_ v: UInt32, into d: inout Data) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
         for (name, array) in arrays {
             let file = Swift.Array((name + ".npy").utf8), body = encode(array), crc = CRC32.of(body)
+            guard out.count + body.count < Int(UInt32.max) - (1 << 20) else {
+                throw FormatError("the arrays take \(out.count + body.count) bytes, past the 4 GB a zip archive without zip64 holds; save fewer rows")
+            }
             let offset = UInt32(out.count)
             // Local header: version 2.0, no flags, stored, a fixed date (1980-01-01) so files are reproducible.
             le32(0x0403_4B50, into: &out); le16(20, into: &out); le16(0, into: &out); le16(0, into: &out)

@@ -87,7 +87,7 @@ extension Interpreter {
                 while k > 0, isWordScalar(scalars[k - 1]) { k -= 1 }
                 open.append(c == "(" && k < j ? String(String.UnicodeScalarView(scalars[k..<j])) : nil)
             case ")", "]": _ = open.popLast()
-            case "\n", ";": if open.isEmpty { open = [] }
+            case "\n": open = []  // a new statement
             default: break
             }
         }

@@ -5,7 +5,8 @@ import Dynamics
 /// `noether kernel serve`: one session driven by JSON lines, for the Jupyter kernel (a thin
 /// Python wrapper over ipykernel; see `noether kernel install`).
 ///
-/// Requests, one JSON object per line on standard input:
+/// Requests, one JSON object per line on standard input, each with an integer `id` that every
+/// reply to it repeats:
 /// - `{"op": "execute", "code": "..."}` runs the code as the REPL does;
 /// - `{"op": "complete", "code": "...", "cursor": k}` and `{"op": "inspect", ...}` (k counts
 ///   Unicode scalars, as Jupyter's cursor_pos does).
@@ -25,6 +26,7 @@ public final class KernelServer {
     let interpreter: Interpreter
     let replies: FileHandle
     let lock = NSLock()
+    var current: Int?
 
     public init(interpreter: Interpreter = Interpreter()) {
         self.interpreter = interpreter
@@ -49,6 +51,11 @@ public final class KernelServer {
             }
             let code = request["code"] as? String ?? ""
             let cursor = request["cursor"] as? Int ?? code.unicodeScalars.count
+            // Every reply carries the request's id, so a reader that gave up on a request (an
+            // interrupted completion) can skip its late replies.
+            lock.lock()
+            current = request["id"] as? Int
+            lock.unlock()
             switch op {
             case "execute": execute(code)
             case "complete":
@@ -83,10 +90,12 @@ public final class KernelServer {
     }
 
     func send(_ reply: [String: Any]) {
-        guard var data = try? JSONSerialization.data(withJSONObject: reply, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
-        data.append(0x0A)
         lock.lock()
         defer { lock.unlock() }
+        var reply = reply
+        if let current { reply["id"] = current }
+        guard var data = try? JSONSerialization.data(withJSONObject: reply, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        data.append(0x0A)
         replies.write(data)
     }
 }

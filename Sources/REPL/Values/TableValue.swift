@@ -36,7 +36,7 @@ struct TableValue: SavableValue {
         }
         if path.hasSuffix(".npz") {
             let json = String(decoding: (try? JSONSerialization.data(withJSONObject: ["title": title, "names": names], options: [.sortedKeys])) ?? Data(), as: UTF8.self)
-            try AtomicFile.write(NumPyFile.archive([
+            try AtomicFile.write(try NumPyFile.archive([
                 ("values", .init(shape: [rows, names.count], values: .float64(values))),
                 ("t", .init(shape: [rows], values: .float64(data.times))),
                 ("trajectory", .init(shape: [rows], values: .int64(data.trajectoryIDs))),
