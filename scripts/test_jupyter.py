@@ -166,6 +166,17 @@ try:
     reply, messages = run(kc, "x0")
     errors = [m["content"] for m in messages if m["msg_type"] == "error"]
     check(errors and "session is lost" in errors[0]["evalue"], "a lost session is reported: %r" % errors)
+    kinds = [m["msg_type"] for m in messages if m["msg_type"] in ("error", "display_data")]
+    check(kinds == ["error", "display_data"], "the loss is said before the fresh session's output: %r" % kinds)
+
+    # A request Noether cannot read (a lone surrogate a browser may send; jupyter_client cannot)
+    # is answered without an id, never with another request's, which the wrapper takes as the
+    # answer to its current request; the next request is answered as usual.
+    serve = subprocess.run([NOETHER, "kernel", "serve"], capture_output=True, text=True, timeout=60,
+                           input='{"op": "complete", "code": "\\ud800", "cursor": 1, "id": 7}\n{"op": "complete", "code": "brac", "cursor": 4, "id": 8}\n')
+    replies = [json.loads(line) for line in serve.stdout.splitlines()]
+    check([r.get("id") for r in replies] == [None, None, 8] and replies[1]["status"] == "error" and replies[2]["matches"] == ["bracket"],
+          "an unreadable request: %r" % replies)
     texts = [m["content"]["data"]["text/plain"] for m in messages if m["msg_type"] == "display_data"]
     check(texts == ["x0"], "the fresh session has no x0: %r" % texts)
 

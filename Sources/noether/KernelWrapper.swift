@@ -88,8 +88,8 @@ class NoetherKernel(Kernel):
                 if event is None:
                     self._restart("unexpectedly")
                     return None
-                if event.get("id") != self._requests:
-                    continue  # a late reply to an earlier request
+                if event.get("id", self._requests) != self._requests:
+                    continue  # a late reply to an earlier request (no id: the request was refused)
                 if event["event"] == "done":
                     return event
                 if on_event:
@@ -126,6 +126,14 @@ class NoetherKernel(Kernel):
         if not code.strip():
             return reply
         errors, progress = [], [None]
+        with self._lock:
+            if self.process.poll() is not None:
+                self._restart("since the last cell")
+        if self._lost:
+            # Said before the cell's own output, which comes from the fresh session.
+            errors.append(("SessionLost", ["error: " + self._lost]))
+            self._show_error("SessionLost", ["error: " + self._lost])
+            self._lost = None
 
         def show(event):
             kind = event["event"]
@@ -162,7 +170,7 @@ class NoetherKernel(Kernel):
 
         done = self._exchange({"op": "execute", "code": code}, show)
         if self._lost:
-            # A lost session is said where the user looks (iopub), not only in the reply.
+            # The process died during the cell: said where the user looks (iopub), not only in the reply.
             errors.append(("SessionLost", ["error: " + self._lost]))
             self._show_error("SessionLost", ["error: " + self._lost])
             self._lost = None

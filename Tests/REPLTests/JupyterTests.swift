@@ -145,6 +145,10 @@ final class JupyterTests: XCTestCase {
         XCTAssertEqual(try NumPyFile.decode(NumPyFile.encode(strings), name: "s"), strings)
         let scalar = NumPyFile.Array(shape: [], values: .unicode(["{\"a\": 1}"], width: 8))
         XCTAssertEqual(try NumPyFile.decode(NumPyFile.encode(scalar), name: "m"), scalar)
+        // A large dataset's metadata is one long string (a flag per trajectory): it reads back.
+        let long = String(repeating: "false, ", count: 200_000)
+        let metadata = NumPyFile.Array(shape: [], values: .unicode([long], width: long.unicodeScalars.count))
+        XCTAssertEqual(try NumPyFile.decode(NumPyFile.encode(metadata), name: "m"), metadata)
         // Fortran order, big-endian int32 and float32 as NumPy may write them.
         var fortran = Data([0x93] + Array("NUMPY".utf8) + [1, 0, 0x46, 0])
         fortran.append(contentsOf: "{'descr': '>i4', 'fortran_order': True, 'shape': (2, 2), }".padding(toLength: 69, withPad: " ", startingAt: 0).utf8)

@@ -102,7 +102,8 @@ public enum DatasetArchive {
             throw failure("trajectory \(bad) of the metadata's \(tests.count) has no rows")
         }
         if samples, trajectoryIDs != Array(0..<n) { throw failure("'trajectory' of samples must number the rows 0, 1, ... (each sample its own)") }
-        if samples, n == 0 { throw failure("has no samples") }
+        if n == 0 { throw failure(samples ? "has no samples" : "has no rows") }
+        if !samples, arrays["label"] != nil { throw failure("has class labels, which only configuration samples carry (sampler 'samples')") }
         if let labels = data.labels, let bad = labels.firstIndex(where: { !(0...1_000_000).contains($0) }) {
             throw failure("row \(bad): label \(labels[bad]) is not a class label (an integer from 0 to 10^6)")
         }

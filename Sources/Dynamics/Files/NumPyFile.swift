@@ -132,8 +132,9 @@ public enum NumPyFile {
         let order = descr.first!
         guard "<>|=".contains(order) else { throw FormatError("\(name) has dtype '\(descr)' with byte order '\(order)'") }
         let bigEndian = order == ">"
-        // Sizes that exist: 1, 4 or 8 bytes for numbers, 1 to 2^20 characters for strings.
-        guard kind == "U" ? (1...(1 << 20)).contains(size) : [1, 2, 4, 8].contains(size) else {
+        // Sizes that exist: 1, 2, 4 or 8 bytes for numbers, 1 to 2^30 characters for strings (a
+        // large dataset's metadata is one long string; the data must still hold it, below).
+        guard kind == "U" ? (1...(1 << 30)).contains(size) : [1, 2, 4, 8].contains(size) else {
             throw FormatError("\(name) has dtype '\(descr)', whose item size \(size) is not one NumPy writes")
         }
         let itemSize = kind == "U" ? 4 * size : size

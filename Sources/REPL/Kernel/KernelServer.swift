@@ -43,6 +43,10 @@ public final class KernelServer {
         send(["event": "ready", "version": 1])
         while let line = readLine(strippingNewline: true) {
             guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
+            // A line that is not a request is answered without an id (never another request's).
+            lock.lock()
+            current = nil
+            lock.unlock()
             guard let data = line.data(using: .utf8),
                   let request = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
                   let op = request["op"] as? String else {
