@@ -16,10 +16,19 @@ if grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
   [ "$core" = Haswell ] || { echo "noether ran OpenBLAS's '$core' kernels without OPENBLAS_CORETYPE, not Haswell's" >&2; exit 1; }
 fi
 .build/debug/noether check notebooks-txt/*.txt
-swift test --skip-build --disable-swift-testing
 # The Jupyter kernel through jupyter_client and nbclient, convert round trips, NumPy files
-# (~20 s, plus ~30 s to make its virtualenv the first time).
-NOETHER=.build/debug/noether scripts/test-jupyter.sh
+# (~20 s, plus ~20 s to make its virtualenv the first time): mostly waiting on kernels and pip,
+# so it runs beside the unit tests, and its transcript is shown when they are done.
+jupyter_log=$(mktemp)
+NOETHER=.build/debug/noether scripts/test-jupyter.sh > "$jupyter_log" 2>&1 &
+jupyter=$!
+tests_status=0 jupyter_status=0
+swift test --skip-build --disable-swift-testing || tests_status=$?
+wait "$jupyter" || jupyter_status=$?
+grep -v "Kernel is running over TCP without encryption" "$jupyter_log" || true
+rm -f "$jupyter_log"
+[ "$tests_status" = 0 ] || { echo "swift test failed (exit $tests_status)" >&2; exit 1; }
+[ "$jupyter_status" = 0 ] || { echo "scripts/test-jupyter.sh failed (exit $jupyter_status)" >&2; exit 1; }
 # Scans on local cores and through a real one-node Slurm (started and stopped by the script).
 scripts/test-scan.sh
 # Differential test against SymPy (300 seeded cases: ~45 s, plus ~30 s to make its virtualenv the
