@@ -24,13 +24,22 @@ public struct DegreeSelection: Sendable {
         return degrees[errors.firstIndex { $0 <= best * 1.05 + floor } ?? 0]
     }
 
+    /// The table's header and its row for each degree (the chosen one marked), as `table`
+    /// prints them and a front end draws them.
+    public var header: [String] { ["degree", "features", "train MSE", "held-out MSE (\(scheme))", ""] }
+    public var rows: [[String]] {
+        degrees.indices.map { k in
+            [String(degrees[k]), String(features[k]), String(format: "%.3e", trainingErrors[k]), String(format: "%.3e", heldOutErrors[k]),
+             degrees[k] == chosen ? "<- chosen" : ""]
+        }
+    }
+
     /// The table, one line per degree, the chosen one marked.
     public var table: String {
-        var lines = ["degree  features  train MSE   held-out MSE (\(scheme))"]
-        for (k, d) in degrees.enumerated() {
-            lines.append(String(format: "%6d  %8d  %10.3e  %10.3e", d, features[k], trainingErrors[k], heldOutErrors[k]) + (d == chosen ? "  <- chosen" : ""))
-        }
-        return lines.joined(separator: "\n")
+        func right(_ s: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
+        return (["degree  features  train MSE   held-out MSE (\(scheme))"] + rows.map { r in
+            [right(r[0], 6), right(r[1], 8), right(r[2], 10), right(r[3], 10)].joined(separator: "  ") + (r[4].isEmpty ? "" : "  " + r[4])
+        }).joined(separator: "\n")
     }
 
     /// Selects a degree in `degrees` for monomials in `variables`. The design of

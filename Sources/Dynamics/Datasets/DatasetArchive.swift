@@ -13,9 +13,7 @@ public enum DatasetArchive {
         let n = data.count, d = data.dimension
         var arrays: [(name: String, array: NumPyFile.Array)] = [("x", .init(shape: [n, d], values: .float64(data.states)))]
         if !data.isSamples { arrays.append(("dx", .init(shape: [n, d], values: .float64(data.derivatives)))) }
-        arrays.append(("t", .init(shape: [n], values: .float64(data.times))))
-        arrays.append(("trajectory", .init(shape: [n], values: .int64(data.trajectoryIDs))))
-        arrays.append(("split", .init(shape: [n], values: .unicode((0..<n).map { data.isTest($0) ? "test" : "train" }, width: 5))))
+        arrays += rowArrays(data)
         if let labels = data.labels { arrays.append(("label", .init(shape: [n], values: .int64(labels)))) }
         var metadata: [String: Any] = [
             "format": format, "system": data.system, "names": data.names, "sampler": data.sampler,
@@ -24,9 +22,22 @@ public enum DatasetArchive {
         ]
         if let h = data.hamiltonian { metadata["hamiltonian"] = h }
         if let s = data.source { metadata["source"] = s }
-        let json = String(decoding: (try? JSONSerialization.data(withJSONObject: metadata, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data(), as: UTF8.self)
-        arrays.append(("metadata", .init(shape: [], values: .unicode([json], width: max(1, json.unicodeScalars.count)))))
+        arrays.append(("metadata", json(metadata)))
         return try NumPyFile.archive(arrays)
+    }
+
+    /// Each row's time, trajectory id and split ("train"/"test"), as a table's archive has them too.
+    public static func rowArrays(_ data: Dataset) -> [(name: String, array: NumPyFile.Array)] {
+        let n = data.count
+        return [("t", .init(shape: [n], values: .float64(data.times))),
+                ("trajectory", .init(shape: [n], values: .int64(data.trajectoryIDs))),
+                ("split", .init(shape: [n], values: .unicode((0..<n).map { data.isTest($0) ? "test" : "train" }, width: 5)))]
+    }
+
+    /// A JSON object as one NumPy string (`json.loads(str(z["metadata"]))` reads it).
+    public static func json(_ object: [String: Any]) -> NumPyFile.Array {
+        let text = String(decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data(), as: UTF8.self)
+        return .init(shape: [], values: .unicode([text], width: max(1, text.unicodeScalars.count)))
     }
 
     public static func write(_ data: Dataset, to path: String) throws {

@@ -29,9 +29,8 @@ extension Interpreter {
             candidates = []  // inside a string: a file name, not a word of the language
         } else if start > 0, scalars[start - 1] == "." {
             candidates = []  // members depend on the object's value; not guessed
-        } else if before.hasSuffix(" "), let word = before.split(separator: " ").first, before.split(separator: " ").count == 1,
-                  ["load", "help", "show"].contains(word) {
-            switch word {
+        } else if case let words = before.split(separator: " "), before.hasSuffix(" "), words.count == 1, ["load", "help", "show"].contains(words[0]) {
+            switch words[0] {
             case "load": candidates = Catalog.names
             case "help": candidates = Verbs.statements.map(\.name).filter { $0.first!.isLetter } + Verbs.names
             default: candidates = sessionNames + Catalog.names
@@ -58,7 +57,7 @@ extension Interpreter {
         // Just after a call's parenthesis, the verb being called.
         if start == end, let verb = Interpreter.enclosingCall(scalars, before: start) { return inspection(verb, cursor: verb.unicodeScalars.count) }
         let word = String(String.UnicodeScalarView(scalars[start..<end]))
-        guard let first = word.unicodeScalars.first, !CharacterSetLike.isDigit(first) else { return nil }
+        guard let first = word.unicodeScalars.first, !Interpreter.isDigit(first) else { return nil }
         let isHelpTopic = Verbs.named(word) != nil || Verbs.statements.contains { $0.name == word } || Verbs.functions.contains(word)
         let statement = isHelpTopic ? "help " + word
             : session.definitions[word] != nil || session.objects[word] != nil || Catalog.names.contains(word) ? "show " + word : nil
@@ -68,8 +67,10 @@ extension Interpreter {
         return value?.display
     }
 
+    static func isDigit(_ c: Unicode.Scalar) -> Bool { c.value >= 48 && c.value <= 57 }
+
     static func isWordScalar(_ c: Unicode.Scalar) -> Bool {
-        c == "_" || c.properties.isAlphabetic || CharacterSetLike.isDigit(c)
+        c == "_" || c.properties.isAlphabetic || isDigit(c)
     }
 
     /// The name before the innermost parenthesis still open at `position` (outside strings).
@@ -95,9 +96,6 @@ extension Interpreter {
     }
 }
 
-enum CharacterSetLike {
-    static func isDigit(_ c: Unicode.Scalar) -> Bool { c.value >= 48 && c.value <= 57 }
-}
 
 extension String {
     var trimmingLeadingSpaces: String { String(drop { $0 == " " || $0 == "\t" }) }

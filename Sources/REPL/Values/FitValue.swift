@@ -1,4 +1,3 @@
-import Foundation
 import Symbolic
 import Dynamics
 import Fit
@@ -43,11 +42,7 @@ struct FitValue: ObjectValue {
             case "mse": return .expr(.float(fit.meanSquaredError))
             case "table":
                 guard let s = fit.selection else { throw evaluation.fail("no degree table: fit with degree: [low, high] to select a degree", at: at, width: name.count) }
-                return .table(TextTable(header: ["degree", "features", "train MSE", "held-out MSE (\(s.scheme))", ""],
-                                        rows: s.degrees.indices.map { k in
-                                            [String(s.degrees[k]), String(s.features[k]), String(format: "%.3e", s.trainingErrors[k]),
-                                             String(format: "%.3e", s.heldOutErrors[k]), s.degrees[k] == s.chosen ? "<- chosen" : ""]
-                                        }, layout: s.table))
+                return .table(TextTable(header: s.header, rows: s.rows, layout: s.table))
             default: throw evaluation.fail("a fit has .expr, .exact, .normalized, .mse and .table", at: at, width: name.count)
             }
         } catch let e as FitError {

@@ -35,14 +35,8 @@ struct TableValue: SavableValue {
             return "wrote \(rows) rows of (\(names.joined(separator: ", "))) to \(path)"
         }
         if path.hasSuffix(".npz") {
-            let json = String(decoding: (try? JSONSerialization.data(withJSONObject: ["title": title, "names": names], options: [.sortedKeys])) ?? Data(), as: UTF8.self)
-            try AtomicFile.write(try NumPyFile.archive([
-                ("values", .init(shape: [rows, names.count], values: .float64(values))),
-                ("t", .init(shape: [rows], values: .float64(data.times))),
-                ("trajectory", .init(shape: [rows], values: .int64(data.trajectoryIDs))),
-                ("split", .init(shape: [rows], values: .unicode((0..<rows).map { data.isTest($0) ? "test" : "train" }, width: 5))),
-                ("metadata", .init(shape: [], values: .unicode([json], width: max(1, json.unicodeScalars.count)))),
-            ]), to: path)
+            try AtomicFile.write(try NumPyFile.archive([("values", .init(shape: [rows, names.count], values: .float64(values)))]
+                + DatasetArchive.rowArrays(data) + [("metadata", DatasetArchive.json(["title": title, "names": names]))]), to: path)
             return "wrote \(rows) rows of (\(names.joined(separator: ", "))) to \(path)"
         }
         func repr(_ x: Double) -> String { String(format: "%.17g", x) }
