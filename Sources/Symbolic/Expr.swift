@@ -208,6 +208,8 @@ public struct Expr: Hashable, Sendable, CustomStringConvertible {
     /// Whether `e` occurs in this expression as a sub-expression.
     public func contains(_ e: Expr) -> Bool {
         if self == e { return true }
+        // Kernels and symbols below a node are recorded in it: an absent one ends the walk.
+        if e.node.hasKernel && !node.hasKernel || e.node.symbolMask & ~node.symbolMask != 0 { return false }
         return children.contains { $0.contains(e) }
     }
 

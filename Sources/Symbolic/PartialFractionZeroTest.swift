@@ -209,6 +209,14 @@ extension PartialFractionZeroTest {
         guard form.budget > 0, !shapes.contains(.other), shapes.contains(.fractions) else { return .notApplicable }
         do {
             let (fs, gs) = (try form.convert(f), try form.convert(g))
+            // Numerators free of the pole variables (Calogero–Moser): the flat test, on all cores.
+            let indices = try pairs.map { (q: try form.variable($0.q), p: try form.variable($0.p)) }
+            do {
+                return try FlatFractions.bracketIsZero(fs, gs, pairs: indices, form) ? .zero : .nonzero
+            } catch is FlatFractions.NotApplicable {
+            } catch is FlatFractions.OverBudget {
+                return .notApplicable
+            }
             var sum = DifferenceFractionSum()
             for pair in pairs {
                 let (q, p) = (try form.variable(pair.q), try form.variable(pair.p))

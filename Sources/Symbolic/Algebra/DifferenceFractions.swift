@@ -184,6 +184,11 @@ final class DifferenceFractionForm {
     /// made with it can be used as it is; false when this form numbers a name differently.
     func adopt(_ names: [String]) -> Bool {
         for (k, name) in names.enumerated() {
+            // I's variable (a real prepared sum has none of it) is I's here only where I is allowed.
+            if name == FlatExpansion.imaginaryUnitName && allowsImaginaryUnit {
+                guard imaginaryUnit == nil || imaginaryUnit == k else { return false }
+                imaginaryUnit = k
+            }
             if let j = variables[name] {
                 if j != k { return false }
             } else if variables.count == k {
@@ -370,27 +375,41 @@ extension DifferenceFractionForm {
     }
 
     /// The sum as an expression: Σ c · monomial / Π (v_i − v_j)^m, with I² = −1 applied.
+    ///
+    /// Built as `Expr.sum` of `Expr.product`s would build it, without their work: the factors
+    /// of a term are distinct bases (each difference and each variable once), so a product is
+    /// its factors in `Expr.order`, found by ranking the few distinct factors once; the terms
+    /// are distinct, so the sum is its terms in `termOrder` (`presorted`), which is checked
+    /// pair by pair before the node is made (else `Expr.sum` sorts and collects them).
     func expression(_ s: DifferenceFractionSum) throws -> Expr {
         let symbols = names.map(Expr.symbol)
-        // Equal factors are built once, so sorting the terms (most of the cost for a large sum)
-        // finds them identical by reference instead of comparing their structure.
-        var factors: [UInt32: Expr] = [:], powers: [Int: Expr] = [:]
-        func factor(_ f: DifferenceFractionSum.Factor) -> Expr {
-            if let known = factors[f.raw] { return known }
-            let difference = f.lo < 0 ? symbols[f.hi] : symbols[f.hi] - symbols[f.lo]
-            let e = difference ** Expr.integer(-f.exponent)
-            factors[f.raw] = e
-            return e
+        // Each distinct factor once, as (coefficient, factor): (v_hi − v_lo)^(−m) may come out
+        // of `**` as −(v_lo − v_hi)^(−m), a product, whose coefficient joins the term's.
+        var factorIDs: [UInt64: Int] = [:]
+        var factorList: [(coefficient: Number, factor: Expr)] = []
+        func id(_ key: UInt64, _ make: () -> Expr) -> Int {
+            if let known = factorIDs[key] { return known }
+            let e = make()
+            let (c, fs) = e.splitCoefficient()
+            precondition(fs.count == 1, "a difference power or a variable power is one factor")
+            factorList.append((c, fs[0]))
+            factorIDs[key] = factorList.count - 1
+            return factorList.count - 1
         }
-        func power(_ v: Int, _ k: Int) -> Expr {
-            let key = v << 16 | k
-            if let known = powers[key] { return known }
-            let base = v == imaginaryUnit ? Expr.i : symbols[v]
-            let e = k == 1 ? base : base ** Expr.integer(k)
-            powers[key] = e
-            return e
+        func factor(_ f: DifferenceFractionSum.Factor) -> Int {
+            id(UInt64(f.raw)) {
+                let difference = f.lo < 0 ? symbols[f.hi] : symbols[f.hi] - symbols[f.lo]
+                return difference ** Expr.integer(-f.exponent)
+            }
         }
-        var items: [Expr] = []
+        func power(_ v: Int, _ k: Int) -> Int {
+            id(1 << 40 | UInt64(v) << 16 | UInt64(k)) {
+                let base = v == imaginaryUnit ? Expr.i : symbols[v]
+                return k == 1 ? base : base ** Expr.integer(k)
+            }
+        }
+        // First pass: each term as a coefficient and factor ids.
+        var raw: [(coefficient: Rational, factors: [Int])] = []
         for (d, n) in s.terms {
             var numerator = n
             if let iota = imaginaryUnit {
@@ -409,10 +428,34 @@ extension DifferenceFractionForm {
                 try Interrupt.check()
                 var factors = denominator
                 for v in 0..<symbols.count where t.monomial[v] > 0 { factors.append(power(v, t.monomial[v])) }
-                items.append(.product([.number(.exact(t.coefficient))] + factors))
+                raw.append((t.coefficient, factors))
             }
         }
-        return .sum(DifferenceFractionForm.presorted(items))
+        // The distinct factors ranked by `Expr.order` once; each term's sorted by rank.
+        let ranked = factorList.indices.sorted { Expr.order(factorList[$0].factor, factorList[$1].factor) < 0 }
+        var rank = [Int](repeating: 0, count: factorList.count)
+        for (r, i) in ranked.enumerated() { rank[i] = r }
+        var items: [Expr] = []
+        items.reserveCapacity(raw.count)
+        for (c, ids) in raw {
+            var coefficient = Number.exact(c)
+            for i in ids where factorList[i].coefficient != .one { coefficient = coefficient * factorList[i].coefficient }
+            items.append(Expr.term(coefficient, ids.sorted { rank[$0] < rank[$1] }.map { factorList[$0].factor }))
+        }
+        let sorted = DifferenceFractionForm.presorted(items)
+        // Distinct and in order: adjacent terms strictly ordered by degree or by their factors
+        // (terms with equal factors would be adjacent, so none are left to collect).
+        var ordered = true
+        for k in sorted.indices.dropFirst() {
+            let (a, b) = (sorted[k - 1], sorted[k])
+            if case .number = b.kind { ordered = k == sorted.count - 1; if !ordered { break }; continue }
+            if case .number = a.kind { ordered = false; break }
+            let (da, db) = (a.node.degree, b.node.degree)
+            if da != db { if da < db { ordered = false; break }; continue }
+            if Expr.compareLists(a.splitCoefficient().1, b.splitCoefficient().1, by: Expr.compareFactors) >= 0 { ordered = false; break }
+        }
+        if !ordered || sorted.count < 2 { return .sum(sorted) }
+        return Expr(raw: .sum(sorted))
     }
 
     /// The terms in the order `Expr.sum` sorts them into (`Expr.termOrder`), found by comparing
@@ -524,6 +567,14 @@ extension Expr {
     /// the zero test on its brackets (`conserved`) starts from that form instead of the expression.
     public static func expandedOverDifferences(_ exprs: [Expr], budget: Int = 400_000_000) -> [Expr?] {
         let form = DifferenceFractionForm(budget: budget, allowsImaginaryUnit: true)
+        // Integer coefficients (Lax traces): the flat tables, then the same factored sums.
+        if let flat = FlatExpansion.expand(exprs, budget: budget), form.adopt(flat.names) {
+            return flat.sums.map { s in
+                guard let real = form.real(s), let result = try? form.expression(real) else { return try? form.expression(s) }
+                PreparedForms.shared.store(result, names: form.names, sum: real)
+                return result
+            }
+        }
         return exprs.map { e in
             guard let s = try? form.convert(e), let real = form.real(s), let result = try? form.expression(real) else {
                 return (try? form.convert(e)).flatMap { try? form.expression($0) }

@@ -2,7 +2,7 @@
 /// comparing the words lexicographically is the lex monomial order with variable 0 highest.
 ///
 /// Products that would overflow an exponent return nil; the caller then falls back.
-struct Monomial: Hashable, Comparable {
+struct Monomial: Hashable, Comparable, Sendable {
     static let maxVariables = 32
     var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0, w3: UInt64 = 0
 

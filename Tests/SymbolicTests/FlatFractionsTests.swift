@@ -1,0 +1,207 @@
+import XCTest
+@testable import Symbolic
+
+/// The flat zero test (`FlatFractions`) and the flat expansion (`FlatExpansion`) against the
+/// general factored form they stand in for, and against closed forms: each verdict and each
+/// expansion must be the general route's, on zero and non-zero cases alike.
+final class FlatFractionsTests: XCTestCase {
+    func e(_ s: String) throws -> Expr { try Expr.parse(s) }
+
+    /// x_ij = 1/(q_i − q_j) as a factor of the general form, for i ≠ j (variables 0..<n).
+    func x(_ i: Int, _ j: Int, _ m: Int = 1) -> (DifferenceFractionSum.Factor, Int) {
+        (.init(hi: max(i, j), lo: min(i, j), exponent: m), i < j && m % 2 == 1 ? -1 : 1)
+    }
+
+    /// A term c · Π x_ij^m as the general form's sum.
+    func term(_ c: Int, _ factors: [(Int, Int, Int)]) throws -> DifferenceFractionSum {
+        var d: DifferenceFractionSum.Denominator = []
+        var sign = c
+        for (i, j, m) in factors {
+            let (f, s) = x(i, j, m)
+            d = try DifferenceFractionSum.multiply(d, [f])
+            sign *= s
+        }
+        return DifferenceFractionSum(denominator: d, numerator: Polynomial(constant: Rational(sign)))
+    }
+
+    /// The flat test's verdict on Σ c/D, through the same slots the bracket uses.
+    func flatIsZero(_ s: DifferenceFractionSum, variables: Int) throws -> Bool {
+        let slots = try FlatFractions.Slots(poles: Array(0..<variables), withZero: false, variableCount: variables)
+        var table = FlatFractions.Table<Monomial>()
+        for (d, n) in s.terms {
+            var key = Monomial()
+            for f in d { key[try slots.index(f.hi, f.lo)] = f.exponent }
+            try table.add(key, try XCTUnwrap(n.constantValue?.intValue))
+        }
+        var budget = 1 << 40
+        var binomials = FlatFractions.Binomials()
+        return try FlatFractions.isZero(table, slots, &budget, &binomials)
+    }
+
+    /// Sums built from the three-term identity x_ab x_bc + x_bc x_ca + x_ca x_ab = 0, each copy
+    /// times a random product of differences and a random integer, are zero; one more random
+    /// term makes them non-zero. Both verdicts must be the general test's.
+    func testArnoldRelationSums() throws {
+        var rng = SeededGenerator(seed: 2026_1207)
+        func pick(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
+        let n = 5
+        for round in 0..<60 {
+            var sum = DifferenceFractionSum()
+            for _ in 0..<(1 + pick(4)) {
+                let abc = Array(Array(0..<n).shuffled(using: &rng).prefix(3))
+                let (a, b, c) = (abc[0], abc[1], abc[2])
+                var extra: [(Int, Int, Int)] = []
+                for _ in 0..<pick(4) {
+                    let i = pick(n), j = (i + 1 + pick(n - 1)) % n
+                    extra.append((i, j, 1 + pick(3)))
+                }
+                let k = pick(9) - 4
+                if k == 0 { continue }
+                for pair in [[(a, b, 1), (b, c, 1)], [(b, c, 1), (c, a, 1)], [(c, a, 1), (a, b, 1)]] {
+                    sum.add(try term(k, pair + extra))
+                }
+            }
+            let form = DifferenceFractionForm(budget: 1 << 40)
+            XCTAssertTrue(try PartialFractionZeroTest.isZero(sum, form), "round \(round)")
+            XCTAssertTrue(try flatIsZero(sum, variables: n), "round \(round)")
+            // One more term, which the identity cannot cancel.
+            let i = pick(n), j = (i + 1 + pick(n - 1)) % n
+            var perturbed = sum
+            perturbed.add(try term(1 + pick(3), [(i, j, 1 + pick(3)), ((j + 1) % n == i ? (j + 2) % n : (j + 1) % n, i, 1)]))
+            XCTAssertFalse(try PartialFractionZeroTest.isZero(perturbed, form), "round \(round)")
+            XCTAssertFalse(try flatIsZero(perturbed, variables: n), "round \(round)")
+        }
+    }
+
+    /// Random sums of c/D: the flat verdict is the general test's, zero or not (most are not;
+    /// a sum minus a rearrangement of itself is zero).
+    func testRandomSumsAgainstTheGeneralTest() throws {
+        var rng = SeededGenerator(seed: 77)
+        func pick(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
+        let n = 4
+        var verdicts = [0, 0]
+        for round in 0..<80 {
+            var sum = DifferenceFractionSum()
+            for _ in 0..<(1 + pick(5)) {
+                var factors: [(Int, Int, Int)] = []
+                for _ in 0..<(1 + pick(3)) {
+                    let i = pick(n), j = (i + 1 + pick(n - 1)) % n
+                    factors.append((i, j, 1 + pick(3)))
+                }
+                sum.add(try term(pick(7) - 3, factors))
+            }
+            if sum.isZero { continue }
+            let general = try PartialFractionZeroTest.isZero(sum, DifferenceFractionForm(budget: 1 << 40))
+            XCTAssertEqual(try flatIsZero(sum, variables: n), general, "round \(round)")
+            verdicts[general ? 1 : 0] += 1
+        }
+        XCTAssertGreaterThan(verdicts[0], 40)
+    }
+
+    /// Calogero–Moser brackets through `areBracketsZero`, which takes the flat route: the
+    /// verdicts are the exact normal form's, with rational coefficients (scaled to integers)
+    /// and with terms the test must find non-zero.
+    func testCalogeroMoserBrackets() throws {
+        for n in [3, 4] {
+            let pairs = (1...n).map { CanonicalPair("q\($0)", "p\($0)") }
+            let pb = PoissonBracket(pairs)
+            var h = (1...n).map { "p\($0)^2/2" }.joined(separator: " + ")
+            for i in 1...n { for j in 1...n where j > i { h += " + g^2/(q\(i) - q\(j))^2" } }
+            let lax = try (1...n).map { i in try (1...n).map { j in try e(i == j ? "p\(i)" : "I*g/(q\(i) - q\(j))") } }
+            var power = lax
+            var traces: [Expr] = []
+            for k in 1...n {
+                if k > 1 { power = (0..<n).map { i in (0..<n).map { j in Expr.sum((0..<n).map { power[i][$0] * lax[$0][j] }) } } }
+                traces.append(.sum((0..<n).map { power[$0][$0] }))
+            }
+            let expanded = Expr.expandedOverDifferences(traces).map { $0! }
+            let hamiltonian = try e(h)
+            var fs = expanded
+            fs.append(expanded[n - 1] / 3 + (try e("5*p1^2/(7*(q1 - q2))")))   // not conserved
+            fs.append(expanded[1] * expanded[n - 1] / 6)                          // conserved, rational
+            fs.append(expanded[n - 1] + (try e("g^3/(q1 - q2)^4")))              // not conserved
+            let decisions = Simplifier.areBracketsZero(fs, hamiltonian, pb)
+            XCTAssertEqual(decisions, Array(repeating: .zero, count: n) + [.nonzero(witness: nil), .zero, .nonzero(witness: nil)], "n = \(n)")
+            if n == 3 {
+                for (f, d) in zip(fs, decisions) { XCTAssertEqual(Simplifier.isProvenZero(pb(f, hamiltonian)), d == .zero, "\(f)") }
+            }
+        }
+    }
+
+    /// A numerator with a pole variable, or coefficients past Int, leave the flat route (it
+    /// throws `NotApplicable`); the general route then gives the verdict.
+    func testWhereTheFlatRouteDeclines() throws {
+        let pb = PoissonBracket([CanonicalPair("q1", "p1"), CanonicalPair("q2", "p2")])
+        let h = try e("(p1^2 + p2^2)/2 + g^2/(q1 - q2)^2")
+        let form = DifferenceFractionForm(budget: 1 << 30)
+        func flat(_ f: Expr) throws -> Bool {
+            let (fs, gs) = (try form.convert(f), try form.convert(h))
+            let pairs = try [("q1", "p1"), ("q2", "p2")].map { (q: try form.variable($0.0), p: try form.variable($0.1)) }
+            return try FlatFractions.bracketIsZero(fs, gs, pairs: pairs, form)
+        }
+        XCTAssertTrue(try flat(try e("p1 + p2")))
+        XCTAssertFalse(try flat(try e("p1/(q1 - q2)")))
+        XCTAssertThrowsError(try flat(try e("q1*p1/(q1 - q2)"))) { XCTAssertTrue($0 is FlatFractions.NotApplicable) }
+        let huge = try e("\(Int.max / 2)*p1^3/(q1 - q2) + \(Int.max / 2)*p2^3/(q1 - q2)")
+        XCTAssertThrowsError(try flat(huge)) { XCTAssertTrue($0 is FlatFractions.NotApplicable) }
+        // The general route decides both.
+        XCTAssertEqual(Simplifier.areBracketsZero([try e("q1*p1/(q1 - q2)"), huge, try e("(p1 + p2)*\(Int.max)")], h, pb),
+                       [.nonzero(witness: nil), .nonzero(witness: nil), .zero])
+    }
+
+    /// The flat expansion gives the general conversion's sums, and the expression built from
+    /// them without `Expr.sum`'s and `Expr.product`'s work is the one they would build.
+    func testFlatExpansionIsTheGeneralConversion() throws {
+        var rng = SeededGenerator(seed: 12)
+        func pick(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
+        let atoms = try ["p1", "p2", "g", "I", "I*g/(q1 - q2)", "1/(q2 - q3)", "-1/(q3 - q1)^2", "p1^2", "(q1 - q2)^(-2)", "q1"].map(e)
+        var applied = 0
+        for round in 0..<40 {
+            var exprs: [Expr] = []
+            for _ in 0..<3 {
+                // A product of sums of signed products of atoms (a sum whose first coefficient
+                // is not ±1 is kept with fractional coefficients, which the flat tables decline).
+                var factors: [Expr] = []
+                for _ in 0..<(1 + pick(3)) {
+                    var sum: [Expr] = []
+                    for _ in 0..<(1 + pick(4)) {
+                        var product: [Expr] = [.integer(pick(2) == 0 ? 1 : -1)]
+                        for _ in 0..<(1 + pick(3)) { product.append(atoms[pick(atoms.count)]) }
+                        sum.append(.product(product))
+                    }
+                    factors.append(.sum(sum))
+                }
+                exprs.append(.product(factors))
+            }
+            guard let flat = FlatExpansion.expand(exprs, budget: 1 << 30) else { continue }
+            applied += 1
+            let form = DifferenceFractionForm(budget: 1 << 30, allowsImaginaryUnit: true)
+            XCTAssertTrue(form.adopt(flat.names))
+            for (k, expr) in exprs.enumerated() {
+                let general = try form.convert(expr)
+                XCTAssertEqual(flat.sums[k].terms, general.terms, "round \(round): \(expr)")
+                // The expression, against Expr.sum of Expr.products of the same terms.
+                let built = try form.expression(general)
+                var items: [Expr] = []
+                let symbols = form.names.map { $0 == FlatExpansion.imaginaryUnitName ? Expr.i : Expr.symbol($0) }
+                for (d, n) in general.terms {
+                    for t in n.terms {
+                        var factors: [Expr] = [.number(.exact(t.coefficient))]
+                        for f in d { factors.append((symbols[f.hi] - (f.lo < 0 ? .zero : symbols[f.lo])) ** .integer(-f.exponent)) }
+                        for v in symbols.indices where t.monomial[v] > 0 { factors.append(symbols[v] ** .integer(t.monomial[v])) }
+                        items.append(.product(factors))
+                    }
+                }
+                XCTAssertEqual(built, Expr.sum(items), "round \(round): \(expr)")
+            }
+        }
+        XCTAssertGreaterThan(applied, 25)
+        // Fractions, floats and other divisors are for the general conversion.
+        for s in ["p1/2", "1.5*p1", "1/(q1 + q2)", "1/q1", "sqrt(p1)", "1/(2*q1 - 2*q2)", "(3*p1 + p2)^2"] {
+            XCTAssertNil(FlatExpansion.expand([try e(s)], budget: 1 << 30), s)
+        }
+        // Where they decline, the general conversion expands.
+        XCTAssertEqual(try e("(3*p1 + I*g/(q1 - q2))^2").expandedOverDifferences(), try e("9*p1^2 + 6*I*g*p1/(q1 - q2) - g^2/(q1 - q2)^2"))
+        XCTAssertNil(FlatExpansion.expand([try e("(p1 + p2 + 1/(q1 - q2))^6")], budget: 10))
+    }
+}
