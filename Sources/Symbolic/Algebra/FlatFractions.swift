@@ -228,6 +228,9 @@ enum FlatFractions {
             return out
         }
         let (fa, ga) = (try flat(f), try flat(g))
+        // When f and g are symmetric under every permutation of the pairs (Calogero–Moser's
+        // particles), so is the bracket, and only one numerator per orbit needs its test.
+        let momenta = try symmetricMomenta(fa, ga, pairs: pairs, poles: poles, slots: slots)
         let poleSet = poles
         let derivative = { @Sendable (terms: [Term], v: Int) throws -> [Term] in
             var out: [Term] = []
@@ -275,6 +278,7 @@ enum FlatFractions {
                     guard let m = x.numerator.times(y.numerator), let d = x.denominator.times(y.denominator) else {
                         throw NotApplicable()
                     }
+                    if let momenta, !FlatFractions.isSorted(m, momenta) { continue }
                     if !Monomial.same(m, last.numerator) { last = (m, try out.position(m)) }
                     try out.tables[last.position].add(d, try times(try times(x.c, y.c), sign))
                 }
@@ -286,6 +290,61 @@ enum FlatFractions {
         let sums = bracket.tables.filter { !$0.isZero }
         if sums.isEmpty { return true }
         return try allZero(sums, slots, form)
+    }
+
+    /// The momenta's variables in the pairs' order when f and g are unchanged by every
+    /// permutation of the pairs, nil otherwise (or when a numerator holds a position).
+    ///
+    /// Why one numerator per orbit decides. Write the bracket as B = Σ_M M(p) C_M(q) with C_M a
+    /// sum of fractions in the positions. A permutation σ of the pairs is canonical, so
+    /// {f∘σ, g∘σ} = {f, g}∘σ; with f∘σ = f and g∘σ = g, B∘σ = B, and comparing the coefficients of
+    /// σ(M) gives C_{σ(M)}(q) = C_M(σ(q)): zero exactly when C_M is. Every orbit of numerators
+    /// holds exactly one M whose momentum exponents do not increase along the pairs, and only
+    /// those are tested. Invariance under the swap of the first two pairs and the cycle of all
+    /// of them (which generate every permutation) is checked term by term, exactly.
+    static func symmetricMomenta(_ f: [Term], _ g: [Term], pairs: [(q: Int, p: Int)], poles: Set<Int>,
+                                 slots: Slots) throws -> [Int]? {
+        let n = pairs.count
+        guard n >= 2, pairs.allSatisfy({ poles.contains($0.q) && !poles.contains($0.p) }) else { return nil }
+        var cycle = Array(1..<n) + [0], swap = Array(0..<n)
+        swap.swapAt(0, 1)
+        if n == 2 { cycle = swap }
+        for terms in [f, g] {
+            var table = Table<Fraction>(capacity: terms.count)
+            for t in terms { try table.add(Fraction(numerator: t.numerator, denominator: t.denominator), t.c) }
+            for permutation in [swap, cycle] {
+                // The variables' images: q_i → q_σ(i), p_i → p_σ(i), the rest fixed.
+                var image = Array(0..<Monomial.maxVariables)
+                for (i, pair) in pairs.enumerated() {
+                    image[pair.q] = pairs[permutation[i]].q
+                    image[pair.p] = pairs[permutation[i]].p
+                }
+                for t in terms {
+                    var numerator = Monomial(), denominator = Monomial(), c = t.c
+                    for v in 0..<Monomial.maxVariables where t.numerator[v] != 0 { numerator[image[v]] = t.numerator[v] }
+                    for (s, pair) in slots.pairs.enumerated() where t.denominator[s] != 0 {
+                        let m = t.denominator[s]
+                        let (a, b) = (image[pair.hi], pair.lo < 0 ? -1 : image[pair.lo])
+                        // v_a − v_b with a below b is −(v_b − v_a).
+                        if a < b && m % 2 == 1 { c = -c }
+                        denominator[try slots.index(max(a, b), min(a, b))] = m
+                    }
+                    guard table.value(Fraction(numerator: numerator, denominator: denominator)) == c else { return nil }
+                }
+            }
+        }
+        return pairs.map(\.p)
+    }
+
+    /// Whether the momenta's exponents in m do not increase along the pairs.
+    @inline(__always) static func isSorted(_ m: Monomial, _ momenta: [Int]) -> Bool {
+        var previous = Int.max
+        for v in momenta {
+            let e = m[v]
+            if e > previous { return false }
+            previous = e
+        }
+        return true
     }
 
     /// A sum's terms c · M / D as one table of denominators per numerator M.
