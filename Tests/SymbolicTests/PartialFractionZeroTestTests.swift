@@ -196,5 +196,17 @@ final class PartialFractionZeroTestTests: XCTestCase {
         XCTAssertGreaterThan(terms.count, 16)
         var generator = SeededGenerator(seed: 5)
         XCTAssertEqual(DifferenceFractionForm.presorted(terms.shuffled(using: &generator)), terms)
+        // So do they from packed keys (what `expression` uses).
+        let shuffled = terms.shuffled(using: &generator)
+        var factors: [Expr] = [], index: [Expr: Int] = [:]
+        let ids = shuffled.map { t in
+            t.splitCoefficient().1.map { f in
+                if let i = index[f] { return i }
+                factors.append(f)
+                index[f] = factors.count - 1
+                return factors.count - 1
+            }
+        }
+        XCTAssertEqual(DifferenceFractionForm.termOrdered(shuffled, ids, factors), terms)
     }
 }

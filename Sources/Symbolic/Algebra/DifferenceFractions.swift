@@ -437,12 +437,16 @@ extension DifferenceFractionForm {
         for (r, i) in ranked.enumerated() { rank[i] = r }
         var items: [Expr] = []
         items.reserveCapacity(raw.count)
+        var sortedIDs: [[Int]] = []
+        sortedIDs.reserveCapacity(raw.count)
         for (c, ids) in raw {
             var coefficient = Number.exact(c)
             for i in ids where factorList[i].coefficient != .one { coefficient = coefficient * factorList[i].coefficient }
-            items.append(Expr.term(coefficient, ids.sorted { rank[$0] < rank[$1] }.map { factorList[$0].factor }))
+            let inOrder = ids.sorted { rank[$0] < rank[$1] }
+            items.append(Expr.term(coefficient, inOrder.map { factorList[$0].factor }))
+            sortedIDs.append(inOrder)
         }
-        let sorted = DifferenceFractionForm.presorted(items)
+        let sorted = DifferenceFractionForm.termOrdered(items, sortedIDs, factorList.map(\.factor)) ?? DifferenceFractionForm.presorted(items)
         // Distinct and in order: adjacent terms strictly ordered by degree or by their factors
         // (terms with equal factors would be adjacent, so none are left to collect).
         var ordered = true
@@ -456,6 +460,47 @@ extension DifferenceFractionForm {
         }
         if !ordered || sorted.count < 2 { return .sum(sorted) }
         return Expr(raw: .sum(sorted))
+    }
+
+    /// The terms in `termOrder`, from each term's factors (ids into `factors`, in product
+    /// order) packed into four words: the degree, then per factor its base's rank in
+    /// `Expr.order` and its exponent, higher first, as `compareFactors` has them; nil when a
+    /// term has more than 15 factors or a factor is not an integer power of a base of degree
+    /// 0 or 1. (Distinct terms have distinct factor lists, so the coefficient never decides.)
+    static func termOrdered(_ items: [Expr], _ ids: [[Int]], _ factors: [Expr]) -> [Expr]? {
+        var bases: [Expr] = [], baseIndex: [Expr: Int] = [:]
+        var code: [(base: Int, exponent: Int, degree: Int)] = []
+        for f in factors {
+            var (b, e) = (f, 1)
+            if case .power(let x, let y) = f.kind {
+                guard let k = y.rationalValue?.intValue, abs(k) < 127 else { return nil }
+                (b, e) = (x, k)
+            }
+            guard b.node.degree == 0 || b.node.degree == 1 else { return nil }
+            let index: Int
+            if let known = baseIndex[b] { index = known } else { index = bases.count; baseIndex[b] = index; bases.append(b) }
+            code.append((index, e, Int(b.node.degree) * e))
+        }
+        let byOrder = bases.indices.sorted { Expr.order(bases[$0], bases[$1]) < 0 }
+        guard byOrder.count < 255 else { return nil }
+        var baseRank = [Int](repeating: 0, count: bases.count)
+        for (r, i) in byOrder.enumerated() { baseRank[i] = r }
+        var keys: [(UInt64, UInt64, UInt64, UInt64)] = []
+        keys.reserveCapacity(ids.count)
+        for list in ids {
+            guard list.count <= 15 else { return nil }
+            var slots = [UInt64](repeating: 0, count: 16)
+            // Higher degree first.
+            let degree = list.reduce(0) { $0 + code[$1].degree }
+            slots[0] = UInt64(32768 - degree)
+            for (k, id) in list.enumerated() {
+                // After the base's rank, the higher exponent first; 0 (no factor) sorts first.
+                slots[k + 1] = UInt64(baseRank[code[id].base] + 1) << 8 | UInt64(127 - code[id].exponent)
+            }
+            func word(_ w: Int) -> UInt64 { (0..<4).reduce(0) { $0 << 16 | slots[4 * w + $1] } }
+            keys.append((word(0), word(1), word(2), word(3)))
+        }
+        return items.indices.sorted { keys[$0] < keys[$1] }.map { items[$0] }
     }
 
     /// The terms in the order `Expr.sum` sorts them into (`Expr.termOrder`), found by comparing
