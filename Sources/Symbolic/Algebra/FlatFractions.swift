@@ -17,6 +17,10 @@ import Synchronization
 /// - Eliminating x from a term with a constant numerator leaves no polynomial part (the degree
 ///   in x is below the denominator's) and only the Taylor coefficients of the other poles: the
 ///   numerator never grows. So every intermediate sum keeps this shape.
+/// - Coefficients are Ints (f and g are first scaled to integers); one that would overflow
+///   hands the bracket back to the general test, as does any other shape this does not hold.
+/// - When f and g are unchanged by every permutation of the canonical pairs, only one
+///   numerator per orbit is formed and tested (`symmetricMomenta`).
 ///
 /// The argument that the test decides is the general one (see `PartialFractionZeroTest`): over
 /// the field of the other variables, a rational function of x is zero exactly when every
