@@ -33,7 +33,7 @@ final class FlatFractionsTests: XCTestCase {
             for f in d { key[try slots.index(f.hi, f.lo)] = f.exponent }
             try table.add(key, try XCTUnwrap(n.constantValue?.intValue))
         }
-        var budget = 1 << 40
+        var budget = FlatFractions.Allowance(shared: .init(1 << 40))
         var binomials = FlatFractions.Binomials()
         return try FlatFractions.isZero(table, slots, &budget, &binomials)
     }
@@ -186,6 +186,16 @@ final class FlatFractionsTests: XCTestCase {
         XCTAssertThrowsError(try flat(try e("q1*p1/(q1 - q2)"))) { XCTAssertTrue($0 is FlatFractions.NotApplicable) }
         let huge = try e("\(Int.max / 2)*p1^3/(q1 - q2) + \(Int.max / 2)*p2^3/(q1 - q2)")
         XCTAssertThrowsError(try flat(huge)) { XCTAssertTrue($0 is FlatFractions.NotApplicable, "\($0)") }
+        // A coefficient of exactly Int.min (2^62 scaled by 2) is negated by the swap's check:
+        // the route declines instead of trapping, and the general one answers.
+        let minimum = try e("4611686018427387904/(q1 - q2) + 1/(2*(q1 - q2)^2)")
+        XCTAssertThrowsError(try flat(minimum)) { XCTAssertTrue($0 is FlatFractions.NotApplicable, "\($0)") }
+        XCTAssertEqual(Simplifier.bracketIsZeroByPartialFractions(minimum, h, pb), false)
+        // Binomials past Int are refused only when used.
+        var binomials = FlatFractions.Binomials()
+        XCTAssertEqual(try binomials(70, 1), 70)
+        XCTAssertEqual(try binomials(66, 33), 7_219_428_434_016_265_740)
+        XCTAssertThrowsError(try binomials(70, 35))
         // The general route decides both.
         XCTAssertEqual(Simplifier.areBracketsZero([try e("q1*p1/(q1 - q2)"), huge, try e("(p1 + p2)*\(Int.max)")], h, pb),
                        [.nonzero(witness: nil), .nonzero(witness: nil), .zero])

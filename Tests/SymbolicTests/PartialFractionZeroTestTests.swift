@@ -161,6 +161,20 @@ final class PartialFractionZeroTestTests: XCTestCase {
         XCTAssertEqual(try e("(I*g)^4 + (I*g)^3").expandedOverDifferences(), try e("g^4 - I*g^3"))
     }
 
+    /// x · x^−1 is not cancelled by the form (a pole at 0 and its variable in the numerator):
+    /// the expression is then the constructors' canonical one, not a product of both factors.
+    /// And a prepared form that a conversion fails to adopt leaves I's variable alone.
+    func testSharedBasesAndFailedAdoption() throws {
+        XCTAssertEqual(try e("x*(x + 1/x)").expandedOverDifferences(), try e("x^2 + 1"))
+        XCTAssertEqual(try e("(x + 1/x)^2").expandedOverDifferences(), try e("x^2 + 2 + x^(-2)"))
+        XCTAssertEqual(try e("x^3/(x*(x - y)) + 1/(x - y)").expandedOverDifferences().map { Simplifier.isProvenZero($0 - (try! e("(x^2 + 1)/(x - y)"))) }, true)
+        let prepared = try XCTUnwrap(Expr.expandedOverDifferences([try e("(p1 + I*g/(q1 - q2))*(p1 - I*g/(q1 - q2))")])[0])
+        XCTAssertNotNil(PreparedForms.shared.lookup(prepared))
+        let results = Expr.expandedOverDifferences([try e("p1 + 1/x"), prepared, try e("x^2 + 1/x")])
+        XCTAssertEqual(results[2], try e("x^2 + 1/x"))
+        XCTAssertEqual(results[0], try e("p1 + 1/x"))
+    }
+
     /// An expansion remembers its factored form: the zero test on its brackets starts from it
     /// (and gives the verdict the expression's own conversion gives), a structurally equal but
     /// distinct expression is converted as usual, and a form whose numbering differs is not used.

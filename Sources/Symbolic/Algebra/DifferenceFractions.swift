@@ -184,17 +184,18 @@ final class DifferenceFractionForm {
     /// made with it can be used as it is; false when this form numbers a name differently.
     func adopt(_ names: [String]) -> Bool {
         for (k, name) in names.enumerated() {
-            // I's variable (a real prepared sum has none of it) is I's here only where I is allowed.
-            if name == FlatExpansion.imaginaryUnitName && allowsImaginaryUnit {
-                guard imaginaryUnit == nil || imaginaryUnit == k else { return false }
-                imaginaryUnit = k
-            }
             if let j = variables[name] {
                 if j != k { return false }
             } else if variables.count == k {
                 variables[name] = k
             } else {
                 return false
+            }
+            // I's variable (a real prepared sum has none of it) is I's here only where I is
+            // allowed, and only once the name is known to be variable k here.
+            if name == FlatExpansion.imaginaryUnitName && allowsImaginaryUnit {
+                guard imaginaryUnit == nil || imaginaryUnit == k else { return false }
+                imaginaryUnit = k
             }
         }
         return true
@@ -380,7 +381,9 @@ extension DifferenceFractionForm {
     /// of a term are distinct bases (each difference and each variable once), so a product is
     /// its factors in `Expr.order`, found by ranking the few distinct factors once; the terms
     /// are distinct, so the sum is its terms in `termOrder` (`presorted`), which is checked
-    /// pair by pair before the node is made (else `Expr.sum` sorts and collects them).
+    /// pair by pair before the node is made (else `Expr.sum` sorts and collects them). A pole
+    /// at 0 (v^−m) in a term whose numerator holds v too (x · x^−1, which the form does not
+    /// cancel) breaks the first premise: then the products and the sum are the constructors'.
     func expression(_ s: DifferenceFractionSum) throws -> Expr {
         let symbols = names.map(Expr.symbol)
         // Each distinct factor once, as (coefficient, factor): (v_hi − v_lo)^(−m) may come out
@@ -410,6 +413,7 @@ extension DifferenceFractionForm {
         }
         // First pass: each term as a coefficient and factor ids.
         var raw: [(coefficient: Rational, factors: [Int])] = []
+        var sharedBase = false
         for (d, n) in s.terms {
             var numerator = n
             if let iota = imaginaryUnit {
@@ -424,12 +428,17 @@ extension DifferenceFractionForm {
                 numerator = Polynomial.collect(reduced)
             }
             let denominator = d.map(factor)
+            let singles = d.filter { $0.lo < 0 }.map(\.hi)
             for t in numerator.terms {
                 try Interrupt.check()
                 var factors = denominator
                 for v in 0..<symbols.count where t.monomial[v] > 0 { factors.append(power(v, t.monomial[v])) }
                 raw.append((t.coefficient, factors))
+                if singles.contains(where: { t.monomial[$0] > 0 }) { sharedBase = true }
             }
+        }
+        if sharedBase {
+            return .sum(raw.map { c, ids in .product([.number(.exact(c))] + ids.map { factorList[$0].factor } + ids.map { .number(factorList[$0].coefficient) }) })
         }
         // The distinct factors ranked by `Expr.order` once; each term's sorted by rank.
         let ranked = factorList.indices.sorted { Expr.order(factorList[$0].factor, factorList[$1].factor) < 0 }

@@ -269,6 +269,7 @@ enum FlatFractions {
         // numerator), the derivatives formed where they are used.
         try form.charge(2 * pairs.count * (fa.count + ga.count))
         let budget = Atomic<Int>(max(0, form.budget))
+        defer { form.budget = min(form.budget, budget.load(ordering: .relaxed)) }
         let bracket = try parallel(2 * pairs.count) { (i: Int, out: inout ByNumerator) in
             let (q, p) = pairs[i / 2]
             let (a, b) = i % 2 == 0 ? (try derivative(fa, q), try derivative(ga, p)) : (try derivative(fa, p), try derivative(ga, q))
@@ -290,7 +291,6 @@ enum FlatFractions {
                 if done >= 1 << 16 { done = 0; try Interrupt.check() }
             }
         }
-        form.budget = budget.load(ordering: .relaxed)
         let sums = bracket.tables.filter { !$0.isZero }
         if sums.isEmpty { return true }
         return try allZero(sums, slots, form)
@@ -330,7 +330,7 @@ enum FlatFractions {
                         let m = t.denominator[s]
                         let (a, b) = (image[pair.hi], pair.lo < 0 ? -1 : image[pair.lo])
                         // v_a − v_b with a below b is −(v_b − v_a).
-                        if a < b && m % 2 == 1 { c = -c }
+                        if a < b && m % 2 == 1 { c = try times(c, -1) }
                         denominator[try slots.index(max(a, b), min(a, b))] = m
                     }
                     guard table.value(Fraction(numerator: numerator, denominator: denominator)) == c else { return nil }
@@ -394,7 +394,7 @@ enum FlatFractions {
             while failure.withLock({ $0 == nil }) {
                 let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 if i >= count { break }
-                do { try body(i, &sums) } catch { failure.withLock { if $0 == nil { $0 = error } } }
+                do { try body(i, &sums) } catch { failure.withLock { $0 = FlatFractions.first(error, $0) } }
             }
             results.withLock { $0.append(sums) }
         }
@@ -411,38 +411,88 @@ enum FlatFractions {
     }
 
     /// Whether every sum is zero, the sums shared among the cores (largest first, each worker
-    /// taking the next); the first non-zero one stops the others.
+    /// taking the next); the first non-zero one stops the others. A non-zero sum is the answer
+    /// even when another worker failed; failures otherwise are reported as `first` ranks them.
     static func allZero(_ sums: [Table<Monomial>], _ slots: Slots, _ form: DifferenceFractionForm) throws -> Bool {
         let order = sums.indices.sorted { sums[$0].count > sums[$1].count }
-        let next = Atomic<Int>(0), nonzero = Atomic<Bool>(false)
+        let next = Atomic<Int>(0), stop = Atomic<Bool>(false), nonzero = Atomic<Bool>(false)
         let failure = Mutex<Error?>(nil)
-        // Each worker's share of the budget, charged locally (the form is not thread-safe).
+        // One budget for all workers (the form is not thread-safe), drawn in chunks.
+        let budget = SharedBudget(max(0, form.budget))
+        defer { form.budget = min(form.budget, budget.left.load(ordering: .relaxed)) }
         let workers = max(1, min(order.count, ProcessInfo.processInfo.activeProcessorCount))
-        let share = max(0, form.budget) / workers
-        let spent = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            var budget = share
+            var allowance = Allowance(shared: budget)
             var binomials = Binomials()
-            while !nonzero.load(ordering: .relaxed) {
+            while !stop.load(ordering: .relaxed) {
                 let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 if i >= order.count { break }
                 do {
-                    let before = budget
-                    let zero = try isZero(sums[order[i]], slots, &budget, &binomials)
-                    spent.wrappingAdd(before - budget, ordering: .relaxed)
-                    if !zero { nonzero.store(true, ordering: .relaxed) }
+                    if try !isZero(sums[order[i]], slots, &allowance, &binomials) {
+                        nonzero.store(true, ordering: .relaxed)
+                        stop.store(true, ordering: .relaxed)
+                    }
                 } catch {
-                    failure.withLock { if $0 == nil { $0 = error } }
-                    nonzero.store(true, ordering: .relaxed)
+                    failure.withLock { $0 = FlatFractions.first(error, $0) }
+                    stop.store(true, ordering: .relaxed)
                 }
             }
+            allowance.returnUnspent()
         }
-        form.budget -= spent.load(ordering: .relaxed)
+        if nonzero.load(ordering: .relaxed) { return false }
         if let error = failure.withLock({ $0 }) { throw error }
-        return !nonzero.load(ordering: .relaxed)
+        return true
     }
 
-    /// C(n, k), rows built on demand (one table per worker); NotApplicable past Int.
+    /// Which of two failures to report, whichever came first: a stop request, then a shape
+    /// this route does not hold (the general test then runs), then the budget.
+    static func first(_ a: Error, _ b: Error?) -> Error {
+        guard let b else { return a }
+        func rank(_ e: Error) -> Int {
+            switch e {
+            case is Interrupted: return 0
+            case is NotApplicable: return 1
+            case is OverBudget: return 2
+            default: return 3
+            }
+        }
+        return rank(b) <= rank(a) ? b : a
+    }
+
+    /// A worker's part of a shared work budget, taken in chunks so that the shared counter is
+    /// touched once per chunk; the total does not depend on the number of workers.
+    final class SharedBudget: Sendable {
+        let left: Atomic<Int>
+        init(_ units: Int) { left = Atomic(units) }
+    }
+
+    struct Allowance {
+        let shared: SharedBudget
+        private var left = 0
+        private static let chunk = 1 << 14
+
+        init(shared: SharedBudget) { self.shared = shared }
+
+        @inline(__always) mutating func spend() throws {
+            left -= 1
+            if left < 0 { try refill() }
+        }
+
+        private mutating func refill() throws {
+            let before = shared.left.subtract(Allowance.chunk, ordering: .relaxed).oldValue
+            guard before > 0 else { throw OverBudget() }
+            left = min(Allowance.chunk, before) - 1
+        }
+
+        /// Gives back what was drawn and not spent.
+        mutating func returnUnspent() {
+            if left > 0 { shared.left.add(left, ordering: .relaxed) }
+            left = 0
+        }
+    }
+
+    /// C(n, k), rows built on demand (one table per worker); an entry past Int is kept as −1
+    /// and throws `NotApplicable` only when it is asked for (C(70, 1) is fine, C(70, 35) is not).
     struct Binomials {
         private var rows: [[Int]] = [[1]]
         mutating func callAsFunction(_ n: Int, _ k: Int) throws -> Int {
@@ -452,13 +502,14 @@ enum FlatFractions {
                 var row = [1]
                 for i in 1..<last.count {
                     let (s, overflow) = last[i - 1].addingReportingOverflow(last[i])
-                    if overflow { throw NotApplicable() }
-                    row.append(s)
+                    row.append(overflow || last[i - 1] < 0 || last[i] < 0 ? -1 : s)
                 }
                 row.append(1)
                 rows.append(row)
             }
-            return rows[n][k]
+            let c = rows[n][k]
+            guard c >= 0 else { throw NotApplicable() }
+            return c
         }
     }
 
@@ -468,7 +519,7 @@ enum FlatFractions {
     /// Σ c_D / D = 0, by eliminating the highest variable of the denominators again and again:
     /// each coefficient A_{j,r} of 1/(x − a_j)^r must vanish, and is a sum of the same shape
     /// without x (there is no polynomial part: the numerators are free of x).
-    static func isZero(_ s: Table<Monomial>, _ slots: Slots, _ budget: inout Int, _ binomials: inout Binomials) throws -> Bool {
+    static func isZero(_ s: Table<Monomial>, _ slots: Slots, _ budget: inout Allowance, _ binomials: inout Binomials) throws -> Bool {
         var pending = [s]
         var groupOf = [Int](repeating: -1, count: (Monomial.maxVariables + 1) << 8)
         var poles: [(lo: Int, m: Int)] = []
@@ -527,16 +578,15 @@ enum FlatFractions {
                                 return
                             }
                             shifts[k] = left
-                            budget -= 1
-                            if budget < 0 { throw OverBudget() }
+                            try budget.spend()
                             var coefficient = c
                             var d = rest
                             for (i, sk) in zip(others, shifts) {
                                 let pole = poles[i], power = pole.m + sk
                                 coefficient = try times(coefficient, try binomials(power - 1, sk))
-                                if sk % 2 == 1 { coefficient = -coefficient }
+                                if sk % 2 == 1 { coefficient = try times(coefficient, -1) }
                                 // a_j − a_k = −(v_k − v_j) when a_j is the lower variable.
-                                if lo < pole.lo && power % 2 == 1 { coefficient = -coefficient }
+                                if lo < pole.lo && power % 2 == 1 { coefficient = try times(coefficient, -1) }
                                 let s = try slots.index(max(lo, pole.lo), min(lo, pole.lo))
                                 let e = d[s] + power
                                 guard e < 255 else { throw NotApplicable() }
