@@ -191,6 +191,28 @@ final class FlatFractionsTests: XCTestCase {
         let minimum = try e("4611686018427387904/(q1 - q2) + 1/(2*(q1 - q2)^2)")
         XCTAssertThrowsError(try flat(minimum)) { XCTAssertTrue($0 is FlatFractions.NotApplicable, "\($0)") }
         XCTAssertEqual(Simplifier.bracketIsZeroByPartialFractions(minimum, h, pb), false)
+        // The budget: what both phases spend leaves the form's, and a budget too small for the
+        // test is refused, not overdrawn.
+        let form = DifferenceFractionForm(budget: 1 << 30)
+        let pairs = try [("q1", "p1"), ("q2", "p2"), ("q3", "p3")].map { (q: try form.variable($0.0), p: try form.variable($0.1)) }
+        let h3 = try e("(p1^2 + p2^2 + p3^2)/2 + g^2/(q1 - q2)^2 + g^2/(q1 - q3)^2 + g^2/(q2 - q3)^2")
+        let t3 = try e("p1^3 + p2^3 + p3^3 + 3*g^2*(p1 + p2)/(q1 - q2)^2 + 3*g^2*(p1 + p3)/(q1 - q3)^2 + 3*g^2*(p2 + p3)/(q2 - q3)^2")
+        let (fs3, gs3) = (try form.convert(t3), try form.convert(h3))
+        XCTAssertTrue(try FlatFractions.bracketIsZero(fs3, gs3, pairs: pairs, form))
+        let spent = (1 << 30) - form.budget
+        XCTAssertGreaterThan(spent, 0)
+        for budget in [spent - 1, spent / 2] {
+            let small = DifferenceFractionForm(budget: budget)
+            for (name, k) in zip(form.names, form.names.indices) { XCTAssertEqual(try small.variable(name), k) }
+            XCTAssertThrowsError(try FlatFractions.bracketIsZero(try small.convert(t3), try small.convert(h3), pairs: pairs, small)) {
+                XCTAssertTrue($0 is FlatFractions.OverBudget || $0 is DifferenceFractionForm.Failure, "\($0)")
+            }
+            XCTAssertLessThanOrEqual(small.budget, 0)
+        }
+        let exact = DifferenceFractionForm(budget: spent)
+        for name in form.names { _ = try exact.variable(name) }
+        XCTAssertTrue(try FlatFractions.bracketIsZero(try exact.convert(t3), try exact.convert(h3), pairs: pairs, exact))
+        XCTAssertEqual(exact.budget, 0)
         // Binomials past Int are refused only when used.
         var binomials = FlatFractions.Binomials()
         XCTAssertEqual(try binomials(70, 1), 70)

@@ -173,6 +173,9 @@ final class PartialFractionZeroTestTests: XCTestCase {
         let results = Expr.expandedOverDifferences([try e("p1 + 1/x"), prepared, try e("x^2 + 1/x")])
         XCTAssertEqual(results[2], try e("x^2 + 1/x"))
         XCTAssertEqual(results[0], try e("p1 + 1/x"))
+        // An expansion that comes out a shared number node keeps no prepared form under it.
+        XCTAssertEqual(try e("(x + 1)/x - 1/x").expandedOverDifferences(), .one)
+        XCTAssertNil(PreparedForms.shared.lookup(.one))
     }
 
     /// An expansion remembers its factored form: the zero test on its brackets starts from it

@@ -606,6 +606,16 @@ final class PreparedForms: @unchecked Sendable {
 }
 
 extension Expr {
+    /// Whether an expansion's result is a sum, product or power, made for it: numbers and
+    /// symbols may be shared nodes (`Expr.one`) that other expressions hold and that never
+    /// die, so a prepared form is not kept under them.
+    static func isFreshComposite(_ e: Expr) -> Bool {
+        switch e.kind {
+        case .sum, .product, .power: return true
+        default: return false
+        }
+    }
+
     /// The expression expanded as a sum of terms c · monomial / Π (v_i − v_j)^m, products of
     /// sums distributed, terms over the same differences collected, and I² = −1 applied; nil
     /// when it is not a sum of such fractions (a kernel, a non-integer power, a division by a
@@ -625,7 +635,7 @@ extension Expr {
         if let flat = FlatExpansion.expand(exprs, budget: budget), form.adopt(flat.names) {
             return flat.sums.map { s in
                 guard let real = form.real(s), let result = try? form.expression(real) else { return try? form.expression(s) }
-                PreparedForms.shared.store(result, names: form.names, sum: real)
+                if Expr.isFreshComposite(result) { PreparedForms.shared.store(result, names: form.names, sum: real) }
                 return result
             }
         }
@@ -633,7 +643,7 @@ extension Expr {
             guard let s = try? form.convert(e), let real = form.real(s), let result = try? form.expression(real) else {
                 return (try? form.convert(e)).flatMap { try? form.expression($0) }
             }
-            PreparedForms.shared.store(result, names: form.names, sum: real)
+            if Expr.isFreshComposite(result) { PreparedForms.shared.store(result, names: form.names, sum: real) }
             return result
         }
     }

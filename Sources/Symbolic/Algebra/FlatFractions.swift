@@ -269,7 +269,10 @@ enum FlatFractions {
         // numerator), the derivatives formed where they are used.
         try form.charge(2 * pairs.count * (fa.count + ga.count))
         let budget = Atomic<Int>(max(0, form.budget))
-        defer { form.budget = min(form.budget, budget.load(ordering: .relaxed)) }
+        // What the products spent leaves the form's budget before the sums draw on it (and
+        // when the products fail).
+        var charged = false
+        defer { if !charged { form.budget = budget.load(ordering: .relaxed) } }
         let bracket = try parallel(2 * pairs.count) { (i: Int, out: inout ByNumerator) in
             let (q, p) = pairs[i / 2]
             let (a, b) = i % 2 == 0 ? (try derivative(fa, q), try derivative(ga, p)) : (try derivative(fa, p), try derivative(ga, q))
@@ -291,6 +294,8 @@ enum FlatFractions {
                 if done >= 1 << 16 { done = 0; try Interrupt.check() }
             }
         }
+        form.budget = budget.load(ordering: .relaxed)
+        charged = true
         let sums = bracket.tables.filter { !$0.isZero }
         if sums.isEmpty { return true }
         return try allZero(sums, slots, form)
@@ -330,7 +335,11 @@ enum FlatFractions {
                         let m = t.denominator[s]
                         let (a, b) = (image[pair.hi], pair.lo < 0 ? -1 : image[pair.lo])
                         // v_a − v_b with a below b is −(v_b − v_a).
-                        if a < b && m % 2 == 1 { c = try times(c, -1) }
+                        // (−Int.min is not an Int: no shortcut then, the bracket is still tested.)
+                        if a < b && m % 2 == 1 {
+                            guard c != Int.min else { return nil }
+                            c = -c
+                        }
                         denominator[try slots.index(max(a, b), min(a, b))] = m
                     }
                     guard table.value(Fraction(numerator: numerator, denominator: denominator)) == c else { return nil }
@@ -419,7 +428,7 @@ enum FlatFractions {
         let failure = Mutex<Error?>(nil)
         // One budget for all workers (the form is not thread-safe), drawn in chunks.
         let budget = SharedBudget(max(0, form.budget))
-        defer { form.budget = min(form.budget, budget.left.load(ordering: .relaxed)) }
+        defer { form.budget = budget.left.load(ordering: .relaxed) }
         let workers = max(1, min(order.count, ProcessInfo.processInfo.activeProcessorCount))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             var allowance = Allowance(shared: budget)
@@ -478,10 +487,20 @@ enum FlatFractions {
             if left < 0 { try refill() }
         }
 
+        /// Draws a chunk, smaller as the budget runs low (so that one worker does not hold what
+        /// another needs), never below zero.
         private mutating func refill() throws {
-            let before = shared.left.subtract(Allowance.chunk, ordering: .relaxed).oldValue
-            guard before > 0 else { throw OverBudget() }
-            left = min(Allowance.chunk, before) - 1
+            var current = shared.left.load(ordering: .relaxed)
+            while true {
+                guard current > 0 else { throw OverBudget() }
+                let grant = min(Allowance.chunk, max(1, current / 8))
+                let (exchanged, original) = shared.left.compareExchange(expected: current, desired: current - grant, ordering: .relaxed)
+                if exchanged {
+                    left = grant - 1
+                    return
+                }
+                current = original
+            }
         }
 
         /// Gives back what was drawn and not spent.
