@@ -553,7 +553,7 @@ enum FlatFractions {
             }
             let range = slots.range[x]
             // Groups: the part free of x (key 0) and A_{j,r} for each (a_j, r) (key
-            // (lo_j + 1) · 256 + r), numbered through the scratch array `group`.
+            // (lo_j + 1) · 256 + r), numbered through the scratch array `groupOf`.
             var groups: [Table<Monomial>] = [], keys: [Int] = []
             func group(_ key: Int) -> Int {
                 if groupOf[key] >= 0 { return groupOf[key] }
