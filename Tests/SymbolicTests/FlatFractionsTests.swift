@@ -213,6 +213,25 @@ final class FlatFractionsTests: XCTestCase {
         for name in form.names { _ = try exact.variable(name) }
         XCTAssertTrue(try FlatFractions.bracketIsZero(try exact.convert(t3), try exact.convert(h3), pairs: pairs, exact))
         XCTAssertEqual(exact.budget, 0)
+        // The table's empty marker (every exponent 255, which a product of keys can reach) is
+        // refused, not stored where it would read as an empty bucket; other keys are kept.
+        var table = FlatFractions.Table<Monomial>()
+        var m = Monomial()
+        m[3] = 254
+        try table.add(m, 2)
+        var (a, b) = (Monomial(), Monomial())
+        for i in 0..<Monomial.maxVariables { (a[i], b[i]) = (128, 127) }
+        let reached = try XCTUnwrap(a.times(b))
+        XCTAssertEqual(reached, Monomial.empty)
+        XCTAssertThrowsError(try table.add(reached, 1)) { XCTAssertTrue($0 is FlatFractions.NotApplicable, "\($0)") }
+        XCTAssertThrowsError(try table.add(reached, 1))
+        var seen: [(Monomial, Int)] = []
+        table.forEach { seen.append(($0, $1)) }
+        XCTAssertEqual(seen.count, 1)
+        XCTAssertEqual(seen.first?.1, 2)
+        XCTAssertEqual(table.value(m), 2)
+        var fractions = FlatFractions.Table<FlatFractions.Fraction>()
+        XCTAssertThrowsError(try fractions.add(FlatFractions.Fraction.empty, 1)) { XCTAssertTrue($0 is FlatFractions.NotApplicable, "\($0)") }
         // Binomials past Int are refused only when used.
         var binomials = FlatFractions.Binomials()
         XCTAssertEqual(try binomials(70, 1), 70)

@@ -93,8 +93,8 @@ enum FlatFractions {
     /// Σ c_K · K with integer coefficients, keyed by a packed key: an open-addressing table with
     /// linear probing and a cheap mix of the words (a Swift dictionary spends more on seeding and
     /// finalising its hash than on the rest of an insertion). Entries whose coefficient cancels
-    /// to zero stay (a zero coefficient is skipped when reading); a key with every exponent 255
-    /// marks an empty bucket, so exponents stay below 255.
+    /// to zero stay (a zero coefficient is skipped when reading); the key with every exponent 255
+    /// marks an empty bucket, and `add` refuses it (`NotApplicable`).
     struct Table<K: TableKey>: Sendable {
         private(set) var keys: [K]
         private(set) var values: [Int]
@@ -115,6 +115,9 @@ enum FlatFractions {
             while true {
                 let k = keys[i]
                 if K.same(k, m) {
+                    // m is the empty marker itself (every exponent 255, which products of keys
+                    // can reach): it would land in an empty bucket as if present, and be lost.
+                    if K.same(m, K.empty) { throw NotApplicable() }
                     let (sum, overflow) = values[i].addingReportingOverflow(c)
                     if overflow { throw NotApplicable() }
                     values[i] = sum
