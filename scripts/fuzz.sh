@@ -3,6 +3,8 @@
 #
 #   scripts/fuzz.sh [SECONDS] [libFuzzer flags…]     default 60 s
 #   scripts/fuzz.sh --replay FILE…                    run inputs once each (a reproducer, a folder)
+#   scripts/fuzz.sh --build                           only build the target (scripts/test.sh does
+#                                                     this beside the unit tests, at low priority)
 #
 # The target (fuzz/, a package of its own) runs each input through a fresh Interpreter, as
 # `noether -e` would, skipping inputs that name file verbs or training. It starts from the seeds
@@ -45,6 +47,7 @@ if ! swift build --package-path fuzz --scratch-path "$scratch" -c release \
 fi
 [ -x "$target" ] || { echo "fuzz: the build did not produce $target" >&2; exit 1; }
 echo "fuzz: build took $(( $(date +%s) - build_start )) s" >&2
+[ "${1:-}" = "--build" ] && exit 0
 
 # Prints one input as escaped text, clipped, with a line to replay it.
 show_input() {

@@ -8,6 +8,13 @@ source scripts/setup.sh
 # notebooks are checked digit for digit, so tests pin one kernel every x86-64 CPU here runs.
 export OPENBLAS_CORETYPE=Haswell
 swift build --build-tests
+# The fuzz target's build (a release build with sanitizers, ~4 CPU-minutes) starts now, at the
+# lowest priority, on the core the unit tests leave idle; the fuzz run at the end finds it built.
+# In a session of its own, so that a suite that stops early stops the whole build with it.
+fuzz_build_log=$(mktemp)
+setsid nice -n 19 scripts/fuzz.sh --build > "$fuzz_build_log" 2>&1 &
+fuzz_build=$!
+trap 'kill -- -"$fuzz_build" 2>/dev/null || true; rm -f "$fuzz_build_log"' EXIT
 # Without OPENBLAS_CORETYPE, noether pins the Haswell kernels itself on an AVX2 CPU (BLASKernel:
 # OpenBLAS 0.3.21 would run its SSE3 kernels on this machine's CPU): the last "Core:" line
 # OpenBLAS reports is the re-run process's.
@@ -33,6 +40,11 @@ rm -f "$jupyter_log"
 scripts/test-scan.sh
 # Differential test against SymPy (300 seeded cases: ~45 s, plus ~30 s to make its virtualenv the
 # first time), then a time-boxed fuzz run of the parser and evaluator on the committed corpus
-# (FUZZ_SECONDS, default 60; its release build with sanitizers costs ~4 CPU-minutes).
+# (FUZZ_SECONDS, default 60; its release build was started beside the unit tests).
 NOETHER=.build/debug/noether scripts/differential.sh
+# A failed early build is built (and reported) again by the run itself.
+wait "$fuzz_build" || true
+trap - EXIT
+cat "$fuzz_build_log" >&2
+rm -f "$fuzz_build_log"
 scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
