@@ -39,10 +39,15 @@ public enum SymbolicBenchmark {
         }),
     ]
 
-    /// One line per suite: `kepler3d: MEDIAN ms (min …, N runs, K zeros proven)`.
-    public static func run(runs: Int) throws -> [String] {
+    /// One line per suite: `kepler3d: MEDIAN ms (min …, N runs, K zeros proven)`; `only` names
+    /// the suites to run (all when nil).
+    public static func run(runs: Int, only: [String]? = nil) throws -> [String] {
+        let names = suites.map(\.0)
+        if let unknown = only?.first(where: { !names.contains($0) }) {
+            throw Failure(description: "unknown symbolic suite '\(unknown)' (available: \(names.joined(separator: ", ")))")
+        }
         var lines: [String] = []
-        for (name, suite) in suites {
+        for (name, suite) in suites where only?.contains(name) ?? true {
             let first = try suite()
             guard first.allSatisfy({ $0 == .zero }) else {
                 throw Failure(description: "\(name): not every zero was proven exactly: \(first.map(\.verdict))")

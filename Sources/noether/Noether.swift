@@ -123,12 +123,13 @@ struct Bench: ParsableCommand {
     @Option(help: "Trajectories for the integrate benchmark.") var trajectories: Int = 1000
     @Option(help: "Batch size for the hnn-step (default 4096), scnn-step (1024), flow-step (256 trajectories), nct-step (200), sympnet-step and lnn-step (1024) benchmarks; tasks for maml-step (10).") var batch: Int?
     @Option(help: "Timed runs per suite (the median is printed).") var runs: Int = 21
+    @Option(help: "For the symbolic benchmark: only these suites (kepler3d, neumann3, calogero3), comma-separated.") var only: String?
     @Option(help: "Timed steps for the hnn-step (default 20), scnn-step (10), flow-step (50), nct-step (50), sympnet-step and lnn-step (50), maml-step (20) and lj-md (2000) benchmarks, after warm-up steps.") var steps: Int?
 
     func run() throws {
         switch suite {
         case "symbolic":
-            for line in try SymbolicBenchmark.run(runs: runs) { print(line) }
+            for line in try SymbolicBenchmark.run(runs: runs, only: only.map { $0.split(separator: ",").map(String.init) }) { print(line) }
         case "compile":
             for line in try CompileBenchmark.run() { print(line) }
         case "fit":
