@@ -255,6 +255,12 @@ extension Simplifier {
             case .nonzero: return .nonzero(witness: nil)
             case .notApplicable: break
             }
+            // The bracket in the rational form itself, from f's and g's forms (kept across the
+            // fs, so g's derivatives are taken once), under the exact form's work budget.
+            form.workBudget = exactWorkBudget
+            let proven = form.bracketIsZero(f, g, pairs: bracket.pairs)
+            form.workBudget = nil
+            if let proven { return proven ? .zero : .nonzero(witness: nil) }
             // The factored route was tried: the bracket expression is not tried by it again.
             return isZero(bracket(f, g), in: form, partialFractions: false)
         }

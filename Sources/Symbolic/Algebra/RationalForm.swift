@@ -40,6 +40,9 @@ final class RationalForm {
     private var memo: [Expr: RationalFunction] = [:]
     private var termsMemo: [Expr: [RationalFunction]] = [:]
     private var factorPowers: [Int: [Polynomial]] = [:]
+    /// x → (variable → ∂variable/∂x), and x → (expression → ∂expression/∂x), for `derivative`.
+    private var variableDerivatives: [String: [Int: RationalFunction]] = [:]
+    private var expressionDerivatives: [String: [Expr: [RationalFunction]]] = [:]
     /// For the symbolic part t of each term c·t of an exp argument, the common denominator D of
     /// the coefficients c met (`prepareExponentials`): the kernel is exp(t/D), so exp(t) and
     /// exp(t/2) are powers of one kernel and exp(t/2)² = exp(t) is built in.
@@ -160,7 +163,7 @@ final class RationalForm {
         RationalFunction(try mul(a.numerator, b.numerator), mergeDenominators(a.denominator, b.denominator, +))
     }
 
-    private func mergeDenominators(_ x: [(Int, Int)], _ y: [(Int, Int)], _ combine: (Int, Int) -> Int) -> [(Int, Int)] {
+    fileprivate func mergeDenominators(_ x: [(Int, Int)], _ y: [(Int, Int)], _ combine: (Int, Int) -> Int) -> [(Int, Int)] {
         var out: [(Int, Int)] = []
         var i = 0, j = 0
         while i < x.count || j < y.count {
@@ -487,6 +490,123 @@ final class RationalForm {
             if left > 0 { d.append((id, left)) }
         }
         return RationalFunction(n, d)
+    }
+}
+
+// MARK: Derivatives and brackets in the form
+
+extension RationalForm {
+    /// A derivative the form does not hold: a power with a variable exponent (x^y) depends on
+    /// the variable.
+    struct NotDifferentiable: Error {}
+
+    /// ∂v/∂x for a variable of the form: 1 or 0 for a symbol, 0 for a kernel free of x; from
+    /// the side relation v^d = R where v has one: d v^(d−1) v' = R', so v' = R' v / (d R) (R's
+    /// variables were introduced before v, so this recursion ends); else by the chain rule for
+    /// exp u (v u'), sin u (cos(u) u', whose kernel has c² = 1 − s²), log u (u'/u),
+    /// atan u (u'/(1 + u²)) and |u| (u u'/|u|).
+    private func variableDerivative(_ v: Int, _ x: String, _ bit: UInt64) throws -> RationalFunction {
+        if let known = variableDerivatives[x]?[v] { return known }
+        let atom = atoms[v]
+        let result: RationalFunction
+        if case .symbol(let s) = atom.kind {
+            result = RationalFunction(s == x ? .one : .zero)
+        } else if atom.node.symbolMask & bit == 0 || !atom.contains(.symbol(x)) {
+            result = RationalFunction(.zero)
+        } else if let (d, replacement) = relations[v] {
+            let scaled = RationalFunction(Polynomial(variable: v).scaled(by: Rational(1, d)))
+            result = try multiply(try multiply(try derivative(replacement, x, bit), scaled), try invert(RationalFunction(replacement)))
+        } else if case .function(let f, let u) = atom.kind, f != .cos, f != .tan {
+            let du = try add(try derivative(u, x))
+            switch f {
+            case .exp: result = try multiply(RationalFunction(Polynomial(variable: v)), du)
+            case .sin: result = try multiply(try convert(.apply(.cos, u)), du)
+            case .log: result = try multiply(du, try invert(try convert(u)))
+            case .atan: result = try multiply(du, try invert(try convert(1 + u * u)))
+            // u u'/|u| (as `Expr.diff` writes it): this kernel has no relation |u|² = u².
+            case .abs: result = try multiply(try multiply(try convert(u), du), try invert(RationalFunction(Polynomial(variable: v))))
+            default: throw NotDifferentiable()  // sinh, cosh and tanh are converted through exp
+            }
+        } else {
+            throw NotDifferentiable()
+        }
+        variableDerivatives[x, default: [:]][v] = result
+        return result
+    }
+
+    /// ∂p/∂x by the chain rule through p's variables.
+    private func derivative(_ p: Polynomial, _ x: String, _ bit: UInt64) throws -> RationalFunction {
+        // A byte of the words' union is non-zero exactly where some term has that variable.
+        var present = Monomial()
+        for t in p.terms { present.w0 |= t.monomial.w0; present.w1 |= t.monomial.w1; present.w2 |= t.monomial.w2; present.w3 |= t.monomial.w3 }
+        var items: [RationalFunction] = []
+        for v in 0..<atoms.count where present[v] > 0 {
+            let dv = try variableDerivative(v, x, bit)
+            if dv.numerator.isZero { continue }
+            let dp = p.derivative(v)
+            items.append(dv.isPolynomial && dv.numerator == .one ? RationalFunction(dp) : try multiply(RationalFunction(dp), dv))
+        }
+        if items.count == 1 { return items[0] }
+        return items.isEmpty ? RationalFunction(.zero) : try add(items)
+    }
+
+    /// ∂r/∂x as a sum of fractions: (N/Π f_j^m_j)' = N'/D − Σ_j m_j N f_j' / (D f_j).
+    func derivative(_ r: RationalFunction, _ x: String, into items: inout [RationalFunction]) throws {
+        let bit = Expr.maskBit(x)
+        let dn = try derivative(r.numerator, x, bit)
+        if !dn.numerator.isZero { items.append(try multiply(dn, RationalFunction(.one, r.denominator))) }
+        for (id, m) in r.denominator {
+            let df = try derivative(factors[id], x, bit)
+            if df.numerator.isZero { continue }
+            let rest = RationalFunction(r.numerator.scaled(by: Rational(-m)), mergeDenominators(r.denominator, [(id, 1)], +))
+            items.append(try multiply(rest, df))
+        }
+    }
+
+    /// ∂e/∂x of an expression as a sum of fractions, from its terms (`terms`), those with the
+    /// same denominator factors added (memoised per x).
+    func derivative(_ e: Expr, _ x: String) throws -> [RationalFunction] {
+        if let known = expressionDerivatives[x]?[e] { return known }
+        var items: [RationalFunction] = []
+        for t in try terms(e) { try derivative(t, x, into: &items) }
+        let result = try mergeByDenominator(items)
+        expressionDerivatives[x, default: [:]][e] = result
+        return result
+    }
+
+    /// Whether {f, g} = 0, with the bracket formed in the form (no bracket expression is built
+    /// or converted): the derivatives' fractions multiplied pairwise, as `terms` distributes a
+    /// product, and added by denominator. True when the reduced numerator is zero, which
+    /// proves it; false when it is not and the form holds no kernel; nil when that is not
+    /// decided here (a kernel without a side relation depends on a canonical variable, the
+    /// work budget ran out, a kernel makes a non-zero numerator inconclusive, or a conversion
+    /// failed).
+    func bracketIsZero(_ f: Expr, _ g: Expr, pairs: [CanonicalPair]) -> Bool? {
+        do {
+            var items: [RationalFunction] = []
+            func product(_ a: [RationalFunction], _ b: [RationalFunction], negated: Bool) throws {
+                var (a, b) = (a, b)
+                if a.count * b.count > RationalForm.maximumDistributedTerms {
+                    if a.count > 1 { a = [try add(a)] }
+                    if b.count > 1 { b = [try add(b)] }
+                }
+                for x in a {
+                    for y in b {
+                        let p = try multiply(x, y)
+                        items.append(negated ? RationalFunction(-p.numerator, p.denominator) : p)
+                    }
+                }
+            }
+            for pair in pairs {
+                try product(try derivative(f, pair.q), try derivative(g, pair.p), negated: false)
+                try product(try derivative(f, pair.p), try derivative(g, pair.q), negated: true)
+            }
+            if items.isEmpty { return true }
+            if try reduce(try add(items).numerator).isZero { return true }
+            return hasKernels ? nil : false
+        } catch {
+            return nil
+        }
     }
 }
 

@@ -1,0 +1,145 @@
+import XCTest
+@testable import Symbolic
+
+/// The bracket formed in the exact rational form (`RationalForm.bracketIsZero`, which
+/// `conserved` reaches through `Simplifier.areBracketsZero`): its derivatives against
+/// `Expr.diff` converted into the same form, its verdicts against the bracket expression's,
+/// and where it declines (a kernel without a side relation, the work budget).
+final class RationalBracketTests: XCTestCase {
+    let names = ["q1", "q2", "p1", "p2"]
+    let pairs = [CanonicalPair("q1", "p1"), CanonicalPair("q2", "p2")]
+    var pb: PoissonBracket { PoissonBracket(pairs) }
+
+    /// Random rational functions with roots of polynomials (square roots, their odd powers,
+    /// cube roots), nested roots, |u| and I (kernels with a side relation), and exp, sin, cos,
+    /// log, atan and |u| of any random expression (the chain rule). Without `kernels`, rational
+    /// functions only.
+    func randomExpr(_ rng: inout SeededGenerator, depth: Int, kernels: Bool = true) -> Expr {
+        let pick = rng.next() % (kernels ? 14 : 9)
+        if depth == 0 || (depth < 3 && pick < 3) {
+            if rng.next() % 3 == 0 { return .rational(Rational(Int(rng.next() % 7) - 3, Int(rng.next() % 3) + 1)) }
+            return .symbol(names[Int(rng.next() % 4)])
+        }
+        let a = randomExpr(&rng, depth: depth - 1, kernels: kernels), b = randomExpr(&rng, depth: depth - 1, kernels: kernels)
+        switch pick {
+        case 3, 4: return a + b
+        case 5, 6: return a * b
+        case 7: return a ** Int(rng.next() % 3 + 1)
+        case 8: return a / (b * b + 1)
+        case 12, 13:
+            switch rng.next() % 6 {
+            case 0: return .apply(.exp, a / 2)
+            case 1: return .apply(.sin, a)
+            case 2: return .apply(.cos, a) * b
+            case 3: return .apply(.log, a * a + 1)
+            case 4: return .apply(.atan, a)
+            default: return .apply(.abs, a / (b * b + 1))
+            }
+        default:
+            let u = randomPolynomial(&rng, depth: 2) ** 2 + 1
+            switch rng.next() % 6 {
+            case 0: return .sqrt(u)
+            case 1: return .power(u, .rational(Rational(-3, 2)))
+            case 2: return .power(u, .rational(Rational(2, 3)))
+            case 3: return .sqrt(1 + .sqrt(u))
+            case 4: return .apply(.abs, randomPolynomial(&rng, depth: 2))
+            default: return .i * a
+            }
+        }
+    }
+
+    func randomPolynomial(_ rng: inout SeededGenerator, depth: Int) -> Expr {
+        if depth == 0 || rng.next() % 3 == 0 {
+            return rng.next() % 3 == 0 ? .rational(Rational(Int(rng.next() % 5) - 2)) : .symbol(names[Int(rng.next() % 4)])
+        }
+        let a = randomPolynomial(&rng, depth: depth - 1), b = randomPolynomial(&rng, depth: depth - 1)
+        return rng.next() % 2 == 0 ? a + b : a * b
+    }
+
+    /// ∂e/∂x taken in the form is ∂e/∂x taken on the expression (`Expr.diff`) and converted:
+    /// their difference reduces to zero, for every variable, through every kind of kernel.
+    func testDerivativesInTheFormAreTheExpressionsDerivatives() throws {
+        var rng = SeededGenerator(seed: 21)
+        var checked = 0, withKernels = 0
+        for _ in 0..<80 {
+            let e = randomExpr(&rng, depth: 4)
+            let form = RationalForm(floatsAreExact: true)
+            for x in names {
+                let ours = try form.derivative(e, x)
+                let theirs = try form.convert(e.diff(x))
+                let difference = try form.add(ours + [RationalFunction(-theirs.numerator, theirs.denominator)])
+                XCTAssertTrue(try form.reduce(difference.numerator).isZero, "∂/∂\(x) of \(e)")
+                checked += 1
+            }
+            if form.hasKernels || form.atoms.contains(.i) { withKernels += 1 }
+        }
+        XCTAssertEqual(checked, 320)
+        XCTAssertGreaterThan(withKernels, 30, "the expressions hold kernels")
+        // Closed forms: d sqrt(u)/dx = u'/(2 sqrt(u)), d|x|/dx = |x|/x, d u^(2/3)/dx = (2/3) u'/u^(1/3).
+        let form = RationalForm(floatsAreExact: true)
+        let (x, y) = (Expr.symbol("q1"), Expr.symbol("q2"))
+        let u = x ** 2 + y ** 2 + 1
+        for (e, expected) in [(Expr.sqrt(u), x / .sqrt(u)), (.apply(.abs, x), .apply(.abs, x) / x),
+                              (.power(u, .rational(Rational(2, 3))), Expr.rational(Rational(4, 3)) * x / .power(u, .rational(Rational(1, 3))))] {
+            let ours = try form.derivative(e, "q1")
+            let theirs = try form.convert(expected)
+            let difference = try form.add(ours + [RationalFunction(-theirs.numerator, theirs.denominator)])
+            XCTAssertTrue(try form.reduce(difference.numerator).isZero, "d/dq1 of \(e)")
+        }
+    }
+
+    /// The route's verdict is the bracket expression's: a `true` only where the expression is
+    /// zero, a `false` only where it is not; {f, f² + 3f} = 0 is proven through any kernel.
+    func testVerdictsAreTheBracketExpressions() throws {
+        var rng = SeededGenerator(seed: 22)
+        var proven = 0, refuted = 0
+        for round in 0..<40 {
+            let kernels = round % 2 == 0
+            let f = randomExpr(&rng, depth: 3, kernels: kernels), g = randomExpr(&rng, depth: 3, kernels: kernels)
+            for (a, b) in [(f, g), (f, f * f + 3 * f), (g * f, f * g)] {
+                let verdict = RationalForm(floatsAreExact: true).bracketIsZero(a, b, pairs: pairs)
+                let expression = Simplifier.isZero(pb(a, b))
+                switch verdict {
+                case true?:
+                    XCTAssertEqual(expression, .zero, "{\(a), \(b)}")
+                    proven += 1
+                case false?:
+                    XCTAssertFalse(expression.isZero, "{\(a), \(b)}: \(expression.verdict)")
+                    refuted += 1
+                case nil:
+                    break
+                }
+            }
+        }
+        XCTAssertGreaterThanOrEqual(proven, 80, "{f, f² + 3f} and {fg, gf} are proven")
+        XCTAssertGreaterThan(refuted, 5)
+    }
+
+    /// A power with a variable exponent (x^y) is declined, and the bracket expression decides;
+    /// so is a bracket past the work budget, and the form still decides the next one.
+    func testWhereTheRouteDeclines() throws {
+        let h = try Expr.parse("p1^2/2 + p2^2/2 + q1^2/2")
+        for text in ["q1^q2 + p1", "p2^q1", "2^q1*p2"] {
+            let f = try Expr.parse(text)
+            XCTAssertNil(RationalForm(floatsAreExact: true).bracketIsZero(f, h, pairs: pairs), text)
+        }
+        XCTAssertEqual(Simplifier.areBracketsZero([try Expr.parse("q2^p2"), try Expr.parse("p1^q1")], try Expr.parse("p1^2/2 + q1^2/2"), pb).map(\.isZero),
+                       [true, false])
+        // Kernels free of the canonical variables have derivative zero; those that depend on
+        // them take the chain rule.
+        let constant = try Expr.parse("sin(a)*p2 + exp(b) + a^b")
+        XCTAssertEqual(RationalForm(floatsAreExact: true).bracketIsZero(constant, h, pairs: pairs), true)
+        let pendulum = try Expr.parse("p1^2/2 - cos(q1) + exp(p2)")
+        XCTAssertEqual(RationalForm(floatsAreExact: true).bracketIsZero(pendulum, pendulum * pendulum + .apply(.sin, pendulum), pairs: pairs), true)
+        XCTAssertEqual(RationalForm(floatsAreExact: true).bracketIsZero(try Expr.parse("p2 + exp(p2)"), pendulum, pairs: pairs), true)
+        XCTAssertEqual(Simplifier.areBracketsZero([try Expr.parse("sin(q2)"), try Expr.parse("sin(q1)")], try Expr.parse("p1^2/2 + exp(q1)"), pb).map(\.isZero),
+                       [true, false])
+        let form = RationalForm(floatsAreExact: true)
+        let f = try Expr.parse("(q1^2 + q2^2 + p1*p2)^6"), g = try Expr.parse("(q1 + p2)^5 * q2")
+        form.workBudget = 10
+        XCTAssertNil(form.bracketIsZero(f, g, pairs: pairs))
+        form.workBudget = nil
+        XCTAssertEqual(form.bracketIsZero(f, g, pairs: pairs), false)
+        XCTAssertEqual(form.bracketIsZero(f, f * f, pairs: pairs), true)
+    }
+}
