@@ -248,6 +248,9 @@ extension Simplifier {
     public static func areBracketsZero(_ fs: [Expr], _ g: Expr, _ bracket: PoissonBracket) -> [ZeroDecision] {
         let fractions = DifferenceFractionForm(budget: 0)
         let form = RationalForm(floatsAreExact: true)
+        // A form of its own: the kernels the derivatives add (cos u beside sin u) must not crowd
+        // the bracket expression's form towards its 32 variables when this route declines.
+        let bracketForm = RationalForm(floatsAreExact: true)
         return fs.map { f in
             fractions.budget = PartialFractionZeroTest.workBudget
             switch PartialFractionZeroTest.decideBracket(f, g, bracket.pairs, fractions) {
@@ -257,9 +260,9 @@ extension Simplifier {
             }
             // The bracket in the rational form itself, from f's and g's forms (kept across the
             // fs, so g's derivatives are taken once), under the exact form's work budget.
-            form.workBudget = exactWorkBudget
-            let proven = form.bracketIsZero(f, g, pairs: bracket.pairs)
-            form.workBudget = nil
+            bracketForm.workBudget = exactWorkBudget
+            let proven = bracketForm.bracketIsZero(f, g, pairs: bracket.pairs)
+            bracketForm.workBudget = nil
             if let proven { return proven ? .zero : .nonzero(witness: nil) }
             // The factored route was tried: the bracket expression is not tried by it again.
             return isZero(bracket(f, g), in: form, partialFractions: false)

@@ -36,7 +36,9 @@ final class RationalBracketTests: XCTestCase {
             default: return .apply(.abs, a / (b * b + 1))
             }
         default:
-            let u = randomPolynomial(&rng, depth: 2) ** 2 + 1
+            var u = randomPolynomial(&rng, depth: 2) ** 2 + 1
+            // Radicands holding kernels too (the root's relation then has kernels in it).
+            if rng.next() % 4 == 0 { u = u + (rng.next() % 2 == 0 ? .apply(.sin, a) ** 2 : .apply(.exp, a)) }
             switch rng.next() % 6 {
             case 0: return .sqrt(u)
             case 1: return .power(u, .rational(Rational(-3, 2)))
@@ -134,6 +136,19 @@ final class RationalBracketTests: XCTestCase {
         XCTAssertEqual(RationalForm(floatsAreExact: true).bracketIsZero(try Expr.parse("p2 + exp(p2)"), pendulum, pairs: pairs), true)
         XCTAssertEqual(Simplifier.areBracketsZero([try Expr.parse("sin(q2)"), try Expr.parse("sin(q1)")], try Expr.parse("p1^2/2 + exp(q1)"), pb).map(\.isZero),
                        [true, false])
+        // Radicands (and |u| arguments) that the relations reduce to zero are roots of zero:
+        // their derivative R' v/(d R) would divide by zero and "prove" anything. Declined, and
+        // the bracket expression refutes {q1 + sqrt(0 in disguise), p1^2/2} = p1.
+        let kinetic = try Expr.parse("p1^2/2")
+        for text in ["q1 + sqrt(sin(q1)^2 + cos(q1)^2 - 1)", "q1 + abs(sin(q1)^2 + cos(q1)^2 - 1)",
+                     "q1 + sqrt((1 + sqrt(q1))*(1 - sqrt(q1)) + q1 - 1)", "q1 + (sin(q2)^2 + cos(q2)^2 - 1)^(1/3)*p2"] {
+            let f = try Expr.parse(text)
+            XCTAssertNotEqual(RationalForm(floatsAreExact: true).bracketIsZero(f, kinetic, pairs: pairs), true, text)
+            XCTAssertFalse(Simplifier.areBracketsZero([f], kinetic, pb)[0].isZero, text)
+        }
+        // exp(q1) in f and exp(q1/2) in g: one kernel at the scale both need.
+        let toda = try Expr.parse("p1^2/2 + exp(q1/2)")
+        XCTAssertEqual(RationalForm(floatsAreExact: true).bracketIsZero(toda * toda, toda, pairs: pairs), true)
         let form = RationalForm(floatsAreExact: true)
         let f = try Expr.parse("(q1^2 + q2^2 + p1*p2)^6"), g = try Expr.parse("(q1 + p2)^5 * q2")
         form.workBudget = 10

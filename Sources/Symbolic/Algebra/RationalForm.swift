@@ -496,8 +496,8 @@ final class RationalForm {
 // MARK: Derivatives and brackets in the form
 
 extension RationalForm {
-    /// A derivative the form does not hold: a power with a variable exponent (x^y) depends on
-    /// the variable.
+    /// A derivative the form does not hold: a power with a variable exponent (x^y), or a root
+    /// of a radicand that the relations reduce to zero, depends on the variable.
     struct NotDifferentiable: Error {}
 
     /// ∂v/∂x for a variable of the form: 1 or 0 for a symbol, 0 for a kernel free of x; from
@@ -514,6 +514,10 @@ extension RationalForm {
         } else if atom.node.symbolMask & bit == 0 || !atom.contains(.symbol(x)) {
             result = RationalFunction(.zero)
         } else if let (d, replacement) = relations[v] {
+            // R ≡ 0 under the relations (sqrt(sin(q)^2 + cos(q)^2 - 1)): v is 0, and R' v/(d R)
+            // would put an identically zero factor in every denominator, which "proves" any
+            // bracket zero. Declined; the bracket expression decides.
+            guard !(try reduce(replacement)).isZero else { throw NotDifferentiable() }
             let scaled = RationalFunction(Polynomial(variable: v).scaled(by: Rational(1, d)))
             result = try multiply(try multiply(try derivative(replacement, x, bit), scaled), try invert(RationalFunction(replacement)))
         } else if case .function(let f, let u) = atom.kind, f != .cos, f != .tan {
@@ -582,6 +586,9 @@ extension RationalForm {
     /// work budget ran out, a kernel makes a non-zero numerator inconclusive, or a conversion
     /// failed).
     func bracketIsZero(_ f: Expr, _ g: Expr, pairs: [CanonicalPair]) -> Bool? {
+        // exp kernels at the scales f and g need (exp(q) and exp(q/2) as powers of one kernel);
+        // a kernel already built too coarse for them leaves the bracket to the expression's test.
+        guard prepareExponentials(f), prepareExponentials(g) else { return nil }
         do {
             var items: [RationalFunction] = []
             func product(_ a: [RationalFunction], _ b: [RationalFunction], negated: Bool) throws {
