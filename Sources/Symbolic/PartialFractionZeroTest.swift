@@ -243,8 +243,11 @@ extension Simplifier {
 
     /// Whether {f, g} is zero, for each f: decided exactly on the bracket in factored form where
     /// f and g are sums of fractions over differences (`PartialFractionZeroTest.decideBracket`,
-    /// no bracket expression is built), else as `areZero` decides the bracket expression. A
-    /// `true` is then exact where `areZero` may have reached only the modular verdict.
+    /// no bracket expression is built); else formed in the exact rational form from f's and
+    /// g's forms (`RationalForm.bracketIsZero`, again without a bracket expression), which
+    /// answers when it proves zero, or refutes without kernels; else as `areZero` decides the
+    /// bracket expression. A `true` is then exact where `areZero` may have reached only the
+    /// modular verdict.
     public static func areBracketsZero(_ fs: [Expr], _ g: Expr, _ bracket: PoissonBracket) -> [ZeroDecision] {
         let fractions = DifferenceFractionForm(budget: 0)
         let form = RationalForm(floatsAreExact: true)
