@@ -62,12 +62,13 @@ final class RationalBracketTests: XCTestCase {
     /// their difference reduces to zero, for every variable, through every kind of kernel.
     func testDerivativesInTheFormAreTheExpressionsDerivatives() throws {
         var rng = SeededGenerator(seed: 21)
-        var checked = 0, withKernels = 0
+        var checked = 0, withKernels = 0, declined = 0
         for _ in 0..<80 {
             let e = randomExpr(&rng, depth: 4)
             let form = RationalForm(floatsAreExact: true)
             for x in names {
-                let ours = try form.derivative(e, x)
+                let ours: [RationalFunction]
+                do { ours = try form.derivative(e, x) } catch is RationalForm.NotDifferentiable { declined += 1; continue }
                 let theirs = try form.convert(e.diff(x))
                 let difference = try form.add(ours + [RationalFunction(-theirs.numerator, theirs.denominator)])
                 XCTAssertTrue(try form.reduce(difference.numerator).isZero, "∂/∂\(x) of \(e)")
@@ -75,7 +76,8 @@ final class RationalBracketTests: XCTestCase {
             }
             if form.hasKernels || form.atoms.contains(.i) { withKernels += 1 }
         }
-        XCTAssertEqual(checked, 320)
+        XCTAssertEqual(checked + declined, 320)
+        XCTAssertGreaterThan(checked, 250, "most derivatives are taken (\(declined) declined: roots of radicands with kernels)")
         XCTAssertGreaterThan(withKernels, 30, "the expressions hold kernels")
         // Closed forms: d sqrt(u)/dx = u'/(2 sqrt(u)), d|x|/dx = |x|/x, d u^(2/3)/dx = (2/3) u'/u^(1/3).
         let form = RationalForm(floatsAreExact: true)
@@ -140,12 +142,29 @@ final class RationalBracketTests: XCTestCase {
         // their derivative R' v/(d R) would divide by zero and "prove" anything. Declined, and
         // the bracket expression refutes {q1 + sqrt(0 in disguise), p1^2/2} = p1.
         let kinetic = try Expr.parse("p1^2/2")
+        // Radicands holding kernels whose relations split into branches (|q|² = q², sqrt(q²)) are
+        // zero on a region without being zero in the form: (q1 + |q1|)(1 + |(|q1| - q1)|) is 2 q1
+        // for q1 > 0, so its bracket with p1^2/2 is 2 p1 there, and came out 0. Declined.
         for text in ["q1 + sqrt(sin(q1)^2 + cos(q1)^2 - 1)", "q1 + abs(sin(q1)^2 + cos(q1)^2 - 1)",
-                     "q1 + sqrt((1 + sqrt(q1))*(1 - sqrt(q1)) + q1 - 1)", "q1 + (sin(q2)^2 + cos(q2)^2 - 1)^(1/3)*p2"] {
+                     "q1 + sqrt((1 + sqrt(q1))*(1 - sqrt(q1)) + q1 - 1)", "q1 + (sin(q2)^2 + cos(q2)^2 - 1)^(1/3)*p2",
+                     "(q1 + abs(q1))*(1 + abs(abs(q1) - q1))", "(q1 + abs(q1))*(1 + sqrt(abs(q1) - q1))",
+                     "(sqrt(q1^2) + abs(q1))*(1 + sqrt(sqrt(q1^2) - abs(q1)))"] {
             let f = try Expr.parse(text)
             XCTAssertNotEqual(RationalForm(floatsAreExact: true).bracketIsZero(f, kinetic, pairs: pairs), true, text)
-            XCTAssertFalse(Simplifier.areBracketsZero([f], kinetic, pb)[0].isZero, text)
+            XCTAssertNotEqual(Simplifier.areBracketsZero([f], kinetic, pb)[0], .zero, text)
         }
+        // Roots and |u| of polynomials in the symbols, and cos through its own rule, still go:
+        // the angular momentum is conserved by central potentials built from each.
+        let angular = try Expr.parse("q1*p2 - q2*p1")
+        for potential in ["-1/sqrt(q1^2 + q2^2)", "abs(q1^2 + q2^2 - 1)", "cos(q1^2 + q2^2)", "(q1^2 + q2^2)^(1/3)"] {
+            let h = try Expr.parse("(p1^2 + p2^2)/2 + \(potential)")
+            XCTAssertEqual(RationalForm(floatsAreExact: true).bracketIsZero(angular, h, pairs: pairs), true, potential)
+        }
+        // An exp kernel's power past Int (n·D/d with n near Int.max) leaves the exact form; it
+        // trapped. The expression is decided by the other tests.
+        let huge = try Expr.parse("exp(9223372036854775807*q1/2) + exp(q1/3)")
+        XCTAssertNil(RationalForm(floatsAreExact: true).bracketIsZero(huge, kinetic, pairs: pairs))
+        XCTAssertFalse(Simplifier.isZero(huge).isZero)
         // exp(q1) in f and exp(q1/2) in g: one kernel at the scale both need.
         let toda = try Expr.parse("p1^2/2 + exp(q1/2)")
         XCTAssertEqual(RationalForm(floatsAreExact: true).bracketIsZero(toda * toda, toda, pairs: pairs), true)

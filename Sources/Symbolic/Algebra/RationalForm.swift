@@ -371,7 +371,9 @@ final class RationalForm {
                 if scale % d != 0 { scale = d } else { builtScales.insert(key) }
                 let atom = Expr.apply(.exp, Expr.term(.exact(Rational(1, scale)), fs))
                 let v = try kernel(atom)
-                acc = try multiply(acc, try power(RationalFunction(Polynomial(variable: v)), n * (scale / d)))
+                let (k, overflow) = n.multipliedReportingOverflow(by: scale / d)
+                if overflow { throw RationalFormFailure.inexact("an exponential's exponent too large for the exact test") }
+                acc = try multiply(acc, try power(RationalFunction(Polynomial(variable: v)), k))
             }
             return acc
         case .sinh:
@@ -497,14 +499,20 @@ final class RationalForm {
 
 extension RationalForm {
     /// A derivative the form does not hold: a power with a variable exponent (x^y), or a root
-    /// of a radicand that the relations reduce to zero, depends on the variable.
+    /// (or |u|) of a radicand holding kernels, depends on the variable.
     struct NotDifferentiable: Error {}
 
-    /// ∂v/∂x for a variable of the form: 1 or 0 for a symbol, 0 for a kernel free of x; from
-    /// the side relation v^d = R where v has one: d v^(d−1) v' = R', so v' = R' v / (d R) (R's
-    /// variables were introduced before v, so this recursion ends); else by the chain rule for
-    /// exp u (v u'), sin u (cos(u) u', whose kernel has c² = 1 − s²), log u (u'/u),
-    /// atan u (u'/(1 + u²)) and |u| (u u'/|u|).
+    /// ∂v/∂x for a variable of the form: 1 or 0 for a symbol, 0 for a kernel free of x; by the
+    /// chain rule for exp u (v u'), sin u (cos(u) u'), cos u (−sin(u) u'), log u (u'/u),
+    /// atan u (u'/(1 + u²)) and |u| without a relation (u u'/|u|); and from the side relation
+    /// v^d = R of a root or |u| of a polynomial R in the symbols: d v^(d−1) v' = R', so
+    /// v' = R' v / (d R).
+    ///
+    /// Why R must be free of kernels: the bracket's fractions are added over one denominator,
+    /// so every term is multiplied by R, and a zero numerator proves the bracket zero only
+    /// where R is not. A polynomial in the symbols vanishes on a null set; R = |q| − q, or
+    /// sin(q)² + cos(q)² − 1, vanishes on a whole region (q > 0; everywhere) where f is
+    /// defined, and {(q + |q|)(1 + sqrt(|q| − q)), p²/2}, which is 2p for q > 0, came out 0.
     private func variableDerivative(_ v: Int, _ x: String, _ bit: UInt64) throws -> RationalFunction {
         if let known = variableDerivatives[x]?[v] { return known }
         let atom = atoms[v]
@@ -513,11 +521,20 @@ extension RationalForm {
             result = RationalFunction(s == x ? .one : .zero)
         } else if atom.node.symbolMask & bit == 0 || !atom.contains(.symbol(x)) {
             result = RationalFunction(.zero)
+        } else if case .function(.cos, let u) = atom.kind {
+            let du = try add(try derivative(u, x))
+            let sine = try convert(.apply(.sin, u))
+            result = try multiply(RationalFunction(-sine.numerator, sine.denominator), du)
         } else if let (d, replacement) = relations[v] {
-            // R ≡ 0 under the relations (sqrt(sin(q)^2 + cos(q)^2 - 1)): v is 0, and R' v/(d R)
-            // would put an identically zero factor in every denominator, which "proves" any
-            // bracket zero. Declined; the bracket expression decides.
-            guard !(try reduce(replacement)).isZero else { throw NotDifferentiable() }
+            var present = Monomial()
+            for t in replacement.terms { present.w0 |= t.monomial.w0; present.w1 |= t.monomial.w1; present.w2 |= t.monomial.w2; present.w3 |= t.monomial.w3 }
+            for w in 0..<atoms.count where present[w] > 0 {
+                switch atoms[w].kind {
+                case .symbol, .pi: continue
+                default: throw NotDifferentiable()
+                }
+            }
+            guard !replacement.isZero else { throw NotDifferentiable() }
             let scaled = RationalFunction(Polynomial(variable: v).scaled(by: Rational(1, d)))
             result = try multiply(try multiply(try derivative(replacement, x, bit), scaled), try invert(RationalFunction(replacement)))
         } else if case .function(let f, let u) = atom.kind, f != .cos, f != .tan {
