@@ -153,6 +153,15 @@ final class RationalBracketTests: XCTestCase {
             XCTAssertNotEqual(RationalForm(floatsAreExact: true).bracketIsZero(f, kinetic, pairs: pairs), true, text)
             XCTAssertNotEqual(Simplifier.areBracketsZero([f], kinetic, pb)[0], .zero, text)
         }
+        // |u| of a complex u: |I|² is 1, so neither a² = u² nor d|u| = u u'/|u| holds. The
+        // relation is kept for polynomials in the symbols only, and the route declines the rule
+        // for anything else; abs(I)^2 + 1 is 2 and {q1 (|I|² + 1), p1²/2} is 2 p1.
+        let modulus = try Expr.parse("abs(I)^2 + 1")
+        XCTAssertFalse(Simplifier.isZero(modulus).isZero)
+        let scaled = try Expr.parse("q1*(abs(I)^2 + 1)")
+        XCTAssertNotEqual(RationalForm(floatsAreExact: true).bracketIsZero(scaled, kinetic, pairs: pairs), true)
+        XCTAssertFalse(Simplifier.areBracketsZero([scaled], kinetic, pb)[0].isZero)
+        XCTAssertNotEqual(RationalForm(floatsAreExact: true).bracketIsZero(try Expr.parse("abs(I/(1 + q1^2))^2 + 1/(1 + q1^2)^2"), kinetic, pairs: pairs), true)
         // Roots and |u| of polynomials in the symbols, and cos through its own rule, still go:
         // the angular momentum is conserved by central potentials built from each.
         let angular = try Expr.parse("q1*p2 - q2*p1")

@@ -23,7 +23,8 @@ struct RationalFunction {
 /// - `exp(c1 t1 + …)` is a Laurent monomial in kernels E_t = exp(t), so exp(a)exp(b) = exp(a+b).
 /// - `sinh`, `cosh`, `tanh` are rewritten through exp, so cosh² − sinh² = 1.
 /// - `sin u`, `cos u` are variables s, c with c² = 1 − s²; `tan u` = s/c.
-/// - `|u|` is a variable a with a² = u²; `I` a variable with I² = −1.
+/// - `|u|` is a variable a with a² = u² when u is a polynomial in the symbols (real); else an
+///   opaque variable. `I` is a variable with I² = −1.
 /// - anything else (`log u`, `x^y`) is an opaque variable.
 ///
 /// Denominators stay factored, so the common denominator of a sum is a union of factor
@@ -394,7 +395,8 @@ final class RationalForm {
             return try convert(Expr.apply(.sin, u) / .apply(.cos, u))
         case .abs:
             let inner = try convert(u)
-            if inner.isPolynomial {
+            // a² = u² holds for real u only (|I|² is 1, not −1): u a polynomial in the symbols.
+            if inner.isPolynomial, inSymbols(inner.numerator) {
                 let square = try mul(inner.numerator, inner.numerator)
                 return RationalFunction(Polynomial(variable: try kernel(e, degree: 2, replacement: square)))
             }
@@ -526,15 +528,7 @@ extension RationalForm {
             let sine = try convert(.apply(.sin, u))
             result = try multiply(RationalFunction(-sine.numerator, sine.denominator), du)
         } else if let (d, replacement) = relations[v] {
-            var present = Monomial()
-            for t in replacement.terms { present.w0 |= t.monomial.w0; present.w1 |= t.monomial.w1; present.w2 |= t.monomial.w2; present.w3 |= t.monomial.w3 }
-            for w in 0..<atoms.count where present[w] > 0 {
-                switch atoms[w].kind {
-                case .symbol, .pi: continue
-                default: throw NotDifferentiable()
-                }
-            }
-            guard !replacement.isZero else { throw NotDifferentiable() }
+            guard inSymbols(replacement), !replacement.isZero else { throw NotDifferentiable() }
             let scaled = RationalFunction(Polynomial(variable: v).scaled(by: Rational(1, d)))
             result = try multiply(try multiply(try derivative(replacement, x, bit), scaled), try invert(RationalFunction(replacement)))
         } else if case .function(let f, let u) = atom.kind, f != .cos, f != .tan {
@@ -545,7 +539,11 @@ extension RationalForm {
             case .log: result = try multiply(du, try invert(try convert(u)))
             case .atan: result = try multiply(du, try invert(try convert(1 + u * u)))
             // u u'/|u| (as `Expr.diff` writes it): this kernel has no relation |u|² = u².
-            case .abs: result = try multiply(try multiply(try convert(u), du), try invert(RationalFunction(Polynomial(variable: v))))
+            case .abs:
+                // u u'/|u| holds for real u only: u a rational function of the symbols.
+                let inner = try convert(u)
+                guard inSymbols(inner.numerator), inner.denominator.allSatisfy({ inSymbols(factors[$0.0]) }) else { throw NotDifferentiable() }
+                result = try multiply(try multiply(inner, du), try invert(RationalFunction(Polynomial(variable: v))))
             default: throw NotDifferentiable()  // sinh, cosh and tanh are converted through exp
             }
         } else {
@@ -555,13 +553,28 @@ extension RationalForm {
         return result
     }
 
-    /// ∂p/∂x by the chain rule through p's variables.
-    private func derivative(_ p: Polynomial, _ x: String, _ bit: UInt64) throws -> RationalFunction {
-        // A byte of the words' union is non-zero exactly where some term has that variable.
+    /// Whether p's variables are all symbols (or pi): no kernel, so p is real where they are.
+    func inSymbols(_ p: Polynomial) -> Bool {
+        variables(p).allSatisfy { v in
+            switch atoms[v].kind {
+            case .symbol, .pi: return true
+            default: return false
+            }
+        }
+    }
+
+    /// The variables p holds (a byte of the words' union is non-zero exactly where some term
+    /// has that variable).
+    private func variables(_ p: Polynomial) -> [Int] {
         var present = Monomial()
         for t in p.terms { present.w0 |= t.monomial.w0; present.w1 |= t.monomial.w1; present.w2 |= t.monomial.w2; present.w3 |= t.monomial.w3 }
+        return (0..<atoms.count).filter { present[$0] > 0 }
+    }
+
+    /// ∂p/∂x by the chain rule through p's variables.
+    private func derivative(_ p: Polynomial, _ x: String, _ bit: UInt64) throws -> RationalFunction {
         var items: [RationalFunction] = []
-        for v in 0..<atoms.count where present[v] > 0 {
+        for v in variables(p) {
             let dv = try variableDerivative(v, x, bit)
             if dv.numerator.isZero { continue }
             let dp = p.derivative(v)
