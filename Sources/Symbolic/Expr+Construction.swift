@@ -306,7 +306,9 @@ extension Expr {
         switch (f, u.kind) {
         case (.log, .function(.exp, let v)): return v
         case (.exp, .function(.log, let v)): return v
-        case (.abs, .function(.abs, _)), (.abs, .function(.exp, _)): return u
+        case (.abs, .function(.abs, _)): return u
+        // |exp(v)| = exp(v) for real v only: |exp(I q)| is 1.
+        case (.abs, .function(.exp, let v)) where !v.contains(.i): return u
         default: break
         }
         if u.hasLeadingMinus {

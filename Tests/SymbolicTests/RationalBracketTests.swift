@@ -162,6 +162,12 @@ final class RationalBracketTests: XCTestCase {
         XCTAssertNotEqual(RationalForm(floatsAreExact: true).bracketIsZero(scaled, kinetic, pairs: pairs), true)
         XCTAssertFalse(Simplifier.areBracketsZero([scaled], kinetic, pb)[0].isZero)
         XCTAssertNotEqual(RationalForm(floatsAreExact: true).bracketIsZero(try Expr.parse("abs(I/(1 + q1^2))^2 + 1/(1 + q1^2)^2"), kinetic, pairs: pairs), true)
+        // |exp(I q)| is 1, not exp(I q) (the builder took it for exp(I q), so this was built as 0);
+        // |exp(q)| is still exp(q).
+        let phase = try Expr.parse("abs(exp(I*q1)) - exp(I*q1)")
+        XCTAssertFalse(phase.isZero)
+        XCTAssertFalse(Simplifier.isZero(phase).isZero)
+        XCTAssertEqual(try Expr.parse("abs(exp(q1))"), try Expr.parse("exp(q1)"))
         // Roots and |u| of polynomials in the symbols, and cos through its own rule, still go:
         // the angular momentum is conserved by central potentials built from each.
         let angular = try Expr.parse("q1*p2 - q2*p1")
