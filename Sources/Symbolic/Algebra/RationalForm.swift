@@ -538,9 +538,9 @@ extension RationalForm {
             case .sin: result = try multiply(try convert(.apply(.cos, u)), du)
             case .log: result = try multiply(du, try invert(try convert(u)))
             case .atan: result = try multiply(du, try invert(try convert(1 + u * u)))
-            // u u'/|u| (as `Expr.diff` writes it): this kernel has no relation |u|² = u².
             case .abs:
-                // u u'/|u| holds for real u only: u a rational function of the symbols.
+                // u u'/|u|, as `Expr.diff` writes it (this kernel has no relation |u|² = u²),
+                // which holds for real u only: u a rational function of the symbols.
                 let inner = try convert(u)
                 guard inSymbols(inner.numerator), inner.denominator.allSatisfy({ inSymbols(factors[$0.0]) }) else { throw NotDifferentiable() }
                 result = try multiply(try multiply(inner, du), try invert(RationalFunction(Polynomial(variable: v))))
