@@ -160,7 +160,19 @@ final class RobustnessCommandLineTests: XCTestCase {
             try input.fileHandleForWriting.write(contentsOf: Data(text.utf8))
             Thread.sleep(forTimeInterval: wait)
         }
-        Thread.sleep(forTimeInterval: 1.5)
+        // The first prompt, before anything is typed: a Ctrl-C that reaches noether before its
+        // line editor and handler are set up ends it (and script(1) with it). A fixed 1.5 s was
+        // not always enough on a loaded 2-core machine (CI: a broken pipe at the fourth write).
+        var transcript = Data()
+        let start = Date()
+        while !String(decoding: transcript, as: UTF8.self).contains("> ") {
+            guard process.isRunning, Date().timeIntervalSince(start) < 60 else {
+                XCTFail("no prompt: \(String(decoding: transcript, as: UTF8.self))")
+                process.terminate()
+                return
+            }
+            transcript.append(output.fileHandleForReading.availableData)
+        }
         try type("canonical (q, p); H = p^2/2 + q^2/2\n", wait: 0.5)
         try type("bracket(q, ", wait: 0.5)
         try type("\u{3}", wait: 0.5)  // Ctrl-C at the prompt: the half-typed line is dropped
@@ -172,7 +184,8 @@ final class RobustnessCommandLineTests: XCTestCase {
         let deadline = Date().addingTimeInterval(30)
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
         if process.isRunning { process.terminate(); XCTFail("the REPL did not leave on Ctrl-D") }
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).replacingOccurrences(of: "\r", with: "")
+        transcript.append(output.fileHandleForReading.readDataToEndOfFile())
+        let text = String(decoding: transcript, as: UTF8.self).replacingOccurrences(of: "\r", with: "")
         // script(1)'s own status is not noether's (it re-raises a Ctrl-C it saw), so the
         // transcript is the evidence: every statement after each Ctrl-C ran, and Ctrl-D left.
         let lines = text.split(separator: "\n").map(String.init)
